@@ -1,0 +1,18 @@
+"""The analysis engine connection and the table layout of both zones."""
+
+from localjustice.warehouse.connection import Warehouse, open_warehouse
+from localjustice.warehouse.layout import (
+    ANALYSIS_SCHEMA,
+    IDENTITY_SCHEMA,
+    INGEST_SCHEMA,
+    identity_table,
+)
+
+__all__ = [
+    "ANALYSIS_SCHEMA",
+    "IDENTITY_SCHEMA",
+    "INGEST_SCHEMA",
+    "Warehouse",
+    "identity_table",
+    "open_warehouse",
+]
