@@ -1,0 +1,5 @@
+"""``python -m localjustice`` runs the CLI."""
+
+from localjustice.cli import app
+
+app()

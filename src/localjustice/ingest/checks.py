@@ -1,0 +1,251 @@
+"""Every rule of the contract as a set-wise check over a staged file.
+
+Each check is a SQL condition that is true when a row breaks the rule, with the column, the rule's
+name and a reason a data owner can act on. The reasons name columns and allowed values, never the
+value found, so they are safe to show and log. All checks are combined into one query that gives
+every row a list of violations (rejections) and a list of warnings; ingestion then splits rows on
+that list in the engine. No row is ever examined in Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from localjustice.contract import PNC_CHECK_LETTERS, Column, Contract, ExtractFile, RowRule
+from localjustice.ingest.sql import literal, literal_list, value
+from localjustice.warehouse import identity_table
+
+_ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_INTEGER = r"^-?[0-9]+$"
+_PATTERN_NAMES = {
+    "postcode": "UK postcode",
+    "ons_local_authority": "ONS local authority code (such as E09000001)",
+    "pnc_id": "PNC id in the form YYYY/NNNNNNNL",
+}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One rule as SQL: ``condition`` is true on a row that breaks it."""
+
+    column: str
+    rule: str
+    reason: str
+    condition: str
+    warning: bool = False
+
+    def as_struct(self) -> str:
+        return (
+            f"CASE WHEN {self.condition} THEN {{'column': {literal(self.column)}, "
+            f"'rule': {literal(self.rule)}, 'reason': {literal(self.reason)}}} END"
+        )
+
+
+def _as_date(column: str) -> str:
+    v = value(column)
+    return f"CASE WHEN regexp_full_match({v}, '{_ISO_DATE}') THEN TRY_CAST({v} AS DATE) END"
+
+
+def normalised(column: Column) -> str:
+    """The value as checked and stored: postcodes upper-cased with their spaces removed."""
+    v = value(column.name)
+    if column.normalise == "postcode":
+        return f"upper(replace({v}, ' ', ''))"
+    return v
+
+
+def pnc_check_letter_ok(column: str) -> str:
+    v = value(column)
+    year = f"TRY_CAST(substr({v}, 3, 2) AS BIGINT)"
+    serial = f"TRY_CAST(substr({v}, 6, 7) AS BIGINT)"
+    return (
+        f"substr('{PNC_CHECK_LETTERS}', CAST((({year} * 10000000 + {serial}) % 23) + 1 AS INTEGER), 1)"
+        f" = substr({v}, 13, 1)"
+    )
+
+
+def column_checks(column: Column, *, as_of: date) -> list[Check]:
+    name = column.name
+    v = value(name)
+    present = f"{v} IS NOT NULL"
+    checks: list[Check] = []
+    if column.required:
+        checks.append(Check(name, "required", f"{name} is required and is empty", f"{v} IS NULL"))
+    if column.type == "date":
+        checks.append(Check(
+            name, "date_format", f"{name} must be a real date written YYYY-MM-DD",
+            f"{present} AND {_as_date(name)} IS NULL",
+        ))
+        if column.not_future:
+            checks.append(Check(
+                name, "not_future", f"{name} is later than the load date {as_of.isoformat()}",
+                f"{_as_date(name)} > DATE '{as_of.isoformat()}'",
+            ))
+    elif column.type == "integer":
+        checks.append(Check(
+            name, "integer", f"{name} must be a whole number",
+            f"{present} AND NOT regexp_full_match({v}, '{_INTEGER}')",
+        ))
+        if column.minimum is not None:
+            checks.append(Check(
+                name, "minimum", f"{name} must be at least {column.minimum}",
+                f"TRY_CAST({v} AS BIGINT) < {column.minimum}",
+            ))
+    elif column.type == "code":
+        checks.append(Check(
+            name, "code", f"{name} must be one of: {', '.join(column.codes)}",
+            f"{present} AND {v} NOT IN {literal_list(column.codes)}",
+        ))
+    elif column.type == "code_list":
+        members = f"list_filter(list_transform(string_split({v}, ';'), lambda x: trim(x)), lambda x: x <> '')"
+        checks.append(Check(
+            name, "code", f"{name} must list only (separated by ;): {', '.join(column.codes)}",
+            f"{present} AND len(list_filter({members}, lambda x: x NOT IN "
+            f"{literal_list(column.codes)})) > 0",
+        ))
+    if column.pattern is not None:
+        label = _PATTERN_NAMES.get(column.pattern_name or "", column.pattern_name or "")
+        bad = f"{present} AND NOT regexp_full_match({normalised(column)}, {literal(column.pattern)})"
+        if column.warning:
+            checks.append(Check(
+                name, "format", f"{name} is not a valid {label}; kept as given, not used as a key",
+                bad, warning=True,
+            ))
+        else:
+            checks.append(Check(name, "format", f"{name} must be a valid {label}", bad))
+    if column.name == "pnc_id":
+        ok_format = f"regexp_full_match({v}, {literal(column.pattern or '')})"
+        checks.append(Check(
+            name, "check_letter",
+            "pnc_id check letter does not match its year and number; kept as given, not used "
+            "as a key",
+            f"{present} AND {ok_format} AND NOT ({pnc_check_letter_ok(name)})",
+            warning=True,
+        ))
+    return checks
+
+
+def _event_date(extract: ExtractFile) -> str:
+    if "." in extract.event_date:
+        return "_event_date_ref"
+    return _as_date(extract.event_date)
+
+
+def rule_checks(extract: ExtractFile, rule: RowRule) -> list[Check]:
+    if rule.kind == "not_before":
+        return [Check(
+            rule.column, "not_before", f"{rule.column} is before {rule.other}",
+            f"{_as_date(rule.column)} < {_as_date(rule.other)}",
+        )]
+    if rule.kind in {"required_when", "positive_when"}:
+        values = ", ".join(rule.values)
+        applies = f"COALESCE({value(rule.when)} IN {literal_list(rule.values)}, FALSE)"
+        v = value(rule.column)
+        if rule.kind == "required_when":
+            missing = Check(
+                rule.column, "required_when", f"{rule.column} is required when {rule.when} is "
+                f"{values}", f"{applies} AND {v} IS NULL",
+            )
+        else:
+            missing = Check(
+                rule.column, "positive_when", f"{rule.column} must be a whole number above 0 when "
+                f"{rule.when} is {values}",
+                f"{applies} AND COALESCE(TRY_CAST({v} AS BIGINT) <= 0, TRUE)",
+            )
+        return [missing, Check(
+            rule.column, "not_applicable", f"{rule.column} must be empty unless {rule.when} is "
+            f"{values}", f"NOT {applies} AND {v} IS NOT NULL",
+        )]
+    if rule.kind == "references":
+        return [Check(
+            rule.column, "references", f"{rule.column} matches no {rule.file}.{rule.other} in "
+            "this or an earlier delivery",
+            f"{value(rule.column)} IS NOT NULL AND NOT _ref_{rule.column}",
+        )]
+    if rule.kind == "age_between":
+        dob = _as_date("date_of_birth")
+        event = _event_date(extract)
+        event_name = extract.event_date.replace(".", " ")
+        return [Check(
+            "date_of_birth", "age_between",
+            f"date_of_birth gives an age outside {rule.min} to {rule.max} on the {event_name} date",
+            f"date_sub('year', {dob}, {event}) NOT BETWEEN {rule.min} AND {rule.max}",
+        )]
+    raise AssertionError(f"unhandled rule kind {rule.kind}")
+
+
+def uniqueness_checks(extract: ExtractFile) -> list[Check]:
+    checks: list[Check] = []
+    for column in extract.columns:
+        if not column.unique:
+            continue
+        checks.append(Check(
+            column.name, "unique", f"{column.name} appears on more than one row of this file; all "
+            "copies are held back until the source says which is right",
+            f"_dup_{column.name}",
+        ))
+        checks.append(Check(
+            column.name, "unique", f"{column.name} was already loaded from an earlier delivery",
+            f"_seen_{column.name}",
+        ))
+    return checks
+
+
+def all_checks(extract: ExtractFile, *, as_of: date) -> list[Check]:
+    checks = [c for col in extract.columns for c in column_checks(col, as_of=as_of)]
+    checks += [c for rule in extract.rules for c in rule_checks(extract, rule)]
+    checks += uniqueness_checks(extract)
+    return checks
+
+
+def checked_rows_sql(contract: Contract, extract: ExtractFile, stage: str, *, as_of: date) -> str:
+    """One query over the staged file: each row with its violations and warnings.
+
+    Named steps as CTEs: ``helpers`` adds the cross-row facts (duplicates inside the file, keys seen
+    in earlier deliveries, references, the event date of a referenced row); ``checked`` evaluates
+    every rule on each row.
+    """
+    helper_cols: list[str] = []
+    joins: list[str] = []
+    for column in extract.columns:
+        if column.unique:
+            v = value(column.name)
+            helper_cols.append(
+                f"({v} IS NOT NULL AND count(*) OVER (PARTITION BY {v}) > 1) AS _dup_{column.name}"
+            )
+            helper_cols.append(
+                f"COALESCE({v} IN (SELECT {column.name} FROM {identity_table(extract)}), FALSE) "
+                f"AS _seen_{column.name}"
+            )
+    for rule in extract.rules:
+        if rule.kind == "references":
+            target = identity_table(contract.file(rule.file))
+            helper_cols.append(
+                f"COALESCE({value(rule.column)} IN (SELECT {rule.other} FROM {target}), FALSE) "
+                f"AS _ref_{rule.column}"
+            )
+    if "." in extract.event_date:
+        ref_file, ref_col = extract.event_date.split(".", 1)
+        ref_rule = next(r for r in extract.rules if r.kind == "references" and r.file == ref_file)
+        target = identity_table(contract.file(ref_file))
+        joins.append(
+            f"LEFT JOIN (SELECT {ref_rule.other} AS _ref_key, {ref_col} AS _event_date_ref "
+            f"FROM {target}) AS _ref ON _ref._ref_key = {value(ref_rule.column)}"
+        )
+        helper_cols.append("_ref._event_date_ref")
+    checks = all_checks(extract, as_of=as_of)
+    rejections = [c.as_struct() for c in checks if not c.warning]
+    warnings = [c.as_struct() for c in checks if c.warning]
+    extra = (", " + ", ".join(helper_cols)) if helper_cols else ""
+    empty = "CAST([] AS STRUCT(\"column\" VARCHAR, rule VARCHAR, reason VARCHAR)[])"
+    warn_list = f"list_filter([{', '.join(warnings)}], lambda x: x IS NOT NULL)" if warnings else empty
+    return f"""
+        WITH helpers AS (
+            SELECT s.*{extra} FROM {stage} AS s {' '.join(joins)}
+        )
+        SELECT helpers.*,
+            list_filter([{', '.join(rejections)}], lambda x: x IS NOT NULL) AS _violations,
+            {warn_list} AS _warnings
+        FROM helpers
+    """

@@ -1,0 +1,256 @@
+"""Load a delivery into the identity zone: all of it in one transaction, or none of it.
+
+Per file: hash it (a file already received is skipped, which makes loads idempotent), stage it as
+text, check every contract rule set-wise, insert the valid rows typed into the identity zone and
+the rest into quarantine with their reasons, and record the batch's provenance. The conservation
+``read = loaded + quarantined`` is checked in the engine before commit; if it fails, or anything
+fails, the whole delivery rolls back.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import duckdb
+
+from localjustice.contract import Column, Contract, ExtractFile, load_contract
+from localjustice.errors import LocalJusticeError
+from localjustice.ingest.checks import checked_rows_sql, normalised, pnc_check_letter_ok
+from localjustice.ingest.delivery import DeliveryFile, find_delivery
+from localjustice.ingest.reading import FileRejected, StagedFile, read_file_facts, stage_file
+from localjustice.ingest.sql import literal, value
+from localjustice.progress import NullProgress, Progress
+from localjustice.warehouse import INGEST_SCHEMA, Warehouse, identity_table
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FileResult:
+    source: str
+    file_name: str
+    batch_id: str
+    status: str  # loaded | rejected | already_loaded | already_rejected
+    message: str = ""
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    rows_with_warnings: int = 0
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    delivery: str
+    files: tuple[FileResult, ...]
+    ignored: tuple[str, ...] = field(default=())
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return any(f.status in {"loaded", "rejected"} for f in self.files)
+
+    @property
+    def rejected(self) -> tuple[FileResult, ...]:
+        return tuple(f for f in self.files if f.status == "rejected")
+
+    @property
+    def rows_read(self) -> int:
+        return sum(f.rows_read for f in self.files if f.status == "loaded")
+
+
+def batch_id_for(source: str, sha256: str) -> str:
+    """Deterministic: the same file content for the same source is the same batch."""
+    return f"{source}-{sha256[:16]}"
+
+
+def _typed(column: Column) -> str:
+    v = value(column.name)
+    if column.type == "date":
+        return f"CAST({v} AS DATE)"
+    if column.type == "integer":
+        return f"CAST({v} AS BIGINT)"
+    if column.type == "code_list":
+        return (f"COALESCE(list_filter(list_transform(string_split({v}, ';'), lambda x: trim(x)), "
+                f"lambda x: x <> ''), CAST([] AS VARCHAR[]))")
+    if column.normalise == "postcode":
+        norm = normalised(column)
+        return f"CASE WHEN length({norm}) > 3 THEN substr({norm}, 1, length({norm}) - 3) || ' ' || " \
+               f"right({norm}, 3) ELSE {norm} END"
+    return v
+
+
+def _pnc_valid(extract: ExtractFile) -> str:
+    pnc = extract.column("pnc_id")
+    v = value("pnc_id")
+    return (f"COALESCE({v} IS NOT NULL AND regexp_full_match({v}, {literal(pnc.pattern or '')}) "
+            f"AND {pnc_check_letter_ok('pnc_id')}, FALSE)")
+
+
+def _previous_batch(con: duckdb.DuckDBPyConnection, batch_id: str) -> tuple[str, str] | None:
+    row = con.execute(
+        f"SELECT status, delivery FROM {INGEST_SCHEMA}.batch WHERE batch_id = ?", [batch_id]
+    ).fetchone()
+    return (str(row[0]), str(row[1])) if row else None
+
+
+def _record_batch(
+    con: duckdb.DuckDBPyConnection, *, batch_id: str, delivery: str, item: DeliveryFile,
+    sha256: str, contract: Contract, status: str, message: str, counts: tuple[int, int, int, int],
+    extras: tuple[str, ...], started: datetime,
+) -> None:
+    con.execute(
+        f"INSERT INTO {INGEST_SCHEMA}.batch VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [batch_id, delivery, item.extract.name, item.path.name, item.file_format, sha256,
+         contract.version, status, message, *counts, list(extras), started,
+         datetime.now(UTC).replace(tzinfo=None)],
+    )
+
+
+@dataclass
+class _Prepared:
+    """A file read and staged before the delivery's transaction starts.
+
+    Staging happens first because a failed read inside a DuckDB transaction aborts the whole
+    transaction; the staged tables are temporary and never reach the warehouse file.
+    """
+
+    item: DeliveryFile
+    sha256: str
+    batch_id: str
+    started: datetime
+    staged: StagedFile | None = None
+    rejection: str = ""
+    previous: tuple[str, str] | None = None
+
+
+def _prepare(con: duckdb.DuckDBPyConnection, item: DeliveryFile, progress: Progress) -> _Prepared:
+    step = progress.step(f"read {item.path.name}", total=2)
+    started = datetime.now(UTC).replace(tzinfo=None)
+    facts = read_file_facts(item.path, text=item.file_format == "csv")
+    prepared = _Prepared(item, facts.sha256, batch_id_for(item.extract.name, facts.sha256),
+                         started)
+    step.advance()
+    prepared.previous = _previous_batch(con, prepared.batch_id)
+    if prepared.previous is None:
+        try:
+            prepared.staged = stage_file(con, item.path, item.file_format, item.extract,
+                                         f"_stage_{item.extract.name}",
+                                         first_non_utf8_line=facts.first_non_utf8_line)
+            log.info("staged source=%s batch=%s rows=%d", item.extract.name, prepared.batch_id,
+                     prepared.staged.rows)
+        except FileRejected as exc:
+            prepared.rejection = str(exc)
+    step.advance()
+    return prepared
+
+
+def _load_file(
+    con: duckdb.DuckDBPyConnection, prepared: _Prepared, delivery: str, contract: Contract,
+    as_of: date, progress: Progress,
+) -> FileResult:
+    item, batch_id = prepared.item, prepared.batch_id
+    extract = item.extract
+    if prepared.previous is not None:
+        status, earlier = prepared.previous
+        return FileResult(extract.name, item.path.name, batch_id, f"already_{status}",
+                          f"identical file already {status} in delivery {earlier}")
+    if prepared.staged is None:
+        _record_batch(con, batch_id=batch_id, delivery=delivery, item=item,
+                      sha256=prepared.sha256, contract=contract, status="rejected",
+                      message=prepared.rejection, counts=(0, 0, 0, 0), extras=(),
+                      started=prepared.started)
+        log.warning("rejected file source=%s batch=%s reason=%s", extract.name, batch_id,
+                    prepared.rejection)
+        return FileResult(extract.name, item.path.name, batch_id, "rejected", prepared.rejection)
+    staged = prepared.staged
+    step = progress.step(f"check and load {item.path.name}", total=2)
+    checked = f"_checked_{extract.name}"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {checked} AS "
+                f"{checked_rows_sql(contract, extract, staged.table, as_of=as_of)}")
+    step.advance()
+    typed = [f"{_typed(c)} AS {c.name}" for c in extract.columns]
+    if extract.person_bearing:
+        typed.append(f"{_pnc_valid(extract)} AS pnc_id_valid")
+    con.execute(
+        f"INSERT INTO {identity_table(extract)} BY NAME SELECT {literal(batch_id)} AS batch_id, "
+        f"_row AS source_row, {', '.join(typed)} FROM {checked} WHERE len(_violations) = 0"
+    )
+    con.execute(
+        f"""INSERT INTO {INGEST_SCHEMA}.quarantine
+        SELECT {literal(batch_id)}, {literal(extract.name)}, {literal(item.path.name)}, _row,
+               v."column", v.rule, v.reason, _raw
+        FROM (SELECT _row, _raw, unnest(_violations) AS v FROM {checked})"""
+    )
+    con.execute(
+        f"""INSERT INTO {INGEST_SCHEMA}.warning
+        SELECT {literal(batch_id)}, {literal(extract.name)}, w."column", w.rule, w.reason, count(*)
+        FROM (SELECT unnest(_warnings) AS w FROM {checked} WHERE len(_violations) = 0)
+        GROUP BY ALL"""
+    )
+    counts = con.execute(
+        f"""SELECT count(*),
+                   count(*) FILTER (WHERE len(_violations) = 0),
+                   count(*) FILTER (WHERE len(_violations) > 0),
+                   count(*) FILTER (WHERE len(_violations) = 0 AND len(_warnings) > 0)
+            FROM {checked}"""
+    ).fetchone()
+    assert counts is not None
+    read, loaded, quarantined, warned = (int(x) for x in counts)
+    stored = con.execute(
+        f"SELECT (SELECT count(*) FROM {identity_table(extract)} WHERE batch_id = $b), "
+        f"(SELECT count(DISTINCT row_number) FROM {INGEST_SCHEMA}.quarantine WHERE batch_id = $b)",
+        {"b": batch_id},
+    ).fetchone()
+    assert stored is not None
+    if read != staged.rows or (int(stored[0]), int(stored[1])) != (loaded, quarantined) \
+            or read != loaded + quarantined:
+        raise LocalJusticeError(
+            f"{item.path.name}: rows do not add up (read {read}, loaded {stored[0]}, quarantined "
+            f"{stored[1]}); nothing from this delivery was kept. This is a bug: please report it."
+        )
+    _record_batch(con, batch_id=batch_id, delivery=delivery, item=item, sha256=prepared.sha256,
+                  contract=contract, status="loaded", message="",
+                  counts=(read, loaded, quarantined, warned), extras=staged.extra_columns,
+                  started=prepared.started)
+    con.execute(f"DROP TABLE {checked}")
+    con.execute(f"DROP TABLE {staged.table}")
+    step.advance()
+    log.info("loaded source=%s batch=%s read=%d loaded=%d quarantined=%d", extract.name, batch_id,
+             read, loaded, quarantined)
+    return FileResult(extract.name, item.path.name, batch_id, "loaded", "", read, loaded,
+                      quarantined, warned)
+
+
+
+
+def ingest_delivery(
+    warehouse: Warehouse, folder: Path, *, as_of: date | None = None,
+    progress: Progress | None = None,
+) -> DeliveryResult:
+    """Validate and load every extract in ``folder`` as one transaction.
+
+    ``as_of`` is the date "not in the future" is judged against (today unless given, for tests).
+    """
+    contract = load_contract()
+    delivery = find_delivery(folder, contract)
+    as_of = as_of or date.today()
+    progress = progress or NullProgress()
+    started = time.perf_counter()
+    results: list[FileResult] = []
+    con = warehouse.connection
+    try:
+        prepared = [_prepare(con, item, progress) for item in delivery.files]
+        with warehouse.transaction():
+            for item in prepared:
+                results.append(_load_file(con, item, delivery.name, contract, as_of, progress))
+    except duckdb.Error as exc:
+        raise LocalJusticeError(
+            f"Loading {delivery.name} failed in the engine ({type(exc).__name__}); nothing from "
+            "it was kept. Check free disk space and that no other process holds the warehouse."
+        ) from exc
+    return DeliveryResult(delivery.name, tuple(results), delivery.ignored,
+                          time.perf_counter() - started)

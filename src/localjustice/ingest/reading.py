@@ -1,0 +1,147 @@
+"""Read one extract file into a staging table of raw text, numbered in file order.
+
+Everything arrives as text so that a bad value becomes a quarantined row with a reason instead of
+a failed read. Failures that make the whole file unusable (unreadable, not UTF-8, empty, a
+required column missing) raise ``FileRejected`` with a message for the data owner; the engine's
+own message is not passed on because it can quote a line of the file, which may hold personal data.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+from localjustice.contract import ExtractFile
+from localjustice.errors import LocalJusticeError
+from localjustice.ingest.sql import ident, literal
+
+ROW = "_row"
+
+
+class FileRejected(LocalJusticeError):
+    """The whole file cannot be loaded; nothing from it is kept except its provenance."""
+
+
+@dataclass(frozen=True)
+class StagedFile:
+    table: str
+    rows: int
+    #: contract column -> the file's own header for it (headers match case-insensitively)
+    header_of: dict[str, str]
+    extra_columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    sha256: str
+    #: line (1-based) holding the first byte that is not UTF-8, or None when all of it is UTF-8
+    first_non_utf8_line: int | None
+
+
+def read_file_facts(path: Path, *, text: bool) -> FileFacts:
+    """Hash the file and, for text formats, check it is UTF-8, in one streaming pass."""
+    digest = hashlib.sha256()
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines_before = 0
+    bad_line: int | None = None
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+            if text and bad_line is None:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError as exc:
+                    bad_line = lines_before + chunk.count(b"\n", 0, exc.start) + 1
+                lines_before += chunk.count(b"\n")
+    if text and bad_line is None:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            bad_line = lines_before + 1
+    return FileFacts(digest.hexdigest(), bad_line)
+
+
+def _scan_sql(path: Path, file_format: str) -> str:
+    if file_format == "csv":
+        return (
+            f"read_csv({literal(str(path))}, all_varchar = true, header = true, delim = ',', "
+            "quote = '\"', escape = '\"', strict_mode = true, encoding = 'utf-8', "
+            "sample_size = -1)"
+        )
+    return f"read_parquet({literal(str(path))})"
+
+
+def _describe_read_error(exc: duckdb.Error, file_format: str) -> str:
+    text = str(exc).lower()
+    if "invalid unicode" in text or "not utf-8 encoded" in text:
+        return "the file is not UTF-8 encoded text; re-export it as UTF-8"
+    if file_format == "parquet":
+        return "the file is not a readable Parquet file"
+    if ("expected" in text and "columns" in text) or "too many columns" in text:
+        return "rows do not all have the same number of columns as the header (check quoting)"
+    return ("the file cannot be read as CSV with a header row, commas and RFC 4180 quoting; "
+            "check for unbalanced quotes or a different delimiter")
+
+
+def stage_file(
+    con: duckdb.DuckDBPyConnection, path: Path, file_format: str, extract: ExtractFile, table: str,
+    *, first_non_utf8_line: int | None = None,
+) -> StagedFile:
+    """Create ``table`` (temporary) holding the file's rows as trimmed-later text plus ``_row``."""
+    if path.stat().st_size == 0:
+        raise FileRejected("the file is empty")
+    if first_non_utf8_line is not None:
+        raise FileRejected(f"the file is not UTF-8 encoded text (first bad byte on line "
+                           f"{first_non_utf8_line}); re-export it as UTF-8")
+    scan = _scan_sql(path, file_format)
+    try:
+        described = con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()
+    except duckdb.Error as exc:
+        raise FileRejected(_describe_read_error(exc, file_format)) from None
+    headers = [str(row[0]) for row in described]
+    types = {str(row[0]): str(row[1]) for row in described}
+    by_lower = {h.strip().lower(): h for h in headers}
+    header_of = {c: by_lower[c] for c in extract.column_names if c in by_lower}
+    missing = [c for c in extract.required_columns if c not in header_of]
+    if missing:
+        raise FileRejected(
+            f"required column(s) missing from the header: {', '.join(missing)}; the file's "
+            f"header must name every required column of {extract.name}"
+        )
+    known = set(header_of.values())
+    extras = tuple(h for h in headers if h not in known)
+    selects = [f"row_number() OVER () AS {ROW}"]
+    for column in extract.column_names:
+        if column in header_of:
+            selects.append(f"{_as_text(ident(header_of[column]), types[header_of[column]])} AS "
+                           f"{ident(column)}")
+        else:
+            selects.append(f"CAST(NULL AS VARCHAR) AS {ident(column)}")
+    raw = ", ".join(f"{ident(h)} := {_as_text(ident(h), types[h])}" for h in headers)
+    selects.append(f"to_json(struct_pack({raw})) AS _raw")
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {', '.join(selects)} FROM {scan}")
+    except duckdb.Error as exc:
+        raise FileRejected(_describe_read_error(exc, file_format)) from None
+    count = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    rows = int(count[0]) if count else 0
+    if rows == 0:
+        raise FileRejected("the file has a header but no data rows")
+    return StagedFile(table=table, rows=rows, header_of=header_of, extra_columns=extras)
+
+
+def _as_text(expr: str, sql_type: str) -> str:
+    """Parquet cells become the text a CSV would have carried: ISO dates, ``;``-joined lists."""
+    upper = sql_type.upper()
+    if upper == "VARCHAR":
+        return expr
+    if upper.endswith("[]"):
+        return f"array_to_string({expr}, ';')"
+    if upper.startswith("TIMESTAMP"):
+        return f"CASE WHEN CAST({expr} AS TIME) = TIME '00:00:00' THEN strftime({expr}, '%Y-%m-%d') " \
+               f"ELSE CAST({expr} AS VARCHAR) END"
+    return f"CAST({expr} AS VARCHAR)"

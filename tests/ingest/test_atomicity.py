@@ -1,0 +1,90 @@
+"""A crash at any moment of a load leaves the warehouse exactly as before: the load process is
+killed with SIGKILL mid-transaction, and the warehouse is then inspected by a fresh process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from localjustice.warehouse import open_warehouse
+from tests.ingest.deliveries import valid_row, write_csv
+
+pytestmark = pytest.mark.slow
+
+VICTIM_ROWS = 600_000
+
+
+def _large_delivery(folder: Path) -> Path:
+    """Crimes load quickly; the victims file is large enough that its load takes a while."""
+    folder.mkdir(parents=True)
+    write_csv(folder / "police_crimes.csv", [valid_row("police_crimes")])
+    victim = valid_row("police_victims")
+    columns = ", ".join(f"'{v}' AS {k}" for k, v in victim.items() if k != "source_person_id")
+    con = duckdb.connect()
+    con.execute(
+        f"COPY (SELECT 'P' || i AS source_person_id, {columns} FROM range({VICTIM_ROWS}) t(i)) "
+        f"TO '{folder / 'police_victims.csv'}' (HEADER, DELIMITER ',')"
+    )
+    con.close()
+    return folder
+
+
+def _ingest_process(delivery: Path, data_dir: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "localjustice", "-v", "ingest", str(delivery),
+         "--data-dir", str(data_dir)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+
+
+def _state(data_dir: Path) -> tuple[int, int, int, int]:
+    with open_warehouse(data_dir / "warehouse.duckdb") as wh:
+        row = wh.connection.execute(
+            "SELECT (SELECT count(*) FROM ingest.batch), (SELECT count(*) FROM "
+            "identity.police_crimes), (SELECT count(*) FROM identity.police_victims), "
+            "(SELECT count(*) FROM ingest.quarantine)"
+        ).fetchone()
+    assert row is not None
+    return (int(row[0]), int(row[1]), int(row[2]), int(row[3]))
+
+
+def test_a_load_killed_mid_transaction_leaves_no_partial_batch(tmp_path: Path) -> None:
+    delivery = _large_delivery(tmp_path / "delivery")
+    data_dir = tmp_path / "data"
+    proc = _ingest_process(delivery, data_dir)
+    assert proc.stderr is not None
+    seen = []
+    for line in proc.stderr:
+        seen.append(line)
+        if "loaded source=police_crimes" in line:
+            # the crimes are written inside the open transaction; the victims are still loading
+            proc.send_signal(signal.SIGKILL)
+            break
+    proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL, "".join(seen)
+    assert _state(data_dir) == (0, 0, 0, 0)
+
+    # and the warehouse is usable: the same delivery then loads whole
+    done = _ingest_process(delivery, data_dir)
+    _, err = done.communicate(timeout=300)
+    assert done.returncode == 0, err
+    assert _state(data_dir) == (2, 1, VICTIM_ROWS, 0)
+
+
+def test_kills_at_arbitrary_moments_leave_all_or_nothing(tmp_path: Path) -> None:
+    delivery = _large_delivery(tmp_path / "delivery")
+    data_dir = tmp_path / "data"
+    for delay in (0.3, 0.9, 1.6, 2.4):
+        proc = _ingest_process(delivery, data_dir)
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.communicate(timeout=60)
+        assert _state(data_dir) in {(0, 0, 0, 0), (2, 1, VICTIM_ROWS, 0)}

@@ -1,0 +1,77 @@
+"""The ingest and status commands as a user runs them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from localjustice.cli import app
+from tests.ingest.deliveries import delivery, valid_row
+
+runner = CliRunner()
+SECRET_FORENAME = "Zebedeeque"
+SECRET_SURNAME = "Quibblewhistle"
+
+
+def _delivery(tmp_path: Path) -> Path:
+    return delivery(tmp_path / "d", {
+        "police_crimes": [valid_row("police_crimes")],
+        "police_victims": [
+            valid_row("police_victims", forename=SECRET_FORENAME, surname=SECRET_SURNAME),
+            valid_row("police_victims", forename=SECRET_FORENAME, surname=SECRET_SURNAME,
+                      date_of_birth="1990-02-31", postcode="ZZ"),
+        ],
+    })
+
+
+def test_status_json_gives_integer_row_counts_per_batch(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert runner.invoke(app, ["ingest", str(_delivery(tmp_path)), "--data-dir", str(data)]) \
+        .exit_code == 0
+    result = runner.invoke(app, ["status", "--data-dir", str(data), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    state = json.loads(result.output)
+    victims = next(b for b in state["batches"] if b["source"] == "police_victims")
+    assert (victims["rows_read"], victims["rows_loaded"], victims["rows_quarantined"]) == (2, 1, 1)
+    assert all(isinstance(b[k], int) for b in state["batches"]
+               for k in ("rows_read", "rows_loaded", "rows_quarantined"))
+    reasons = {(r["column"], r["rule"]) for r in state["reasons"]}
+    assert {("date_of_birth", "date_format"), ("postcode", "format")} <= reasons
+
+
+def test_no_command_output_or_log_shows_personal_values(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    outputs = [
+        runner.invoke(app, ["-v", "ingest", str(_delivery(tmp_path)), "--data-dir", str(data)]),
+        runner.invoke(app, ["status", "--data-dir", str(data)]),
+        runner.invoke(app, ["status", "--data-dir", str(data), "--format", "json"]),
+    ]
+    for result in outputs:
+        assert result.exit_code == 0, result.output
+        for secret in (SECRET_FORENAME, SECRET_SURNAME, "1990-02-31", "1990-02-03"):
+            assert secret not in result.output
+
+
+def test_a_rejected_file_makes_the_command_fail_after_loading_the_rest(tmp_path: Path) -> None:
+    folder = _delivery(tmp_path)
+    (folder / "court_outcomes.csv").write_text("outcome_id\nO1\n")
+    result = runner.invoke(app, ["ingest", str(folder), "--data-dir", str(tmp_path / "data")])
+    assert result.exit_code == 1
+    assert "required column(s) missing" in result.output
+    assert "1 file(s) rejected" in result.output
+
+
+def test_status_before_any_load_says_what_to_do(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["status", "--data-dir", str(tmp_path / "empty")])
+    assert result.exit_code == 1
+    assert "localjustice ingest" in result.output
+
+
+def test_data_dir_comes_from_the_environment(tmp_path: Path) -> None:
+    data = tmp_path / "from-env"
+    result = runner.invoke(app, ["ingest", str(_delivery(tmp_path))],
+                           env={"LOCALJUSTICE_DATA_DIR": str(data)})
+    assert result.exit_code == 0, result.output
+    assert (data / "warehouse.duckdb").exists()
