@@ -9,11 +9,12 @@ that list in the engine. No row is ever examined in Python.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
 from localjustice.contract import PNC_CHECK_LETTERS, Column, Contract, ExtractFile, RowRule
-from localjustice.ingest.sql import literal, literal_list, value
+from localjustice.ingest.sql import ident, literal, literal_list, value
 from localjustice.warehouse import identity_table
 
 _ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
@@ -43,31 +44,45 @@ class Check:
 
 
 def _as_date(column: str) -> str:
-    v = value(column)
-    return f"CASE WHEN regexp_full_match({v}, '{_ISO_DATE}') THEN TRY_CAST({v} AS DATE) END"
+    """The strictly parsed date of a cleaned date column (NULL when missing or malformed)."""
+    return ident(f"_d_{column}")
+
+
+def cleaned_sql(extract: ExtractFile, stage: str) -> str:
+    """The staged rows with each contract cell trimmed (empty -> NULL) and each date parsed once,
+    so that the many rules reading one cell do not each redo that work."""
+    cols = [f"{value(c.name)} AS {ident(c.name)}" for c in extract.columns]
+    dates = [
+        f"CASE WHEN regexp_full_match({value(c.name)}, '{_ISO_DATE}') "
+        f"THEN TRY_CAST({value(c.name)} AS DATE) END AS {_as_date(c.name)}"
+        for c in extract.columns if c.type == "date"
+    ]
+    return f"SELECT _row, {', '.join(cols + dates)} FROM {stage}"
 
 
 def normalised(column: Column) -> str:
     """The value as checked and stored: postcodes upper-cased with their spaces removed."""
-    v = value(column.name)
     if column.normalise == "postcode":
-        return f"upper(replace({v}, ' ', ''))"
-    return v
+        return f"upper(replace({ident(column.name)}, ' ', ''))"
+    return ident(column.name)
 
 
 def pnc_check_letter_ok(column: str) -> str:
-    v = value(column)
-    year = f"TRY_CAST(substr({v}, 3, 2) AS BIGINT)"
-    serial = f"TRY_CAST(substr({v}, 6, 7) AS BIGINT)"
-    return (
-        f"substr('{PNC_CHECK_LETTERS}', CAST((({year} * 10000000 + {serial}) % 23) + 1 AS INTEGER), 1)"
-        f" = substr({v}, 13, 1)"
-    )
+    """The letter at ((yy * 10^7 + serial) mod 23) of the table; yy || serial is that number."""
+    v = ident(column)
+    number = f"TRY_CAST(substr({v}, 3, 2) || substr({v}, 6, 7) AS BIGINT)"
+    return f"substr('{PNC_CHECK_LETTERS}', CAST({number} % 23 AS INTEGER) + 1, 1) = substr({v}, 13, 1)"
+
+
+def code_list_pattern(codes: tuple[str, ...]) -> str:
+    """A `;`-separated list of known codes, allowing spaces and empty items."""
+    one = "(" + "|".join(re.escape(c) for c in codes) + ")"
+    return f"^\\s*{one}?(\\s*;\\s*{one}?)*\\s*$"
 
 
 def column_checks(column: Column, *, as_of: date) -> list[Check]:
     name = column.name
-    v = value(name)
+    v = ident(name)
     present = f"{v} IS NOT NULL"
     checks: list[Check] = []
     if column.required:
@@ -98,11 +113,9 @@ def column_checks(column: Column, *, as_of: date) -> list[Check]:
             f"{present} AND {v} NOT IN {literal_list(column.codes)}",
         ))
     elif column.type == "code_list":
-        members = f"list_filter(list_transform(string_split({v}, ';'), lambda x: trim(x)), lambda x: x <> '')"
         checks.append(Check(
             name, "code", f"{name} must list only (separated by ;): {', '.join(column.codes)}",
-            f"{present} AND len(list_filter({members}, lambda x: x NOT IN "
-            f"{literal_list(column.codes)})) > 0",
+            f"{present} AND NOT regexp_full_match({v}, {literal(code_list_pattern(column.codes))})",
         ))
     if column.pattern is not None:
         label = _PATTERN_NAMES.get(column.pattern_name or "", column.pattern_name or "")
@@ -115,7 +128,7 @@ def column_checks(column: Column, *, as_of: date) -> list[Check]:
         else:
             checks.append(Check(name, "format", f"{name} must be a valid {label}", bad))
     if column.name == "pnc_id":
-        ok_format = f"regexp_full_match({v}, {literal(column.pattern or '')})"
+        ok_format = f"COALESCE(regexp_full_match({v}, {literal(column.pattern or '')}), FALSE)"
         checks.append(Check(
             name, "check_letter",
             "pnc_id check letter does not match its year and number; kept as given, not used "
@@ -140,8 +153,8 @@ def rule_checks(extract: ExtractFile, rule: RowRule) -> list[Check]:
         )]
     if rule.kind in {"required_when", "positive_when"}:
         values = ", ".join(rule.values)
-        applies = f"COALESCE({value(rule.when)} IN {literal_list(rule.values)}, FALSE)"
-        v = value(rule.column)
+        applies = f"COALESCE({ident(rule.when)} IN {literal_list(rule.values)}, FALSE)"
+        v = ident(rule.column)
         if rule.kind == "required_when":
             missing = Check(
                 rule.column, "required_when", f"{rule.column} is required when {rule.when} is "
@@ -161,7 +174,7 @@ def rule_checks(extract: ExtractFile, rule: RowRule) -> list[Check]:
         return [Check(
             rule.column, "references", f"{rule.column} matches no {rule.file}.{rule.other} in "
             "this or an earlier delivery",
-            f"{value(rule.column)} IS NOT NULL AND NOT _ref_{rule.column}",
+            f"{ident(rule.column)} IS NOT NULL AND NOT _ref_{rule.column}",
         )]
     if rule.kind == "age_between":
         dob = _as_date("date_of_birth")
@@ -200,17 +213,18 @@ def all_checks(extract: ExtractFile, *, as_of: date) -> list[Check]:
 
 
 def checked_rows_sql(contract: Contract, extract: ExtractFile, stage: str, *, as_of: date) -> str:
-    """One query over the staged file: each row with its violations and warnings.
+    """One query over the staged file: each row that breaks a rule or earns a warning, with the
+    lists of its violations and warnings.
 
     Named steps as CTEs: ``helpers`` adds the cross-row facts (duplicates inside the file, keys seen
-    in earlier deliveries, references, the event date of a referenced row); ``checked`` evaluates
-    every rule on each row.
+    in earlier deliveries, references, the event date of a referenced row); ``flagged`` keeps the
+    rows where any rule fails, which is cheap to test; only those get their lists built.
     """
     helper_cols: list[str] = []
     joins: list[str] = []
     for column in extract.columns:
         if column.unique:
-            v = value(column.name)
+            v = ident(column.name)
             helper_cols.append(
                 f"({v} IS NOT NULL AND count(*) OVER (PARTITION BY {v}) > 1) AS _dup_{column.name}"
             )
@@ -222,7 +236,7 @@ def checked_rows_sql(contract: Contract, extract: ExtractFile, stage: str, *, as
         if rule.kind == "references":
             target = identity_table(contract.file(rule.file))
             helper_cols.append(
-                f"COALESCE({value(rule.column)} IN (SELECT {rule.other} FROM {target}), FALSE) "
+                f"COALESCE({ident(rule.column)} IN (SELECT {rule.other} FROM {target}), FALSE) "
                 f"AS _ref_{rule.column}"
             )
     if "." in extract.event_date:
@@ -231,21 +245,25 @@ def checked_rows_sql(contract: Contract, extract: ExtractFile, stage: str, *, as
         target = identity_table(contract.file(ref_file))
         joins.append(
             f"LEFT JOIN (SELECT {ref_rule.other} AS _ref_key, {ref_col} AS _event_date_ref "
-            f"FROM {target}) AS _ref ON _ref._ref_key = {value(ref_rule.column)}"
+            f"FROM {target}) AS _ref ON _ref._ref_key = s.{ident(ref_rule.column)}"
         )
         helper_cols.append("_ref._event_date_ref")
     checks = all_checks(extract, as_of=as_of)
     rejections = [c.as_struct() for c in checks if not c.warning]
     warnings = [c.as_struct() for c in checks if c.warning]
+    any_problem = " OR ".join(f"COALESCE({c.condition}, FALSE)" for c in checks)
     extra = (", " + ", ".join(helper_cols)) if helper_cols else ""
     empty = "CAST([] AS STRUCT(\"column\" VARCHAR, rule VARCHAR, reason VARCHAR)[])"
     warn_list = f"list_filter([{', '.join(warnings)}], lambda x: x IS NOT NULL)" if warnings else empty
     return f"""
         WITH helpers AS (
-            SELECT s.*{extra} FROM {stage} AS s {' '.join(joins)}
+            SELECT s.*{extra} FROM ({cleaned_sql(extract, stage)}) AS s {' '.join(joins)}
+        ),
+        flagged AS (
+            SELECT * FROM helpers WHERE {any_problem}
         )
-        SELECT helpers.*,
+        SELECT flagged._row,
             list_filter([{', '.join(rejections)}], lambda x: x IS NOT NULL) AS _violations,
             {warn_list} AS _warnings
-        FROM helpers
+        FROM flagged
     """

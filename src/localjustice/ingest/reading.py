@@ -28,11 +28,21 @@ class FileRejected(LocalJusticeError):
 
 @dataclass(frozen=True)
 class StagedFile:
+    """The staged table has ``_row``, every contract column (NULL when the file lacks an
+    optional one) and the file's extra columns under their own headers."""
+
     table: str
     rows: int
     #: contract column -> the file's own header for it (headers match case-insensitively)
     header_of: dict[str, str]
     extra_columns: tuple[str, ...]
+
+    def raw_row_json(self, alias: str) -> str:
+        """The row as the file gave it (header -> text), for quarantine."""
+        names = [(self.header_of.get(c, c), c) for c in self.header_of] + \
+            [(h, h) for h in self.extra_columns]
+        return "to_json(struct_pack(" + ", ".join(
+            f"{ident(header)} := {alias}.{ident(col)}" for header, col in names) + "))"
 
 
 @dataclass(frozen=True)
@@ -121,8 +131,7 @@ def stage_file(
                            f"{ident(column)}")
         else:
             selects.append(f"CAST(NULL AS VARCHAR) AS {ident(column)}")
-    raw = ", ".join(f"{ident(h)} := {_as_text(ident(h), types[h])}" for h in headers)
-    selects.append(f"to_json(struct_pack({raw})) AS _raw")
+    selects += [f"{_as_text(ident(h), types[h])} AS {ident(h)}" for h in extras]
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {', '.join(selects)} FROM {scan}")
     except duckdb.Error as exc:
