@@ -52,6 +52,19 @@ def main(
     )
 
 
+@app.command("contract-docs")
+def contract_docs(
+    out: Annotated[Path, typer.Option("--out", help="Markdown file to write.")] = Path("docs/contract.md"),
+) -> None:
+    """Write the contract reference (docs/contract.md) from the contract file."""
+    from localjustice.contract import load_contract
+    from localjustice.contract.docs import contract_markdown
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(contract_markdown(load_contract()), encoding="utf-8")
+    console.print(f"Wrote {out}")
+
+
 @app.command()
 def synth(
     out: Annotated[Path, typer.Option("--out", help="Folder to write delivery/ and truth/ into.")],
@@ -192,3 +205,206 @@ def demo(
         raise _fail(exc) from None
     console.print(f"Warehouse: {settings.warehouse_path}. Quarantine reasons: "
                   f"localjustice status --data-dir {settings.data_dir}")
+
+
+link_app = typer.Typer(
+    help="Link people across agencies into pseudonymous persons; review and report on it.",
+    invoke_without_command=True,
+)
+app.add_typer(link_app, name="link")
+
+ModelFile = Annotated[
+    Path | None,
+    typer.Option("--model", help="Reuse this saved linkage model (JSON) instead of training."),
+]
+TruthFile = Annotated[
+    Path | None,
+    typer.Option("--truth", help="Truth file (source, source_person_id, true_person_id) to "
+                 "measure against [default: <data-dir>/synthetic/truth/person_map.csv if present]."),
+]
+
+
+def _default_truth(settings: Settings, truth: Path | None) -> Path | None:
+    if truth is not None:
+        return truth
+    candidate = settings.data_dir / "synthetic" / "truth" / "person_map.csv"
+    return candidate if candidate.is_file() else None
+
+
+def run_linkage(settings: Settings, *, model: Path | None = None, truth: Path | None = None,
+                demo_key: bool = False) -> None:
+    """Link the warehouse's identity zone and print what was done and how well (CLI and demo)."""
+    from localjustice.linkage import link_persons, load_pseudonym_key
+    from localjustice.warehouse import open_warehouse
+
+    key = load_pseudonym_key(settings.data_dir, generate_demo_key=demo_key)
+    truth = _default_truth(settings, truth)
+    with open_warehouse(settings.warehouse_path) as warehouse, rich_progress(console) as bar:
+        result = link_persons(warehouse, pseudonym_key=key, model_path=model,
+                              save_model_to=settings.data_dir / "linkage-model.json",
+                              truth_path=truth, progress=bar)
+    table = Table(title="Linkage")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    for name, value in (
+        ("records (identity variants)", f"{result.records:,}"),
+        ("source persons", f"{result.units:,}"),
+        ("pairs compared", f"{result.comparisons:,}"),
+        ("links at threshold", f"{result.links:,}"),
+        ("persons", f"{result.persons:,}"),
+        ("events in analysis zone", f"{result.events:,}"),
+        ("merges / splits since last run", f"{result.merges:,} / {result.splits:,}"),
+        ("pairs queued for review", f"{result.review_queue:,}"),
+        ("review decisions applied", f"{result.decisions_applied:,}"),
+        ("time", f"{result.seconds:.1f} s"),
+    ):
+        table.add_row(name, value)
+    console.print(table)
+    console.print(f"Method: {result.method_note}.")
+    if result.model_path is not None and model is None:
+        console.print(f"Model saved to {result.model_path}; reuse it with --model.")
+    if result.quality:
+        q = result.quality
+        console.print(
+            f"Linkage quality against {truth}: precision {q['pairwise_precision']:.4f}, "
+            f"recall {q['pairwise_recall']:.4f}, F1 {q['pairwise_f1']:.4f} (pairwise); "
+            f"B-cubed F1 {q['bcubed_f1']:.4f}; persons recovered exactly "
+            f"{q['exact_person_share']:.1%}.")
+
+
+@link_app.callback()
+def link(
+    ctx: typer.Context,
+    data_dir: DataDir = None,
+    model: ModelFile = None,
+    truth: TruthFile = None,
+    demo_key: Annotated[bool, typer.Option(
+        "--demo-key", help="Generate and store a pseudonym key in the data folder when "
+        "LOCALJUSTICE_PSEUDONYM_KEY is not set (demonstrations only).")] = False,
+) -> None:
+    """Deduplicate and link every person-bearing source; write the analysis zone."""
+    if ctx.invoked_subcommand is not None:
+        return
+    try:
+        run_linkage(_settings(data_dir), model=model, truth=truth, demo_key=demo_key)
+    except LocalJusticeError as exc:
+        raise _fail(exc) from None
+
+
+@link_app.command("review")
+def link_review(
+    data_dir: DataDir = None,
+    reviewer: Annotated[str | None, typer.Option(
+        "--reviewer", help="Name recorded with each decision [default: $USER].")] = None,
+    limit: Annotated[int, typer.Option(help="Pairs to show in this session.")] = 20,
+) -> None:
+    """Review uncertain pairs: same person, not the same, or skip (restricted-zone view)."""
+    import os
+
+    from localjustice.linkage import record_decision, review_queue
+    from localjustice.linkage.review import REVIEW_FIELDS
+    from localjustice.warehouse import open_warehouse
+
+    who = reviewer or os.environ.get("USER") or ""
+    if not who:
+        raise _fail(LocalJusticeError("Say who is reviewing: --reviewer NAME."))
+    settings = _settings(data_dir)
+    err_console.print("[bold]Restricted:[/] this view shows identifiers; for data stewards only.")
+    try:
+        with open_warehouse(settings.warehouse_path) as warehouse:
+            pairs = review_queue(warehouse, limit=limit)
+            if not pairs:
+                console.print("Nothing to review: the queue is empty.")
+                return
+            decided = 0
+            for number, pair in enumerate(pairs, start=1):
+                table = Table(title=f"Pair {number} of {len(pairs)}: match probability "
+                              f"{pair.match_probability:.3f}")
+                table.add_column("field")
+                table.add_column(pair.unit_id_l)
+                table.add_column(pair.unit_id_r)
+                for name in REVIEW_FIELDS:
+                    table.add_row(name,
+                                  "\n".join(str(v[name] or "") for v in pair.left),
+                                  "\n".join(str(v[name] or "") for v in pair.right))
+                console.print(table)
+                answer = typer.prompt("[s]ame person, [n]ot the same, s[k]ip, [q]uit",
+                                      default="k").strip().lower()
+                if answer == "q":
+                    break
+                if answer in {"s", "n"}:
+                    record_decision(warehouse, pair.unit_id_l, pair.unit_id_r,
+                                    same_person=answer == "s", reviewer=who)
+                    decided += 1
+    except LocalJusticeError as exc:
+        raise _fail(exc) from None
+    console.print(f"{decided} decision(s) recorded by {who}; they apply from the next "
+                  "`localjustice link` run, and on every run after it.")
+
+
+@link_app.command("report")
+def link_report(
+    data_dir: DataDir = None,
+    truth: TruthFile = None,
+    output: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
+    """Linkage quality: against truth when present; match weights, link shares, blocking."""
+    from localjustice.linkage import linkage_report
+    from localjustice.warehouse import open_warehouse
+
+    if output not in {"table", "json"}:
+        raise _fail(LocalJusticeError("--format must be table or json."))
+    settings = _settings(data_dir)
+    try:
+        with open_warehouse(settings.warehouse_path, read_only=True) as warehouse:
+            report = linkage_report(warehouse, truth_path=truth)
+    except LocalJusticeError as exc:
+        raise _fail(exc) from None
+    if output == "json":
+        console.print_json(json.dumps(report.as_dict(), default=str))
+        return
+    run = report.run
+    console.print(f"Run {run['run_id']}: {run['method_note']}. {run['records']:,} records, "
+                  f"{run['comparisons']:,} pairs compared, {run['persons']:,} persons, "
+                  f"threshold {run['threshold']}, {run['seconds']:.1f} s.")
+    if report.quality:
+        quality = Table(title="Quality against the truth file")
+        quality.add_column("measure")
+        quality.add_column("value", justify="right")
+        for name, value in report.quality.items():
+            quality.add_row(name, f"{value:,.4f}" if value < 10 else f"{value:,.0f}")
+        console.print(quality)
+    shares = Table(title="Share of each source's persons linked")
+    for name in ("source", "persons", "to same source", "to another source"):
+        shares.add_column(name, justify="left" if name == "source" else "right")
+    for s in report.source_shares:
+        shares.add_row(s["source"], f"{s['units']:,}", f"{s['share_linked_within']:.1%}",
+                       f"{s['share_linked_across']:.1%}")
+    console.print(shares)
+    if report.blocking_counts:
+        blocking = Table(title="Blocking rules: pairs each adds")
+        for name in ("rule", "pairs", "cumulative"):
+            blocking.add_column(name, justify="left" if name == "rule" else "right")
+        for b in report.blocking_counts:
+            blocking.add_row(b["rule"], f"{b['pairs']:,}", f"{b['cumulative_pairs']:,}")
+        console.print(blocking)
+    if report.model_weights:
+        weights = Table(title="Model: match weight of each comparison level")
+        for name in ("comparison", "level", "weight", ""):
+            weights.add_column(name)
+        for w in report.model_weights:
+            value = w["match_weight"]
+            bar = "" if value is None else ("+" if value > 0 else "-") * min(30, round(abs(value)))
+            weights.add_row(w["comparison"], str(w["level"]),
+                            "" if value is None else f"{value:+.2f}", bar)
+        console.print(weights)
+    if report.weight_histogram:
+        histogram = Table(title="Scored pairs by match weight")
+        for name in ("match weight", "pairs", ""):
+            histogram.add_column(name)
+        top = max(h["pairs"] for h in report.weight_histogram)
+        for h in report.weight_histogram:
+            histogram.add_row(f"{h['bin_start']:+.0f} to {h['bin_end']:+.0f}",
+                              f"{h['pairs']:,}", "#" * max(1, round(40 * h["pairs"] / top)))
+        console.print(histogram)
+    console.print(f"Merges: {report.changes['merges']:,}; splits: {report.changes['splits']:,}.")
