@@ -1,0 +1,128 @@
+"""What a run achieved against each calibration target, measured on the truth.
+
+Counts are per delivered year (averaged when ``years > 1``); rates pool the cohorts of all
+delivered years. Proven reoffending uses the internal follow-up beyond the window (see
+``proven_reoffending``). The youth custody figures take the MoU's snapshot day (30 November) of
+each delivered year. Victimisation concentration is victimisations per resident (residents from
+the area's reference data) in the most-deprived fifth of boroughs over the least-deprived fifth,
+by the victim's borough of residence on the day of the crime.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+
+from localjustice.area import Area
+from localjustice.contract import load_contract
+from localjustice.synth import proven_reoffending as pr
+from localjustice.synth.calendar import TimeFrame, age_years, day_number
+from localjustice.synth.delivery import Events
+from localjustice.synth.parameters import Parameters
+from localjustice.synth.population import People, deprivation_fifths
+
+
+@dataclass(frozen=True)
+class Measured:
+    name: str
+    value: float
+    target: float | None
+    low: float | None
+    high: float | None
+    source: str
+
+    @property
+    def within(self) -> bool | None:
+        if self.low is None or self.high is None:
+            return None
+        return bool(self.low <= self.value <= self.high)
+
+    def as_json(self) -> dict[str, object]:
+        return {**asdict(self), "within": self.within}
+
+
+def measure(
+    events: Events, people: People, area: Area, params: Parameters, frame: TimeFrame, scale: float
+) -> dict[str, Measured]:
+    codes = load_contract().code_lists
+    breach = codes["offence_group"].index("breach")
+    immediate = codes["sentence_type"].index("immediate_custody")
+    convicted = codes["court_outcome"].index("convicted")
+    sim = params.section("simulation")
+    history = events.history
+    cases = pd.concat([history.cases, events.supervision.breach_cases], ignore_index=True)
+    index_events = pr.index_events(cases, events.custody, breach, immediate, convicted)
+    proven = pr.proven_offences(history.offences, history.cases, breach, convicted)
+    cohorts = [pr.cohort(index_events, year) for year in frame.window_years]
+    members = pd.concat(cohorts, ignore_index=True)
+    did = pr.reoffended(members, proven, sim["reoffence_window_days"], sim["waiting_period_days"])
+    rates = pr.rates(members, did, people.birth_day)
+
+    crimes = events.victimisation.crimes
+    crimes_per_year = frame.in_window(crimes["committed_day"].to_numpy()).sum() / frame.years
+
+    custody = events.custody
+    outside = {e.code for e in area.establishments if not e.in_area}
+    youth_counts, youth_outside = [], []
+    for year in frame.window_years:
+        snap = day_number(year, *sim["youth_custody_snapshot"])
+        held = custody[(custody["start"] <= snap) & (custody["end"] > snap)]
+        age = age_years(np.full(len(held), snap), people.birth_day[held["person"].to_numpy()])
+        young = held[age < 18]
+        youth_counts.append(len(young))
+        youth_outside.append(int(young["establishment"].isin(outside).sum()))
+    youth_total = sum(youth_counts)
+
+    victims = events.victimisation.victims
+    borough = people.borough_on(victims["person"].to_numpy(), victims["committed_day"].to_numpy())
+    per_borough = np.bincount(borough, minlength=len(area.local_authorities))
+    residents = np.array([la.population for la in area.local_authorities], dtype=float)
+    top, bottom = deprivation_fifths(area)
+    ratio = (per_borough[top].sum() / residents[top].sum()) / (
+        per_borough[bottom].sum() / residents[bottom].sum()
+    )
+    repeat_share = float((victims.groupby("person").size() >= 2).mean()) if len(victims) else 0.0
+
+    achieved = {
+        "cohort_offenders": len(members) / frame.years,
+        "recorded_crimes": float(crimes_per_year),
+        "reoffending_overall": rates.overall,
+        "reoffending_18_24": rates.age_18_24,
+        "reoffending_youth": rates.youth,
+        "reoffending_young_adults_custody": rates.young_adults_custody,
+        "youth_in_custody": youth_total / frame.years,
+        "youth_custody_outside_area_share": sum(youth_outside) / youth_total if youth_total else float("nan"),
+        "victimisation_deprivation_ratio": float(ratio),
+    }
+    out: dict[str, Measured] = {}
+    for name, value in achieved.items():
+        target = params.targets[name]
+        low, high = target.band(scale)
+        out[name] = Measured(
+            name=name,
+            value=float(value),
+            target=target.value * scale if target.relative else target.value,
+            low=low,
+            high=high,
+            source=target.source,
+        )
+    out["repeat_victim_share"] = Measured(
+        name="repeat_victim_share",
+        value=repeat_share,
+        target=None,
+        low=None,
+        high=None,
+        source="Share of victims with two or more recorded victimisations in the delivered years "
+        "(descriptive; no calibration target)",
+    )
+    out["youth_cohort"] = Measured(
+        name="youth_cohort",
+        value=rates.youth_cohort / frame.years,
+        target=None,
+        low=None,
+        high=None,
+        source="Youths (10-17) in the cohorts, per year (descriptive)",
+    )
+    return out

@@ -1,0 +1,207 @@
+"""``generate``: simulate, cut the delivery, add noise and faults, write delivery and truth."""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from localjustice.area import load_area
+from localjustice.contract import load_contract
+from localjustice.errors import LocalJusticeError
+from localjustice.progress import NullProgress, Progress
+from localjustice.synth.calendar import TimeFrame, iso
+from localjustice.synth.calibration_check import measure
+from localjustice.synth.custody_estate import assign_establishments
+from localjustice.synth.delivery import TRUE_PERSON, Events, build_delivery
+from localjustice.synth.injected_errors import inject_errors
+from localjustice.synth.names import forenames, surnames
+from localjustice.synth.offending import simulate_justice
+from localjustice.synth.parameters import load_parameters
+from localjustice.synth.population import People, build_people
+from localjustice.synth.summary import SynthSummary
+from localjustice.synth.supervision import derive_supervision, requirement_masks
+from localjustice.synth.victimisation import simulate_victimisation
+from localjustice.synth.writer import FORMATS, write_frame, write_table
+
+_EARLIEST_YEAR = 1990
+#: Independent random streams, one per stage, so a change in one stage does not reshuffle others.
+_STAGES = ("people", "offending", "estate", "supervision", "victims", "identity", "errors")
+
+
+def _check_arguments(
+    out: Path, scale: float, start_year: int, years: int, file_format: str, error_rate: float
+) -> None:
+    if not math.isfinite(scale) or scale <= 0:
+        raise LocalJusticeError(f"scale must be a positive number (1 = one year of London); got {scale}.")
+    if years < 1:
+        raise LocalJusticeError(f"years must be at least 1; got {years}.")
+    if file_format not in FORMATS:
+        raise LocalJusticeError(f"Unknown file format {file_format!r}; use one of {', '.join(FORMATS)}.")
+    if not 0 <= error_rate <= 0.5:
+        raise LocalJusticeError(f"error_rate must be between 0 and 0.5; got {error_rate}.")
+    last = start_year + years - 1
+    if start_year < _EARLIEST_YEAR or last >= date.today().year:
+        raise LocalJusticeError(
+            f"The delivery must cover whole past years between {_EARLIEST_YEAR} and "
+            f"{date.today().year - 1}; {start_year}..{last} is outside that (the contract forbids "
+            f"dates in the future)."
+        )
+    try:
+        for folder in (out / "delivery", out / "truth"):
+            folder.mkdir(parents=True, exist_ok=True)
+            probe = folder / ".write-test"
+            probe.write_bytes(b"")
+            probe.unlink()
+    except OSError as exc:
+        raise LocalJusticeError(
+            f"Cannot write to {out}: {exc.strerror or exc}. Choose a writable folder."
+        ) from None
+
+
+def _true_ids(person: np.ndarray) -> np.ndarray:
+    return np.strings.add("TP", np.strings.zfill((np.asarray(person) + 1).astype(str), 8))
+
+
+def _people_truth(people: People, persons: np.ndarray, area_codes: np.ndarray) -> pd.DataFrame:
+    middle = people.middle_name[persons]
+    return pd.DataFrame(
+        {
+            "true_person_id": _true_ids(persons),
+            "forename": forenames().names[people.forename[persons]],
+            "middle_names": np.where(middle >= 0, forenames().names[np.maximum(middle, 0)], ""),
+            "surname": surnames().names[people.surname[persons]],
+            "date_of_birth": iso(people.birth_day[persons]),
+            "sex": people.sex[persons],
+            "ethnicity": people.ethnicity[persons],
+            "home_borough_code": area_codes[people.home_borough[persons]],
+            "moved_date": np.where(
+                people.moved_day[persons] < 10**7, iso(np.minimum(people.moved_day[persons], 10**7)), ""
+            ),
+            "new_borough_code": area_codes[people.new_borough[persons]],
+            "offender_pool": persons < people.n_offender,
+        }
+    )
+
+
+def generate(
+    out: Path,
+    *,
+    scale: float = 1.0,
+    start_year: int = 2018,
+    years: int = 1,
+    seed: int = 1,
+    file_format: str = "csv",
+    progress: Progress = NullProgress(),  # noqa: B008 - a stateless default
+    error_rate: float = 0.001,
+) -> SynthSummary:
+    """Write a synthetic London delivery to ``out/delivery`` and its hidden truth to ``out/truth``.
+
+    ``scale`` 1 is one year of London at full size (see ``calibration.toml`` for the targets and
+    their sources). The same arguments give byte-identical files. Raises ``LocalJusticeError``
+    for arguments that cannot work.
+    """
+    out = Path(out)
+    _check_arguments(out, scale, start_year, years, file_format, error_rate)
+    began = time.perf_counter()
+    params = load_parameters()
+    area = load_area("london")
+    contract = load_contract()
+    sim = params.section("simulation")
+    frame = TimeFrame(start_year, years, int(sim["burn_in_years"]), int(sim["follow_up_years"]))
+    streams = dict(
+        zip(
+            _STAGES,
+            (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(_STAGES))),
+            strict=True,
+        )
+    )
+
+    people = build_people(streams["people"], params, area, frame, scale)
+    months = len(frame.month_bounds()) - 1
+    history = simulate_justice(
+        people,
+        params,
+        frame,
+        streams["offending"],
+        progress.step("Simulating offending and sentencing (months)", months),
+    )
+    step = progress.step("Supervision, monitoring and victims", 3)
+    custody = assign_establishments(history.custody, people, area, params, streams["estate"])
+    masks = requirement_masks(history.cases, params, streams["supervision"])
+    supervision = derive_supervision(history, people, params, streams["supervision"], masks)
+    step.advance(1)
+    victimisation = simulate_victimisation(history, people, params, area, frame, scale, streams["victims"])
+    step.advance(1)
+    events = Events(
+        history=history,
+        custody=custody,
+        supervision=supervision,
+        victimisation=victimisation,
+        requirement_mask=masks,
+    )
+    calibration = measure(events, people, area, params, frame, scale)
+    step.advance(1)
+
+    step = progress.step("Writing source identities", 1)
+    tables = build_delivery(events, people, area, params, frame, streams["identity"])
+    step.advance(1)
+    person_map = pd.concat(
+        [
+            pd.DataFrame(
+                {
+                    "source": source,
+                    "source_person_id": t["source_person_id"].to_numpy(),
+                    "true_person_id": _true_ids(t[TRUE_PERSON].to_numpy()),
+                }
+            ).drop_duplicates()
+            for source, t in tables.items()
+            if TRUE_PERSON in t
+        ],
+        ignore_index=True,
+    )
+    people_counts = {s: int(t[TRUE_PERSON].nunique()) for s, t in tables.items() if TRUE_PERSON in t}
+    appearing = np.unique(
+        np.concatenate([t[TRUE_PERSON].to_numpy() for t in tables.values() if TRUE_PERSON in t])
+    )
+    delivered = {s: t.drop(columns=[TRUE_PERSON], errors="ignore") for s, t in tables.items()}
+    injected = inject_errors(delivered, error_rate, streams["errors"])
+
+    step = progress.step("Writing files", len(delivered) + 1)
+    delivery_dir, truth_dir = out / "delivery", out / "truth"
+    for source, table in delivered.items():
+        for fmt in FORMATS:
+            (delivery_dir / f"{source}.{fmt}").unlink(missing_ok=True)
+        write_table(table, delivery_dir / f"{source}.{file_format}", file_format)
+        step.advance(1)
+    area_codes = np.array([la.code for la in area.local_authorities])
+    write_frame(person_map, truth_dir / "person_map.csv")
+    write_frame(_people_truth(people, appearing, area_codes), truth_dir / "people.parquet")
+    write_frame(injected, truth_dir / "injected_errors.csv")
+    report = {
+        "contract_version": contract.version,
+        "scale": scale,
+        "start_year": start_year,
+        "years": years,
+        "seed": seed,
+        "follow_up": "Rates use follow-up simulated internally after the delivered years; "
+        "see localjustice.synth.proven_reoffending.",
+        "measures": {name: m.as_json() for name, m in calibration.items()},
+    }
+    (truth_dir / "calibration.json").write_text(
+        json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8"
+    )
+    step.advance(1)
+    return SynthSummary(
+        rows={s: len(t) for s, t in delivered.items()},
+        people=people_counts,
+        distinct_people=len(appearing),
+        injected_errors=len(injected),
+        elapsed_seconds=time.perf_counter() - began,
+        calibration=calibration,
+    )

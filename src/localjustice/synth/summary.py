@@ -1,0 +1,44 @@
+"""What a generation run produced, for the CLI to show and tests to check."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rich.table import Table
+
+from localjustice.synth.calibration_check import Measured
+
+
+@dataclass(frozen=True)
+class SynthSummary:
+    """Rows and distinct true people per source, run time, and calibration achieved."""
+
+    rows: dict[str, int]
+    people: dict[str, int]
+    distinct_people: int
+    injected_errors: int
+    elapsed_seconds: float
+    calibration: dict[str, Measured] = field(default_factory=dict)
+
+    @property
+    def total_rows(self) -> int:
+        return sum(self.rows.values())
+
+    def as_table(self) -> Table:
+        table = Table(title="Synthetic delivery")
+        table.add_column("Source / measure")
+        table.add_column("Rows / achieved", justify="right")
+        table.add_column("People / target", justify="right")
+        for source, count in self.rows.items():
+            people = self.people.get(source)
+            table.add_row(source, f"{count:,}", "" if people is None else f"{people:,}")
+        table.add_row("[bold]total[/]", f"{self.total_rows:,}", f"{self.distinct_people:,}", end_section=True)
+        for m in self.calibration.values():
+            rate = m.value < 1.5 and (m.target is None or m.target < 1.5)
+            shown = f"{m.value:.1%}" if rate else f"{m.value:,.1f}"
+            target = "" if m.target is None else (f"{m.target:.1%}" if rate else f"{m.target:,.0f}")
+            mark = {True: " ✓", False: " ✗", None: ""}[m.within]
+            table.add_row(m.name, shown + mark, target)
+        table.add_row("injected errors", f"{self.injected_errors:,}", "")
+        table.add_row("seconds", f"{self.elapsed_seconds:.1f}", "")
+        return table

@@ -1,0 +1,32 @@
+"""Deliveries generated once per test session and shared by the synth tests (read-only)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from localjustice.synth import SynthSummary, generate
+
+SMALL_SCALE = 0.02
+#: Big enough that the calibration tolerances exceed sampling noise (youth cohort ~1,000,
+#: young adults leaving custody ~1,000, youth in custody on the snapshot ~70).
+CALIBRATION_SCALE = 0.25
+
+
+@pytest.fixture(scope="session")
+def clean_delivery(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SynthSummary]:
+    out = tmp_path_factory.mktemp("clean")
+    return out, generate(out, scale=SMALL_SCALE, seed=7, error_rate=0.0)
+
+
+@pytest.fixture(scope="session")
+def faulty_delivery(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SynthSummary]:
+    out = tmp_path_factory.mktemp("faulty")
+    return out, generate(out, scale=SMALL_SCALE, seed=11, error_rate=0.01)
+
+
+@pytest.fixture(scope="session")
+def calibration_delivery(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SynthSummary]:
+    out = tmp_path_factory.mktemp("calibration")
+    return out, generate(out, scale=CALIBRATION_SCALE, seed=3, error_rate=0.0)

@@ -1,0 +1,94 @@
+"""The truth resembles London: published MoU figures within stated tolerances.
+
+Tolerances live beside the targets in ``synth/calibration.toml`` (absolute for rates, relative
+for counts): overall reoffending +-2.5 points, 18-24 +-3, youth +-5, young adults leaving custody
++-6, cohort size +-10%, recorded crime +-5%, youth in custody +-35%, share of them held outside
+London +-8 points, deprivation ratio +-0.4. At the test scale (0.25) the sampling error of each
+is well inside its band (e.g. youth reoffending: ~1,000 youths, standard error ~1.6 points).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from localjustice.area import load_area
+from localjustice.synth import SynthSummary
+from localjustice.synth.calendar import TimeFrame, day_number
+from localjustice.synth.custody_estate import assign_establishments
+from localjustice.synth.parameters import load_parameters
+from localjustice.synth.population import build_people, deprivation_fifths
+from tests.synth.contract_rules import read_delivery
+
+
+@pytest.mark.slow
+def test_truth_rates_are_within_tolerance_of_their_london_targets(
+    calibration_delivery: tuple[Path, SynthSummary],
+) -> None:
+    out, summary = calibration_delivery
+    report = json.loads((out / "truth" / "calibration.json").read_text())["measures"]
+    targets = load_parameters().targets
+    assert set(targets) <= set(report)
+    outside = {name: m for name, m in report.items() if m["within"] is False}
+    assert not outside, outside
+    assert {name for name, m in summary.calibration.items() if m.within} == set(targets)
+
+
+@pytest.mark.slow
+def test_youth_reoffend_more_than_young_adults_who_reoffend_more_than_all(
+    calibration_delivery: tuple[Path, SynthSummary],
+) -> None:
+    _, summary = calibration_delivery
+    c = summary.calibration
+    assert c["reoffending_youth"].value > c["reoffending_18_24"].value > c["reoffending_overall"].value
+    assert c["reoffending_young_adults_custody"].value > c["reoffending_18_24"].value
+
+
+def test_young_people_in_custody_are_mostly_held_outside_london() -> None:
+    """20,000 youth custody periods, so the share is measured well (MoU: 152 of 290 outside)."""
+    area = load_area()
+    people = build_people(np.random.default_rng(0), load_parameters(), area, TimeFrame(2018, 1, 6, 2), 0.01)
+    n = 20_000
+    snap = day_number(2018, 11, 30)
+    young = np.flatnonzero((snap - people.birth_day > 11 * 366) & (snap - people.birth_day < 17 * 365))
+    custody = pd.DataFrame(
+        {
+            "person": young[np.arange(n) % len(young)],
+            "case": np.arange(n),
+            "start": snap,
+            "end": snap + 90,
+            "kind": 1,
+        }
+    )
+    placed = assign_establishments(custody, people, area, load_parameters(), np.random.default_rng(1))
+    outside = {e.code for e in area.establishments if not e.in_area}
+    assert (placed["youth_estate"] != "").all()
+    share = placed["establishment"].isin(outside).mean()
+    assert 0.5 < share == pytest.approx(152 / 290, abs=0.02)
+
+
+def test_most_deprived_boroughs_have_about_three_times_the_victimisation(
+    clean_delivery: tuple[Path, SynthSummary],
+) -> None:
+    out, _ = clean_delivery
+    victims = read_delivery(out / "delivery")["police_victims"]
+    area = load_area()
+    codes = np.array([la.code for la in area.local_authorities])
+    residents = np.array([la.population for la in area.local_authorities], dtype=float)
+    counts = victims["borough_code"].value_counts().reindex(codes, fill_value=0).to_numpy()
+    top, bottom = deprivation_fifths(area)
+    ratio = (counts[top].sum() / residents[top].sum()) / (counts[bottom].sum() / residents[bottom].sum())
+    assert 2.4 <= ratio <= 3.6
+
+
+def test_some_victims_are_victimised_repeatedly(clean_delivery: tuple[Path, SynthSummary]) -> None:
+    out, _ = clean_delivery
+    person_map = pd.read_csv(out / "truth" / "person_map.csv", dtype=str)
+    victims = read_delivery(out / "delivery")["police_victims"].assign(source="police_victims")
+    victims = victims.merge(person_map, on=["source", "source_person_id"])
+    per_person = victims.groupby("true_person_id").size()
+    assert 0.05 <= (per_person > 1).mean() <= 0.5
