@@ -225,9 +225,9 @@ def checked_rows_sql(contract: Contract, extract: ExtractFile, stage: str, *, as
     for column in extract.columns:
         if column.unique:
             v = ident(column.name)
-            helper_cols.append(
-                f"({v} IS NOT NULL AND count(*) OVER (PARTITION BY {v}) > 1) AS _dup_{column.name}"
-            )
+            repeated = (f"SELECT {value(column.name)} FROM {stage} WHERE {value(column.name)} "
+                        f"IS NOT NULL GROUP BY 1 HAVING count(*) > 1")
+            helper_cols.append(f"COALESCE({v} IN ({repeated}), FALSE) AS _dup_{column.name}")
             helper_cols.append(
                 f"COALESCE({v} IN (SELECT {column.name} FROM {identity_table(extract)}), FALSE) "
                 f"AS _seen_{column.name}"
