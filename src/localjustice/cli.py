@@ -16,7 +16,7 @@ from localjustice.progress import rich_progress
 from localjustice.settings import Settings
 
 if TYPE_CHECKING:
-    from localjustice.ingest import DeliveryResult
+    from localjustice.ingest import DeliveryResult, WarehouseStatus
 
 app = typer.Typer(
     help="Local Justice: joined-up criminal justice data and services for a city region.",
@@ -96,8 +96,8 @@ def _ingest_table(result: DeliveryResult) -> Table:
         loaded = f.status == "loaded"
         conserved = "yes" if f.rows_read == f.rows_loaded + f.rows_quarantined else "NO"
         table.add_row(f.source, f.status.replace("_", " "), *(
-            (str(f.rows_read), str(f.rows_loaded), str(f.rows_quarantined),
-             str(f.rows_with_warnings), conserved) if loaded else ("", "", "", "", "")))
+            (f"{f.rows_read:,}", f"{f.rows_loaded:,}", f"{f.rows_quarantined:,}",
+             f"{f.rows_with_warnings:,}", conserved) if loaded else ("", "", "", "", "")))
     return table
 
 
@@ -133,6 +133,17 @@ def ingest(
         raise typer.Exit(code=1)
 
 
+def _reasons_table(state: WarehouseStatus, limit: int | None = None) -> Table:
+    reasons = Table(title="Why rows were held back (quarantine) or flagged (warning)")
+    for name in ("kind", "source", "column", "rule", "rows", "reason"):
+        reasons.add_column(name, justify="right" if name == "rows" else "left")
+    for r in state.reasons[:limit]:
+        reasons.add_row(r.kind, r.source, r.column, r.rule, f"{r.rows:,}", r.reason)
+    if limit is not None and len(state.reasons) > limit:
+        reasons.caption = f"{len(state.reasons) - limit} more: localjustice status"
+    return reasons
+
+
 @app.command()
 def status(
     data_dir: DataDir = None,
@@ -162,12 +173,7 @@ def status(
                         str(b.rows_loaded), str(b.rows_quarantined), str(b.rows_with_warnings),
                         "yes" if b.conserved else "NO", b.loaded_at)
     console.print(batches)
-    reasons = Table(title="Why rows were held back (quarantine) or flagged (warning)")
-    for name in ("kind", "source", "column", "rule", "rows", "reason"):
-        reasons.add_column(name)
-    for r in state.reasons:
-        reasons.add_row(r.kind, r.source, r.column, r.rule, str(r.rows), r.reason)
-    console.print(reasons)
+    console.print(_reasons_table(state))
     for b in state.batches:
         if b.status == "rejected":
             console.print(f"  {b.file_name} ({b.delivery}) rejected: {b.message}")
@@ -182,7 +188,7 @@ def demo(
     seed: Annotated[int, typer.Option()] = 1,
 ) -> None:
     """The main job on embedded defaults: synthesise London, ingest it, and summarise."""
-    from localjustice.ingest import ingest_delivery
+    from localjustice.ingest import ingest_delivery, warehouse_status
     from localjustice.synth import generate
     from localjustice.warehouse import open_warehouse
 
@@ -201,6 +207,7 @@ def demo(
             console.print(_ingest_table(result))
             if not result.changed:
                 console.print("This delivery was already loaded: nothing changed.")
+            console.print(_reasons_table(warehouse_status(warehouse), limit=12))
     except LocalJusticeError as exc:
         raise _fail(exc) from None
     console.print(f"Warehouse: {settings.warehouse_path}. Quarantine reasons: "
@@ -408,3 +415,100 @@ def link_report(
                               f"{h['pairs']:,}", "#" * max(1, round(40 * h["pairs"] / top)))
         console.print(histogram)
     console.print(f"Merges: {report.changes['merges']:,}; splits: {report.changes['splits']:,}.")
+
+
+@app.command()
+def serve(
+    data_dir: DataDir = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Serve the web app; in development, print the demo sign-ins (env: see localjustice.web.settings)."""
+    from localjustice.web import WebSettings
+    from localjustice.web.server import prepare, run
+
+    try:
+        settings = WebSettings.from_env(data_dir)
+        demo_sign_ins = prepare(settings)
+    except LocalJusticeError as exc:
+        raise _fail(exc) from None
+    console.rule(f"Local Justice at http://{host}:{port}")
+    if demo_sign_ins:
+        table = Table(title="Demo sign-in (one account per role; development only)")
+        table.add_column("username")
+        table.add_column("password")
+        for username, password in demo_sign_ins.items():
+            table.add_row(username, password)
+        console.print(table)
+        console.print(f"Kept in {settings.data_dir / 'demo-sign-in.json'}. Press Ctrl+C to stop.")
+    run(settings, host=host, port=port)
+
+
+users_app = typer.Typer(help="Manage the web app's user accounts.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+@users_app.command("add")
+def users_add(
+    username: Annotated[str, typer.Argument(help="Sign-in name (email for identity-provider sign-in).")],
+    role: Annotated[str, typer.Option(help="analyst, data_steward, caseworker, supervisor, board or admin.")],
+    display_name: Annotated[str, typer.Option("--display-name", help="Name shown in the app.")],
+    teams: Annotated[str, typer.Option(help="Comma-separated teams.")] = "",
+    identity_provider_only: Annotated[bool, typer.Option(
+        "--identity-provider-only", help="No password: signs in through OpenID Connect only.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Add a user account (asks for the password unless --identity-provider-only)."""
+    import getpass
+
+    from localjustice.access import Actor
+    from localjustice.appdb import make_engine, session_factory, upgrade
+    from localjustice.web import WebSettings
+    from localjustice.web.accounts import FormInvalid, UserForm, create_user
+
+    password = "" if identity_provider_only else typer.prompt(
+        "Password", hide_input=True, confirmation_prompt=True)
+    try:
+        settings = WebSettings.from_env(data_dir)
+        upgrade(settings.database_url)
+        engine = make_engine(settings.database_url)
+        with session_factory(engine)() as db:
+            user = create_user(db, Actor(username=f"cli:{getpass.getuser()}", role="admin"),
+                               UserForm(username=username, display_name=display_name, role=role,
+                                        teams=teams, password=password))
+            db.commit()
+        engine.dispose()
+    except FormInvalid as exc:
+        for message in exc.errors.values():
+            err_console.print(f"[bold red]Error:[/] {message}.")
+        raise typer.Exit(code=1) from None
+    except LocalJusticeError as exc:
+        raise _fail(exc) from None
+    console.print(f"Added {user.username} ({user.role}).")
+
+
+audit_app = typer.Typer(help="The append-only, hash-chained audit log.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+
+@audit_app.command("verify")
+def audit_verify(data_dir: DataDir = None) -> None:
+    """Check the audit log's hash chain; exit 1 naming the first event edited or deleted."""
+    from localjustice.appdb import database_url, make_engine, session_factory
+    from localjustice.audit import verify_chain
+
+    engine = make_engine(database_url(_settings(data_dir).data_dir))
+    try:
+        with session_factory(engine)() as db:
+            report = verify_chain(db)
+    except Exception as exc:
+        raise _fail(LocalJusticeError(f"Cannot read the audit log ({type(exc).__name__}). Has the "
+                                      "app database been created (localjustice serve)?")) from None
+    finally:
+        engine.dispose()
+    if report.ok:
+        console.print(f"The audit log verifies: {report.events:,} events, none edited or deleted.")
+        return
+    err_console.print(f"[bold red]The audit log does not verify:[/] event {report.first_bad_seq}: "
+                      f"{report.problem}. {report.events:,} events before it verify.")
+    raise typer.Exit(code=1)

@@ -122,7 +122,7 @@ def column_checks(column: Column, *, as_of: date) -> list[Check]:
         bad = f"{present} AND NOT regexp_full_match({normalised(column)}, {literal(column.pattern)})"
         if column.warning:
             checks.append(Check(
-                name, "format", f"{name} is not a valid {label}; kept as given, not used as a key",
+                name, "format", f"{name} is not a {label}; kept as given, not used as a key",
                 bad, warning=True,
             ))
         else:
@@ -131,8 +131,7 @@ def column_checks(column: Column, *, as_of: date) -> list[Check]:
         ok_format = f"COALESCE(regexp_full_match({v}, {literal(column.pattern or '')}), FALSE)"
         checks.append(Check(
             name, "check_letter",
-            "pnc_id check letter does not match its year and number; kept as given, not used "
-            "as a key",
+            "pnc_id check letter is wrong; kept as given, not used as a key",
             f"{present} AND {ok_format} AND NOT ({pnc_check_letter_ok(name)})",
             warning=True,
         ))
