@@ -1,5 +1,6 @@
 """The analysis engine connection and the table layout of both zones."""
 
+from localjustice.warehouse.analysis_layout import analysis_layout_ddl as analysis_layout_ddl
 from localjustice.warehouse.connection import Warehouse, open_warehouse
 from localjustice.warehouse.layout import (
     ANALYSIS_SCHEMA,

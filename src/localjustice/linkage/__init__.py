@@ -1,0 +1,58 @@
+"""Linkage: one person across agencies, with measured quality.
+
+Splink (DuckDB backend) deduplicates and links every person-bearing extract of the identity zone;
+clusters become pseudonymous persons (keyed HMAC ``person_id``) in the analysis zone, which holds
+no names, full dates of birth, postcodes or source ids. Uncertain pairs go to a clerical review
+queue whose decisions override the model on every later run.
+"""
+
+from localjustice.linkage.clusters import PERSON_PREFIX, ClusterSummary
+from localjustice.linkage.deterministic import MIN_RECORDS_TO_TRAIN
+from localjustice.linkage.model import BLOCKING_RULES, linkage_settings, score_pairs
+from localjustice.linkage.pipeline import (
+    LinkageOptions,
+    LinkageResult,
+    TableLinkage,
+    link_persons,
+    link_table,
+)
+from localjustice.linkage.pseudonym import (
+    KEY_ENV,
+    install_pseudonym_macro,
+    load_pseudonym_key,
+)
+from localjustice.linkage.quality import (
+    LinkageReport,
+    cluster_metrics,
+    linkage_report,
+)
+from localjustice.linkage.review import (
+    ReviewPair,
+    decision_count,
+    record_decision,
+    review_queue,
+)
+
+__all__ = [
+    "BLOCKING_RULES",
+    "KEY_ENV",
+    "MIN_RECORDS_TO_TRAIN",
+    "PERSON_PREFIX",
+    "ClusterSummary",
+    "LinkageOptions",
+    "LinkageReport",
+    "LinkageResult",
+    "ReviewPair",
+    "TableLinkage",
+    "cluster_metrics",
+    "decision_count",
+    "install_pseudonym_macro",
+    "link_persons",
+    "link_table",
+    "linkage_report",
+    "linkage_settings",
+    "load_pseudonym_key",
+    "record_decision",
+    "review_queue",
+    "score_pairs",
+]

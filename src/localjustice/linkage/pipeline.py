@@ -1,0 +1,289 @@
+"""One linkage run: identity zone in, persons and the analysis zone out.
+
+Steps (each set-based in the engine; Python only orchestrates):
+
+1. build the standard linkage input from every person-bearing identity table;
+2. score pairs: with a saved model, or a model trained now without labels, or, for a delivery
+   too small to train on, deterministic rules (and say so);
+3. links = scored pairs at or above the threshold, overridden by review decisions;
+4. connected components -> persons with stable keyed pseudonyms, merges and splits recorded;
+5. refresh the review queue, rebuild the analysis zone, record the run and its quality.
+
+Threshold choice (``LinkageOptions.threshold``): a pair is linked at match probability 0.9 or
+more, i.e. a match weight of about +3.2 (odds of 9 to 1 for a match). With the comparisons of
+``model.py`` a pair agreeing on name and date of birth scores far above it, while a pair
+agreeing on name only, or date of birth and sex only, scores far below it; the pairs near it are
+those with one identifier missing or disagreeing, and they are the ones the review band
+(0.5 to 0.99, around the threshold) sends to a steward. On synthetic London at scale 1
+(``benchmarks/bench_linkage_london.py``) pairwise F1 is flat from 0.5 to 0.9 (0.990 to 0.991)
+and falls above it (0.987 at 0.95, 0.960 at 0.99); 0.9 is the most precise point of that
+plateau. Connected components make a false link costlier than a
+missed one (it can chain two people together), which is why the threshold is not lower.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+from splink.internals.exceptions import EMTrainingException
+
+from localjustice.contract import load_contract
+from localjustice.errors import LocalJusticeError
+from localjustice.linkage.analysis_zone import build_analysis_zone
+from localjustice.linkage.clusters import ClusterSummary, assign_person_ids, connected_components
+from localjustice.linkage.deterministic import MIN_RECORDS_TO_TRAIN, deterministic_pairs
+from localjustice.linkage.model import MODEL_COLUMNS, LinkType, load_model, score_pairs
+from localjustice.linkage.pseudonym import install_pseudonym_macro
+from localjustice.linkage.quality import truth_quality, write_quality, write_source_shares
+from localjustice.linkage.records import build_linkage_records
+from localjustice.linkage.review import LATEST_DECISIONS_SQL, refresh_review_queue
+from localjustice.linkage.store import (
+    BLOCKING_COUNT_TABLE,
+    PAIR_TABLE,
+    RECORD_TABLE,
+    RUN_TABLE,
+    WEIGHT_HISTOGRAM_TABLE,
+    count_of,
+    ensure_linkage_layout,
+)
+from localjustice.progress import NullProgress, Progress
+from localjustice.warehouse import Warehouse
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class LinkageOptions:
+    """Tunable choices of a run; the defaults are the documented ones."""
+
+    threshold: float = 0.9
+    review_floor: float = 0.5
+    review_ceiling: float = 0.99
+    min_records_to_train: int = MIN_RECORDS_TO_TRAIN
+    seed: int = 42
+    u_max_pairs: float = 5e6
+    link_type: LinkType = "link_and_dedupe"
+    area: str = "london"
+    splink_memory_limit: str | None = None
+
+
+@dataclass
+class LinkageResult:
+    """What a run did, with counts only (never personal values)."""
+
+    run_id: str
+    method: str
+    method_note: str
+    records: int
+    units: int
+    comparisons: int
+    links: int
+    persons: int
+    events: int
+    merges: int
+    splits: int
+    review_queue: int
+    decisions_applied: int
+    seconds: float
+    model_path: Path | None
+    quality: dict[str, float] = field(default_factory=dict)
+    blocking_counts: list[tuple[str, int]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        out = dict(self.__dict__)
+        out["model_path"] = str(self.model_path) if self.model_path else None
+        return out
+
+
+def _scored(
+    warehouse: Warehouse,
+    records: int,
+    model_path: Path | None,
+    options: LinkageOptions,
+) -> tuple[pa.Table, str, str, int, list[tuple[str, int]], list[tuple[float, float, int]],
+           dict[str, Any] | None]:
+    con = warehouse.connection
+    rules = ("linked by a valid PNC id, or exact name and date of birth")
+    if model_path is None and records < options.min_records_to_train:
+        note = (f"deterministic: {records} records are too few to train a model on (fewer than "
+                f"{options.min_records_to_train}); {rules}")
+        return deterministic_pairs(con), "deterministic", note, 0, [], [], None
+    model = load_model(model_path) if model_path is not None else None
+    arrow = con.sql(f"SELECT {', '.join(MODEL_COLUMNS)} FROM {RECORD_TABLE}").to_arrow_table()
+    try:
+        scored = score_pairs(
+            arrow, model=model, review_floor=options.review_floor, link_type=options.link_type,
+            seed=options.seed, u_max_pairs=options.u_max_pairs,
+            memory_limit=options.splink_memory_limit,
+        )
+    except EMTrainingException:
+        note = ("deterministic: the data gave expectation maximisation too few pairs to train "
+                f"on; {rules}")
+        return deterministic_pairs(con), "deterministic", note, 0, [], [], None
+    if model is not None:
+        method, note = "probabilistic", f"probabilistic: saved model {model_path}"
+    else:
+        method, note = "probabilistic", ("probabilistic: model trained on this data "
+                                         "(u by random sampling, m by expectation maximisation)")
+    return (scored.pairs, method, note, scored.comparisons, scored.blocking_counts,
+            scored.weight_histogram, scored.model)
+
+
+def _insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple[Any, ...]]) -> None:
+    if rows:
+        marks = ", ".join("?" * len(rows[0]))
+        con.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+
+
+def link_persons(
+    warehouse: Warehouse,
+    *,
+    pseudonym_key: bytes,
+    model_path: Path | None = None,
+    save_model_to: Path | None = None,
+    truth_path: Path | None = None,
+    options: LinkageOptions | None = None,
+    progress: Progress | None = None,
+) -> LinkageResult:
+    """Deduplicate and link every person-bearing source; write persons and the analysis zone.
+
+    ``model_path`` reuses a saved model; otherwise a model is trained (and written to
+    ``save_model_to`` when given). ``truth_path`` measures the result against a truth file.
+    """
+    options = options or LinkageOptions()
+    progress = progress or NullProgress()
+    started = datetime.now()
+    clock = time.perf_counter()
+    run_id = started.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    con = warehouse.connection
+    contract = load_contract()
+    ensure_linkage_layout(con)
+    install_pseudonym_macro(con, pseudonym_key)
+
+    step = progress.step("Linkage: preparing records", total=None)
+    records = build_linkage_records(con, contract)
+    step.advance()
+    if records == 0:
+        raise LocalJusticeError("No person-bearing records in the identity zone. "
+                                "Load a delivery first: localjustice ingest DIR.")
+    units = count_of(con, f"SELECT count(DISTINCT unit_id) FROM {RECORD_TABLE}")
+    logger.info("linkage input: %d records, %d source persons", records, units)
+
+    step = progress.step("Linkage: scoring pairs", total=None)
+    pairs, method, note, comparisons, blocking, histogram, model = _scored(
+        warehouse, records, model_path, options)
+    step.advance()
+    if model is not None and save_model_to is not None and model_path is None:
+        save_model_to.parent.mkdir(parents=True, exist_ok=True)
+        save_model_to.write_text(json.dumps(model, indent=2), encoding="utf-8")
+
+    step = progress.step("Linkage: clustering into persons", total=None)
+    con.register("lj_scored_pairs", pairs)
+    with warehouse.transaction() as tx:
+        tx.execute(f"DELETE FROM {PAIR_TABLE}")
+        tx.execute(f"INSERT INTO {PAIR_TABLE} SELECT unit_id_l, unit_id_r, match_probability, "
+                   "match_weight, rule FROM lj_scored_pairs")
+        tx.execute(f"""
+            CREATE OR REPLACE TEMP TABLE lj_link AS
+            WITH decisions AS ({LATEST_DECISIONS_SQL})
+            SELECT p.unit_id_l, p.unit_id_r FROM {PAIR_TABLE} AS p
+            LEFT JOIN decisions AS d USING (unit_id_l, unit_id_r)
+            WHERE p.match_probability >= {options.threshold} AND d.same_person IS DISTINCT FROM false
+            UNION
+            SELECT unit_id_l, unit_id_r FROM decisions WHERE same_person
+        """)
+        decisions = count_of(tx, f"SELECT count(*) FROM ({LATEST_DECISIONS_SQL})")
+        links = count_of(tx, "SELECT count(*) FROM lj_link")
+        connected_components(tx, RECORD_TABLE, "lj_link")
+        summary: ClusterSummary = assign_person_ids(tx, run_id, RECORD_TABLE)
+        step.advance()
+
+        step = progress.step("Linkage: review queue and analysis zone", total=None)
+        queued = refresh_review_queue(tx, run_id, PAIR_TABLE, options.review_floor,
+                                      options.review_ceiling)
+        _, events = build_analysis_zone(tx, area_slug=options.area, contract=contract)
+        _insert_rows(tx, BLOCKING_COUNT_TABLE, [
+            (run_id, order, name, count, sum(c for _, c in blocking[: order + 1]))
+            for order, (name, count) in enumerate(blocking)
+        ])
+        _insert_rows(tx, WEIGHT_HISTOGRAM_TABLE, [(run_id, a, b, c) for a, b, c in histogram])
+        write_source_shares(tx, run_id)
+        quality = truth_quality(tx, truth_path) if truth_path is not None else {}
+        write_quality(tx, run_id, quality)
+        seconds = time.perf_counter() - clock
+        tx.execute(f"INSERT INTO {RUN_TABLE} VALUES "
+                   "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
+                       run_id, started, datetime.now(), method, note, records, units,
+                       comparisons, links, summary.persons,
+                       options.threshold, options.review_floor, queued,
+                       decisions,
+                       summary.merges, summary.splits, seconds,
+                       json.dumps(model) if model is not None else None,
+                   ])
+        step.advance()
+    con.unregister("lj_scored_pairs")
+    logger.info("linkage: %s; %d persons from %d source persons", method, summary.persons, units)
+    return LinkageResult(
+        run_id=run_id, method=method, method_note=note, records=records, units=units,
+        comparisons=comparisons, links=links,
+        persons=summary.persons, events=events, merges=summary.merges, splits=summary.splits,
+        review_queue=queued, decisions_applied=decisions,
+        seconds=time.perf_counter() - clock,
+        model_path=model_path or (save_model_to if model is not None else None),
+        quality=quality, blocking_counts=blocking,
+    )
+
+
+@dataclass
+class TableLinkage:
+    """The result of linking a free-standing table of people (no warehouse, no pseudonyms)."""
+
+    clusters: pa.Table
+    pairs: pa.Table
+    records: int
+    comparisons: int
+    blocking_counts: list[tuple[str, int]]
+    model: dict[str, Any]
+    seconds: float
+
+
+def link_table(people: Any, *, options: LinkageOptions | None = None) -> TableLinkage:
+    """Link any table of people with the same machinery as ``link_persons``.
+
+    ``people`` (pandas or Arrow) has the columns source, source_person_id, forename, surname,
+    date_of_birth (DATE), sex, postcode, borough_code and pnc_id (a trusted identifier or NULL).
+    Returns each source person's cluster (its smallest unit id). Used by benchmarks and to try
+    the model on other data; nothing is written anywhere.
+    """
+    options = options or LinkageOptions()
+    clock = time.perf_counter()
+    con = duckdb.connect(":memory:")
+    try:
+        ensure_linkage_layout(con)
+        con.register("lj_people", people)
+        records = build_linkage_records(con, source_rows_sql="SELECT * FROM lj_people")
+        arrow = con.sql(f"SELECT {', '.join(MODEL_COLUMNS)} FROM {RECORD_TABLE}").to_arrow_table()
+        scored = score_pairs(arrow, model=None, review_floor=options.review_floor,
+                             link_type=options.link_type, seed=options.seed,
+                             u_max_pairs=options.u_max_pairs,
+                             memory_limit=options.splink_memory_limit)
+        con.register("lj_scored_pairs", scored.pairs)
+        con.execute(f"""CREATE TEMP TABLE lj_link AS SELECT unit_id_l, unit_id_r
+                        FROM lj_scored_pairs WHERE match_probability >= {options.threshold}""")
+        connected_components(con, RECORD_TABLE, "lj_link")
+        clusters = con.sql("SELECT unit_id, cluster_id FROM lj_cluster ORDER BY unit_id"
+                           ).to_arrow_table()
+    finally:
+        con.close()
+    return TableLinkage(clusters=clusters, pairs=scored.pairs, records=records,
+                        comparisons=scored.comparisons, blocking_counts=scored.blocking_counts,
+                        model=scored.model, seconds=time.perf_counter() - clock)

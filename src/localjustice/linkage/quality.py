@@ -1,0 +1,270 @@
+"""How good the linkage is: against a truth file when there is one, and always descriptively.
+
+Against truth (synthetic data only), measured over source persons (units) present in both:
+
+- pairwise precision, recall and F1: a pair of units is predicted when both are in one cluster
+  and true when both have one true person. Counted set-wise from group sizes (a group of n holds
+  n(n-1)/2 pairs), so no pair is ever materialised (Christen, *Data Matching*, 2012, s. 7.3).
+- B-cubed precision, recall and F1, a cluster measure that weights every unit equally (Bagga &
+  Baldwin, 1998; Amigo et al., 2009), and the share of true persons recovered exactly.
+
+Always: the share of each source's persons linked to another record (within the source, and to
+another source), the pair counts of each blocking rule, and the match weights of the model and
+of scored pairs, for charts.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from localjustice.errors import LocalJusticeError
+from localjustice.linkage.store import (
+    BLOCKING_COUNT_TABLE,
+    CLUSTER_CHANGE_TABLE,
+    LINKAGE_SCHEMA,
+    QUALITY_TABLE,
+    RUN_TABLE,
+    SOURCE_SHARE_TABLE,
+    UNIT_PERSON_TABLE,
+    WEIGHT_HISTOGRAM_TABLE,
+)
+from localjustice.warehouse import Warehouse
+
+
+def cluster_metrics(con: duckdb.DuckDBPyConnection, predicted: str, truth: str) -> dict[str, float]:
+    """Pairwise and B-cubed measures of ``predicted(unit_id, cluster_id)`` against
+    ``truth(unit_id, true_id)``, over the units in both."""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE lj_measured AS
+        SELECT p.unit_id, p.cluster_id, t.true_id
+        FROM {predicted} AS p JOIN {truth} AS t USING (unit_id)
+    """)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE lj_measured_groups AS
+        WITH by_both AS (SELECT cluster_id, true_id, count(*) AS both_n
+                         FROM lj_measured GROUP BY cluster_id, true_id),
+             by_cluster AS (SELECT cluster_id, count(*) AS cluster_n
+                            FROM lj_measured GROUP BY cluster_id),
+             by_true AS (SELECT true_id, count(*) AS true_n FROM lj_measured GROUP BY true_id)
+        SELECT b.cluster_id, b.true_id, b.both_n, c.cluster_n, t.true_n
+        FROM by_both AS b JOIN by_cluster AS c USING (cluster_id) JOIN by_true AS t USING (true_id)
+    """)
+    row = con.execute("""
+        SELECT
+            sum(both_n * (both_n - 1) / 2) AS true_positive_pairs,
+            sum(both_n * both_n / cluster_n) AS bcubed_precision_sum,
+            sum(both_n * both_n / true_n) AS bcubed_recall_sum,
+            count(*) FILTER (WHERE both_n = cluster_n AND both_n = true_n) AS recovered,
+            count(DISTINCT true_id) AS true_persons,
+            sum(both_n) AS units
+        FROM lj_measured_groups
+    """).fetchall()[0]
+    sizes = con.execute("""
+        SELECT (SELECT sum(n * (n - 1) / 2) FROM (SELECT count(*) AS n FROM lj_measured
+                                                  GROUP BY cluster_id)),
+               (SELECT sum(n * (n - 1) / 2) FROM (SELECT count(*) AS n FROM lj_measured
+                                                  GROUP BY true_id))
+    """).fetchall()[0]
+    units = float(row[5] or 0)
+    if not units:
+        raise LocalJusticeError("The truth file shares no source persons with the linked data; "
+                                "is it the truth file of this delivery?")
+    tp = float(row[0] or 0)
+    predicted_pairs, true_pairs = float(sizes[0] or 0), float(sizes[1] or 0)
+    precision = tp / predicted_pairs if predicted_pairs else 1.0
+    recall = tp / true_pairs if true_pairs else 1.0
+    # B-cubed: each unit scores |its cluster & its true person| over the cluster's (or true
+    # person's) size; summed per (cluster, true person) group that is both_n^2 / size.
+    b_precision, b_recall = float(row[1]) / units, float(row[2]) / units
+    con.execute("DROP TABLE IF EXISTS lj_measured_groups")
+    con.execute("DROP TABLE IF EXISTS lj_measured")
+    return {
+        "pairwise_precision": precision,
+        "pairwise_recall": recall,
+        "pairwise_f1": _f1(precision, recall),
+        "bcubed_precision": b_precision,
+        "bcubed_recall": b_recall,
+        "bcubed_f1": _f1(b_precision, b_recall),
+        "exact_person_share": float(row[3]) / float(row[4]),
+        "true_positive_pairs": tp,
+        "predicted_pairs": predicted_pairs,
+        "true_pairs": true_pairs,
+        "units_measured": units,
+    }
+
+
+def _f1(precision: float, recall: float) -> float:
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def load_truth(con: duckdb.DuckDBPyConnection, truth_path: Path) -> str:
+    """Read ``truth/person_map.csv`` (source, source_person_id, true_person_id) into a temp
+    table ``lj_truth(unit_id, true_id)``; returns its name."""
+    if not truth_path.is_file():
+        raise LocalJusticeError(f"No truth file at {truth_path}.")
+    try:
+        con.execute("""
+            CREATE OR REPLACE TEMP TABLE lj_truth AS
+            SELECT DISTINCT CAST(source AS VARCHAR) || ':' || CAST(source_person_id AS VARCHAR)
+                       AS unit_id,
+                   CAST(true_person_id AS VARCHAR) AS true_id
+            FROM read_csv(?, header = true, all_varchar = true)
+        """, [str(truth_path)])
+    except duckdb.Error as exc:
+        raise LocalJusticeError(
+            f"Cannot read the truth file {truth_path}: it needs the columns source, "
+            f"source_person_id and true_person_id ({type(exc).__name__})."
+        ) from None
+    return "lj_truth"
+
+
+def truth_quality(con: duckdb.DuckDBPyConnection, truth_path: Path) -> dict[str, float]:
+    """The current linkage (``linkage.unit_person``) measured against a truth file."""
+    truth = load_truth(con, truth_path)
+    con.execute(f"""CREATE OR REPLACE TEMP VIEW lj_predicted AS
+                    SELECT unit_id, person_id AS cluster_id FROM {UNIT_PERSON_TABLE}""")
+    return cluster_metrics(con, "lj_predicted", truth)
+
+
+def write_source_shares(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """Per source: its persons, and how many are linked within the source and across sources."""
+    con.execute(f"""
+        INSERT INTO {SOURCE_SHARE_TABLE}
+        WITH per_person AS (
+            SELECT person_id, source, count(*) AS n FROM {UNIT_PERSON_TABLE} GROUP BY ALL
+        ),
+        person_sources AS (
+            SELECT person_id, count(*) AS sources FROM per_person GROUP BY person_id
+        )
+        SELECT '{run_id}', pp.source, sum(pp.n),
+               sum(CASE WHEN pp.n > 1 THEN pp.n ELSE 0 END),
+               sum(CASE WHEN ps.sources > 1 THEN pp.n ELSE 0 END)
+        FROM per_person AS pp JOIN person_sources AS ps USING (person_id)
+        GROUP BY pp.source ORDER BY pp.source
+    """)
+
+
+def write_quality(con: duckdb.DuckDBPyConnection, run_id: str, metrics: dict[str, float]) -> None:
+    if metrics:
+        con.executemany(f"INSERT INTO {QUALITY_TABLE} VALUES (?, ?, ?)",
+                        [(run_id, name, value) for name, value in metrics.items()])
+
+
+@dataclass
+class LinkageReport:
+    """Everything ``localjustice link report`` shows, as plain data (the JSON twin)."""
+
+    run: dict[str, Any]
+    quality: dict[str, float]
+    source_shares: list[dict[str, Any]]
+    blocking_counts: list[dict[str, Any]]
+    weight_histogram: list[dict[str, Any]]
+    model_weights: list[dict[str, Any]]
+    changes: dict[str, int]
+    charts: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def model_weights(model: dict[str, Any]) -> list[dict[str, Any]]:
+    """Match weight (log2 m/u) of every comparison level of a trained model."""
+    rows: list[dict[str, Any]] = []
+    for comparison in model.get("comparisons", []):
+        name = comparison.get("output_column_name", "")
+        for level in comparison.get("comparison_levels", []):
+            if level.get("is_null_level"):
+                continue
+            m, u = level.get("m_probability"), level.get("u_probability")
+            weight = math.log2(m / u) if m and u else None
+            rows.append({"comparison": name,
+                         "level": level.get("label_for_charts") or level.get("sql_condition"),
+                         "m_probability": m, "u_probability": u, "match_weight": weight})
+    return rows
+
+
+def _charts(report: LinkageReport) -> dict[str, dict[str, Any]]:
+    """Vega-Lite specifications of the report's charts (rendered by the web app later)."""
+    schema = "https://vega.github.io/schema/vega-lite/v5.json"
+    return {
+        "model_match_weights": {
+            "$schema": schema,
+            "title": "Match weight of each comparison level",
+            "data": {"values": [w for w in report.model_weights
+                                if w["match_weight"] is not None]},
+            "mark": "bar",
+            "encoding": {
+                "y": {"field": "level", "type": "nominal", "sort": None},
+                "x": {"field": "match_weight", "type": "quantitative"},
+                "row": {"field": "comparison", "type": "nominal"},
+            },
+        },
+        "pair_match_weights": {
+            "$schema": schema,
+            "title": "Scored pairs by match weight",
+            "data": {"values": report.weight_histogram},
+            "mark": "bar",
+            "encoding": {
+                "x": {"field": "bin_start", "type": "quantitative", "bin": {"binned": True}},
+                "x2": {"field": "bin_end"},
+                "y": {"field": "pairs", "type": "quantitative"},
+            },
+        },
+    }
+
+
+def linkage_report(warehouse: Warehouse, *, truth_path: Path | None = None) -> LinkageReport:
+    """The last run's report; ``truth_path`` re-measures the current linkage against truth."""
+    con = warehouse.connection
+    has_runs = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = 'run'",
+        [LINKAGE_SCHEMA]).fetchall()[0][0]
+    if not has_runs:
+        raise LocalJusticeError("No linkage has run yet. Run `localjustice link` first.")
+    cursor = con.execute(f"SELECT * FROM {RUN_TABLE} ORDER BY finished_at DESC LIMIT 1")
+    rows_found = cursor.fetchall()
+    if not rows_found:
+        raise LocalJusticeError("No linkage has run yet. Run `localjustice link` first.")
+    columns = [d[0] for d in cursor.description or []]
+    run = dict(zip(columns, rows_found[0], strict=True))
+    model_json = run.pop("model_json")
+    run = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in run.items()}
+    run_id = run["run_id"]
+
+    def rows(sql: str) -> list[dict[str, Any]]:
+        cur = con.execute(sql, [run_id])
+        names = [d[0] for d in cur.description or []]
+        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+    if truth_path is not None:
+        quality = truth_quality(con, truth_path)
+    else:
+        quality = {r["measure"]: r["value"]
+                   for r in rows(f"SELECT measure, value FROM {QUALITY_TABLE} WHERE run_id = ?")}
+    shares = rows(f"""SELECT source, units, linked_within, linked_across,
+                             round(linked_within / units, 4) AS share_linked_within,
+                             round(linked_across / units, 4) AS share_linked_across
+                      FROM {SOURCE_SHARE_TABLE} WHERE run_id = ? ORDER BY source""")
+    blocking = rows(f"""SELECT rule, pairs, cumulative_pairs FROM {BLOCKING_COUNT_TABLE}
+                        WHERE run_id = ? ORDER BY rule_order""")
+    histogram = rows(f"""SELECT bin_start, bin_end, pairs FROM {WEIGHT_HISTOGRAM_TABLE}
+                         WHERE run_id = ? ORDER BY bin_start""")
+    changes = {r["change"]: int(r["n"]) for r in rows(
+        f"SELECT change, count(*) AS n FROM {CLUSTER_CHANGE_TABLE} WHERE run_id = ? GROUP BY 1")}
+    report = LinkageReport(
+        run=run,
+        quality=quality,
+        source_shares=shares,
+        blocking_counts=blocking,
+        weight_histogram=histogram,
+        model_weights=model_weights(json.loads(model_json)) if model_json else [],
+        changes={"merges": changes.get("merge", 0), "splits": changes.get("split", 0)},
+    )
+    report.charts = _charts(report)
+    return report

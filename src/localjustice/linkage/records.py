@@ -1,0 +1,131 @@
+"""The standard linkage input: every person-bearing identity table in one cleaned table.
+
+Agencies share no person key, but each source's own ``source_person_id`` is one person inside
+that source. A *unit* is one such source person (``unit_id = source:source_person_id``); units
+are what linkage clusters and what review decisions name. A unit's rows may disagree (a new
+postcode, a PNC id recorded once), so each distinct identity *variant* of a unit becomes one
+Splink record (``unique_id = unit_id:variant hash``): every variant can find its matches, and
+all variants of a unit fall in the unit's cluster.
+
+Cleaning, in one set-based statement:
+- names: lower case, letters only; forename is the first given name, surname keeps every part
+  joined ("O'Brien-Smith" -> "obriensmith"), and so does ``forename_full``, which the
+  swapped-names level compares with the surname; ``forename_canonical`` maps a short form to its
+  formal name from ``data/nicknames.csv``;
+- date of birth: kept as a DATE plus ``YYYYMMDD`` text and its parts, for transposition and
+  single-digit-error levels;
+- sex: ``U`` (not known) is missing;
+- postcode: as stored (normalised at ingest) plus its district ("SW1A 1AA" -> "SW1A");
+- PNC id: only when ingest found it valid; a malformed id is never a key.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from importlib import resources
+
+import duckdb
+
+from localjustice.contract import Contract, load_contract
+from localjustice.linkage.store import RECORD_TABLE, count_of
+from localjustice.warehouse.layout import identity_table
+
+NICKNAME_TABLE = "linkage_nickname"
+
+
+def nickname_pairs() -> list[tuple[str, str]]:
+    """(short form, formal name) pairs shipped with the package."""
+    text = (resources.files("localjustice.linkage") / "data" / "nicknames.csv").read_text(
+        encoding="utf-8"
+    )
+    body = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+    return [(row["nickname"], row["formal"]) for row in csv.DictReader(io.StringIO(body))]
+
+
+def _register_nicknames(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {NICKNAME_TABLE} (nickname VARCHAR PRIMARY KEY, "
+        "formal VARCHAR NOT NULL)"
+    )
+    con.executemany(f"INSERT INTO {NICKNAME_TABLE} VALUES (?, ?)", nickname_pairs())
+
+
+def _source_rows_sql(contract: Contract) -> str:
+    """One UNION ALL branch per person-bearing extract, in contract order."""
+    branches = [
+        f"""SELECT '{extract.name}' AS source, source_person_id, forename, surname,
+               date_of_birth, sex, postcode, borough_code,
+               CASE WHEN pnc_id_valid THEN pnc_id END AS pnc_id
+            FROM {identity_table(extract)}"""
+        for extract in contract.person_bearing_files
+    ]
+    return "\nUNION ALL\n".join(branches)
+
+
+def records_sql(source_rows_sql: str) -> str:
+    """The query that builds the linkage input, as named steps, from a query giving rows with
+    source, source_person_id, forename, surname, date_of_birth, sex, postcode, borough_code and
+    (valid) pnc_id; any list of people with those columns can be linked by the same machinery."""
+    return f"""
+    WITH source_rows AS (
+        {source_rows_sql}
+    ),
+    cleaned AS (
+        SELECT
+            source,
+            source || ':' || source_person_id AS unit_id,
+            source_person_id,
+            nullif(split_part(trim(regexp_replace(lower(forename), '[^a-z]+', ' ', 'g')),
+                              ' ', 1), '') AS forename_std,
+            nullif(regexp_replace(lower(forename), '[^a-z]', '', 'g'), '') AS forename_full,
+            nullif(regexp_replace(lower(surname), '[^a-z]', '', 'g'), '') AS surname_std,
+            date_of_birth AS dob,
+            CASE WHEN sex IN ('M', 'F', 'X') THEN sex END AS sex,
+            nullif(upper(trim(postcode)), '') AS postcode,
+            nullif(upper(trim(pnc_id)), '') AS pnc_id
+        FROM source_rows
+    ),
+    variants AS (
+        SELECT DISTINCT * FROM cleaned
+    ),
+    standardised AS (
+        SELECT
+            v.unit_id || ':' || left(md5(concat_ws('|', v.forename_std, v.surname_std,
+                CAST(v.dob AS VARCHAR), v.sex, v.postcode, v.pnc_id)), 12) AS unique_id,
+            v.unit_id,
+            v.source,
+            v.source_person_id,
+            v.forename_std,
+            coalesce(n.formal, v.forename_std) AS forename_canonical,
+            v.forename_full,
+            v.surname_std,
+            v.dob,
+            strftime(v.dob, '%Y%m%d') AS dob_str,
+            year(v.dob) AS dob_year,
+            month(v.dob) AS dob_month,
+            day(v.dob) AS dob_day,
+            v.sex,
+            v.postcode,
+            nullif(regexp_extract(v.postcode, '^([A-Z]{{1,2}}[0-9][A-Z0-9]?)', 1), '')
+                AS postcode_district,
+            v.pnc_id
+        FROM variants AS v
+        LEFT JOIN {NICKNAME_TABLE} AS n ON n.nickname = v.forename_std
+    )
+    SELECT * FROM standardised
+    """
+
+
+def build_linkage_records(
+    con: duckdb.DuckDBPyConnection,
+    contract: Contract | None = None,
+    *,
+    source_rows_sql: str | None = None,
+) -> int:
+    """(Re)build ``linkage.record`` from the identity zone (or from ``source_rows_sql``);
+    returns the number of records."""
+    _register_nicknames(con)
+    rows = source_rows_sql or _source_rows_sql(contract or load_contract())
+    con.execute(f"CREATE OR REPLACE TABLE {RECORD_TABLE} AS {records_sql(rows)} ORDER BY unique_id")
+    return count_of(con, f"SELECT count(*) FROM {RECORD_TABLE}")

@@ -1,0 +1,141 @@
+"""Linkage's own tables, in the restricted ``linkage`` schema beside the identity zone.
+
+They hold what links people (record ids made of source ids, names in the review queue) and so
+share the identity zone's protection: nothing here is ever copied into the analysis zone.
+
+- ``record``: the standard linkage input, rebuilt each run from the identity zone.
+- ``unit_person``: which person each source person (a source's own person id) belongs to now.
+- ``person``: each person id and the source person whose pseudonym it is (its canonical unit).
+- ``pair``: scored pairs of source persons at or above the review floor, from the last run.
+- ``review_queue`` / ``review_decision``: pairs awaiting a steward, and decisions, which are never
+  deleted and override the model on every later run.
+- ``run``, ``blocking_count``, ``weight_histogram``, ``cluster_change``, ``quality``: what each
+  run did and how well, for the report.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+LINKAGE_SCHEMA = "linkage"
+
+RECORD_TABLE = f"{LINKAGE_SCHEMA}.record"
+UNIT_PERSON_TABLE = f"{LINKAGE_SCHEMA}.unit_person"
+PERSON_KEY_TABLE = f"{LINKAGE_SCHEMA}.person"
+PAIR_TABLE = f"{LINKAGE_SCHEMA}.pair"
+REVIEW_QUEUE_TABLE = f"{LINKAGE_SCHEMA}.review_queue"
+REVIEW_DECISION_TABLE = f"{LINKAGE_SCHEMA}.review_decision"
+RUN_TABLE = f"{LINKAGE_SCHEMA}.run"
+BLOCKING_COUNT_TABLE = f"{LINKAGE_SCHEMA}.blocking_count"
+WEIGHT_HISTOGRAM_TABLE = f"{LINKAGE_SCHEMA}.weight_histogram"
+CLUSTER_CHANGE_TABLE = f"{LINKAGE_SCHEMA}.cluster_change"
+QUALITY_TABLE = f"{LINKAGE_SCHEMA}.quality"
+SOURCE_SHARE_TABLE = f"{LINKAGE_SCHEMA}.source_share"
+
+_DDL = (
+    f"CREATE SCHEMA IF NOT EXISTS {LINKAGE_SCHEMA}",
+    f"""CREATE TABLE IF NOT EXISTS {UNIT_PERSON_TABLE} (
+        unit_id VARCHAR PRIMARY KEY,
+        source VARCHAR NOT NULL,
+        source_person_id VARCHAR NOT NULL,
+        person_id VARCHAR NOT NULL,
+        run_id VARCHAR NOT NULL
+    )""",
+    f"""CREATE TABLE IF NOT EXISTS {PERSON_KEY_TABLE} (
+        person_id VARCHAR PRIMARY KEY,
+        canonical_unit_id VARCHAR NOT NULL,
+        units BIGINT NOT NULL
+    )""",
+    f"""CREATE TABLE IF NOT EXISTS {PAIR_TABLE} (
+        unit_id_l VARCHAR NOT NULL,
+        unit_id_r VARCHAR NOT NULL,
+        match_probability DOUBLE NOT NULL,
+        match_weight DOUBLE,
+        rule VARCHAR
+    )""",
+    f"""CREATE TABLE IF NOT EXISTS {REVIEW_QUEUE_TABLE} (
+        unit_id_l VARCHAR NOT NULL,
+        unit_id_r VARCHAR NOT NULL,
+        match_probability DOUBLE NOT NULL,
+        match_weight DOUBLE,
+        run_id VARCHAR NOT NULL,
+        PRIMARY KEY (unit_id_l, unit_id_r)
+    )""",
+    f"""CREATE TABLE IF NOT EXISTS {REVIEW_DECISION_TABLE} (
+        unit_id_l VARCHAR NOT NULL,
+        unit_id_r VARCHAR NOT NULL,
+        same_person BOOLEAN NOT NULL,
+        reviewer VARCHAR NOT NULL,
+        decided_at TIMESTAMP NOT NULL
+    )""",
+    f"""CREATE TABLE IF NOT EXISTS {RUN_TABLE} (
+        run_id VARCHAR PRIMARY KEY,
+        started_at TIMESTAMP NOT NULL,
+        finished_at TIMESTAMP NOT NULL,
+        method VARCHAR NOT NULL,
+        method_note VARCHAR NOT NULL,
+        records BIGINT NOT NULL,
+        units BIGINT NOT NULL,
+        comparisons BIGINT NOT NULL,
+        links BIGINT NOT NULL,
+        persons BIGINT NOT NULL,
+        threshold DOUBLE NOT NULL,
+        review_floor DOUBLE NOT NULL,
+        review_queue BIGINT NOT NULL,
+        decisions_applied BIGINT NOT NULL,
+        merges BIGINT NOT NULL,
+        splits BIGINT NOT NULL,
+        seconds DOUBLE NOT NULL,
+        model_json VARCHAR
+    )""",
+    f"""CREATE TABLE IF NOT EXISTS {BLOCKING_COUNT_TABLE} (
+        run_id VARCHAR NOT NULL,
+        rule_order INTEGER NOT NULL,
+        rule VARCHAR NOT NULL,
+        pairs BIGINT NOT NULL,
+        cumulative_pairs BIGINT NOT NULL
+    )""",
+    f"""CREATE TABLE IF NOT EXISTS {WEIGHT_HISTOGRAM_TABLE} (
+        run_id VARCHAR NOT NULL,
+        bin_start DOUBLE NOT NULL,
+        bin_end DOUBLE NOT NULL,
+        pairs BIGINT NOT NULL
+    )""",
+    f"""CREATE TABLE IF NOT EXISTS {CLUSTER_CHANGE_TABLE} (
+        run_id VARCHAR NOT NULL,
+        change VARCHAR NOT NULL,
+        person_id VARCHAR NOT NULL,
+        previous_person_ids VARCHAR[] NOT NULL,
+        current_person_ids VARCHAR[] NOT NULL
+    )""",
+    f"""CREATE TABLE IF NOT EXISTS {QUALITY_TABLE} (
+        run_id VARCHAR NOT NULL,
+        measure VARCHAR NOT NULL,
+        value DOUBLE
+    )""",
+    f"""CREATE TABLE IF NOT EXISTS {SOURCE_SHARE_TABLE} (
+        run_id VARCHAR NOT NULL,
+        source VARCHAR NOT NULL,
+        units BIGINT NOT NULL,
+        linked_within BIGINT NOT NULL,
+        linked_across BIGINT NOT NULL
+    )""",
+)
+
+
+def ensure_linkage_layout(con: duckdb.DuckDBPyConnection) -> None:
+    """Create linkage's tables when missing; existing decisions and state are kept."""
+    for statement in _DDL:
+        con.execute(statement)
+
+
+def first_row(result: duckdb.DuckDBPyConnection) -> tuple[object, ...] | None:
+    """The first row of a result, reading it to the end so the connection is free again."""
+    rows = result.fetchall()
+    return tuple(rows[0]) if rows else None
+
+
+def count_of(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    """The single integer a counting query returns (0 when it returns nothing)."""
+    row = first_row(con.execute(sql))
+    return int(str(row[0])) if row and row[0] is not None else 0
