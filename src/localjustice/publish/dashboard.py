@@ -1,0 +1,69 @@
+"""JSON-ready measures for the web dashboard: disclosure-controlled tables, a Vega-Lite chart
+specification and a text summary for each, from the same code as the report.
+
+The dashboard never computes statistics and never sees raw counts: everything here has been
+through ``measures.disclosure``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from localjustice.errors import LocalJusticeError
+from localjustice.measures import MEASURES, parse_period, published_measure
+from localjustice.publish.charts import chart_spec
+from localjustice.publish.summaries import table_summary
+from localjustice.warehouse import Warehouse
+from localjustice.warehouse.analysis_layout import EVENT_TABLE
+
+#: Cohorts the dashboard can narrow proven reoffending to (see ``proven_reoffending.COHORTS``).
+COHORT_MEASURES = {"proven_reoffending"}
+
+
+def measure_tables(warehouse: Warehouse, measure: str, period: str, *, borough: str | None = None,
+                   cohort: str | None = None) -> dict[str, Any]:
+    """One measure for one period, disclosure-controlled, as a JSON-ready dict.
+
+    ``borough`` (an ONS code) restricts to people living in (or crimes in) that borough;
+    ``cohort`` (``adult``, ``juvenile`` or ``young_adult``) narrows proven reoffending. The dict
+    is the measure's published JSON with, on every entry of ``breakdowns``, a ``chart``
+    (Vega-Lite specification, or None) and a ``summary`` (plain English).
+    """
+    if cohort is not None and measure not in COHORT_MEASURES:
+        raise LocalJusticeError(f"Only {', '.join(sorted(COHORT_MEASURES))} can be narrowed to a "
+                                "cohort.")
+    options: dict[str, Any] = {"borough": borough}
+    if cohort is not None:
+        options["cohort"] = cohort
+    published = published_measure(warehouse, measure, parse_period(period), **options)
+    body = published.as_json()
+    for entry, table in zip(body["breakdowns"], published.tables, strict=True):
+        entry["chart"] = chart_spec(table)
+        entry["summary"] = table_summary(table)
+    return body
+
+
+def available_periods(warehouse: Warehouse) -> list[str]:
+    """Years and quarters holding any court outcome or caution, newest first (``2018``,
+    ``2018Q4``, ``2018Q3``, ...); empty before linkage has built the analysis zone."""
+    built = warehouse.connection.execute(
+        "SELECT count(*) FROM information_schema.tables "
+        "WHERE table_schema = 'analysis' AND table_name = 'event'").fetchone()
+    if not built or not built[0]:
+        return []
+    rows = warehouse.connection.execute(f"""
+        SELECT DISTINCT year(event_date) AS y, quarter(event_date) AS q FROM {EVENT_TABLE}
+        WHERE event_type IN ('court_outcome', 'out_of_court_disposal') AND event_date IS NOT NULL
+        ORDER BY y DESC, q DESC""").fetchall()
+    out: list[str] = []
+    for year, quarter in rows:
+        if str(year) not in out:
+            out.append(str(year))
+        out.append(f"{year}Q{quarter}")
+    return out
+
+
+def measure_catalogue() -> list[dict[str, str]]:
+    """Every measure the dashboard can show: name, title and methodology line."""
+    return [{"name": m.name, "title": m.title, "methodology": m.methodology}
+            for m in MEASURES.values()]

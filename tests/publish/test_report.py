@@ -1,0 +1,88 @@
+"""The report, the spreadsheet, the dashboard API and the CLI, on a small made-up zone."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from localjustice.cli import app
+from localjustice.publish import available_periods, build_report, measure_tables
+from localjustice.warehouse import open_warehouse
+from tests.measures.zone import CAMDEN, HACKNEY, Zone
+
+
+def _populate(zone: Zone) -> None:
+    rng = random.Random(7)
+    for i in range(400):
+        pid = zone.person(f"P{i}", year_of_birth=rng.randint(1960, 2004),
+                          sex=rng.choice("MMMF"), ethnicity=rng.choice(["W1", "B1", "A1", "M1"]),
+                          borough_code=rng.choice([CAMDEN, HACKNEY]))
+        first = date(2018, 1, 1) + timedelta(days=rng.randint(0, 360))
+        if rng.random() < 0.3:
+            zone.caution(pid, first)
+        else:
+            zone.conviction(pid, first, sentence_type=rng.choice(
+                ["fine", "community_order", "suspended_sentence", "immediate_custody"]),
+                custody_days=200, requirements=["unpaid_work"])
+        if rng.random() < 0.3:
+            zone.caution(pid, first + timedelta(days=rng.randint(10, 300)))
+
+
+@pytest.fixture
+def populated(tmp_path: Path) -> Iterator[Path]:
+    """A warehouse file with a populated analysis zone."""
+    zone = Zone()
+    _populate(zone)
+    path = tmp_path / "data" / "warehouse.duckdb"
+    path.parent.mkdir(parents=True)
+    zone.warehouse.connection.execute(f"ATTACH '{path}' AS f")
+    zone.warehouse.connection.execute("COPY FROM DATABASE memory TO f")
+    zone.warehouse.connection.execute("DETACH f")
+    zone.warehouse.close()
+    yield tmp_path / "data"
+
+
+def test_report_is_self_contained_and_accessible(populated: Path, tmp_path: Path) -> None:
+    with open_warehouse(populated / "warehouse.duckdb", read_only=True) as wh:
+        report = build_report(wh, tmp_path / "out", period="2018")
+    page = report.html_path.read_text(encoding="utf-8")
+    assert "<svg" in page and "<title id=" in page and "<desc id=" in page
+    assert 'scope="col"' in page and 'scope="row"' in page and "<caption>" in page
+    assert "http://" not in page.replace("http://www.w3.org", "") and "<script" not in page
+    assert "Guide to proven reoffending statistics" in page and "Lammy" in page
+    book = load_workbook(report.spreadsheet_path)
+    assert book.sheetnames[:2] == ["Cover", "Contents"] and "Notes" in book.sheetnames
+    assert len(book.sheetnames) > 10
+
+
+def test_dashboard_tables_are_controlled_with_chart_and_summary(populated: Path) -> None:
+    with open_warehouse(populated / "warehouse.duckdb", read_only=True) as wh:
+        assert "2018" in available_periods(wh)
+        body = measure_tables(wh, "proven_reoffending", "2018", cohort="adult")
+        borough = measure_tables(wh, "proven_reoffending", "2018", borough=CAMDEN)
+    assert body["disclosure_controlled"] is True
+    assert all("chart" in t and "summary" in t for t in body["breakdowns"])
+    assert borough["offenders"] != body["offenders"] or borough["offenders"] == "[c]"
+    json.dumps(body)
+
+
+def test_cli_measures_json_csv_and_errors(populated: Path) -> None:
+    runner = CliRunner()
+    args = ["measures", "proven_reoffending", "--period", "2018", "--data-dir", str(populated)]
+    out = runner.invoke(app, [*args, "--format", "json"])
+    assert out.exit_code == 0, out.output
+    body = json.loads(out.stdout)
+    assert {"cohort", "offenders", "reoffenders", "proven_reoffences", "rate", "breakdowns"} <= set(body)
+    raw = runner.invoke(app, [*args, "--format", "csv", "--unsuppressed"])
+    assert raw.exit_code == 0 and raw.stdout.startswith("# UNSUPPRESSED")
+    bad = runner.invoke(app, ["measures", "nope", "--period", "2018", "--data-dir", str(populated)])
+    assert bad.exit_code == 1 and "proven_reoffending" in bad.output
+    bad_period = runner.invoke(app, [*args[:2], "--period", "18Q1", "--data-dir", str(populated)])
+    assert bad_period.exit_code == 1 and "2018Q1" in bad_period.output
