@@ -187,7 +187,7 @@ def demo(
     years: Annotated[int, typer.Option()] = 1,
     seed: Annotated[int, typer.Option()] = 1,
 ) -> None:
-    """The main job on embedded defaults: synthesise London, ingest it, and summarise."""
+    """The main job on embedded defaults: synthesise London, load it, link it, publish measures."""
     from localjustice.ingest import ingest_delivery, warehouse_status
     from localjustice.synth import generate
     from localjustice.warehouse import open_warehouse
@@ -212,6 +212,31 @@ def demo(
         raise _fail(exc) from None
     console.print(f"Warehouse: {settings.warehouse_path}. Quarantine reasons: "
                   f"localjustice status --data-dir {settings.data_dir}")
+    console.rule("3. Link people across agencies")
+    try:
+        run_linkage(settings, demo_key=True)
+    except LocalJusticeError as exc:
+        raise _fail(exc) from None
+    _demo_report(settings)
+
+
+def _demo_report(settings: Settings) -> None:
+    """The demo's last step: publish the measures when the analysis zone has been built."""
+    from localjustice.publish import available_periods
+    from localjustice.warehouse import open_warehouse
+
+    with open_warehouse(settings.warehouse_path, read_only=True) as warehouse:
+        ready = bool(available_periods(warehouse))
+    if not ready:
+        console.print("Measures: the analysis zone is empty; run `localjustice link`, then "
+                      f"`localjustice report --out {settings.data_dir / 'report'}`.")
+        return
+    console.rule("4. Publish the measures")
+    try:
+        run_report(settings, settings.data_dir / "report")
+        run_publish(settings)
+    except LocalJusticeError as exc:
+        raise _fail(exc) from None
 
 
 link_app = typer.Typer(
@@ -512,3 +537,129 @@ def audit_verify(data_dir: DataDir = None) -> None:
     err_console.print(f"[bold red]The audit log does not verify:[/] event {report.first_bad_seq}: "
                       f"{report.problem}. {report.events:,} events before it verify.")
     raise typer.Exit(code=1)
+
+
+MEASURE_HELP = ("One of: proven_reoffending, repeat_victimisation, youth_custody, "
+                "women_short_sentences, community_sentences, electronic_monitoring, "
+                "disproportionality.")
+
+
+@app.command()
+def measures(
+    name: Annotated[str, typer.Argument(help=f"The measure. {MEASURE_HELP}")],
+    period: Annotated[str, typer.Option("--period", help="A quarter (2018Q1) or a year (2018).")],
+    output: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+    unsuppressed: Annotated[bool, typer.Option(
+        "--unsuppressed", help="Raw counts without disclosure control, for authorised internal "
+        "analysis only; every output says so.")] = False,
+    borough: Annotated[str | None, typer.Option(help="Only this borough (ONS code).")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Compute an official measure for a period, disclosure-controlled unless --unsuppressed."""
+    from localjustice.measures import parse_period, published_measure
+    from localjustice.publish import FORMATS, as_csv, as_json, as_rich
+    from localjustice.warehouse import open_warehouse
+
+    if output not in FORMATS:
+        raise _fail(LocalJusticeError(f"--format must be one of {', '.join(FORMATS)}."))
+    settings = _settings(data_dir)
+    try:
+        parsed = parse_period(period)
+        from localjustice.measures import measure_spec
+
+        measure_spec(name)
+        with open_warehouse(settings.warehouse_path, read_only=True) as warehouse:
+            result = published_measure(warehouse, name, parsed, borough=borough,
+                                       unsuppressed=unsuppressed)
+    except LocalJusticeError as exc:
+        raise _fail(exc) from None
+    if unsuppressed:
+        err_console.print("[bold red]UNSUPPRESSED output: authorised internal analysis only.[/]")
+    if output == "json":
+        typer.echo(as_json(result))
+    elif output == "csv":
+        typer.echo(as_csv(result), nl=False)
+    else:
+        console.print(as_rich(result))
+
+
+def run_report(settings: Settings, out: Path, *, period: str | None = None,
+               unsuppressed: bool = False) -> Path:
+    """Build the HTML report and spreadsheet; print and return the HTML path (CLI and demo)."""
+    from localjustice.publish import build_report
+    from localjustice.warehouse import open_warehouse
+
+    with open_warehouse(settings.warehouse_path, read_only=True) as warehouse, \
+            rich_progress(console) as bar:
+        built = build_report(warehouse, out, period=period, unsuppressed=unsuppressed,
+                             progress=bar)
+    console.print(f"Report for {built.period}: {built.html_path.resolve()}")
+    console.print(f"Spreadsheet: {built.spreadsheet_path.resolve()}")
+    return built.html_path
+
+
+def run_publish(settings: Settings) -> Path:
+    """Write the dashboard's published measures (CLI and demo)."""
+    from localjustice.publish.dashboard_feed import publish_dashboard
+    from localjustice.warehouse import open_warehouse
+
+    with open_warehouse(settings.warehouse_path, read_only=True) as warehouse, \
+            rich_progress(console) as bar:
+        path = publish_dashboard(warehouse, settings.data_dir / "published", progress=bar)
+    console.print(f"Dashboard measures published: {path.resolve()}")
+    return path
+
+
+@app.command()
+def publish(data_dir: DataDir = None) -> None:
+    """Publish every measure, disclosure-controlled, for the web dashboard (each quarter)."""
+    try:
+        run_publish(_settings(data_dir))
+    except LocalJusticeError as exc:
+        raise _fail(exc) from None
+
+
+@app.command()
+def report(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the report into.")],
+    period: Annotated[str | None, typer.Option(
+        "--period", help="A quarter (2018Q1) or a year (2018) [default: latest year with data].")] = None,
+    unsuppressed: Annotated[bool, typer.Option(
+        "--unsuppressed", help="Raw counts, for authorised internal analysis only.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Write the accessible HTML report and the spreadsheet of every measure for a period."""
+    try:
+        run_report(_settings(data_dir), out, period=period, unsuppressed=unsuppressed)
+    except LocalJusticeError as exc:
+        raise _fail(exc) from None
+
+
+@app.command("cases-import")
+def cases_import(
+    team: Annotated[str, typer.Option("--team", help="Team for the imported cases.")],
+    caseworker: Annotated[list[str], typer.Option(
+        "--caseworker", help="USERNAME=Display name; repeat. They become single points of contact in turn.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Open victims-and-witnesses cases from the warehouse's victim referrals (idempotent)."""
+    from localjustice.access import Actor
+    from localjustice.appdb import database_url, make_engine, session_factory, upgrade
+    from localjustice.service import Allocation, import_referrals
+    from localjustice.warehouse import open_warehouse
+
+    settings = _settings(data_dir)
+    people = [(c.split("=", 1)[0], c.split("=", 1)[-1]) for c in caseworker]
+    url = database_url(settings.data_dir)
+    try:
+        upgrade(url)
+        engine = make_engine(url)
+        with open_warehouse(settings.warehouse_path, read_only=True) as warehouse:
+            report = import_referrals(warehouse, session_factory(engine), Actor("cli", "data_steward"),
+                                      Allocation(default_team=team, caseworkers={team: people}))
+        engine.dispose()
+    except LocalJusticeError as exc:
+        raise _fail(exc) from None
+    console.print(f"Referrals read {report.referrals_read}, already imported {report.already_imported}, "
+                  f"cases opened {report.cases_opened}, referrals joined to open cases "
+                  f"{report.referrals_joined}, people added {report.persons_created}.")

@@ -1,0 +1,349 @@
+"""Case service under load: simulated caseworkers against a real server on loopback, on PostgreSQL.
+
+Target (issue #6): 200 concurrent caseworkers, mixed reads and writes, for 5 minutes: zero errors,
+zero lost updates (checked against the database afterwards), p95 under 300 ms.
+
+    python benchmarks/bench_service.py                      # 200 caseworkers, 300 s
+    python benchmarks/bench_service.py --seconds 60 --users 50
+
+It creates a scratch PostgreSQL database (dropped afterwards), seeds teams, caseworkers and cases
+through the service, starts the web app in its own process (uvicorn, loopback only) and drives it
+with asyncio clients that sign in, then read case lists and case pages and write assessments,
+contacts, events and entitlements with a think time between requests. A 409 (someone else saved
+first) is the service working as designed and counted apart; anything 5xx, any other 4xx and any
+transport failure is an error. Afterwards every write the clients saw succeed must be in the
+database, and the audit chain must verify. Bounded: it stops itself after --seconds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, func, select, text
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+PASSWORD = "benchmark password not secret"
+SECRET = "benchmark-secret-key-0123456789-abcdefghij"
+TEAMS = 20
+
+
+def _db_url(name: str) -> str:
+    return ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+
+
+def make_app() -> object:
+    """The web app with the case pages, configured from the environment the server was given."""
+    import os
+
+    from localjustice.web import WebSettings, create_app
+
+    return create_app(WebSettings(data_dir=Path(os.environ["LJ_BENCH_DATA_DIR"]),
+                                  database_url=os.environ["LJ_BENCH_DATABASE_URL"], secret_key=SECRET,
+                                  login_attempts=1_000_000))
+
+
+def serve(url: str, port: int, data_dir: Path, workers: int) -> None:
+    """The server process(es): uvicorn on loopback, one worker per core."""
+    import os
+
+    import uvicorn
+
+    os.environ["LJ_BENCH_DATABASE_URL"], os.environ["LJ_BENCH_DATA_DIR"] = url, str(data_dir)
+    uvicorn.run("bench_service:make_app", factory=True, app_dir=str(Path(__file__).parent),
+                host="127.0.0.1", port=port, workers=workers, log_level="warning", access_log=False,
+                backlog=2048, timeout_keep_alive=60)
+
+
+def seed(url: str, users: int, cases_per_team: int) -> dict[str, list[int]]:
+    """Teams, one account per caseworker, and open cases with a first assessment."""
+    from localjustice.access import Actor
+    from localjustice.appdb import make_engine, session_factory, upgrade
+    from localjustice.service import CaseService
+    from localjustice.service.schemas import AssessmentIn, ReferralIn
+    from localjustice.web.accounts import User
+    from localjustice.web.accounts.passwords import hash_password
+    from localjustice.web.accounts.service import now
+
+    upgrade(url)
+    engine = make_engine(url)
+    sessions = session_factory(engine)
+    hashed = hash_password(PASSWORD)
+    with sessions() as db:
+        stamp = now()
+        for i in range(users):
+            db.add(User(username=f"cw{i:03d}", display_name=f"Caseworker {i}", password_hash=hashed,
+                        role="caseworker", teams=[f"team{i % TEAMS:02d}"], active=True, failed_logins=0,
+                        created_at=stamp, updated_at=stamp))
+        db.commit()
+    service = CaseService(sessions)
+    by_team: dict[str, list[int]] = defaultdict(list)
+    for t in range(TEAMS):
+        team = f"team{t:02d}"
+        actor = Actor(f"cw{t:03d}", "caseworker", (team,), f"Caseworker {t}")
+        for n in range(cases_per_team):
+            result = service.receive_referral(actor, ReferralIn.model_validate({
+                "referral_id": f"seed-{t}-{n}", "source": "bench", "source_person_id": f"p-{t}-{n}",
+                "forename": f"Person{n}", "surname": f"Team{t}", "date_of_birth": "1980-01-01",
+                "crime_id": f"CR-{t}-{n}", "referral_date": date.today().isoformat(), "referrer": "police",
+                "role": "victim", "team": team}))
+            service.save_assessment(actor, result.case_id, AssessmentIn(risk_level="standard"),
+                                    expected_version=None)
+            by_team[team].append(result.case_id)
+    engine.dispose()
+    return dict(by_team)
+
+
+@dataclass
+class Results:
+    latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
+    statuses: Counter[str] = field(default_factory=Counter)
+    errors: list[str] = field(default_factory=list)
+    conflicts: int = 0
+    contacts: Counter[int] = field(default_factory=Counter)
+    revisions: set[str] = field(default_factory=set)
+    events: Counter[int] = field(default_factory=Counter)
+    met: set[int] = field(default_factory=set)
+
+
+class Caseworker:
+    """One simulated caseworker with their own session cookie."""
+
+    def __init__(self, base: str, index: int, cases: list[int], results: Results, think: float) -> None:
+        self.client = httpx.AsyncClient(base_url=base, timeout=30.0, follow_redirects=False)
+        self.index, self.cases, self.results, self.think = index, cases, results, think
+        self.rng = random.Random(index)
+        self.headers: dict[str, str] = {}
+
+    async def call(self, kind: str, method: str, path: str, **kwargs: object) -> httpx.Response | None:
+        started = time.perf_counter()
+        try:
+            response = await self.client.request(method, path, **kwargs)  # type: ignore[arg-type]
+        except httpx.HTTPError as exc:
+            self.results.errors.append(f"{kind}: {type(exc).__name__}")
+            return None
+        self.results.latencies[kind].append(time.perf_counter() - started)
+        self.results.statuses[f"{kind} {response.status_code}"] += 1
+        if response.status_code == 409:
+            self.results.conflicts += 1
+        elif response.status_code >= 400:
+            self.results.errors.append(f"{kind}: HTTP {response.status_code}")
+        return response
+
+    async def sign_in(self) -> bool:
+        page = await self.call("sign-in", "GET", "/sign-in")
+        if page is None:
+            return False
+        token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        await self.call("sign-in", "POST", "/sign-in", data={
+            "username": f"cw{self.index:03d}", "password": PASSWORD, "csrf_token": token})
+        page = await self.call("sign-in", "GET", "/cases")
+        if page is None or 'name="csrf_token"' not in page.text:
+            status = page.status_code if page else None
+            self.results.errors.append(f"sign-in failed: /cases answered {status}")
+            return False
+        self.headers = {"X-CSRF-Token": page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]}
+        return True
+
+    async def work(self, deadline: float) -> None:
+        rng, call, headers, results = self.rng, self.call, self.headers, self.results
+        await asyncio.sleep(rng.random() * self.think)
+        while time.monotonic() < deadline:
+            case_id = rng.choice(self.cases)
+            roll = rng.random()
+            if roll < 0.25:
+                await call("read-list", "GET", "/api/cases", params={"page": rng.randint(1, 3)})
+            elif roll < 0.55:
+                await call("read-case", "GET", f"/api/cases/{case_id}")
+            elif roll < 0.75:
+                detail = await call("read-case", "GET", f"/api/cases/{case_id}")
+                if detail is not None and detail.status_code == 200:
+                    version = detail.json()["assessment"]["version"]
+                    tag = uuid.uuid4().hex
+                    saved = await call("write-assessment", "PUT", f"/api/cases/{case_id}/assessment",
+                                       params={"expected_version": version}, headers=headers,
+                                       json={"risk_level": rng.choice(["standard", "medium", "high"]),
+                                             "change_reason": tag})
+                    if saved is not None and saved.status_code == 200:
+                        results.revisions.add(tag)
+            elif roll < 0.88:
+                saved = await call("write-contact", "POST", f"/api/cases/{case_id}/contacts", headers=headers,
+                                   json={"channel": "phone", "direction": "inbound", "summary": "Called in"})
+                if saved is not None and saved.status_code == 201:
+                    results.contacts[case_id] += 1
+            elif roll < 0.95:
+                saved = await call("write-event", "POST", f"/api/cases/{case_id}/events", headers=headers,
+                                   json={"kind": "bail_decision", "occurred_on": date.today().isoformat()})
+                if saved is not None and saved.status_code == 201:
+                    results.events[case_id] += 1
+            else:
+                detail = await call("read-case", "GET", f"/api/cases/{case_id}")
+                if detail is not None and detail.status_code == 200:
+                    open_ones = [e for e in detail.json()["entitlements"] if e["status"] == "open"]
+                    if open_ones:
+                        chosen = rng.choice(open_ones)
+                        saved = await call("write-met", "POST", f"/api/entitlements/{chosen['id']}/met",
+                                           params={"expected_version": chosen["version"]}, headers=headers,
+                                           json={})
+                        if saved is not None and saved.status_code == 200:
+                            results.met.add(int(chosen["id"]))
+            await asyncio.sleep(self.think * (0.5 + rng.random()))
+
+
+def check_lost_updates(url: str, results: Results, seeded_contacts: int) -> list[str]:
+    """Every write a client saw succeed must be in the database."""
+    from localjustice.appdb import make_engine, session_factory
+    from localjustice.audit import verify_chain
+    from localjustice.service.models import AssessmentRevision, CaseEvent, ContactLog, Entitlement
+
+    problems: list[str] = []
+    engine = make_engine(url)
+    with session_factory(engine)() as s:
+        contacts = dict(s.execute(select(ContactLog.case_id, func.count())
+                                  .group_by(ContactLog.case_id)).all())
+        for case_id, n in results.contacts.items():
+            if contacts.get(case_id, 0) != n:
+                problems.append(f"case {case_id}: {n} contacts saved, {contacts.get(case_id, 0)} stored")
+        reasons = set(s.scalars(select(AssessmentRevision.change_reason)
+                                .where(AssessmentRevision.change_reason.is_not(None))).all())
+        missing = results.revisions - reasons
+        if missing:
+            problems.append(f"{len(missing)} assessment revisions acknowledged but not stored")
+        events = dict(s.execute(select(CaseEvent.case_id, func.count())
+                                .where(CaseEvent.kind == "bail_decision").group_by(CaseEvent.case_id)).all())
+        for case_id, n in results.events.items():
+            if events.get(case_id, 0) != n:
+                problems.append(f"case {case_id}: {n} events saved, {events.get(case_id, 0)} stored")
+        met = set(s.scalars(select(Entitlement.id).where(Entitlement.status == "met")).all())
+        if results.met - met:
+            problems.append(f"{len(results.met - met)} entitlements acknowledged as met but not stored")
+        # every assessment's version matches its revision history: no save overwrote another
+        drift = s.execute(text(
+            "SELECT count(*) FROM svc_assessment a WHERE a.version <> "
+            "(SELECT count(*) FROM svc_assessment_revision r WHERE r.assessment_id = a.id)")).scalar()
+        if drift:
+            problems.append(f"{drift} assessments whose version disagrees with their revisions")
+        chain = verify_chain(s)
+        if not chain.ok:
+            problems.append(f"audit chain does not verify at {chain.first_bad_seq}: {chain.problem}")
+    engine.dispose()
+    del seeded_contacts
+    return problems
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000 if ordered else 0.0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=300.0, help="length of the load (default 300)")
+    parser.add_argument("--users", type=int, default=200, help="concurrent caseworkers (default 200)")
+    parser.add_argument("--cases-per-team", type=int, default=25)
+    parser.add_argument("--think", type=float, default=1.0, help="mean think time between requests, s")
+    parser.add_argument("--port", type=int, default=8791)
+    parser.add_argument("--workers", type=int, default=2, help="server processes (default 2, one per core)")
+    parser.add_argument("serve", nargs="*", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve:
+        serve(args.serve[1], int(args.serve[2]), Path(args.serve[3]), int(args.serve[4]))
+        return 0
+
+    name = f"lj_bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as con:
+        con.execute(text(f'CREATE DATABASE "{name}"'))
+    url = _db_url(name)
+    data_dir = Path("/tmp") / name
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server: subprocess.Popen[bytes] | None = None
+    try:
+        started = time.perf_counter()
+        by_team = seed(url, args.users, args.cases_per_team)
+        print(f"seeded {args.users} caseworkers in {TEAMS} teams, "
+              f"{sum(len(v) for v in by_team.values())} cases, in {time.perf_counter() - started:.1f} s",
+              flush=True)
+        server = subprocess.Popen([sys.executable, __file__, "serve", url, str(args.port), str(data_dir),
+                                   str(args.workers)])
+        base = f"http://127.0.0.1:{args.port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(base + "/health", timeout=1).status_code < 500:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise SystemExit("the server did not start")
+            time.sleep(0.2)
+        results = Results()
+
+        async def run() -> float:
+            workers = [Caseworker(base, i, by_team[f"team{i % TEAMS:02d}"], results, args.think)
+                       for i in range(args.users)]
+            gate = asyncio.Semaphore(4)  # password hashing is deliberately slow: sign in a few at a time
+
+            async def signed_in(worker: Caseworker) -> bool:
+                async with gate:
+                    return await worker.sign_in()
+
+            ready = await asyncio.gather(*(signed_in(w) for w in workers))
+            begun = time.perf_counter()
+            stop = time.monotonic() + args.seconds
+            await asyncio.gather(*(w.work(stop) for w, ok in zip(workers, ready, strict=True) if ok))
+            for w in workers:
+                await w.client.aclose()
+            return time.perf_counter() - begun
+
+        elapsed = asyncio.run(run())
+        server.terminate()
+        server.wait(timeout=30)
+        server = None
+        problems = check_lost_updates(url, results, 0)
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        with admin.connect() as con:
+            con.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    every = [x for kind, values in results.latencies.items() if kind != "sign-in" for x in values]
+    print(f"\n{args.users} caseworkers, {elapsed:.0f} s, think time ~{args.think:.1f} s, "
+          f"{args.workers} server workers, PostgreSQL")
+    print(f"requests: {len(every)} ({len(every) / elapsed:.0f}/s) plus {len(results.latencies['sign-in'])} "
+          f"sign-in requests")
+    print(f"errors: {len(results.errors)}  conflicts told (409): {results.conflicts}  "
+          f"lost updates: {len(problems)}")
+    print(f"latency ms: p50 {percentile(every, 0.50):.0f}  p95 {percentile(every, 0.95):.0f}  "
+          f"p99 {percentile(every, 0.99):.0f}  mean {statistics.fmean(every) * 1000 if every else 0:.0f}")
+    for kind in sorted(results.latencies):
+        values = results.latencies[kind]
+        print(f"  {kind:<17} n={len(values):>6}  p50 {percentile(values, 0.5):>5.0f}  "
+              f"p95 {percentile(values, 0.95):>5.0f}  p99 {percentile(values, 0.99):>5.0f}")
+    if results.errors:
+        print("first errors:", Counter(results.errors).most_common(5))
+    for problem in problems[:10]:
+        print("LOST:", problem)
+    p95 = percentile(every, 0.95)
+    ok = not results.errors and not problems and p95 < 300
+    print(f"target (0 errors, 0 lost updates, p95 < 300 ms): {'met' if ok else 'NOT met'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,188 @@
+"""Publish the measures for the web dashboard: ``<data dir>/published/measures.json``.
+
+The dashboard reads published figures and computes nothing (DESIGN.md), so this step turns each
+measure's disclosure-controlled tables into the observations the dashboard filters: one value per
+quarter x borough x cohort. Every number comes from ``measure_tables``, after disclosure control:
+a suppressed or withheld cell (``[c]``, ``[u]``) is published as suppressed with no value, never
+as zero; a cell that does not apply (``[z]``) is left out.
+
+Boroughs come from a measure's own by-borough table where it has one; measures without one are
+published for London as a whole. Cohorts (adult, juvenile, young adult) apply to proven
+reoffending and are published for London as a whole, from the measure's own cohort tables.
+Borough-by-cohort cells are deliberately not published: they would come from separately
+suppressed tables, and a suppressed juvenile count could be recovered as all minus adult.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from localjustice.area import load_area
+from localjustice.progress import NullProgress, Progress
+from localjustice.publish.dashboard import available_periods, measure_tables
+from localjustice.warehouse import Warehouse
+
+MEASURES_FILE = "measures.json"
+#: ONS code of the London region: observations for the whole area.
+WHOLE_AREA = "E12000007"
+ALL_COHORTS = "all"
+#: (table, row category) -> cohort, for the cohort rows of proven reoffending
+COHORT_ROWS = {
+    ("proven_reoffending_by_adult_juvenile", "Adult (18+)"): "adult",
+    ("proven_reoffending_by_adult_juvenile", "Juvenile (10-17)"): "juvenile",
+    ("proven_reoffending_by_young_adult", "Young adults (18-24)"): "young_adult",
+}
+
+
+@dataclass(frozen=True)
+class Headline:
+    """Which of a measure's published figures is its dashboard value."""
+
+    id: str
+    measure: str
+    title: str
+    description: str
+    unit: str  # percent | count | rate | ratio
+    value: str
+    numerator: str | None
+    denominator: str | None
+    borough_table: str | None = None
+    #: for measures whose rows are groups (disproportionality): the table to read, by group
+    group_table: str | None = None
+
+
+HEADLINES = (
+    Headline("proven_reoffending", "proven_reoffending", "Proven reoffending",
+             "Share of the cohort with a proven reoffence within 12 months", "percent",
+             "rate", "reoffenders", "offenders", "proven_reoffending_by_borough"),
+    Headline("repeat_victimisation", "repeat_victimisation", "Repeat victimisation",
+             "Share of victims who are victims of another recorded crime within 12 months",
+             "percent", "rate", "repeat_victims", "victims", "repeat_victimisation_by_borough"),
+    Headline("youth_custody", "youth_custody", "Young people in custody far from home",
+             "Share of young people in custody held outside the area, at the end of the period",
+             "percent", "share_outside", "held_outside", "held", "youth_custody_by_borough"),
+    Headline("women_short_sentences", "women_short_sentences",
+             "Women on short custodial sentences",
+             "Share of women's sentences that are immediate custody of 12 months or less",
+             "percent", "women_short_share", "women_short_custody", "women_sentences"),
+    Headline("community_sentences", "community_sentences", "Community sentence use",
+             "Share of sentences that are community orders", "percent", "community_share",
+             "community", "sentences"),
+    Headline("electronic_monitoring", "electronic_monitoring", "Electronic monitoring violations",
+             "Violations per monitoring order ended in the period", "rate",
+             "violations_per_order", "violations", "ended"),
+    Headline("disproportionality_custody", "disproportionality",
+             "Disproportionality at custody (Relative Rate Index)",
+             "Each group's rate of immediate custody on conviction over the White group's",
+             "ratio", "rri", "reached", "base", group_table="disproportionality_custody"),
+)
+
+
+def _cell(value: Any) -> tuple[bool, float | None] | None:
+    """(suppressed, value) of a published cell; None when the cell does not apply."""
+    if value == "[z]" or value is None:
+        return None
+    if isinstance(value, str):
+        return True, None
+    return False, float(value)
+
+
+def _count(value: Any) -> int | None:
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _observation(period: str, borough: str, cohort: str, row: dict[str, Any],
+                 headline: Headline) -> dict[str, Any] | None:
+    cell = _cell(row.get(headline.value))
+    if cell is None:
+        return None
+    suppressed, value = cell
+    return {
+        "period": period, "borough": borough, "cohort": cohort, "value": value,
+        "numerator": None if suppressed else _count(row.get(headline.numerator or "")),
+        "denominator": _count(row.get(headline.denominator or "")),
+        "suppressed": suppressed,
+    }
+
+
+def _table(body: dict[str, Any], name: str | None) -> list[dict[str, Any]]:
+    for table in body["breakdowns"]:
+        if table["name"] == name:
+            return list(table["rows"])
+    return []
+
+
+def _observations(warehouse: Warehouse, headline: Headline, period: str, label: str,
+                  borough_codes: dict[str, str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    body = measure_tables(warehouse, headline.measure, period)
+    out: list[dict[str, Any] | None] = []
+    if headline.group_table:
+        for row in _table(body, headline.group_table):
+            out.append(_observation(label, WHOLE_AREA, str(row["category"]), row, headline))
+        return [o for o in out if o is not None], body
+    out.append(_observation(label, WHOLE_AREA, ALL_COHORTS, body, headline))
+    for row in _table(body, headline.borough_table):
+        code = borough_codes.get(str(row["category"]))
+        if code is not None:
+            out.append(_observation(label, code, ALL_COHORTS, row, headline))
+    for (table, category), cohort in COHORT_ROWS.items():
+        for row in _table(body, table):
+            if row["category"] == category:
+                out.append(_observation(label, WHOLE_AREA, cohort, row, headline))
+    return [o for o in out if o is not None], body
+
+
+def _methodology(body: dict[str, Any]) -> dict[str, Any]:
+    text = str(body.get("methodology", ""))
+    source, _, summary = text.partition(": ")
+    sections = [{"heading": "What the symbols mean", "body": "; ".join(
+        f"{k} {v}" for k, v in body.get("legend", {}).items())}]
+    return {"summary": summary or text, "source": source if summary else "", "sections": sections}
+
+
+def dashboard_payload(warehouse: Warehouse, *, periods: list[str] | None = None,
+                      progress: Progress | None = None) -> dict[str, Any]:
+    """The published measures for every quarter with data (or the ``periods`` given)."""
+    progress = progress or NullProgress()
+    chosen = periods if periods is not None else [
+        p for p in available_periods(warehouse) if "Q" in p]
+    chosen = sorted(chosen)
+    area = load_area()
+    borough_codes = {la.name: la.code for la in area.local_authorities}
+    step = progress.step("publish measures for the dashboard", total=len(HEADLINES) * len(chosen))
+    measures: list[dict[str, Any]] = []
+    for headline in HEADLINES:
+        observations: list[dict[str, Any]] = []
+        methodology: dict[str, Any] = {"summary": "", "source": "", "sections": []}
+        notes: list[str] = []
+        for period in chosen:
+            label = period.replace("Q", " Q")
+            found, body = _observations(warehouse, headline, period, label, borough_codes)
+            observations += found
+            methodology = _methodology(body)
+            notes += [f"{label}: {n}" for n in body.get("notes", [])]
+            step.advance()
+        if notes:
+            methodology["sections"].append({"heading": "Notes", "body": " ".join(notes)})
+        measures.append({
+            "id": headline.id, "title": headline.title, "description": headline.description,
+            "unit": headline.unit, "methodology": methodology, "observations": observations,
+        })
+    return {"published_at": datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds"),
+            "measures": measures}
+
+
+def publish_dashboard(warehouse: Warehouse, folder: Path, *, periods: list[str] | None = None,
+                      progress: Progress | None = None) -> Path:
+    """Write ``measures.json`` atomically (a reader never sees half a file)."""
+    payload = dashboard_payload(warehouse, periods=periods, progress=progress)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / MEASURES_FILE
+    partial = path.with_suffix(".json.partial")
+    partial.write_text(json.dumps(payload), encoding="utf-8")
+    partial.replace(path)
+    return path

@@ -1,0 +1,51 @@
+"""The victims-and-witnesses case service: assessed once, one named caseworker, every entitlement on time.
+
+Others import only from here. ``CaseService`` does every case operation for an ``Actor`` (scoped to
+their teams, audited); ``ComplianceReports`` gives the Victims' Code compliance report and overdue
+lists; ``import_referrals`` opens cases in bulk from the warehouse. Inputs are parsed with
+``parse_input`` into the ``schemas`` models, giving field-level errors.
+"""
+
+from localjustice.service import schemas
+from localjustice.service.cases import CaseService
+from localjustice.service.errors import (
+    CaseServiceError,
+    InvalidInput,
+    InvalidTransition,
+    NotAllowed,
+    NotFound,
+    PurposeRequired,
+    StaleEdit,
+)
+from localjustice.service.identity import PersonClaim, find_same_person, normalise_name
+from localjustice.service.reports import ComplianceReports
+from localjustice.service.rules import EntitlementRule, VictimsCode, load_victims_code, parse_victims_code
+from localjustice.service.schemas import parse_input
+from localjustice.service.warehouse_intake import Allocation, ImportReport, import_referrals
+from localjustice.service.working_days import WorkingCalendar, england_and_wales
+
+__all__ = [
+    "Allocation",
+    "CaseService",
+    "CaseServiceError",
+    "ComplianceReports",
+    "EntitlementRule",
+    "ImportReport",
+    "InvalidInput",
+    "InvalidTransition",
+    "NotAllowed",
+    "NotFound",
+    "PersonClaim",
+    "PurposeRequired",
+    "StaleEdit",
+    "VictimsCode",
+    "WorkingCalendar",
+    "england_and_wales",
+    "find_same_person",
+    "import_referrals",
+    "load_victims_code",
+    "normalise_name",
+    "parse_input",
+    "parse_victims_code",
+    "schemas",
+]

@@ -1,0 +1,743 @@
+"""The case service: every operation on a case, scoped to the actor and audited.
+
+Each public method is one transaction: it checks the actor's reach (``scope``), does the work,
+writes one audit event (a purpose is required to view), and commits. Edits name the version the
+person saw; if the record has moved on since, ``StaleEdit`` is raised with what they tried to save,
+and nothing is overwritten. Routes stay thin: parse with ``schemas.parse_input``, call one method,
+render the result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Any
+from uuid import uuid4
+
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from localjustice.access import Actor
+from localjustice.audit import record_event
+from localjustice.service import entitlements as clocks
+from localjustice.service.errors import InvalidInput, InvalidTransition, NotFound, PurposeRequired, StaleEdit
+from localjustice.service.identity import PersonClaim, find_same_person
+from localjustice.service.models import (
+    Assessment,
+    AssessmentRevision,
+    Case,
+    CaseEvent,
+    Consent,
+    ContactLog,
+    CourtDate,
+    Entitlement,
+    ExpenseClaim,
+    Handover,
+    IncomingReferral,
+    OnwardReferral,
+    Person,
+    PersonIdentifier,
+    WitnessSupport,
+)
+from localjustice.service.rules import VictimsCode, load_victims_code
+from localjustice.service.schemas import (
+    AssessmentIn,
+    AssessmentRevisionView,
+    AssessmentView,
+    CaseDetail,
+    CaseEventIn,
+    CaseFilters,
+    CasePage,
+    CaseSummary,
+    CloseIn,
+    ConsentIn,
+    ConsentView,
+    ContactIn,
+    ContactPreferencesIn,
+    ContactView,
+    CourtDateIn,
+    CourtDateView,
+    EntitlementMetIn,
+    EntitlementView,
+    EventView,
+    ExpenseIn,
+    ExpenseStatusIn,
+    ExpenseView,
+    HandoverIn,
+    HandoverView,
+    IncomingReferralView,
+    IntakeResult,
+    OnwardReferralIn,
+    OnwardReferralUpdate,
+    OnwardReferralView,
+    ProviderPack,
+    ReferralIn,
+    TimelineItem,
+    WitnessSupportIn,
+    WitnessSupportView,
+    case_reference,
+)
+from localjustice.service.scope import require_team, teams_for
+from localjustice.service.working_days import WorkingCalendar, england_and_wales
+
+#: Onward referral life cycle: which status may follow which.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    "sent": frozenset({"accepted", "declined"}),
+    "accepted": frozenset({"completed", "declined"}),
+    "declined": frozenset(),
+    "completed": frozenset(),
+}
+MANAGEMENT = "case management"
+
+
+class CaseService:
+    """Victims-and-witnesses cases: intake, assessment, contact, entitlements, support."""
+
+    def __init__(self, sessions: sessionmaker[Session], *, code: VictimsCode | None = None,
+                 calendar: WorkingCalendar | None = None, today: Callable[[], date] = date.today) -> None:
+        self.sessions = sessions
+        self.code = code or load_victims_code()
+        self.calendar = calendar or england_and_wales()
+        self.today = today
+
+    # --- plumbing -------------------------------------------------------------------------------
+
+    @contextmanager
+    def _tx(self) -> Iterator[Session]:
+        try:
+            with self.sessions() as session, session.begin():
+                yield session
+        except StaleDataError:
+            # a row this transaction changed was changed by another first (e.g. two people meeting
+            # the same entitlement at once): nothing was saved, so say so rather than fail
+            raise StaleEdit("record", "in this case") from None
+
+    @staticmethod
+    def _flush(session: Session, kind: str, record_id: object, attempted: dict[str, Any]) -> None:
+        try:
+            session.flush()
+        except StaleDataError:
+            raise StaleEdit(kind, record_id, attempted=attempted) from None
+
+    @staticmethod
+    def _audit(session: Session, actor: Actor, action: str, subject_type: str, subject_id: object,
+               purpose: str = MANAGEMENT, **detail: Any) -> None:
+        record_event(session, actor=actor.username, role=actor.role, action=action,
+                     subject_type=subject_type, subject_id=str(subject_id), purpose=purpose,
+                     detail=detail)
+
+    def _case(self, session: Session, actor: Actor, case_id: int, *, change: bool) -> Case:
+        """The case, within the actor's reach; a change locks its row first, so the changes to one
+        case (its clocks above all) happen one after another while different cases go in parallel."""
+        query = select(Case).where(Case.id == case_id)
+        if change:
+            query = query.with_for_update()
+        case = session.scalar(query)
+        if case is None:
+            raise NotFound("case", case_reference(case_id))
+        require_team(actor, case.team, "change_cases" if change else "view_cases", kind="case",
+                     record_id=case_reference(case_id))
+        if change and case.status != "open":
+            raise InvalidTransition(f"Case {case_reference(case_id)} is closed: it cannot be changed.")
+        return case
+
+    @staticmethod
+    def _expect(kind: str, record_id: object, current: int, expected: int | None,
+                attempted: dict[str, Any]) -> None:
+        if expected != current:
+            raise StaleEdit(kind, record_id, attempted=attempted, current_version=current)
+
+    # --- intake ---------------------------------------------------------------------------------
+
+    def receive_referral(self, actor: Actor, referral: ReferralIn, *, channel: str = "caseworker",
+                         spoc: tuple[str, str] | None = None) -> IntakeResult:
+        """Open a case for the referral, or join the open case for the same person and crime.
+
+        Idempotent by ``referral_id``: the same referral twice returns the first result.
+        ``spoc`` is (username, display name) of the single point of contact for a new case; the
+        acting caseworker when not given.
+        """
+        teams = teams_for(actor, "change_cases")
+        if teams is not None and referral.team not in teams:
+            raise InvalidInput({"team": "Choose one of your own teams"})
+        if spoc is None:
+            if actor.role not in ("caseworker", "supervisor"):
+                raise InvalidInput({"spoc_username": "Name the caseworker who will be the single point "
+                                                     "of contact"})
+            spoc = (actor.username, actor.display_name or actor.username)
+        for attempt in range(3):
+            try:
+                return self._receive(actor, referral, channel, spoc)
+            except IntegrityError:
+                # a concurrent intake created the same person, case or referral: look again
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _receive(self, actor: Actor, referral: ReferralIn, channel: str,
+                 spoc: tuple[str, str]) -> IntakeResult:
+        with self._tx() as s:
+            if referral.referral_id:
+                seen = s.scalar(select(IncomingReferral).where(
+                    IncomingReferral.referral_id == referral.referral_id))
+                if seen is not None:
+                    return IntakeResult(case_id=seen.case_id, reference=case_reference(seen.case_id),
+                                        referral_id=seen.referral_id, joined_existing=seen.joined_existing)
+            claim = PersonClaim(referral.source, referral.source_person_id, referral.forename,
+                                referral.surname, referral.date_of_birth)
+            person_id = find_same_person(s, claim)
+            if person_id is None:
+                person = Person(forename=referral.forename, surname=referral.surname,
+                                name_key=claim.name_key, date_of_birth=referral.date_of_birth)
+                s.add(person)
+                s.flush()
+                person_id = person.id
+            if referral.source_person_id and s.scalar(select(PersonIdentifier.id).where(
+                    PersonIdentifier.source == referral.source,
+                    PersonIdentifier.source_person_id == referral.source_person_id)) is None:
+                s.add(PersonIdentifier(person_id=person_id, source=referral.source,
+                                       source_person_id=referral.source_person_id))
+            case = s.scalar(select(Case).where(
+                Case.person_id == person_id, Case.status == "open",
+                func.coalesce(Case.crime_id, "") == (referral.crime_id or "")).with_for_update())
+            joined = case is not None
+            if case is None:
+                case = Case(person_id=person_id, role=referral.role, crime_id=referral.crime_id,
+                            team=referral.team, status="open",
+                            enhanced_rights=sorted(referral.enhanced_rights),
+                            spoc_username=spoc[0], spoc_name=spoc[1],
+                            contact_preference=referral.contact_preference, safe_to_leave_message=False,
+                            opened_on=referral.referral_date)
+                s.add(case)
+                s.flush()
+                s.add(Handover(case_id=case.id, from_username=None, to_username=spoc[0], to_name=spoc[1],
+                               from_team=None, to_team=case.team, reason="Case opened",
+                               by_username=actor.username))
+                event = CaseEvent(case_id=case.id, kind="case_opened", occurred_on=referral.referral_date,
+                                  recorded_by=actor.username)
+                s.add(event)
+                s.flush()
+                clocks.start_clocks(s, case, event, self.code, self.calendar)
+            else:
+                assert case is not None
+                require_team(actor, case.team, "change_cases", kind="case", record_id=case.id)
+                added = sorted(set(referral.enhanced_rights) - set(case.enhanced_rights))
+                if added:
+                    was_enhanced = case.enhanced
+                    case.enhanced_rights = sorted({*case.enhanced_rights, *added})
+                    if not was_enhanced:
+                        clocks.recompute_due_dates(case, self._open_entitlements(s, case.id), self.code,
+                                                   self.calendar)
+            referral_id = referral.referral_id or f"{channel}-{uuid4().hex[:16]}"
+            s.add(IncomingReferral(
+                referral_id=referral_id, case_id=case.id, channel=channel, referrer=referral.referrer,
+                role=referral.role, referral_date=referral.referral_date, needs=list(referral.needs),
+                service=referral.service, joined_existing=joined, received_by=actor.username))
+            s.flush()
+            self._audit(s, actor, "referral.join" if joined else "case.open", "case", case.id,
+                        channel=channel)
+            return IntakeResult(case_id=case.id, reference=case_reference(case.id), referral_id=referral_id,
+                                joined_existing=joined)
+
+    # --- reading --------------------------------------------------------------------------------
+
+    def list_cases(self, actor: Actor, filters: CaseFilters, *, purpose: str) -> CasePage:
+        """Cases in the actor's teams, filtered and paged, with overdue counts."""
+        if not purpose.strip():
+            raise PurposeRequired()
+        teams = teams_for(actor, "view_cases")
+        today = self.today()
+        overdue = (select(Entitlement.case_id, func.count().label("overdue"))
+                   .where(Entitlement.status == "open", Entitlement.due_on < today)
+                   .group_by(Entitlement.case_id).subquery())
+        next_due = (select(Entitlement.case_id, func.min(Entitlement.due_on).label("next_due_on"))
+                    .where(Entitlement.status == "open", Entitlement.due_on.is_not(None))
+                    .group_by(Entitlement.case_id).subquery())
+        conditions: list[ColumnElement[bool]] = []
+        if teams is not None:
+            conditions.append(Case.team.in_(teams))
+        if filters.team:
+            conditions.append(Case.team == filters.team)
+        if filters.status:
+            conditions.append(Case.status == filters.status)
+        if filters.spoc_username:
+            conditions.append(Case.spoc_username == filters.spoc_username)
+        if filters.role:
+            conditions.append(Case.role == filters.role)
+        if filters.reference:
+            digits = "".join(c for c in filters.reference if c.isdigit())
+            conditions.append(Case.id == (int(digits) if digits else -1))
+        if filters.overdue_only:
+            conditions.append(overdue.c.overdue > 0)
+        base = (select(Case, Person.forename, Person.surname,
+                       func.coalesce(overdue.c.overdue, 0), next_due.c.next_due_on)
+                .join(Person, Person.id == Case.person_id)
+                .outerjoin(overdue, overdue.c.case_id == Case.id)
+                .outerjoin(next_due, next_due.c.case_id == Case.id)
+                .where(and_(True, *conditions)))
+        with self._tx() as s:
+            total = s.scalar(select(func.count()).select_from(base.subquery())) or 0
+            rows = s.execute(base.order_by(Case.id.desc()).limit(filters.page_size)
+                             .offset((filters.page - 1) * filters.page_size)).all()
+            cases = [self._summary(case, forename, surname, int(n), nd)
+                     for case, forename, surname, n, nd in rows]
+            self._audit(s, actor, "case.list", "case_list", filters.team or "*", purpose,
+                        cases=[c.id for c in cases])
+        return CasePage(cases=cases, total=total, page=filters.page, page_size=filters.page_size)
+
+    @staticmethod
+    def _summary(case: Case, forename: str, surname: str, overdue: int, next_due: date | None) -> CaseSummary:
+        return CaseSummary(
+            id=case.id, reference=case_reference(case.id), forename=forename, surname=surname,
+            role=case.role, crime_id=case.crime_id, team=case.team, status=case.status,
+            spoc_username=case.spoc_username, spoc_name=case.spoc_name, opened_on=case.opened_on,
+            enhanced=case.enhanced, overdue=overdue, next_due_on=next_due)
+
+    def get_case(self, actor: Actor, case_id: int, *, purpose: str) -> CaseDetail:
+        """Everything about one case, with its timeline; audited with the stated purpose."""
+        if not purpose.strip():
+            raise PurposeRequired()
+        with self._tx() as s:
+            case = self._case(s, actor, case_id, change=False)
+            detail = self._detail(s, case)
+            self._audit(s, actor, "case.view", "case", case.id, purpose)
+        return detail
+
+    def _open_entitlements(self, s: Session, case_id: int) -> list[Entitlement]:
+        return list(s.scalars(select(Entitlement).where(Entitlement.case_id == case_id,
+                                                        Entitlement.status == "open")).all())
+
+    def _entitlement_view(self, e: Entitlement, today: date) -> EntitlementView:
+        rule = self.code.rule(e.rule_key)
+        view = EntitlementView.model_validate(e)
+        view.right_title = self.code.rights[e.right_number].title
+        view.summary = rule.summary
+        view.verified = rule.verified
+        view.overdue = e.status == "open" and e.due_on is not None and e.due_on < today
+        return view
+
+    def _detail(self, s: Session, case: Case) -> CaseDetail:
+        person = s.get(Person, case.person_id)
+        assert person is not None
+        today = self.today()
+        by_case = {"case_id": case.id}
+
+        def rows(model: Any, order: Any) -> list[Any]:
+            return list(s.scalars(select(model).filter_by(**by_case).order_by(order)).all())
+
+        assessment = s.scalar(select(Assessment).where(Assessment.case_id == case.id))
+        revisions = [] if assessment is None else list(s.scalars(
+            select(AssessmentRevision).where(AssessmentRevision.assessment_id == assessment.id)
+            .order_by(AssessmentRevision.assessment_version)).all())
+        ents = sorted(rows(Entitlement, Entitlement.id), key=lambda e: (e.right_number, e.id))
+        onward = rows(OnwardReferral, OnwardReferral.id)
+        events = rows(CaseEvent, CaseEvent.id)
+        handovers = rows(Handover, Handover.id)
+        consents = rows(Consent, Consent.recipient)
+        contacts = rows(ContactLog, ContactLog.id)
+        witness = s.scalar(select(WitnessSupport).where(WitnessSupport.case_id == case.id))
+        court = rows(CourtDate, CourtDate.hearing_on)
+        expenses = rows(ExpenseClaim, ExpenseClaim.id)
+        referrals = rows(IncomingReferral, IncomingReferral.id)
+        ent_views = [self._entitlement_view(e, today) for e in ents]
+        overdue = sum(v.overdue for v in ent_views)
+        due_dates = [v.due_on for v in ent_views if v.status == "open" and v.due_on is not None]
+        timeline = self._timeline(events, referrals, handovers, onward, contacts, revisions, ents,
+                                  court)
+        return CaseDetail(
+            **self._summary(case, person.forename, person.surname, overdue,
+                            min(due_dates) if due_dates else None).model_dump(),
+            date_of_birth=person.date_of_birth, enhanced_rights=list(case.enhanced_rights),
+            contact_preference=case.contact_preference, phone=case.phone, email=case.email,
+            safe_to_leave_message=case.safe_to_leave_message, closed_on=case.closed_on,
+            closure_reason=case.closure_reason, version=case.version,
+            assessment=AssessmentView.model_validate(assessment) if assessment else None,
+            assessment_revisions=[AssessmentRevisionView.model_validate(r) for r in revisions],
+            entitlements=ent_views,
+            onward_referrals=[OnwardReferralView.model_validate(o) for o in onward],
+            events=[EventView.model_validate(e).model_copy(
+                update={"label": self.code.events.get(e.kind, e.kind)}) for e in events],
+            handovers=[HandoverView.model_validate(h) for h in handovers],
+            consents=[ConsentView.model_validate(c) for c in consents],
+            contacts=[ContactView.model_validate(c) for c in contacts],
+            witness_support=WitnessSupportView.model_validate(witness) if witness else None,
+            court_dates=[CourtDateView.model_validate(c) for c in court],
+            expenses=[ExpenseView.model_validate(x) for x in expenses],
+            referrals=[IncomingReferralView.model_validate(r) for r in referrals],
+            timeline=timeline,
+        )
+
+    def _timeline(self, events: list[CaseEvent], referrals: list[IncomingReferral],
+                  handovers: list[Handover], onward: list[OnwardReferral], contacts: list[ContactLog],
+                  revisions: list[AssessmentRevision], ents: list[Entitlement],
+                  court: list[CourtDate]) -> list[TimelineItem]:
+        items = [TimelineItem(on=e.occurred_on, kind="event", text=self.code.events.get(e.kind, e.kind))
+                 for e in events]
+        items += [TimelineItem(on=r.referral_date, kind="referral",
+                               text=f"Referral from {r.referrer.replace('_', ' ')}"
+                               + (" joined this case" if r.joined_existing else " opened this case"))
+                  for r in referrals]
+        items += [TimelineItem(on=h.at.date(), kind="handover",
+                               text=f"Single point of contact: {h.to_name} ({h.reason})") for h in handovers]
+        items += [TimelineItem(on=o.sent_on, kind="onward_referral",
+                               text=f"Referred to {o.provider} ({o.service.replace('_', ' ')}): {o.status}")
+                  for o in onward]
+        items += [TimelineItem(on=c.occurred_on, kind="contact",
+                               text=f"{c.direction.capitalize()} contact by {c.channel.replace('_', ' ')}")
+                  for c in contacts]
+        items += [TimelineItem(on=r.saved_at.date(), kind="assessment",
+                               text="Needs assessment done" if r.assessment_version == 1
+                               else f"Needs assessment revised (version {r.assessment_version})")
+                  for r in revisions]
+        items += [TimelineItem(on=e.met_on, kind="entitlement",
+                               text=f"Right {e.right_number} met: {self.code.rule(e.rule_key).summary}")
+                  for e in ents if e.status == "met" and e.met_on is not None]
+        items += [TimelineItem(on=c.hearing_on, kind="court_date",
+                               text=f"{c.hearing_type.replace('_', ' ').capitalize()} at {c.court}")
+                  for c in court]
+        return sorted(items, key=lambda i: i.on, reverse=True)
+
+    # --- assessment -----------------------------------------------------------------------------
+
+    def save_assessment(self, actor: Actor, case_id: int, data: AssessmentIn, *,
+                        expected_version: int | None) -> AssessmentView:
+        """Do the case's one assessment (``expected_version=None``) or revise it (the version seen)."""
+        attempted = data.model_dump(mode="json")
+        answers = data.model_dump(mode="json", exclude={"change_reason"})
+        try:
+            with self._tx() as s:
+                case = self._case(s, actor, case_id, change=True)
+                assessment = s.scalar(select(Assessment).where(Assessment.case_id == case.id))
+                if assessment is None:
+                    self._expect("assessment", case_reference(case_id), 0, expected_version or 0, attempted)
+                    assessment = Assessment(case_id=case.id, answers=answers, assessed_by=actor.username,
+                                            assessed_on=self.today(), change_reason=None)
+                    s.add(assessment)
+                    s.flush()
+                    clocks.meet_by_action(s, case.id, "assessment_completed", self.today(), actor.username,
+                                          self.code)
+                    action = "assessment.create"
+                else:
+                    self._expect("assessment", case_reference(case_id), assessment.version,
+                                 expected_version, attempted)
+                    if not data.change_reason:
+                        raise InvalidInput({"change_reason": "Say what has changed since the last "
+                                                             "assessment"})
+                    assessment.answers = answers
+                    assessment.assessed_by = actor.username
+                    assessment.assessed_on = self.today()
+                    assessment.change_reason = data.change_reason
+                    self._flush(s, "assessment", case_reference(case_id), attempted)
+                    action = "assessment.revise"
+                s.add(AssessmentRevision(assessment_id=assessment.id, assessment_version=assessment.version,
+                                         answers=answers, saved_by=actor.username,
+                                         change_reason=data.change_reason or None))
+                s.flush()
+                self._audit(s, actor, action, "case", case.id, version=assessment.version)
+                return AssessmentView.model_validate(assessment)
+        except IntegrityError:
+            # someone else did the first assessment at the same moment
+            raise StaleEdit("assessment", case_reference(case_id), attempted=attempted) from None
+
+    def provider_pack(self, actor: Actor, onward_referral_id: int, *, purpose: str) -> ProviderPack:
+        """What a provider receives with a referral: only the sections the person consented to."""
+        if not purpose.strip():
+            raise PurposeRequired()
+        with self._tx() as s:
+            onward = s.get(OnwardReferral, onward_referral_id)
+            if onward is None:
+                raise NotFound("referral", onward_referral_id)
+            case = self._case(s, actor, onward.case_id, change=False)
+            person = s.get(Person, case.person_id)
+            assert person is not None
+            consent = s.scalar(select(Consent).where(Consent.case_id == case.id,
+                                                     Consent.recipient == onward.service))
+            assessment = s.scalar(select(Assessment).where(Assessment.case_id == case.id))
+            contact = consent is not None and consent.share_contact_details
+            details = consent is not None and consent.share_case_details
+            shared = consent is not None and consent.share_assessment and assessment is not None
+            withheld = [name for name, ok in (("contact_details", contact), ("case_details", details),
+                                              ("assessment", shared)) if not ok]
+            pack = ProviderPack(
+                onward_referral=OnwardReferralView.model_validate(onward),
+                case_reference=case_reference(case.id),
+                forename=person.forename if contact else None, surname=person.surname if contact else None,
+                phone=case.phone if contact else None, email=case.email if contact else None,
+                contact_preference=case.contact_preference if contact else None,
+                crime_id=case.crime_id if details else None, role=case.role if details else None,
+                assessment=dict(assessment.answers) if shared and assessment else None,
+                withheld=withheld)
+            self._audit(s, actor, "provider_pack.view", "case", case.id, purpose,
+                        onward_referral=onward.id, withheld=withheld)
+        return pack
+
+    # --- single point of contact ----------------------------------------------------------------
+
+    def hand_over(self, actor: Actor, case_id: int, data: HandoverIn, *,
+                  expected_version: int) -> CaseSummary:
+        """Change the single point of contact, with a reason; the victim still sees one name."""
+        attempted = data.model_dump(mode="json")
+        with self._tx() as s:
+            case = self._case(s, actor, case_id, change=True)
+            self._expect("case", case_reference(case_id), case.version, expected_version, attempted)
+            to_team = data.to_team or case.team
+            if to_team != case.team:
+                teams = teams_for(actor, "change_cases")
+                if teams is not None and to_team not in teams:
+                    raise InvalidInput({"to_team": "You can hand over only to a team you work in or "
+                                                   "supervise"})
+            if data.to_username == case.spoc_username and to_team == case.team:
+                raise InvalidInput({"to_username": "This caseworker is already the single point of contact"})
+            s.add(Handover(case_id=case.id, from_username=case.spoc_username, to_username=data.to_username,
+                           to_name=data.to_name, from_team=case.team, to_team=to_team, reason=data.reason,
+                           by_username=actor.username))
+            case.spoc_username, case.spoc_name, case.team = data.to_username, data.to_name, to_team
+            self._flush(s, "case", case_reference(case_id), attempted)
+            self._audit(s, actor, "case.handover", "case", case.id, to_team=to_team)
+            person = s.get(Person, case.person_id)
+            assert person is not None
+            return self._summary(case, person.forename, person.surname, 0, None)
+
+    # --- onward referrals -----------------------------------------------------------------------
+
+    def refer_onward(self, actor: Actor, case_id: int, data: OnwardReferralIn) -> OnwardReferralView:
+        with self._tx() as s:
+            case = self._case(s, actor, case_id, change=True)
+            onward = OnwardReferral(case_id=case.id, service=data.service, provider=data.provider,
+                                    status="sent", sent_on=data.sent_on, status_on=data.sent_on,
+                                    sent_by=actor.username)
+            s.add(onward)
+            s.flush()
+            clocks.meet_by_action(s, case.id, "onward_referral_sent", data.sent_on, actor.username, self.code)
+            self._audit(s, actor, "onward_referral.send", "case", case.id, onward_referral=onward.id,
+                        service=data.service)
+            return OnwardReferralView.model_validate(onward)
+
+    def update_onward_referral(self, actor: Actor, onward_referral_id: int, data: OnwardReferralUpdate, *,
+                               expected_version: int) -> OnwardReferralView:
+        attempted = data.model_dump(mode="json")
+        with self._tx() as s:
+            onward = s.get(OnwardReferral, onward_referral_id)
+            if onward is None:
+                raise NotFound("referral", onward_referral_id)
+            case = self._case(s, actor, onward.case_id, change=True)
+            self._expect("referral", onward.id, onward.version, expected_version, attempted)
+            if data.status not in TRANSITIONS[onward.status]:
+                raise InvalidInput({"status": f"A referral that is {onward.status} cannot become "
+                                              f"{data.status}"})
+            if data.status_on < onward.sent_on:
+                raise InvalidInput({"status_on": "The date cannot be before the referral was sent"})
+            onward.status, onward.status_on = data.status, data.status_on
+            onward.outcome = data.outcome or None
+            self._flush(s, "referral", onward.id, attempted)
+            self._audit(s, actor, "onward_referral.update", "case", case.id, onward_referral=onward.id,
+                        status=data.status)
+            return OnwardReferralView.model_validate(onward)
+
+    # --- events and entitlements ----------------------------------------------------------------
+
+    def record_event(self, actor: Actor, case_id: int, data: CaseEventIn) -> list[EntitlementView]:
+        """Record what happened (charge, bail, hearing date, outcome...); start the clocks it starts."""
+        if data.kind not in self.code.events or data.kind == "case_opened":
+            raise InvalidInput({"kind": "Select what happened from the list"})
+        with self._tx() as s:
+            case = self._case(s, actor, case_id, change=True)
+            created = self._event(s, actor, case, data.kind, data.occurred_on, data.note or None)
+            self._audit(s, actor, "case_event.record", "case", case.id, kind=data.kind,
+                        entitlements=[e.id for e in created])
+            today = self.today()
+            return [self._entitlement_view(e, today) for e in created]
+
+    def _event(self, s: Session, actor: Actor, case: Case, kind: str, on: date,
+               note: str | None) -> list[Entitlement]:
+        event = CaseEvent(case_id=case.id, kind=kind, occurred_on=on, note=note, recorded_by=actor.username)
+        s.add(event)
+        s.flush()
+        return clocks.start_clocks(s, case, event, self.code, self.calendar)
+
+    def mark_entitlement_met(self, actor: Actor, entitlement_id: int, data: EntitlementMetIn, *,
+                             expected_version: int) -> EntitlementView:
+        attempted = data.model_dump(mode="json")
+        with self._tx() as s:
+            entitlement = s.get(Entitlement, entitlement_id)
+            if entitlement is None:
+                raise NotFound("entitlement", entitlement_id)
+            case = self._case(s, actor, entitlement.case_id, change=True)
+            self._expect("entitlement", entitlement.id, entitlement.version, expected_version, attempted)
+            if entitlement.status != "open":
+                raise InvalidInput({"met_on": f"This entitlement is already {entitlement.status}"})
+            if data.met_on < entitlement.clock_start:
+                raise InvalidInput({"met_on": "The date met cannot be before the clock started on "
+                                              f"{entitlement.clock_start:%d %B %Y}"})
+            entitlement.status, entitlement.met_on = "met", data.met_on
+            entitlement.met_by, entitlement.note = actor.username, data.note or None
+            self._flush(s, "entitlement", entitlement.id, attempted)
+            self._audit(s, actor, "entitlement.met", "case", case.id, entitlement=entitlement.id,
+                        on_time=entitlement.due_on is None or data.met_on <= entitlement.due_on)
+            return self._entitlement_view(entitlement, self.today())
+
+    def set_enhanced_rights(self, actor: Actor, case_id: int, reasons: list[str], *,
+                            expected_version: int) -> None:
+        """Record the reasons for enhanced rights; running clocks move to the matching deadline."""
+        allowed = {"serious_crime", "persistently_targeted", "vulnerable_or_intimidated"}
+        if not set(reasons) <= allowed:
+            raise InvalidInput({"enhanced_rights": "Select the reasons from the list"})
+        with self._tx() as s:
+            case = self._case(s, actor, case_id, change=True)
+            self._expect("case", case_reference(case_id), case.version, expected_version,
+                         {"enhanced_rights": reasons})
+            case.enhanced_rights = sorted(set(reasons))
+            clocks.recompute_due_dates(case, self._open_entitlements(s, case.id), self.code, self.calendar)
+            self._flush(s, "case", case_reference(case_id), {"enhanced_rights": reasons})
+            self._audit(s, actor, "case.enhanced_rights", "case", case.id, enhanced=case.enhanced)
+
+    # --- witness pre-trial support --------------------------------------------------------------
+
+    def save_witness_support(self, actor: Actor, case_id: int, data: WitnessSupportIn, *,
+                             expected_version: int | None) -> WitnessSupportView:
+        attempted = data.model_dump(mode="json")
+        values = data.model_dump()
+        try:
+            with self._tx() as s:
+                case = self._case(s, actor, case_id, change=True)
+                support = s.scalar(select(WitnessSupport).where(WitnessSupport.case_id == case.id))
+                newly_decided = data.special_measures_decided_on is not None
+                if support is None:
+                    self._expect("witness support", case_reference(case_id), 0, expected_version or 0,
+                                 attempted)
+                    support = WitnessSupport(case_id=case.id, **values)
+                    s.add(support)
+                else:
+                    self._expect("witness support", case_reference(case_id), support.version,
+                                 expected_version, attempted)
+                    newly_decided = newly_decided and support.special_measures_decided_on is None
+                    for name, value in values.items():
+                        setattr(support, name, value)
+                self._flush(s, "witness support", case_reference(case_id), attempted)
+                if newly_decided and data.special_measures_decided_on is not None:
+                    self._event(s, actor, case, "special_measures_decision", data.special_measures_decided_on,
+                                None)
+                self._audit(s, actor, "witness_support.save", "case", case.id, version=support.version)
+                return WitnessSupportView.model_validate(support)
+        except IntegrityError:
+            raise StaleEdit("witness support", case_reference(case_id), attempted=attempted) from None
+
+    def add_court_date(self, actor: Actor, case_id: int, data: CourtDateIn) -> CourtDateView:
+        """A hearing date received today: it starts the Right 8 clock to tell the person."""
+        with self._tx() as s:
+            case = self._case(s, actor, case_id, change=True)
+            court = CourtDate(case_id=case.id, **data.model_dump())
+            s.add(court)
+            s.flush()
+            self._event(s, actor, case, "hearing_date_set", self.today(),
+                        f"{data.hearing_type.replace('_', ' ')} on {data.hearing_on:%d %B %Y}")
+            self._audit(s, actor, "court_date.add", "case", case.id, court_date=court.id)
+            return CourtDateView.model_validate(court)
+
+    def add_expense(self, actor: Actor, case_id: int, data: ExpenseIn) -> ExpenseView:
+        with self._tx() as s:
+            case = self._case(s, actor, case_id, change=True)
+            claim = ExpenseClaim(case_id=case.id, kind=data.kind, amount_pence=int(data.amount * 100),
+                                 claimed_on=data.claimed_on, status="submitted")
+            s.add(claim)
+            s.flush()
+            self._audit(s, actor, "expense.add", "case", case.id, expense=claim.id)
+            return ExpenseView.model_validate(claim)
+
+    def update_expense(self, actor: Actor, expense_id: int, data: ExpenseStatusIn, *,
+                       expected_version: int) -> ExpenseView:
+        attempted = data.model_dump(mode="json")
+        with self._tx() as s:
+            claim = s.get(ExpenseClaim, expense_id)
+            if claim is None:
+                raise NotFound("expense claim", expense_id)
+            case = self._case(s, actor, claim.case_id, change=True)
+            self._expect("expense claim", claim.id, claim.version, expected_version, attempted)
+            if claim.status != "submitted":
+                raise InvalidInput({"status": f"This claim is already {claim.status}"})
+            claim.status = data.status
+            self._flush(s, "expense claim", claim.id, attempted)
+            self._audit(s, actor, "expense.update", "case", case.id, expense=claim.id, status=data.status)
+            return ExpenseView.model_validate(claim)
+
+    # --- consent and contact --------------------------------------------------------------------
+
+    def set_consent(self, actor: Actor, case_id: int, data: ConsentIn, *,
+                    expected_version: int | None) -> ConsentView:
+        attempted = data.model_dump(mode="json")
+        try:
+            with self._tx() as s:
+                case = self._case(s, actor, case_id, change=True)
+                consent = s.scalar(select(Consent).where(Consent.case_id == case.id,
+                                                         Consent.recipient == data.recipient))
+                if consent is None:
+                    self._expect("consent", data.recipient, 0, expected_version or 0, attempted)
+                    consent = Consent(case_id=case.id, recorded_on=self.today(), recorded_by=actor.username,
+                                      **data.model_dump())
+                    s.add(consent)
+                else:
+                    self._expect("consent", data.recipient, consent.version, expected_version, attempted)
+                    consent.share_contact_details = data.share_contact_details
+                    consent.share_assessment = data.share_assessment
+                    consent.share_case_details = data.share_case_details
+                    consent.recorded_on, consent.recorded_by = self.today(), actor.username
+                self._flush(s, "consent", data.recipient, attempted)
+                self._audit(s, actor, "consent.set", "case", case.id, recipient=data.recipient)
+                return ConsentView.model_validate(consent)
+        except IntegrityError:
+            raise StaleEdit("consent", data.recipient, attempted=attempted) from None
+
+    def set_contact_preferences(self, actor: Actor, case_id: int, data: ContactPreferencesIn, *,
+                                expected_version: int) -> None:
+        attempted = data.model_dump(mode="json")
+        with self._tx() as s:
+            case = self._case(s, actor, case_id, change=True)
+            self._expect("case", case_reference(case_id), case.version, expected_version, attempted)
+            case.contact_preference = data.contact_preference
+            case.phone, case.email = data.phone or None, data.email or None
+            case.safe_to_leave_message = data.safe_to_leave_message
+            self._flush(s, "case", case_reference(case_id), attempted)
+            self._audit(s, actor, "contact_preferences.set", "case", case.id)
+
+    def log_contact(self, actor: Actor, case_id: int, data: ContactIn) -> ContactView:
+        """Log a contact; reaching out other than as the person asked needs a stated reason."""
+        with self._tx() as s:
+            case = self._case(s, actor, case_id, change=True)
+            if data.direction == "outbound" and not data.preference_override:
+                if case.contact_preference == "none":
+                    raise InvalidInput({"preference_override": "They asked not to be contacted: say why "
+                                                               "you needed to"})
+                if data.channel not in (case.contact_preference, "in_person"):
+                    raise InvalidInput({"preference_override": "They asked to be contacted by "
+                                        f"{case.contact_preference}: say why you used {data.channel}"})
+            contact = ContactLog(case_id=case.id, occurred_on=data.occurred_on, channel=data.channel,
+                                 direction=data.direction, summary=data.summary,
+                                 preference_override=data.preference_override or None,
+                                 by_username=actor.username)
+            s.add(contact)
+            s.flush()
+            self._audit(s, actor, "contact.log", "case", case.id, contact=contact.id)
+            return ContactView.model_validate(contact)
+
+    # --- closing --------------------------------------------------------------------------------
+
+    def close_case(self, actor: Actor, case_id: int, data: CloseIn, *, expected_version: int) -> None:
+        """Close the case. Clocks not yet due lapse (not applicable); overdue ones stay open and
+        keep counting as missed, so closing never improves the compliance figures."""
+        attempted = data.model_dump(mode="json")
+        with self._tx() as s:
+            case = self._case(s, actor, case_id, change=True)
+            self._expect("case", case_reference(case_id), case.version, expected_version, attempted)
+            if data.closed_on < case.opened_on:
+                raise InvalidInput({"closed_on": "The case cannot close before it opened"})
+            for entitlement in self._open_entitlements(s, case.id):
+                if entitlement.due_on is None or entitlement.due_on >= data.closed_on:
+                    entitlement.status = "not_applicable"
+                    entitlement.note = "Case closed before it was due"
+            case.status, case.closed_on, case.closure_reason = "closed", data.closed_on, data.reason
+            self._flush(s, "case", case_reference(case_id), attempted)
+            self._audit(s, actor, "case.close", "case", case.id)
+

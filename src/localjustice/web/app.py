@@ -1,0 +1,81 @@
+"""The app factory: settings in, a FastAPI app out, with every middleware, route and extension."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware import Middleware
+
+from localjustice.appdb import make_engine, session_factory
+from localjustice.web import error_pages
+from localjustice.web.assets import STATIC, assets_built, govuk_assets
+from localjustice.web.dashboard import DashboardSource, PublishedMeasures
+from localjustice.web.deps import WarehouseGate
+from localjustice.web.extensions import NavItem, WebExtension, discover
+from localjustice.web.middleware.access_log import AccessLogMiddleware
+from localjustice.web.middleware.csrf import CsrfMiddleware
+from localjustice.web.middleware.current_user import CurrentUserMiddleware, UserCache
+from localjustice.web.middleware.login_rate_limit import LoginRateLimitMiddleware
+from localjustice.web.middleware.metrics import Metrics, MetricsMiddleware
+from localjustice.web.middleware.request_id import RequestIdMiddleware
+from localjustice.web.middleware.security_headers import SecurityHeadersMiddleware
+from localjustice.web.middleware.session import session_middleware
+from localjustice.web.oidc import identity_provider
+from localjustice.web.rendering import make_templates
+from localjustice.web.roles import load_matrix
+from localjustice.web.routes import BUILT_IN
+from localjustice.web.settings import WebSettings
+
+API_DESCRIPTION = """JSON twins of the Local Justice pages: every page that shows data has one,
+from the same service call. Sign in through the web page first: the API uses the session cookie.
+Each operation names the permission it needs; see docs/roles.md for which roles hold it."""
+
+
+def create_app(settings: WebSettings, *, extensions: Sequence[WebExtension] | None = None,
+               dashboard: DashboardSource | None = None) -> FastAPI:
+    """Build the app. ``extensions`` default to the built-in pages plus installed entry points."""
+    chosen = [*BUILT_IN, *(discover() if extensions is None else extensions)]
+    engine = make_engine(settings.database_url)
+    sessions = session_factory(engine)
+    metrics = Metrics()
+    users = UserCache(sessions)
+    matrix = load_matrix().merged(p for extension in chosen for p in extension.permissions)
+
+    app = FastAPI(
+        title="Local Justice", version="0.1.0", description=API_DESCRIPTION,
+        docs_url=None, redoc_url=None, openapi_url=None,
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(AccessLogMiddleware),
+            Middleware(MetricsMiddleware, metrics=metrics),
+            Middleware(SecurityHeadersMiddleware, production=settings.production),
+            session_middleware(settings),
+            Middleware(CurrentUserMiddleware, settings=settings, users=users),
+            Middleware(LoginRateLimitMiddleware, attempts=settings.login_attempts,
+                       window_seconds=settings.login_window_seconds, reject=error_pages.reject),
+            Middleware(CsrfMiddleware, reject=error_pages.reject),
+        ],
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = sessions
+    app.state.metrics = metrics
+    app.state.users = users
+    app.state.matrix = matrix
+    app.state.warehouse = WarehouseGate(settings.warehouse_path)
+    app.state.dashboard = dashboard or PublishedMeasures(settings.published_dir)
+    app.state.oidc = identity_provider(settings.oidc)
+    app.state.templates = make_templates(tuple((e.name, e.templates) for e in chosen if e.templates))
+    app.state.nav = [item for extension in chosen for item in extension.nav]
+    app.state.assets_built = assets_built()
+    error_pages.install(app)
+    for extension in chosen:
+        app.include_router(extension.router)
+    app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
+    app.mount("/assets", StaticFiles(directory=govuk_assets(), check_dir=False), name="assets")
+    return app
+
+
+__all__ = ["NavItem", "create_app"]

@@ -1,0 +1,113 @@
+"""Where the dashboard's figures come from: a ``DashboardSource``.
+
+The dashboard shows official measures computed by ``localjustice.measures`` and published,
+disclosure-controlled, by ``localjustice.publish.dashboard_feed`` (``localjustice publish``, run
+by the demo) into ``<data dir>/published/measures.json``; the web app computes no statistic
+itself (DESIGN.md). ``PublishedMeasures`` reads that file; with no file the dashboard says plainly
+that nothing has been published yet. Nothing here invents figures.
+
+The file (``Published`` below; JSON Schema at ``/api/openapi.json``)::
+
+    {"published_at": "2026-01-31T12:00:00",
+     "measures": [{
+        "id": "proven_reoffending",
+        "title": "Proven reoffending",
+        "description": "Share of the cohort who commit a proven reoffence within 12 months",
+        "unit": "percent",                     # percent | count | rate | ratio
+        "methodology": {"summary": "...", "source": "Ministry of Justice, Guide to proven
+                        reoffending statistics", "sections": [{"heading": "...", "body": "..."}]},
+        "observations": [{"period": "2018 Q1", "borough": "E09000012", "cohort": "adult",
+                          "value": 24.1, "numerator": 241, "denominator": 1000,
+                          "suppressed": false}]}]}
+
+Suppressed cells (``suppressed: true``) carry ``value: null`` and are shown as suppressed, never
+as zero (MEASURES.md, "Disclosure control").
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, ValidationError
+
+from localjustice.errors import LocalJusticeError
+
+MEASURES_FILE = "measures.json"
+
+
+class Observation(BaseModel):
+    period: str
+    borough: str
+    cohort: str
+    value: float | None
+    numerator: int | None = None
+    denominator: int | None = None
+    suppressed: bool = False
+
+
+class MethodologySection(BaseModel):
+    heading: str
+    body: str
+
+
+class Methodology(BaseModel):
+    summary: str
+    source: str
+    sections: list[MethodologySection] = []
+
+
+class Measure(BaseModel):
+    id: str
+    title: str
+    description: str
+    unit: Literal["percent", "count", "rate", "ratio"]
+    methodology: Methodology
+    observations: list[Observation]
+
+
+class Published(BaseModel):
+    published_at: str
+    measures: list[Measure]
+
+
+class DashboardSource(Protocol):
+    def load(self) -> Published | None:
+        """The published measures, or ``None`` when nothing has been published yet."""
+
+
+class PublishedMeasures:
+    """Reads ``measures.json`` from the publish folder; re-reads it only when it changes, and looks
+    for a change at most every ``CHECK_SECONDS``."""
+
+    CHECK_SECONDS = 1.0
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / MEASURES_FILE
+        self._lock = threading.Lock()
+        self._cached: tuple[float, Published] | None = None
+        self._checked_at = -self.CHECK_SECONDS
+
+    def load(self) -> Published | None:
+        now = time.monotonic()
+        if self._cached is not None and now - self._checked_at < self.CHECK_SECONDS:
+            return self._cached[1]
+        try:
+            stamp = self.path.stat().st_mtime
+        except FileNotFoundError:
+            self._cached = None
+            return None
+        self._checked_at = now
+        with self._lock:
+            if self._cached is not None and self._cached[0] == stamp:
+                return self._cached[1]
+            try:
+                published = Published.model_validate(json.loads(self.path.read_text("utf-8")))
+            except (ValueError, ValidationError):
+                raise LocalJusticeError(f"The published measures in {self.path} are not in the "
+                                        "expected format. Publish them again.") from None
+            self._cached = (stamp, published)
+            return published

@@ -1,0 +1,93 @@
+"""The current user: the active account named by the session, loaded once per request.
+
+Sets ``request.state.user`` to a ``SignedIn`` or ``None``. The account is re-read from the
+database at most every ``UserCache.TTL`` seconds, so a deactivation or role change takes effect
+within that time (at once in the process that made it, which drops its cached copy), not at the
+next sign-in. An expired session is cleared and the request goes on as nobody's.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import anyio
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from localjustice.access import Actor
+from localjustice.web.accounts import User
+from localjustice.web.authorise import SignedIn
+from localjustice.web.middleware import session as web_session
+from localjustice.web.settings import WebSettings
+
+#: Refresh the idle timestamp at most this often, so most responses leave the cookie alone.
+SEEN_GRANULARITY = 60
+
+
+_QUERY = select(User.username, User.role, User.teams, User.display_name).where(
+    User.id == bindparam("user_id"), User.active.is_(True))
+
+
+def load_signed_in(sessions: sessionmaker[Session], user_id: int) -> SignedIn | None:
+    with sessions() as db:
+        row = db.execute(_QUERY, {"user_id": user_id}).one_or_none()
+    if row is None:
+        return None
+    return SignedIn(user_id=user_id, actor=Actor(username=row.username, role=row.role,
+                                                 teams=tuple(row.teams), display_name=row.display_name))
+
+
+class UserCache:
+    """Accounts read in the last ``TTL`` seconds, so a busy page does not query per request."""
+
+    TTL = 2.0
+    SIZE = 10_000
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self.sessions = sessions
+        self._entries: dict[int, tuple[float, SignedIn | None]] = {}
+
+    async def get(self, user_id: int, now: float) -> SignedIn | None:
+        hit = self._entries.get(user_id)
+        if hit is not None and now - hit[0] < self.TTL:
+            return hit[1]
+        user = await anyio.to_thread.run_sync(load_signed_in, self.sessions, user_id)
+        if len(self._entries) >= self.SIZE:
+            self._entries.clear()
+        self._entries[user_id] = (now, user)
+        return user
+
+    def forget(self, user_id: int) -> None:
+        self._entries.pop(user_id, None)
+
+
+class CurrentUserMiddleware:
+    def __init__(self, app: ASGIApp, *, settings: WebSettings, users: UserCache) -> None:
+        self.app = app
+        self.settings = settings
+        self.users = users
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})
+        state["user"] = None
+        session: dict[str, Any] = scope.get("session", {})
+        user_id = session.get(web_session.USER_ID)
+        if isinstance(user_id, int):
+            now = time.time()
+            if web_session.expired(session, self.settings, now):
+                web_session.end(session)
+                state["session_expired"] = True
+            else:
+                user = await self.users.get(user_id, time.monotonic())
+                if user is None:
+                    web_session.end(session)
+                else:
+                    state["user"] = user
+                    if now - session.get(web_session.SEEN_AT, 0) > SEEN_GRANULARITY:
+                        session[web_session.SEEN_AT] = int(now)
+        await self.app(scope, receive, send)

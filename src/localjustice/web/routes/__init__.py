@@ -1,0 +1,26 @@
+"""The built-in pages, each a ``WebExtension`` like any other package's (see ``web.extensions``)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from localjustice.web.extensions import NavItem, WebExtension
+from localjustice.web.routes import audit_log, auth, cases, dashboard, home, loads, ops, review, users
+
+core = APIRouter()
+for module in (ops, auth, home):
+    core.include_router(module.router)
+
+BUILT_IN: tuple[WebExtension, ...] = (
+    WebExtension(name="core", router=core),
+    WebExtension(name="dashboard", router=dashboard.router,
+                 nav=(NavItem("Dashboard", "/dashboard", "dashboard:view"),)),
+    WebExtension(name="loads", router=loads.router, nav=(NavItem("Data loads", "/loads", "loads:view"),)),
+    WebExtension(name="review", router=review.router,
+                 nav=(NavItem("Linkage review", "/linkage/review", "linkage:review"),)),
+    WebExtension(name="audit", router=audit_log.router, nav=(NavItem("Audit log", "/audit", "audit:view"),)),
+    WebExtension(name="users", router=users.router, nav=(NavItem("Users", "/users", "users:manage"),)),
+    cases.extension,
+)
+
+__all__ = ["BUILT_IN"]

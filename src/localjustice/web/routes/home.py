@@ -1,0 +1,35 @@
+"""The start page: what this service is, and what the signed-in user can do here."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+
+from localjustice.web.authorise import current_user
+from localjustice.web.rendering import page
+from localjustice.web.roles import PUBLIC
+
+router = APIRouter()
+
+
+class Link(BaseModel):
+    text: str
+    href: str
+
+
+class HomeView(BaseModel):
+    signed_in: bool
+    display_name: str | None
+    role: str | None
+    links: list[Link]
+
+
+@page(router, "/", permission=PUBLIC, template="home.html", title="Local Justice",
+      summary="The start page: who is signed in and the pages their role can open")
+def home(request: Request) -> HomeView:
+    user = current_user(request)
+    matrix = request.app.state.matrix
+    links = [Link(text=item.text, href=item.href) for item in request.app.state.nav
+             if user is not None and matrix.allows(user.role, item.permission)]
+    return HomeView(signed_in=user is not None, display_name=user.actor.display_name if user else None,
+                    role=user.role if user else None, links=links)

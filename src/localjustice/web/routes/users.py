@@ -1,0 +1,151 @@
+"""User admin for administrators: list, add, change role and teams, deactivate."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from localjustice.access import ROLES
+from localjustice.audit import record_event
+from localjustice.web.accounts import (
+    EditConflict,
+    FormInvalid,
+    User,
+    UserForm,
+    create_user,
+    get_user,
+    list_users,
+    update_user,
+)
+from localjustice.web.accounts.service import now
+from localjustice.web.authorise import Permit, SignedIn
+from localjustice.web.deps import DbSession
+from localjustice.web.rendering import page, render
+from localjustice.web.services.types import UtcDateTime
+
+router = APIRouter()
+PERMISSION = "users:manage"
+Admin = Annotated[SignedIn, Depends(Permit(PERMISSION))]
+UserId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+
+
+class Account(BaseModel):
+    id: int
+    username: str
+    display_name: str
+    role: str
+    teams: list[str]
+    active: bool
+    locked: bool
+    last_login_at: UtcDateTime | None
+    updated_at: UtcDateTime
+    version: int
+
+
+class AccountList(BaseModel):
+    users: list[Account]
+
+
+def _account(user: User) -> Account:
+    locked = user.locked_until is not None and user.locked_until > now()
+    return Account(id=user.id, username=user.username, display_name=user.display_name, role=user.role,
+                   teams=list(user.teams), active=user.active, locked=locked,
+                   last_login_at=user.last_login_at, updated_at=user.updated_at, version=user.version)
+
+
+@page(router, "/users", permission=PERMISSION, template="users.html", title="Users",
+      summary="Every user account with its role, teams and state")
+def users(request: Request, db: DbSession) -> AccountList:
+    return AccountList(users=[_account(u) for u in list_users(db)])
+
+
+def _form_page(request: Request, template: str, form: UserForm, *, status_code: int = 200,
+               account: Account | None = None, conflict: str = "") -> Response:
+    return render(request, template, {"title": "Edit user" if account else "Add a user", "form": form,
+                                      "roles": ROLES, "data": account, "conflict": conflict},
+                  status_code=status_code)
+
+
+@router.get("/users/new", dependencies=[Depends(Permit(PERMISSION))], include_in_schema=False)
+def new_user_form(request: Request) -> Response:
+    return _form_page(request, "user_new.html", UserForm(role="analyst"))
+
+
+@router.post("/users/new", dependencies=[Depends(Permit(PERMISSION))], include_in_schema=False)
+def new_user(
+    request: Request, db: DbSession, admin: Admin,
+    username: Annotated[str, Form(max_length=300)] = "",
+    display_name: Annotated[str, Form(max_length=300)] = "",
+    role: Annotated[str, Form(max_length=50)] = "",
+    teams: Annotated[str, Form(max_length=1000)] = "",
+    password: Annotated[str, Form(max_length=1000)] = "",
+) -> Response:
+    form = UserForm(username=username.strip(), display_name=display_name, role=role, teams=teams,
+                    password=password)
+    try:
+        user = create_user(db, admin.actor, form)
+    except FormInvalid as exc:
+        db.rollback()
+        return _form_page(request, "user_new.html", UserForm(
+            username=form.username, display_name=display_name, role=role, teams=teams,
+            errors=exc.errors), status_code=400)
+    db.commit()
+    return RedirectResponse(f"/users/{user.id}?created=1", status_code=303)
+
+
+@page(router, "/users/{user_id}", permission=PERMISSION, template="user_edit.html", title="Edit user",
+      summary="One user account (viewing it is audited)")
+def user_detail(request: Request, db: DbSession, admin: Admin, user_id: UserId) -> Account:
+    user = get_user(db, user_id)
+    if user is None:
+        raise HTTPException(404)
+    record_event(db, actor=admin.actor.username, role=admin.role, action="view", subject_type="user",
+                 subject_id=str(user.id), purpose="user administration")
+    db.commit()
+    return _account(user)
+
+
+@router.post("/users/{user_id}", dependencies=[Depends(Permit(PERMISSION))], include_in_schema=False)
+def edit_user(
+    request: Request, db: DbSession, admin: Admin, user_id: UserId,
+    display_name: Annotated[str, Form(max_length=300)] = "",
+    role: Annotated[str, Form(max_length=50)] = "",
+    teams: Annotated[str, Form(max_length=1000)] = "",
+    active: Annotated[str, Form(max_length=10)] = "",
+    version: Annotated[int, Form()] = 0,
+) -> Response:
+    form = UserForm(display_name=display_name, role=role, teams=teams, active=active == "yes",
+                    version=version)
+    if get_user(db, user_id) is None:
+        raise HTTPException(404)
+    try:
+        update_user(db, admin.actor, user_id, form)
+    except FormInvalid as exc:
+        db.rollback()
+        account = _account(_fresh(db, user_id))
+        return _form_page(request, "user_edit.html", UserForm(
+            display_name=display_name, role=role, teams=teams, active=form.active, version=version,
+            errors=exc.errors), status_code=400, account=account)
+    except EditConflict as exc:
+        db.rollback()
+        account = _account(_fresh(db, user_id))
+        return _form_page(request, "user_edit.html", UserForm(
+            display_name=account.display_name, role=account.role, teams=", ".join(account.teams),
+            active=account.active, version=account.version), status_code=409, account=account,
+            conflict=str(exc))
+    db.commit()
+    request.app.state.users.forget(user_id)
+    return RedirectResponse(f"/users/{user_id}?saved=1", status_code=303)
+
+
+def _fresh(db: DbSession, user_id: int) -> User:
+    db.expire_all()
+    user = get_user(db, user_id)
+    if user is None:
+        raise HTTPException(404)
+    return user

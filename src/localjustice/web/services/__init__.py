@@ -1,0 +1,1 @@
+"""What the pages show: each module shapes one area's data for a page and its JSON twin."""

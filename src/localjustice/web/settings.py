@@ -1,0 +1,137 @@
+"""The web app's settings, read once from the environment into one typed object (STYLE rule 8).
+
+Production (``LOCALJUSTICE_ENV=production``) fails fast at start-up when a value it needs is
+missing: the session secret, and all three OpenID Connect values when any one of them is set.
+Development and the demo generate a throwaway secret, so sessions end when the server stops.
+
+| variable | meaning | default |
+|---|---|---|
+| ``LOCALJUSTICE_ENV`` | ``development`` or ``production`` | ``development`` |
+| ``LOCALJUSTICE_DATA_DIR`` | warehouse, app DB and published measures | ``./localjustice-data`` |
+| ``LOCALJUSTICE_SECRET_KEY`` | signs session cookies; required in production | random per start |
+| ``LOCALJUSTICE_SESSION_MINUTES`` | idle session lifetime | ``30`` |
+| ``LOCALJUSTICE_SESSION_MAX_HOURS`` | absolute session lifetime, however active | ``8`` |
+| ``LOCALJUSTICE_LOGIN_ATTEMPTS`` | sign-in attempts per client address per window | ``10`` |
+| ``LOCALJUSTICE_LOGIN_WINDOW_SECONDS`` | the window those attempts are counted in | ``300`` |
+| ``LOCALJUSTICE_LOCKOUT_FAILURES`` | failed sign-ins that lock an account | ``5`` |
+| ``LOCALJUSTICE_LOCKOUT_MINUTES`` | how long a locked account stays locked | ``15`` |
+| ``LOCALJUSTICE_OIDC_ISSUER`` | OpenID Connect issuer URL (discovery is read) | unset: local only |
+| ``LOCALJUSTICE_OIDC_CLIENT_ID`` / ``_CLIENT_SECRET`` | the client registered with the issuer | unset |
+| ``LOCALJUSTICE_OIDC_USERNAME_CLAIM`` | the claim matched against usernames | ``email`` |
+| ``DATABASE_URL`` | the application database (see ``localjustice.appdb``) | SQLite in the data dir |
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from localjustice.appdb import database_url
+from localjustice.errors import LocalJusticeError
+from localjustice.settings import Settings
+
+Environment = Literal["development", "production"]
+
+
+class SettingsError(LocalJusticeError):
+    """A setting is missing or malformed; the message names the variable to set."""
+
+
+@dataclass(frozen=True)
+class OidcSettings:
+    issuer: str
+    client_id: str
+    client_secret: str
+    username_claim: str = "email"
+
+    @property
+    def metadata_url(self) -> str:
+        return self.issuer.rstrip("/") + "/.well-known/openid-configuration"
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    data_dir: Path
+    database_url: str
+    secret_key: str
+    environment: Environment = "development"
+    session_idle_minutes: int = 30
+    session_max_hours: int = 8
+    login_attempts: int = 10
+    login_window_seconds: int = 300
+    lockout_failures: int = 5
+    lockout_minutes: int = 15
+    oidc: OidcSettings | None = None
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def warehouse_path(self) -> Path:
+        return Settings(self.data_dir).warehouse_path
+
+    @property
+    def published_dir(self) -> Path:
+        """Where the publish package writes the measures the dashboard reads."""
+        return self.data_dir / "published"
+
+    @classmethod
+    def from_env(cls, data_dir: Path | None = None) -> WebSettings:
+        source = os.environ
+        environment = source.get("LOCALJUSTICE_ENV", "development").strip().lower() or "development"
+        if environment not in ("development", "production"):
+            raise SettingsError("LOCALJUSTICE_ENV must be development or production.")
+        production = environment == "production"
+        chosen_dir = data_dir or Path(source.get("LOCALJUSTICE_DATA_DIR") or "localjustice-data")
+        secret = source.get("LOCALJUSTICE_SECRET_KEY", "")
+        if production and len(secret) < 32:
+            raise SettingsError("Set LOCALJUSTICE_SECRET_KEY to a random value of at least 32 "
+                                "characters (e.g. `python -c 'import secrets; "
+                                "print(secrets.token_urlsafe(48))'`) before serving in production.")
+        return cls(
+            data_dir=chosen_dir,
+            database_url=database_url(chosen_dir),
+            secret_key=secret or secrets.token_urlsafe(48),
+            environment="production" if production else "development",
+            session_idle_minutes=_int(source, "LOCALJUSTICE_SESSION_MINUTES", 30),
+            session_max_hours=_int(source, "LOCALJUSTICE_SESSION_MAX_HOURS", 8),
+            login_attempts=_int(source, "LOCALJUSTICE_LOGIN_ATTEMPTS", 10),
+            login_window_seconds=_int(source, "LOCALJUSTICE_LOGIN_WINDOW_SECONDS", 300),
+            lockout_failures=_int(source, "LOCALJUSTICE_LOCKOUT_FAILURES", 5),
+            lockout_minutes=_int(source, "LOCALJUSTICE_LOCKOUT_MINUTES", 15),
+            oidc=_oidc(source),
+        )
+
+
+def _int(source: Mapping[str, str], name: str, default: int) -> int:
+    raw = source.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}.") from None
+    if value <= 0:
+        raise SettingsError(f"{name} must be greater than zero.")
+    return value
+
+
+def _oidc(source: Mapping[str, str]) -> OidcSettings | None:
+    names = ("LOCALJUSTICE_OIDC_ISSUER", "LOCALJUSTICE_OIDC_CLIENT_ID", "LOCALJUSTICE_OIDC_CLIENT_SECRET")
+    values = [source.get(name, "").strip() for name in names]
+    if not any(values):
+        return None
+    missing = [name for name, value in zip(names, values, strict=True) if not value]
+    if missing:
+        raise SettingsError(f"OpenID Connect is half configured: set {', '.join(missing)} too, "
+                            "or unset all three to use local accounts only.")
+    if not values[0].startswith("https://") and not values[0].startswith("http://127.0.0.1"):
+        raise SettingsError("LOCALJUSTICE_OIDC_ISSUER must be an https:// URL.")
+    claim = source.get("LOCALJUSTICE_OIDC_USERNAME_CLAIM", "").strip() or "email"
+    return OidcSettings(issuer=values[0], client_id=values[1], client_secret=values[2],
+                        username_claim=claim)

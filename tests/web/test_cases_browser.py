@@ -1,0 +1,150 @@
+"""The victims-and-witnesses journey in headless Chromium (Debian's, driven by Playwright), with an
+axe scan of every page on the way: referral arrives, case opens, assessed once, referred to an
+ISVA, a charge decision recorded, the entitlement met on time, the case closed."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from localjustice.web import WebSettings, create_app
+from tests.web.conftest import SECRET, add_users
+from tests.web.test_browser import AXE, CHROMIUM, CHROMIUM_ARGS, Watched, _free_port
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+# The journey runs once, on SQLite (the service tests cover both engines, and the concurrency
+# tests PostgreSQL); the engine is chosen here rather than skipped at run time.
+pytestmark = [pytest.mark.slow, pytest.mark.parametrize("app_db_url", ["sqlite"], indirect=True)]
+
+
+@pytest.fixture
+def chromium() -> Iterator[object]:
+    assert CHROMIUM.exists(), "Debian's chromium is missing: make system-packages installs it"
+    with playwright_api.sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def case_server(data_dir: Path, password_hash: str, app_db_url: str) -> Iterator[str]:
+    """A real uvicorn server on loopback with the case pages mounted."""
+    app = create_app(WebSettings(data_dir=data_dir, database_url=app_db_url, secret_key=SECRET,
+                                 login_attempts=10_000))
+    add_users(app, password_hash)
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None,
+                                           access_log=False))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+    app.state.engine.dispose()
+
+
+def _fill_date(page: object, name: str, day: date) -> None:
+    page.fill(f"#{name}-day", str(day.day))  # type: ignore[attr-defined]
+    page.fill(f"#{name}-month", str(day.month))  # type: ignore[attr-defined]
+    page.fill(f"#{name}-year", str(day.year))  # type: ignore[attr-defined]
+
+
+def test_referral_to_closed_case_in_the_browser_with_no_accessibility_violations(
+        case_server: str, chromium: object) -> None:
+    assert AXE.exists(), "node_modules/axe-core is missing: run make assets"
+    w = Watched(chromium, case_server)
+    page = w.page
+    violations: dict[str, list[str]] = {}
+
+    def scan(name: str) -> None:
+        found = w.axe()
+        if found:
+            violations[name] = found
+
+    w.sign_in("caseworker")
+    page.click("a.govuk-service-navigation__link:has-text('Cases')")
+    assert page.inner_text("h1") == "Cases"
+    scan("case list")
+
+    # a referral arrives and opens a case
+    page.click("a:has-text('Add a referral')")
+    page.click("button:has-text('Add referral')")  # empty: errors first
+    page.wait_for_selector(".govuk-error-summary")
+    assert page.title().startswith("Error:")
+    scan("referral form with errors")
+    page.fill("#forename", "Ada")
+    page.fill("#surname", "Testperson")
+    _fill_date(page, "date_of_birth", date(1990, 5, 17))
+    page.fill("#crime_id", "CR-1")
+    page.check("#role")
+    page.select_option("#referrer", "police")
+    page.check("input[name='needs'][value='emotional']")
+    page.click("button:has-text('Add referral')")
+    page.wait_for_selector(".govuk-notification-banner--success")
+    assert "case opened" in page.inner_text(".govuk-notification-banner")
+    assert page.inner_text("h1") == "Ada Testperson"
+    case_url = page.url.split("?")[0]
+    scan("case page")
+
+    # assessed once
+    page.click("a:has-text('Needs assessment')")
+    scan("assessment form")
+    page.check("#risk_level-3")  # high
+    page.check("input[name='emotional_need'][value='yes']")
+    page.fill("#emotional_notes", "Struggling to sleep")
+    page.click("button:has-text('Save assessment')")
+    page.wait_for_selector("text=Needs assessment saved.")
+    assert "Completed (version 1)" in page.inner_text("main")
+
+    # referred to an ISVA
+    page.click("a:has-text('Refer to a support service')")
+    scan("onward referral form")
+    page.select_option("#service", "isva")
+    page.fill("#provider", "London ISVA service")
+    page.click("button:has-text('Send referral')")
+    page.wait_for_selector("text=Referral sent.")
+
+    # a charge decision is recorded, which starts a 5 working day clock
+    page.click("a:has-text('Record what happened')")
+    scan("event form")
+    page.check("input[name='kind'][value='charge_decision']")
+    _fill_date(page, "occurred_on", date.today())
+    page.click("button:has-text('Record event')")
+    page.wait_for_selector("text=Event recorded.")
+    row = page.locator("#entitlements ~ table tr", has_text="Told a suspect was charged")
+    assert "Due" in row.inner_text()
+
+    # the entitlement is met on time
+    row.locator("button:has-text('Mark met today')").click()
+    page.wait_for_selector("text=Entitlement recorded as met.")
+    row = page.locator("#entitlements ~ table tr", has_text="Told a suspect was charged")
+    assert "Met" in row.inner_text() and "Overdue" not in row.inner_text()
+    scan("case page after work")
+
+    # the case is closed
+    page.click("a:has-text('Close the case')")
+    scan("close form")
+    page.fill("#reason", "Support completed")
+    page.click("button:has-text('Close case')")
+    page.wait_for_selector("text=Case closed.")
+    assert "(closed)" in page.inner_text(".govuk-caption-l")
+    assert page.url.startswith(case_url)
+
+    for path in ("/cases/overdue", "/cases/compliance", "/cases?status="):
+        page.goto(path)
+        scan(path)
+    assert violations == {}, violations
+    # the one console error is the deliberate empty form, answered 422 with its error summary
+    assert w.errors == ["Failed to load resource: the server responded with a status of 422 "
+                        "(Unprocessable Entity)"], w.errors
+    w.context.close()

@@ -1,0 +1,126 @@
+"""Each page renders for a role that may see it, and its JSON twin carries the same data."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import FastAPI
+
+from tests.web.conftest import ClientFor
+
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
+INLINE_STYLE = re.compile(r"<style\b|\sstyle=\"", re.I)
+ON_HANDLER = re.compile(r"\son[a-z]+=\"", re.I)
+
+
+def assert_no_inline_code(html: str) -> None:
+    assert not INLINE_SCRIPT.search(html), "inline <script>"
+    assert not INLINE_STYLE.search(html), "inline style"
+    assert not ON_HANDLER.search(html), "inline event handler"
+
+
+def test_home_invites_sign_in_and_then_lists_what_the_role_can_open(client_for: ClientFor) -> None:
+    anonymous = client_for(None).get("/")
+    assert anonymous.status_code == 200 and 'href="/sign-in"' in anonymous.text
+    analyst = client_for("analyst")
+    links = {link["href"] for link in analyst.get("/api/").json()["links"]}
+    assert links == {"/dashboard", "/loads"}
+    assert "Linkage review" not in analyst.get("/").text
+
+
+def test_dashboard_shows_each_measure_with_table_summary_and_chart_and_filters(client_for: ClientFor) -> None:
+    client = client_for("board")
+    page = client.get("/dashboard")
+    assert page.status_code == 200
+    assert_no_inline_code(page.text)
+    assert page.text.count('class="lj-chart"') == 2
+    assert "[c] suppressed" in page.text and "Proven reoffending" in page.text
+    latest = client.get("/api/dashboard").json()
+    assert latest["filters"]["period"] == "2018 Q2"  # the latest period unless asked otherwise
+    assert {r["period"] for r in latest["measures"][0]["rows"]} == {"2018 Q2"}
+    data = client.get("/api/dashboard", params={"period": "all", "borough": "E09000030",
+                                                "cohort": "adult"}).json()
+    rows = data["measures"][0]["rows"]
+    assert {(r["borough"], r["cohort"]) for r in rows} == {("E09000030", "adult")}
+    assert len(rows) == 2
+    assert "highest" in data["measures"][0]["summary"]
+    assert data["measures"][0]["chart_url"].endswith("?period=all&borough=E09000030&cohort=adult")
+
+
+def test_a_chart_spec_is_vega_lite_over_time_for_one_borough_and_leaves_suppressed_cells_out(
+        client_for: ClientFor) -> None:
+    client = client_for("analyst")
+    one = client.get("/api/dashboard/proven_reoffending/chart",
+                     params={"period": "all", "borough": "E09000027"}).json()
+    assert one["$schema"].endswith("vega-lite/v6.json")
+    assert one["encoding"]["x"]["field"] == "period"
+    assert all(v["value"] is not None for v in one["data"]["values"])
+    assert len(one["data"]["values"]) == 3  # four cells, one suppressed
+    across = client.get("/api/dashboard/proven_reoffending/chart", params={"period": "2018 Q1"}).json()
+    assert across["encoding"]["x"]["field"] == "borough"
+    assert client.get("/api/dashboard/nope/chart").status_code == 404
+
+
+def test_methodology_page_per_measure(client_for: ClientFor) -> None:
+    client = client_for("analyst")
+    page = client.get("/dashboard/proven_reoffending/methodology")
+    assert page.status_code == 200 and "Guide to proven reoffending statistics" in page.text
+    assert client.get("/api/dashboard/proven_reoffending/methodology").json()["methodology"]["sections"]
+    assert client.get("/dashboard/nope/methodology").status_code == 404
+
+
+def test_dashboard_says_it_waits_for_measures_when_nothing_is_published(
+        app: FastAPI, client_for: ClientFor) -> None:
+    (app.state.settings.published_dir / "measures.json").unlink()
+    client = client_for("analyst")
+    data = client.get("/api/dashboard").json()
+    assert data["published"] is False and data["measures"] == []
+    assert "Waiting for measures" in client.get("/dashboard").text
+
+
+def test_data_loads_show_batches_conservation_and_reasons_without_row_values(client_for: ClientFor) -> None:
+    client = client_for("analyst")
+    data = client.get("/api/loads").json()
+    assert data["batches"] and data["all_conserved"] is True
+    assert data["rows_read"] == data["rows_loaded"] + data["rows_quarantined"]
+    assert all(set(r) == {"kind", "source", "column", "rule", "reason", "rows"} for r in data["reasons"])
+    page = client.get("/loads")
+    assert page.status_code == 200 and "Batches" in page.text
+    assert_no_inline_code(page.text)
+
+
+def test_data_loads_say_what_to_do_when_nothing_is_loaded(app: FastAPI, client_for: ClientFor) -> None:
+    app.state.settings.warehouse_path.unlink()
+    page = client_for("analyst").get("/loads")
+    assert page.status_code == 503 and "localjustice demo" in page.text
+
+
+def test_error_pages_have_no_stack_trace_and_json_errors_for_the_api(
+        app: FastAPI, client_for: ClientFor) -> None:
+    client = client_for("analyst")
+    missing = client.get("/no-such-page")
+    assert missing.status_code == 404 and "Page not found" in missing.text
+    assert client.get("/api/no-such-thing").json() == {"detail": "If you typed the web address, check it is "
+                                                                  "correct."}
+    forbidden = client.get("/audit")
+    assert forbidden.status_code == 403 and "You do not have access" in forbidden.text
+
+    def broken() -> None:
+        raise RuntimeError("secret detail that must not leak")
+
+    app.state.dashboard.load = broken
+    failed = client.get("/dashboard")
+    assert failed.status_code == 500
+    assert "secret detail" not in failed.text and "Traceback" not in failed.text
+    assert "Content-Security-Policy" in failed.headers and failed.headers["X-Request-ID"] in failed.text
+    assert client.get("/api/dashboard").status_code == 500
+
+
+def test_every_page_is_free_of_inline_script_and_style(client_for: ClientFor) -> None:
+    admin = client_for("admin")
+    for path in ("/", "/sign-in", "/audit", "/users", "/users/1", "/users/new", "/loads", "/dashboard",
+                 "/dashboard/proven_reoffending/methodology", "/nope"):
+        assert_no_inline_code(admin.get(path).text)
+    steward = client_for("data_steward")
+    for path in ("/linkage/review", "/linkage/review/pair?n=1"):
+        assert_no_inline_code(steward.get(path).text)

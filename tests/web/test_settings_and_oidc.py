@@ -1,0 +1,110 @@
+"""Settings from the environment (failing fast in production) and OpenID Connect sign-in."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from localjustice.web import SettingsError, WebSettings, create_app
+from localjustice.web.settings import OidcSettings
+from tests.web.conftest import username
+
+ISSUER = "https://id.example.test"
+METADATA = {"issuer": ISSUER, "authorization_endpoint": f"{ISSUER}/authorize",
+            "token_endpoint": f"{ISSUER}/token", "jwks_uri": f"{ISSUER}/jwks"}
+
+
+def test_production_needs_a_secret_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("LOCALJUSTICE_ENV", "production")
+    monkeypatch.delenv("LOCALJUSTICE_SECRET_KEY", raising=False)
+    with pytest.raises(SettingsError, match="LOCALJUSTICE_SECRET_KEY"):
+        WebSettings.from_env(tmp_path)
+    monkeypatch.setenv("LOCALJUSTICE_SECRET_KEY", "s" * 40)
+    settings = WebSettings.from_env(tmp_path)
+    assert settings.production and settings.secret_key == "s" * 40
+
+
+def test_development_makes_a_throwaway_secret_and_reads_numbers(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("LOCALJUSTICE_ENV", raising=False)
+    monkeypatch.delenv("LOCALJUSTICE_SECRET_KEY", raising=False)
+    monkeypatch.setenv("LOCALJUSTICE_SESSION_MINUTES", "5")
+    settings = WebSettings.from_env(tmp_path)
+    assert not settings.production and len(settings.secret_key) > 32 and settings.session_idle_minutes == 5
+    monkeypatch.setenv("LOCALJUSTICE_SESSION_MINUTES", "soon")
+    with pytest.raises(SettingsError, match="whole number"):
+        WebSettings.from_env(tmp_path)
+
+
+def test_oidc_is_all_or_nothing(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("LOCALJUSTICE_OIDC_ISSUER", ISSUER)
+    with pytest.raises(SettingsError, match="LOCALJUSTICE_OIDC_CLIENT_ID"):
+        WebSettings.from_env(tmp_path)
+    monkeypatch.setenv("LOCALJUSTICE_OIDC_CLIENT_ID", "local-justice")
+    monkeypatch.setenv("LOCALJUSTICE_OIDC_CLIENT_SECRET", "client-secret")
+    oidc = WebSettings.from_env(tmp_path).oidc
+    assert oidc is not None and oidc.metadata_url == f"{ISSUER}/.well-known/openid-configuration"
+    monkeypatch.setenv("LOCALJUSTICE_OIDC_ISSUER", "http://id.example.test")
+    with pytest.raises(SettingsError, match="https"):
+        WebSettings.from_env(tmp_path)
+
+
+@pytest.fixture
+def oidc_app(app: FastAPI, password_hash: str) -> FastAPI:
+    settings = dataclasses.replace(app.state.settings, oidc=OidcSettings(ISSUER, "local-justice", "secret"))
+    configured = create_app(settings, extensions=[])
+    # the IdP is not reachable from tests: its discovery document, as if already fetched
+    configured.state.oidc.server_metadata.update(METADATA, _loaded_at=time.time())
+    return configured
+
+
+def test_without_oidc_its_routes_do_not_exist(client_for: Any) -> None:
+    assert client_for(None).get("/sign-in/oidc", follow_redirects=False).status_code == 404
+
+
+def test_oidc_sign_in_redirects_to_the_issuer_with_state_nonce_and_pkce(oidc_app: FastAPI) -> None:
+    client = TestClient(oidc_app)
+    assert "Sign in with your organisation" in client.get("/sign-in").text
+    response = client.get("/sign-in/oidc?next=/loads", follow_redirects=False)
+    assert response.status_code == 302
+    target = urlparse(response.headers["location"])
+    query = parse_qs(target.query)
+    assert f"{target.scheme}://{target.netloc}{target.path}" == f"{ISSUER}/authorize"
+    assert query["client_id"] == ["local-justice"] and query["response_type"] == ["code"]
+    assert query["code_challenge_method"] == ["S256"] and query["state"] and query["nonce"]
+    assert query["redirect_uri"] == ["http://testserver/sign-in/oidc/callback"]
+    oidc_app.state.engine.dispose()
+
+
+def test_oidc_callback_signs_in_the_matching_account_in_its_own_role(
+        oidc_app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def verified(request: Any) -> dict[str, Any]:
+        return {"userinfo": {"email": username("analyst"), "sub": "abc"}}
+
+    monkeypatch.setattr(oidc_app.state.oidc, "authorize_access_token", verified)
+    client = TestClient(oidc_app)
+    client.get("/sign-in/oidc?next=/loads", follow_redirects=False)
+    response = client.get("/sign-in/oidc/callback?code=x&state=y", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/loads"
+    assert client.get("/api/").json()["role"] == "analyst"
+    oidc_app.state.engine.dispose()
+
+
+def test_oidc_refuses_someone_without_an_account_here(
+        oidc_app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def verified(request: Any) -> dict[str, Any]:
+        return {"userinfo": {"email": "stranger@example.test"}}
+
+    monkeypatch.setattr(oidc_app.state.oidc, "authorize_access_token", verified)
+    client = TestClient(oidc_app)
+    response = client.get("/sign-in/oidc/callback?code=x&state=y")
+    assert response.status_code == 403 and "Ask an administrator to add you" in response.text
+    assert client.get("/api/").json()["signed_in"] is False
+    oidc_app.state.engine.dispose()
