@@ -235,6 +235,8 @@ def _demo_report(settings: Settings) -> None:
     try:
         run_report(settings, settings.data_dir / "report")
         run_publish(settings)
+        console.rule("5. Open victims' and witnesses' cases from the referrals")
+        run_cases_import(settings, "north", [("demo-caseworker", "Demo caseworker")])
     except LocalJusticeError as exc:
         raise _fail(exc) from None
 
@@ -643,23 +645,29 @@ def cases_import(
     data_dir: DataDir = None,
 ) -> None:
     """Open victims-and-witnesses cases from the warehouse's victim referrals (idempotent)."""
+    people = [(c.split("=", 1)[0], c.split("=", 1)[-1]) for c in caseworker]
+    try:
+        run_cases_import(_settings(data_dir), team, people)
+    except LocalJusticeError as exc:
+        raise _fail(exc) from None
+
+
+def run_cases_import(settings: Settings, team: str, people: list[tuple[str, str]]) -> None:
+    """Open cases from the warehouse's victim referrals and print what happened (CLI and demo)."""
     from localjustice.access import Actor
     from localjustice.appdb import database_url, make_engine, session_factory, upgrade
     from localjustice.service import Allocation, import_referrals
     from localjustice.warehouse import open_warehouse
 
-    settings = _settings(data_dir)
-    people = [(c.split("=", 1)[0], c.split("=", 1)[-1]) for c in caseworker]
     url = database_url(settings.data_dir)
+    upgrade(url)
+    engine = make_engine(url)
     try:
-        upgrade(url)
-        engine = make_engine(url)
         with open_warehouse(settings.warehouse_path, read_only=True) as warehouse:
             report = import_referrals(warehouse, session_factory(engine), Actor("cli", "data_steward"),
                                       Allocation(default_team=team, caseworkers={team: people}))
+    finally:
         engine.dispose()
-    except LocalJusticeError as exc:
-        raise _fail(exc) from None
-    console.print(f"Referrals read {report.referrals_read}, already imported {report.already_imported}, "
-                  f"cases opened {report.cases_opened}, referrals joined to open cases "
-                  f"{report.referrals_joined}, people added {report.persons_created}.")
+    console.print(f"Referrals read {report.referrals_read:,}, already imported {report.already_imported:,}, "
+                  f"cases opened {report.cases_opened:,}, referrals joined to open cases "
+                  f"{report.referrals_joined:,}, people added {report.persons_created:,}.")

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi import Path as PathParam
 from sqlalchemy.orm import Session
 
 from localjustice.errors import LocalJusticeError
@@ -59,3 +60,8 @@ PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
 
 DbSession = Annotated[Session, Depends(db_session)]
 Warehouses = Annotated[WarehouseGate, Depends(warehouse_gate)]
+
+
+#: A record id in a path: a positive integer the databases can hold (both store ids as 32-bit
+#: integers), so an out-of-range id is a 422 for the client, not an overflow in the driver.
+RecordId = Annotated[int, PathParam(ge=1, le=2_147_483_647)]

@@ -32,6 +32,7 @@ from localjustice.service import (
     schemas,
 )
 from localjustice.web.authorise import Forbidden, Permit, SignedIn
+from localjustice.web.deps import PRINTABLE, RecordId
 from localjustice.web.extensions import NavItem, WebExtension
 from localjustice.web.rendering import page, render
 from localjustice.web.roles import Permission
@@ -83,12 +84,12 @@ class CaseListPage(BaseModel):
 @page(router, "/cases", permission=VIEW, template="cases/list.html", title="Cases",
       summary="Cases of your teams, filtered and paged, with overdue entitlements")
 def case_list(request: Request, user: Viewer,
-              status: Annotated[str, Query(max_length=10)] = "open",
-              team: Annotated[str, Query(max_length=100)] = "",
-              role: Annotated[str, Query(max_length=10)] = "",
+              status: Annotated[str, Query(max_length=10, pattern=PRINTABLE)] = "open",
+              team: Annotated[str, Query(max_length=100, pattern=PRINTABLE)] = "",
+              role: Annotated[str, Query(max_length=10, pattern=PRINTABLE)] = "",
               mine: Annotated[bool, Query()] = False,
               overdue_only: Annotated[bool, Query()] = False,
-              reference: Annotated[str, Query(max_length=20)] = "",
+              reference: Annotated[str, Query(max_length=20, pattern=PRINTABLE)] = "",
               page_number: Annotated[int, Query(alias="page", ge=1, le=10_000)] = 1) -> CaseListPage:
     raw = {"status": status or None, "team": team or None, "role": role or None,
            "spoc_username": user.actor.username if mine else None, "overdue_only": overdue_only,
@@ -103,7 +104,8 @@ def case_list(request: Request, user: Viewer,
 
 @page(router, "/cases/overdue", permission=VIEW, template="cases/overdue.html", title="Overdue work",
       summary="Victims' Code entitlements past their deadline, per caseworker and team")
-def overdue(request: Request, user: Viewer, team: Annotated[str, Query(max_length=100)] = "",
+def overdue(request: Request, user: Viewer,
+            team: Annotated[str, Query(max_length=100, pattern=PRINTABLE)] = "",
             mine: Annotated[bool, Query()] = False) -> schemas.OverdueReport:
     return _guard(lambda: _reports(request).overdue(
         user.actor, team=team or None, spoc_username=user.actor.username if mine else None))
@@ -117,15 +119,16 @@ class CompliancePage(BaseModel):
 @page(router, "/cases/compliance", permission=REPORT, template="cases/compliance.html",
       title="Victims' Code compliance", summary="Share of entitlements met on time by right, team and month")
 def compliance(request: Request, user: Reporter,
-               team: Annotated[str, Query(max_length=100)] = "") -> CompliancePage:
+               team: Annotated[str, Query(max_length=100, pattern=PRINTABLE)] = "") -> CompliancePage:
     rows = _guard(lambda: _reports(request).compliance(user.actor, team=team or None))
     return CompliancePage(rows=rows, team=team)
 
 
 @page(router, "/cases/{case_id}", permission=VIEW, template="cases/case.html", title="Case",
       summary="One case: person, single point of contact, entitlements, referrals and timeline (audited)")
-def case_page(request: Request, user: Viewer, case_id: int,
-              purpose: Annotated[str, Query(max_length=200)] = DEFAULT_PURPOSE) -> schemas.CaseDetail:
+def case_page(request: Request, user: Viewer, case_id: RecordId,
+              purpose: Annotated[str, Query(max_length=200, pattern=PRINTABLE)] = DEFAULT_PURPOSE,
+              ) -> schemas.CaseDetail:
     return _guard(lambda: _service(request).get_case(user.actor, case_id, purpose=purpose or DEFAULT_PURPOSE))
 
 
@@ -199,7 +202,7 @@ async def _submit(request: Request, template: str, title: str,
     return RedirectResponse(success(result), status_code=303)
 
 
-def _case_or_404(request: Request, user: SignedIn, case_id: int, purpose: str) -> schemas.CaseDetail:
+def _case_or_404(request: Request, user: SignedIn, case_id: RecordId, purpose: str) -> schemas.CaseDetail:
     return _guard(lambda: _service(request).get_case(user.actor, case_id, purpose=purpose))
 
 
@@ -226,12 +229,12 @@ def _case_form(path: str, template: str, title: str,
                done: str = "saved") -> None:
     """Register GET (the form) and POST (save) for one form about one case."""
 
-    def show(request: Request, user: Editor, case_id: int) -> Response:
+    def show(request: Request, user: Editor, case_id: RecordId) -> Response:
         case = _case_or_404(request, user, case_id, DEFAULT_PURPOSE)
         values = prefill(case) if prefill else {}
         return _form_page(request, template, title=title, values=values, case=case)
 
-    async def save(request: Request, user: Editor, case_id: int) -> Response:
+    async def save(request: Request, user: Editor, case_id: RecordId) -> Response:
         case = await run_in_threadpool(_case_or_404, request, user, case_id, DEFAULT_PURPOSE)
 
         def call(data: dict[str, Any], version: int | None) -> Any:
@@ -281,7 +284,7 @@ _case_form("/cases/{case_id}/close", "cases/close.html", "Close the case",
            lambda case: {"version": case.version}, done="closed")
 
 
-def _save_consent(svc: CaseService, user: SignedIn, case_id: int, data: dict[str, Any]) -> Any:
+def _save_consent(svc: CaseService, user: SignedIn, case_id: RecordId, data: dict[str, Any]) -> Any:
     consent = parse_input(schemas.ConsentIn, data)
     case = svc.get_case(user.actor, case_id, purpose="recording consent")
     current = next((c for c in case.consents if c.recipient == consent.recipient), None)
@@ -291,7 +294,8 @@ def _save_consent(svc: CaseService, user: SignedIn, case_id: int, data: dict[str
 
 @router.post("/cases/{case_id}/entitlements/{entitlement_id}/met", dependencies=[Depends(Permit(EDIT))],
              include_in_schema=False)
-async def entitlement_met(request: Request, user: Editor, case_id: int, entitlement_id: int) -> Response:
+async def entitlement_met(request: Request, user: Editor, case_id: RecordId,
+                          entitlement_id: RecordId) -> Response:
     data, version, _ = await _form(request)
     try:
         await run_in_threadpool(_guard, lambda: _service(request).mark_entitlement_met(
@@ -305,7 +309,7 @@ async def entitlement_met(request: Request, user: Editor, case_id: int, entitlem
 
 @router.post("/cases/{case_id}/onward-referral/{referral_id}", dependencies=[Depends(Permit(EDIT))],
              include_in_schema=False)
-async def onward_status(request: Request, user: Editor, case_id: int, referral_id: int) -> Response:
+async def onward_status(request: Request, user: Editor, case_id: RecordId, referral_id: RecordId) -> Response:
     data, version, _ = await _form(request)
     try:
         await run_in_threadpool(_guard, lambda: _service(request).update_onward_referral(
@@ -366,8 +370,9 @@ def _api_route(method: str, path: str, permission: str, model: type[BaseModel] |
 @_api_route("POST", "/api/cases", EDIT, schemas.ReferralIn, schemas.IntakeResult,
             "Receive a referral: open a case, or join the open case for the same person and crime")
 def api_receive_referral(request: Request, user: Editor, body: JsonBody,
-                         spoc_username: Annotated[str, Query(max_length=200)] = "",
-                         spoc_name: Annotated[str, Query(max_length=200)] = "") -> Response:
+                         spoc_username: Annotated[str, Query(max_length=200, pattern=PRINTABLE)] = "",
+                         spoc_name: Annotated[str, Query(max_length=200, pattern=PRINTABLE)] = "",
+                         ) -> Response:
     spoc = (spoc_username, spoc_name or spoc_username) if spoc_username else None
     return _api(lambda: _service(request).receive_referral(
         user.actor, parse_input(schemas.ReferralIn, body), channel="api", spoc=spoc), 201)
@@ -375,7 +380,7 @@ def api_receive_referral(request: Request, user: Editor, body: JsonBody,
 
 @_api_route("PUT", "/api/cases/{case_id}/assessment", EDIT, schemas.AssessmentIn, schemas.AssessmentView,
             "Do the case's one needs assessment, or revise it (give the version you read)")
-def api_assessment(request: Request, user: Editor, case_id: int, body: JsonBody,
+def api_assessment(request: Request, user: Editor, case_id: RecordId, body: JsonBody,
                    expected_version: OptionalVersion = None) -> Response:
     return _api(lambda: _service(request).save_assessment(
         user.actor, case_id, parse_input(schemas.AssessmentIn, body), expected_version=expected_version))
@@ -383,21 +388,22 @@ def api_assessment(request: Request, user: Editor, case_id: int, body: JsonBody,
 
 @_api_route("GET", "/api/onward-referrals/{referral_id}/provider-pack", VIEW, None, schemas.ProviderPack,
             "What the provider receives: only what the person consented to share (audited)")
-def api_provider_pack(request: Request, user: Viewer, referral_id: int,
-                      purpose: Annotated[str, Query(min_length=1, max_length=200)]) -> Response:
+def api_provider_pack(request: Request, user: Viewer, referral_id: RecordId,
+                      purpose: Annotated[str, Query(min_length=1, max_length=200, pattern=PRINTABLE)],
+                      ) -> Response:
     return _api(lambda: _service(request).provider_pack(user.actor, referral_id, purpose=purpose))
 
 
 @_api_route("POST", "/api/cases/{case_id}/onward-referrals", EDIT, schemas.OnwardReferralIn,
             schemas.OnwardReferralView, "Refer the person on to a support provider")
-def api_refer_onward(request: Request, user: Editor, case_id: int, body: JsonBody) -> Response:
+def api_refer_onward(request: Request, user: Editor, case_id: RecordId, body: JsonBody) -> Response:
     return _api(lambda: _service(request).refer_onward(
         user.actor, case_id, parse_input(schemas.OnwardReferralIn, body)), 201)
 
 
 @_api_route("PATCH", "/api/onward-referrals/{referral_id}", EDIT, schemas.OnwardReferralUpdate,
             schemas.OnwardReferralView, "Record that a referral was accepted, declined or completed")
-def api_onward_status(request: Request, user: Editor, referral_id: int, body: JsonBody,
+def api_onward_status(request: Request, user: Editor, referral_id: RecordId, body: JsonBody,
                       expected_version: Version) -> Response:
     return _api(lambda: _service(request).update_onward_referral(
         user.actor, referral_id, parse_input(schemas.OnwardReferralUpdate, body),
@@ -406,14 +412,14 @@ def api_onward_status(request: Request, user: Editor, referral_id: int, body: Js
 
 @_api_route("POST", "/api/cases/{case_id}/events", EDIT, schemas.CaseEventIn, None,
             "Record an event (charge decision, bail, hearing date, outcome...); returns the clocks started")
-def api_event(request: Request, user: Editor, case_id: int, body: JsonBody) -> Response:
+def api_event(request: Request, user: Editor, case_id: RecordId, body: JsonBody) -> Response:
     return _api(lambda: _service(request).record_event(
         user.actor, case_id, parse_input(schemas.CaseEventIn, body)), 201)
 
 
 @_api_route("POST", "/api/entitlements/{entitlement_id}/met", EDIT, schemas.EntitlementMetIn,
             schemas.EntitlementView, "Record that a Victims' Code entitlement was met")
-def api_entitlement_met(request: Request, user: Editor, entitlement_id: int, body: JsonBody,
+def api_entitlement_met(request: Request, user: Editor, entitlement_id: RecordId, body: JsonBody,
                         expected_version: Version) -> Response:
     return _api(lambda: _service(request).mark_entitlement_met(
         user.actor, entitlement_id, parse_input(schemas.EntitlementMetIn, body),
@@ -422,7 +428,7 @@ def api_entitlement_met(request: Request, user: Editor, entitlement_id: int, bod
 
 @_api_route("POST", "/api/cases/{case_id}/handover", EDIT, schemas.HandoverIn, schemas.CaseSummary,
             "Change the single point of contact, with a reason")
-def api_handover(request: Request, user: Editor, case_id: int, body: JsonBody,
+def api_handover(request: Request, user: Editor, case_id: RecordId, body: JsonBody,
                  expected_version: Version) -> Response:
     return _api(lambda: _service(request).hand_over(
         user.actor, case_id, parse_input(schemas.HandoverIn, body), expected_version=expected_version))
@@ -430,7 +436,7 @@ def api_handover(request: Request, user: Editor, case_id: int, body: JsonBody,
 
 @_api_route("PUT", "/api/cases/{case_id}/consent", EDIT, schemas.ConsentIn, schemas.ConsentView,
             "Record what may be shared with one recipient")
-def api_consent(request: Request, user: Editor, case_id: int, body: JsonBody,
+def api_consent(request: Request, user: Editor, case_id: RecordId, body: JsonBody,
                 expected_version: OptionalVersion = None) -> Response:
     return _api(lambda: _service(request).set_consent(
         user.actor, case_id, parse_input(schemas.ConsentIn, body), expected_version=expected_version))
@@ -438,7 +444,7 @@ def api_consent(request: Request, user: Editor, case_id: int, body: JsonBody,
 
 @_api_route("PUT", "/api/cases/{case_id}/contact-preferences", EDIT, schemas.ContactPreferencesIn, None,
             "Set how the person wants to be contacted")
-def api_contact_preferences(request: Request, user: Editor, case_id: int, body: JsonBody,
+def api_contact_preferences(request: Request, user: Editor, case_id: RecordId, body: JsonBody,
                             expected_version: Version) -> Response:
     return _api(lambda: _service(request).set_contact_preferences(
         user.actor, case_id, parse_input(schemas.ContactPreferencesIn, body),
@@ -447,14 +453,14 @@ def api_contact_preferences(request: Request, user: Editor, case_id: int, body: 
 
 @_api_route("POST", "/api/cases/{case_id}/contacts", EDIT, schemas.ContactIn, schemas.ContactView,
             "Log a contact (outbound contact against the person's preference needs a reason)")
-def api_contact(request: Request, user: Editor, case_id: int, body: JsonBody) -> Response:
+def api_contact(request: Request, user: Editor, case_id: RecordId, body: JsonBody) -> Response:
     return _api(lambda: _service(request).log_contact(
         user.actor, case_id, parse_input(schemas.ContactIn, body)), 201)
 
 
 @_api_route("PUT", "/api/cases/{case_id}/witness-support", EDIT, schemas.WitnessSupportIn,
             schemas.WitnessSupportView, "Pre-trial visit and special measures")
-def api_witness_support(request: Request, user: Editor, case_id: int, body: JsonBody,
+def api_witness_support(request: Request, user: Editor, case_id: RecordId, body: JsonBody,
                         expected_version: OptionalVersion = None) -> Response:
     return _api(lambda: _service(request).save_witness_support(
         user.actor, case_id, parse_input(schemas.WitnessSupportIn, body), expected_version=expected_version))
@@ -462,21 +468,21 @@ def api_witness_support(request: Request, user: Editor, case_id: int, body: Json
 
 @_api_route("POST", "/api/cases/{case_id}/court-dates", EDIT, schemas.CourtDateIn, schemas.CourtDateView,
             "Add a hearing date (starts the Right 8 clock)")
-def api_court_date(request: Request, user: Editor, case_id: int, body: JsonBody) -> Response:
+def api_court_date(request: Request, user: Editor, case_id: RecordId, body: JsonBody) -> Response:
     return _api(lambda: _service(request).add_court_date(
         user.actor, case_id, parse_input(schemas.CourtDateIn, body)), 201)
 
 
 @_api_route("POST", "/api/cases/{case_id}/expenses", EDIT, schemas.ExpenseIn, schemas.ExpenseView,
             "Add a witness expenses claim")
-def api_expense(request: Request, user: Editor, case_id: int, body: JsonBody) -> Response:
+def api_expense(request: Request, user: Editor, case_id: RecordId, body: JsonBody) -> Response:
     return _api(lambda: _service(request).add_expense(
         user.actor, case_id, parse_input(schemas.ExpenseIn, body)), 201)
 
 
 @_api_route("PATCH", "/api/expenses/{expense_id}", EDIT, schemas.ExpenseStatusIn, schemas.ExpenseView,
             "Mark an expenses claim paid or rejected")
-def api_expense_status(request: Request, user: Editor, expense_id: int, body: JsonBody,
+def api_expense_status(request: Request, user: Editor, expense_id: RecordId, body: JsonBody,
                        expected_version: Version) -> Response:
     return _api(lambda: _service(request).update_expense(
         user.actor, expense_id, parse_input(schemas.ExpenseStatusIn, body),
@@ -484,7 +490,7 @@ def api_expense_status(request: Request, user: Editor, expense_id: int, body: Js
 
 
 @_api_route("POST", "/api/cases/{case_id}/close", EDIT, schemas.CloseIn, None, "Close the case")
-def api_close(request: Request, user: Editor, case_id: int, body: JsonBody,
+def api_close(request: Request, user: Editor, case_id: RecordId, body: JsonBody,
               expected_version: Version) -> Response:
     return _api(lambda: _service(request).close_case(
         user.actor, case_id, parse_input(schemas.CloseIn, body), expected_version=expected_version))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException
@@ -24,14 +24,14 @@ from localjustice.web.accounts import (
 )
 from localjustice.web.accounts.service import now
 from localjustice.web.authorise import Permit, SignedIn
-from localjustice.web.deps import DbSession
+from localjustice.web.deps import DbSession, RecordId
 from localjustice.web.rendering import page, render
 from localjustice.web.services.types import UtcDateTime
 
 router = APIRouter()
 PERMISSION = "users:manage"
 Admin = Annotated[SignedIn, Depends(Permit(PERMISSION))]
-UserId = Annotated[int, Path(ge=1, le=2_147_483_647)]
+UserId = RecordId
 
 
 class Account(BaseModel):
