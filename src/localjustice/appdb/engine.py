@@ -47,7 +47,9 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=20, max_overflow=40)
+    # A few connections per process: requests beyond them wait for one in the pool, rather than
+    # opening more backends than the database's cores can serve (each process runs its own pool).
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=5, pool_timeout=30)
 
 
 def session_factory(engine: Engine) -> sessionmaker[Any]:

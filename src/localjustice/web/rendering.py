@@ -134,8 +134,11 @@ def page(router: APIRouter, path: str, *, permission: str, template: str, title:
             return render(request, template, {"data": data, "title": title})
 
         @functools.wraps(view)
-        def json(*args: Any, **kwargs: Any) -> M:
-            return view(*args, **kwargs)
+        def json(*args: Any, **kwargs: Any) -> Response:
+            # serialised once by pydantic-core: FastAPI passes a Response through, instead of
+            # validating the model again and encoding it field by field (the documented response
+            # model still comes from the view's annotation)
+            return Response(view(*args, **kwargs).model_dump_json(), media_type="application/json")
 
         router.add_api_route(path, html, methods=["GET"], dependencies=dependencies,
                              include_in_schema=False, response_class=HTMLResponse, response_model=None,
