@@ -26,7 +26,7 @@ from localjustice.ingest.checks import (
     pnc_check_letter_ok,
 )
 from localjustice.ingest.delivery import DeliveryFile, find_delivery
-from localjustice.ingest.reading import FileRejected, StagedFile, read_file_facts, stage_file
+from localjustice.ingest.reading import FileRejected, StagedFile, file_sha256, stage_file
 from localjustice.ingest.sql import ident, literal
 from localjustice.progress import NullProgress, Progress
 from localjustice.warehouse import INGEST_SCHEMA, Warehouse, identity_table
@@ -137,16 +137,14 @@ class _Prepared:
 def _prepare(con: duckdb.DuckDBPyConnection, item: DeliveryFile, progress: Progress) -> _Prepared:
     step = progress.step(f"read {item.path.name}", total=2)
     started = datetime.now(UTC).replace(tzinfo=None)
-    facts = read_file_facts(item.path, text=item.file_format == "csv")
-    prepared = _Prepared(item, facts.sha256, batch_id_for(item.extract.name, facts.sha256),
-                         started)
+    sha256 = file_sha256(item.path)
+    prepared = _Prepared(item, sha256, batch_id_for(item.extract.name, sha256), started)
     step.advance()
     prepared.previous = _previous_batch(con, prepared.batch_id)
     if prepared.previous is None:
         try:
             prepared.staged = stage_file(con, item.path, item.file_format, item.extract,
-                                         f"_stage_{item.extract.name}",
-                                         first_non_utf8_line=facts.first_non_utf8_line)
+                                         f"_stage_{item.extract.name}")
             log.info("staged source=%s batch=%s rows=%d", item.extract.name, prepared.batch_id,
                      prepared.staged.rows)
         except FileRejected as exc:
@@ -253,6 +251,8 @@ def ingest_delivery(
     started = time.perf_counter()
     results: list[FileResult] = []
     con = warehouse.connection
+    # identity rows keep their file order in source_row, so the engine may insert in any order
+    con.execute("SET preserve_insertion_order = false")
     try:
         prepared = [_prepare(con, item, progress) for item in delivery.files]
         with warehouse.transaction():

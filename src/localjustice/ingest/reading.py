@@ -45,34 +45,30 @@ class StagedFile:
             f"{ident(header)} := {alias}.{ident(col)}" for header, col in names) + "))"
 
 
-@dataclass(frozen=True)
-class FileFacts:
-    sha256: str
-    #: line (1-based) holding the first byte that is not UTF-8, or None when all of it is UTF-8
-    first_non_utf8_line: int | None
-
-
-def read_file_facts(path: Path, *, text: bool) -> FileFacts:
-    """Hash the file and, for text formats, check it is UTF-8, in one streaming pass."""
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    lines_before = 0
-    bad_line: int | None = None
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
-            if text and bad_line is None:
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError as exc:
-                    bad_line = lines_before + chunk.count(b"\n", 0, exc.start) + 1
-                lines_before += chunk.count(b"\n")
-    if text and bad_line is None:
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            bad_line = lines_before + 1
-    return FileFacts(digest.hexdigest(), bad_line)
+    return digest.hexdigest()
+
+
+def first_non_utf8_line(path: Path) -> int | None:
+    """The line (1-based) holding the file's first byte that is not UTF-8, or None."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    lines_before = 0
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                return lines_before + chunk.count(b"\n", 0, exc.start) + 1
+            lines_before += chunk.count(b"\n")
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return lines_before + 1
+    return None
 
 
 def _scan_sql(path: Path, file_format: str) -> str:
@@ -97,21 +93,28 @@ def _describe_read_error(exc: duckdb.Error, file_format: str) -> str:
             "check for unbalanced quotes or a different delimiter")
 
 
+def _rejection(path: Path, exc: duckdb.Error, file_format: str) -> FileRejected:
+    """Why the engine could not read the file. The UTF-8 scan runs only here, after a failure,
+    so the common case pays nothing for it; it names the line of the first bad byte."""
+    if file_format == "csv":
+        bad_line = first_non_utf8_line(path)
+        if bad_line is not None:
+            return FileRejected(f"the file is not UTF-8 encoded text (first bad byte on line "
+                                f"{bad_line}); re-export it as UTF-8")
+    return FileRejected(_describe_read_error(exc, file_format))
+
+
 def stage_file(
     con: duckdb.DuckDBPyConnection, path: Path, file_format: str, extract: ExtractFile, table: str,
-    *, first_non_utf8_line: int | None = None,
 ) -> StagedFile:
     """Create ``table`` (temporary) holding the file's rows as trimmed-later text plus ``_row``."""
     if path.stat().st_size == 0:
         raise FileRejected("the file is empty")
-    if first_non_utf8_line is not None:
-        raise FileRejected(f"the file is not UTF-8 encoded text (first bad byte on line "
-                           f"{first_non_utf8_line}); re-export it as UTF-8")
     scan = _scan_sql(path, file_format)
     try:
         described = con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()
     except duckdb.Error as exc:
-        raise FileRejected(_describe_read_error(exc, file_format)) from None
+        raise _rejection(path, exc, file_format) from None
     headers = [str(row[0]) for row in described]
     types = {str(row[0]): str(row[1]) for row in described}
     by_lower = {h.strip().lower(): h for h in headers}
@@ -135,7 +138,7 @@ def stage_file(
     try:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {', '.join(selects)} FROM {scan}")
     except duckdb.Error as exc:
-        raise FileRejected(_describe_read_error(exc, file_format)) from None
+        raise _rejection(path, exc, file_format) from None
     count = con.execute(f"SELECT count(*) FROM {table}").fetchone()
     rows = int(count[0]) if count else 0
     if rows == 0:
