@@ -6,12 +6,14 @@ Each test builds a few people and states the expected figures worked by hand in 
 
 from __future__ import annotations
 
-from datetime import date
+import random
+from datetime import date, timedelta
 from typing import Any
 
 from localjustice.measures import compute_measure, parse_period
-from localjustice.measures.proven_reoffending import pipeline
-from tests.measures.zone import Zone
+from localjustice.measures.breakdowns import grouping_sets_sql
+from localjustice.measures.proven_reoffending import BREAKDOWNS, CLASSIFICATIONS, headline, pipeline
+from tests.measures.zone import CAMDEN, HACKNEY, Zone
 
 Q1 = parse_period("2018Q1")
 
@@ -123,9 +125,28 @@ def test_age_at_index_across_a_birthday(zone: Zone) -> None:
     zone.person("P3", year_of_birth=2000)
     zone.caution("P3", date(2018, 1, 5), age=17)
     got = offenders(zone)
-    assert (got["P1"]["age_at_index"], got["P1"]["adult_juvenile"]) == (18, "Adult (18+)")
-    assert (got["P2"]["age_at_index"], got["P2"]["adult_juvenile"]) == (17, "Juvenile (10-17)")
-    assert got["P3"]["age_at_index"] == 17
+    assert [got[p]["age_at_index"] for p in ("P1", "P2", "P3")] == [18, 17, 17]
+    result = compute_measure(zone.warehouse, "proven_reoffending", Q1)
+    by_age = next(t for t in result.tables if t.name.endswith("_by_adult_juvenile"))
+    assert [(r["category"], r["offenders"]) for r in by_age.rows] == [
+        ("Adult (18+)", 1), ("Juvenile (10-17)", 2)]
+
+
+def test_age_at_release_is_narrowed_by_the_persons_other_records(zone: Zone) -> None:
+    # All born in 2000 and received on 1 March 2017 aged 16: the birthday is after 1 March.
+    # Released 1 June 2018, aged 17 or 18 depending on whether the birthday is before 1 June.
+    for p in ("P1", "P2", "P3"):
+        zone.person(p, year_of_birth=2000)
+        zone.custody(p, date(2017, 3, 1), date(2018, 6, 1), age=16)
+    # P1 was cautioned aged 17 on 10 May 2017: birthday between 2 March and 10 May, so 18.
+    zone.caution("P1", date(2017, 5, 10), age=17)
+    # P2's caution says the birthday had passed by 1 February: it contradicts the reception,
+    # so the age falls back on the reception alone (birthday mid-way through March-December: 17).
+    zone.caution("P2", date(2017, 2, 1), age=17)
+    # P3's age as a victim is not evidence (only records of being dealt with as an offender).
+    zone.event("P3", "victimisation", date(2017, 5, 10), age_at_event=17)
+    got = offenders(zone, "2018Q2")
+    assert [got[p]["age_at_index"] for p in ("P1", "P2", "P3")] == [18, 17, 17]
 
 
 def test_leap_day_index_runs_to_28_february(zone: Zone) -> None:
@@ -190,3 +211,65 @@ def test_year_cohort_counts_each_person_once(zone: Zone) -> None:
     result = compute_measure(zone.warehouse, "proven_reoffending", "2018")
     assert result.headline["offenders"] == 1
     assert result.headline["proven_reoffences"] == 1
+
+
+def _mixed_cohort(zone: Zone, people: int = 60, seed: int = 7) -> None:
+    """People of every kind the breakdowns classify: ages, sexes, ethnicities, boroughs (some
+    outside London or unknown), disposals, same-day ties, reoffences and none."""
+    rng = random.Random(seed)
+    for n in range(people):
+        person = f"P{n}"
+        zone.person(person, year_of_birth=rng.choice((1950, 1985, 1996, 2001, 2004)),
+                    sex=rng.choice(("M", "F", "U")), ethnicity=rng.choice(("W1", "B2", "A1", "NS")),
+                    borough_code=rng.choice((CAMDEN, HACKNEY, "E07000001", None)))
+        day = date(2018, 1, 1) + timedelta(days=rng.randrange(80))
+        age = rng.choice((None, 12, 16, 17, 19, 23, 30, 55))
+        kind = rng.randrange(4)
+        if kind == 0:
+            zone.caution(person, day, age=age, offence_group=rng.choice(("theft", "fraud")))
+        elif kind == 1:
+            zone.conviction(person, day, age=age, sentence_type=rng.choice(("fine", "community_order")))
+        elif kind == 2:
+            zone.conviction(person, day - timedelta(days=200), sentence_type="immediate_custody",
+                            custody_days=rng.choice((100, 500)), case_key=f"K{person}")
+            zone.custody(person, day - timedelta(days=200), day, age=age)
+        else:  # two index events on one day: the tie is broken the same way every time
+            zone.caution(person, day, age=age, offence_group="theft")
+            zone.caution(person, day, age=age, offence_group="drug_offences")
+        for _ in range(rng.randrange(3)):
+            zone.caution(person, day + timedelta(days=rng.randrange(1, 500)))
+
+
+def test_headline_alone_gives_the_full_measures_headline(zone: Zone) -> None:
+    _mixed_cohort(zone)
+    alone = headline(zone.warehouse, parse_period("2018"))
+    full = compute_measure(zone.warehouse, "proven_reoffending", "2018").headline
+    assert alone == full
+    assert alone["offenders"] == 60 and 0 < alone["reoffenders"] < 60
+
+
+def test_every_breakdown_is_labelled_from_a_raw_column() -> None:
+    assert [c.breakdown for c in CLASSIFICATIONS] == [b.column for b in BREAKDOWNS]
+
+
+def test_a_narrowed_cohort_has_no_whole_cohort_headline_step() -> None:
+    assert "headline" in pipeline(Q1).names
+    assert "headline" not in pipeline(Q1, cohort="juvenile").names
+    assert "headline" not in pipeline(Q1, borough=CAMDEN).names
+
+
+def test_labelling_grouped_rows_gives_the_tables_labelling_each_person_would(zone: Zone) -> None:
+    _mixed_cohort(zone)
+    steps = pipeline(parse_period("2018"))
+    labels = ", ".join(f"{c.label} AS {c.breakdown}" for c in CLASSIFICATIONS)
+    joins = " ".join(dict.fromkeys(c.join for c in CLASSIFICATIONS if c.join))
+    per_person = steps.sql("offender", f"""
+        , labelled AS (SELECT g.reoffended, g.proven_reoffences, {labels}
+                       FROM offender AS g {joins})
+        {grouping_sets_sql('labelled', BREAKDOWNS, "count(*) AS offenders, "
+                           "sum(reoffended) AS reoffenders, sum(proven_reoffences) AS proven_reoffences")}""")
+    # Pipeline.sql puts the select after the last step's CTE; a leading comma adds one more.
+    expected = sorted(map(tuple, zone.warehouse.connection.execute(per_person).fetchall()), key=repr)
+    got = sorted(map(tuple, zone.warehouse.connection.execute(steps.sql()).fetchall()), key=repr)
+    assert got == expected
+    assert len({row[0] for row in got}) == len(BREAKDOWNS) + 1

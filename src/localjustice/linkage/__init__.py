@@ -6,6 +6,7 @@ no names, full dates of birth, postcodes or source ids. Uncertain pairs go to a 
 queue whose decisions override the model on every later run.
 """
 
+from localjustice.linkage.analysis_zone import MappedZone, build_analysis_zone_from_person_map
 from localjustice.linkage.clusters import PERSON_PREFIX, ClusterSummary
 from localjustice.linkage.deterministic import MIN_RECORDS_TO_TRAIN
 from localjustice.linkage.model import BLOCKING_RULES, linkage_settings, score_pairs
@@ -42,8 +43,10 @@ __all__ = [
     "LinkageOptions",
     "LinkageReport",
     "LinkageResult",
+    "MappedZone",
     "ReviewPair",
     "TableLinkage",
+    "build_analysis_zone_from_person_map",
     "cluster_metrics",
     "decision_count",
     "install_pseudonym_macro",

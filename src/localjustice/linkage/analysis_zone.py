@@ -18,10 +18,15 @@ event key, taking the row of the latest batch.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+
 import duckdb
 
 from localjustice.area import load_area
 from localjustice.contract import Contract, load_contract
+from localjustice.errors import LocalJusticeError
+from localjustice.linkage.clusters import PERSON_PREFIX
 from localjustice.linkage.store import UNIT_PERSON_TABLE, count_of
 from localjustice.warehouse.analysis_layout import (
     CRIME_TABLE,
@@ -105,7 +110,7 @@ _EXTRA_JOINS = {
 _FIXED = ("event_key", "person_id", "source", "event_type", "age_at_event", "borough_code")
 
 
-def _event_branch(source: str) -> str:
+def _event_branch(source: str, unit_person: str) -> str:
     key_sql, own = _EVENT_SPECS[source]
     select: list[str] = []
     for name, sql_type in EVENT_COLUMNS:
@@ -127,7 +132,7 @@ def _event_branch(source: str) -> str:
             t.batch_id AS _batch_id,
             t.source_row AS _source_row
         FROM {identity_table(source)} AS t
-        JOIN {UNIT_PERSON_TABLE} AS up
+        JOIN {unit_person} AS up
           ON up.source = '{source}' AND up.source_person_id = t.source_person_id
         {_EXTRA_JOINS.get(source, '')}
     """
@@ -141,14 +146,14 @@ def _register_establishments(con: duckdb.DuckDBPyConnection, area_slug: str) -> 
         con.executemany("INSERT INTO lj_establishment VALUES (?, ?)", rows)
 
 
-def _person_sql(contract: Contract) -> str:
+def _person_sql(contract: Contract, unit_person: str) -> str:
     branches = "\nUNION ALL\n".join(
         f"""SELECT up.person_id, '{f.name}' AS source, year(t.date_of_birth) AS year_of_birth,
                    nullif(t.sex, 'U') AS sex, nullif(t.ethnicity, 'NS') AS ethnicity,
                    t.borough_code, t.sex = 'U' AS sex_unknown,
                    t.ethnicity = 'NS' AS ethnicity_not_stated
             FROM {identity_table(f)} AS t
-            JOIN {UNIT_PERSON_TABLE} AS up
+            JOIN {unit_person} AS up
               ON up.source = '{f.name}' AND up.source_person_id = t.source_person_id"""
         for f in contract.person_bearing_files
     )
@@ -191,10 +196,12 @@ def build_analysis_zone(
     *,
     area_slug: str = "london",
     contract: Contract | None = None,
+    unit_person: str = UNIT_PERSON_TABLE,
 ) -> tuple[int, int]:
     """Rebuild ``analysis.person``, ``analysis.event`` and ``analysis.crime``.
 
-    Needs ``lj_pseudonym`` installed on ``con``. Returns (persons, events).
+    Persons are those of ``unit_person`` (source, source_person_id, person_id): linkage's by
+    default. Needs ``lj_pseudonym`` installed on ``con``. Returns (persons, events).
     """
     contract = contract or load_contract()
     for statement in analysis_layout_ddl():
@@ -202,7 +209,8 @@ def build_analysis_zone(
     _register_establishments(con, area_slug)
     columns = ", ".join(name for name, _ in EVENT_COLUMNS)
     branches = "\nUNION ALL\n".join(
-        _event_branch(f.name) for f in contract.person_bearing_files if f.name in _EVENT_SPECS
+        _event_branch(f.name, unit_person) for f in contract.person_bearing_files
+        if f.name in _EVENT_SPECS
     )
     con.execute(f"DELETE FROM {EVENT_TABLE}")
     con.execute(f"""
@@ -213,7 +221,7 @@ def build_analysis_zone(
         ORDER BY person_id, event_date, event_key
     """)
     con.execute(f"DELETE FROM {PERSON_TABLE}")
-    con.execute(f"INSERT INTO {PERSON_TABLE} {_person_sql(contract)}")
+    con.execute(f"INSERT INTO {PERSON_TABLE} {_person_sql(contract, unit_person)}")
     con.execute(f"DELETE FROM {CRIME_TABLE}")
     con.execute(f"""
         INSERT INTO {CRIME_TABLE}
@@ -225,3 +233,65 @@ def build_analysis_zone(
     """)
     return (count_of(con, f"SELECT count(*) FROM {PERSON_TABLE}"),
             count_of(con, f"SELECT count(*) FROM {EVENT_TABLE}"))
+
+
+@dataclass(frozen=True)
+class MappedZone:
+    """What ``build_analysis_zone_from_person_map`` wrote."""
+
+    persons: int
+    events: int
+    #: Source persons of the identity zone that the map does not name (each kept as a person).
+    unmapped_source_persons: int
+
+
+def build_analysis_zone_from_person_map(
+    con: duckdb.DuckDBPyConnection,
+    person_map: Path,
+    *,
+    area_slug: str = "london",
+    contract: Contract | None = None,
+) -> MappedZone:
+    """Rebuild the analysis zone with persons as a given map says, not as linkage found them.
+
+    ``person_map`` is a CSV in the layout of a synthetic delivery's ``truth/person_map.csv``
+    (source, source_person_id, true_person_id). Built from the truth, the zone is what perfect
+    linkage would give, so a measure computed on it against the same measure on the linked zone
+    puts a number on linkage's error. Everything else is exactly as ``build_analysis_zone``
+    (same events, same attributes, keyed pseudonyms of the map's ids). A source person the map
+    does not name is kept as a person of its own. ``linkage.unit_person`` is not touched; the
+    next ``link_persons`` rebuilds the zone from linkage again. Needs ``lj_pseudonym``.
+    """
+    contract = contract or load_contract()
+    if not person_map.is_file():
+        raise LocalJusticeError(f"No person map at {person_map}.")
+    units = "\nUNION\n".join(
+        f"SELECT DISTINCT '{f.name}' AS source, source_person_id FROM {identity_table(f)}"
+        for f in contract.person_bearing_files)
+    try:
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE lj_mapped_unit_person AS
+            WITH mapped AS (
+                SELECT DISTINCT CAST(source AS VARCHAR) AS source,
+                       CAST(source_person_id AS VARCHAR) AS source_person_id,
+                       CAST(true_person_id AS VARCHAR) AS cluster
+                FROM read_csv(?, header = true, all_varchar = true)
+            )
+            SELECT u.source, u.source_person_id,
+                   lj_pseudonym('{PERSON_PREFIX}',
+                                coalesce(m.cluster, u.source || ':' || u.source_person_id))
+                       AS person_id,
+                   m.cluster IS NULL AS unmapped
+            FROM ({units}) AS u
+            LEFT JOIN mapped AS m USING (source, source_person_id)
+        """, [str(person_map)])
+    except duckdb.Error as exc:
+        raise LocalJusticeError(
+            f"Cannot read the person map {person_map}: it needs the columns source, "
+            f"source_person_id and true_person_id ({type(exc).__name__})."
+        ) from None
+    persons, events = build_analysis_zone(con, area_slug=area_slug, contract=contract,
+                                          unit_person="lj_mapped_unit_person")
+    unmapped = count_of(con, "SELECT count(*) FROM lj_mapped_unit_person WHERE unmapped")
+    con.execute("DROP TABLE lj_mapped_unit_person")
+    return MappedZone(persons=persons, events=events, unmapped_source_persons=unmapped)

@@ -7,6 +7,8 @@ to its total, which disclosure control relies on.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from localjustice.area import load_area
 
 NOT_KNOWN = "Not known"
@@ -108,6 +110,57 @@ def age_on_sql(known_age: str, known_on: str, on: str, year_of_birth: str) -> st
             WHEN 2 * dayofyear({d}) >= dayofyear({r}) + 366 THEN 0 ELSE 1 END
         WHEN {a} IS NOT NULL THEN {a} + {full_years_sql(r, d)}
         ELSE {full_years_sql(f"make_date({y}, 7, 2)", d)} END"""
+
+
+def month_day_sql(day: str) -> str:
+    """A day's place in the calendar year as month * 100 + day (1 March = 301)."""
+    return f"(month({day}) * 100 + day({day}))"
+
+
+def birthday_evidence_sql(events: str, person_ids: str, event_types: Sequence[str]) -> str:
+    """What a person's records say of their birthday: per person and implied year of birth
+    (the event's year less the age recorded on it), the earliest and latest day of the year
+    (month * 100 + day) of those events.
+
+    An event on day e with age a was on or after the birthday in year(e) if a = year(e) - year of
+    birth, so with the person's year of birth y: events implying y bound the birthday from above
+    (on or before the earliest of them) and events implying y + 1 bound it from below (after the
+    latest of them); events implying any other year come from a mistyped date of birth and say
+    nothing. ``person_ids`` is a query giving the persons wanted (``person_id``); ``event_types``
+    the kinds of event whose recorded age is trusted. See ``age_within_bounds_sql``.
+    """
+    md = month_day_sql("e.event_date")
+    types = ", ".join(f"'{t}'" for t in event_types)
+    return f"""
+        SELECT e.person_id, year(e.event_date) - e.age_at_event AS implied_birth_year,
+               min({md}) AS earliest, max({md}) AS latest
+        FROM {events} AS e
+        WHERE e.event_type IN ({types}) AND e.age_at_event IS NOT NULL
+          AND e.person_id IN ({person_ids})
+        GROUP BY e.person_id, year(e.event_date) - e.age_at_event"""
+
+
+def age_within_bounds_sql(on: str, year_of_birth: str, born_after: str, born_by: str) -> str:
+    """Age on ``on`` for a birthday with ``born_after`` < birthday <= ``born_by`` (month * 100 +
+    day; NULL = no bound; see ``birthday_evidence_sql``). Exact when ``on`` falls outside the
+    range; inside it the birthday is
+    taken at the range's middle, so the age can be out by one only there. NULL when there is no
+    bound at all or the bounds contradict each other (sources disagree on the date of birth):
+    the caller then falls back on ``age_on_sql``.
+    """
+    md_d = month_day_sql(on)
+    after, by = f"coalesce({born_after}, 0)", f"coalesce({born_by}, 1231)"
+
+    def line(md: str) -> str:  # a day count through the year, for the middle of the range
+        return f"(({md}) // 100 * 31 + ({md}) % 100)"
+
+    return f"""CASE
+        WHEN {born_after} IS NULL AND {born_by} IS NULL THEN NULL
+        WHEN {after} >= {by} THEN NULL
+        ELSE year({on}) - {year_of_birth} - CASE
+            WHEN {md_d} >= {by} THEN 0
+            WHEN {md_d} <= {after} THEN 1
+            WHEN 2 * {line(md_d)} >= {line(after)} + {line(by)} THEN 0 ELSE 1 END END"""
 
 
 def area_codes_sql(area_slug: str = "london") -> str:

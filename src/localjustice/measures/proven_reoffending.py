@@ -27,10 +27,14 @@ numbers below refer to it.
 
 **Age at the index date**: exact for cautions and court outcomes (the analysis zone's
 ``age_at_event``, computed from the full date of birth inside the restricted zone). For releases
-the analysis zone holds only the age at reception and the year of birth, which fix the age at
-release exactly unless the birthday's position in the year cannot be told apart; then the
-birthday is taken at the middle of the possible range, so an age can be out by one for a
-release close to a birthday. Full dates of birth never enter the analysis zone.
+the analysis zone holds the age at reception, not at release, and the year of birth. Every record
+of the person being dealt with as an offender (court, caution, custody, probation, monitoring)
+says whether the birthday had passed by its date, so together they place the birthday within a
+range of days; the age at release is exact unless the release falls inside that range, where the
+birthday is taken at its middle. Where the records contradict each other (a source's mistyped
+date of birth) the reception alone is used. On synthetic London this gets the age at release
+right for about 99% of releases, against 86% from the reception alone. Full dates of birth never
+enter the analysis zone.
 
 **Sentence length** of a release (custody under 12 months / 12 months or more) is that of the
 person's latest immediate custody sentence on or before the reception date; a release with no
@@ -46,13 +50,17 @@ from localjustice.errors import LocalJusticeError
 from localjustice.measures.breakdowns import (
     AGE_BAND_ORDER,
     Breakdown,
+    Classification,
     build_tables,
-    grouping_sets_sql,
+    labelled_breakdown_sql,
+    raw_grouping_sql,
 )
 from localjustice.measures.classification import (
     NOT_KNOWN,
     age_classes_sql,
     age_on_sql,
+    age_within_bounds_sql,
+    birthday_evidence_sql,
     boroughs_sql,
     ethnic_group_sql,
     outside_area_label,
@@ -101,6 +109,25 @@ BREAKDOWNS = (
     Breakdown("borough", "Borough of residence"),
 )
 
+#: Each breakdown's categories as labels of a raw column of ``offender`` (grouped raw first).
+CLASSIFICATIONS = (
+    Classification("adult_juvenile", "age_at_index",
+                   f"coalesce(age_class.adult_juvenile, '{NOT_KNOWN}')",
+                   f"LEFT JOIN {age_classes_sql()} ON age_class.age = g.age_at_index"),
+    Classification("age_band", "age_at_index", f"coalesce(age_class.age_band, '{NOT_KNOWN}')",
+                   f"LEFT JOIN {age_classes_sql()} ON age_class.age = g.age_at_index"),
+    Classification("young_adult", "age_at_index",
+                   f"coalesce(age_class.young_adult, '{NOT_KNOWN}')",
+                   f"LEFT JOIN {age_classes_sql()} ON age_class.age = g.age_at_index"),
+    Classification("sex", "sex", sex_sql("g.sex")),
+    Classification("ethnic_group", "ethnicity", ethnic_group_sql("g.ethnicity")),
+    Classification("disposal", "disposal", "g.disposal"),
+    Classification("offence_group", "offence_group", "coalesce(g.offence_group, 'not known')"),
+    Classification("borough", "borough_code",
+                   f"coalesce(area_borough.name, '{outside_area_label()}')",
+                   f"LEFT JOIN {boroughs_sql()} ON area_borough.code = g.borough_code"),
+)
+
 COUNTS = (
     CountColumn("offenders", "Offenders in cohort"),
     CountColumn("reoffenders", "Reoffenders", part_of="offenders"),
@@ -115,17 +142,27 @@ RATES = (
                "offenders", scale=1.0, decimals=2),
 )
 
+#: Events whose recorded age places a released person's birthday in the year: records made where
+#: the person was dealt with as an offender (a victim's or witness's age is often estimated).
+AGE_EVIDENCE = ("court_outcome", "out_of_court_disposal", "custody", "supervision", "monitoring")
+
 #: Same-day ties: the most severe disposal is the index (lower comes first).
 _PRIORITY = {CUSTODY_LONG: 1, CUSTODY_SHORT: 2, CUSTODY_UNKNOWN: 3, COURT_ORDER: 4,
              OTHER_COURT: 5, CAUTION: 6}
 
 
-_CANDIDATE_FIELDS = ("index_date", "disposal", "offence_group", "borough_code", "age_at_event",
-                     "age_known_on")
+#: The index event's attributes, in the order that breaks same-day ties after the disposal's
+#: priority, so the choice is always the same.
+_TIE_BREAK = ("offence_group", "borough_code", "age_at_event", "age_known_on")
 
 
 def _in_period(column: str, period: Period) -> str:
     return f"{column} >= {period.sql_start()} AND {column} < {period.sql_end()}"
+
+
+def _months_after(day: str, months: int) -> str:
+    """``day`` plus whole calendar months, as a DATE (31 Jan + 1 month = 28 or 29 Feb)."""
+    return f"CAST({day} + INTERVAL {months} MONTH AS DATE)"
 
 
 #: Sub-cohorts the measure can be narrowed to (the MoU's groups), as filters on ``offender``.
@@ -147,9 +184,26 @@ def _filters(borough: str | None, cohort: str | None) -> str:
 
 
 def pipeline(period: Period, *, borough: str | None = None, cohort: str | None = None) -> Pipeline:
-    """The measure as named steps, ending at one grouped row per breakdown category."""
+    """The measure as named steps, ending at one grouped row per breakdown category.
+
+    The headline figures need only who is in the cohort, when their follow-up starts and what
+    they were proven to have done after it (steps up to ``proven_reoffence``; ``headline`` sums
+    them for the whole cohort). Which event was the index, and so the disposal, offence, age and
+    borough that the breakdowns classify by, is worked out separately (``index_event``): it is
+    the costlier question and the headline does not depend on it. A narrowed pipeline (a borough
+    or a sub-cohort) has no ``headline`` step; its total is the breakdown's total row.
+    """
     court_order_list = ", ".join(f"'{s}'" for s in COURT_ORDER_SENTENCES)
     borough_filter = _filters(borough, cohort)
+    # Bounds every reoffence of this cohort lies within, so the scan can skip the rest: committed
+    # after the period starts and by 12 months after its last day, proven by 18 months after it.
+    last_day = f"DATE '{period.last_day.isoformat()}'"
+    headline = [] if borough_filter else [
+        Step("headline", """
+            -- The whole cohort's totals (the headline of the Guide's tables).
+            SELECT count(*) AS offenders, count(r.person_id) AS reoffenders,
+                   coalesce(sum(r.proven_reoffences), 0) AS proven_reoffences
+            FROM cohort AS c LEFT JOIN proven_reoffence AS r ON r.person_id = c.person_id""")]
     return Pipeline.of([
         Step("custody_sentence", f"""
             -- Immediate custody sentences, one per person, case and sentencing date.
@@ -212,63 +266,85 @@ def pipeline(period: Period, *, borough: str | None = None, cohort: str | None =
                    '{CAUTION}' AS disposal
             FROM caution
             ) AS c"""),
-        Step("index_event", f"""
-            -- One row per person: the first eligible event; same day, most severe disposal
-            -- (then offence group, borough and age, so the choice is always the same).
-            SELECT person_id, {', '.join(f'first_event.{f} AS {f}' for f in _CANDIDATE_FIELDS)}
-            FROM (
-                SELECT person_id,
-                       arg_min(struct_pack({', '.join(f'{f} := {f}' for f in _CANDIDATE_FIELDS)}),
-                               struct_pack(d := index_date, p := priority, g := offence_group,
-                                           b := borough_code, a := age_at_event)) AS first_event
-                FROM index_candidate GROUP BY person_id
-            ) AS f"""),
+        Step("cohort", f"""
+            -- One row per person: the first eligible event's date starts the follow-up, which
+            -- takes in offences committed to 12 months after it, proven by 18 months after it.
+            SELECT person_id, index_date,
+                   {_months_after('index_date', FOLLOW_UP_MONTHS)} AS committed_by,
+                   {_months_after('index_date', FOLLOW_UP_MONTHS + WAITING_MONTHS)} AS proven_by
+            FROM (SELECT person_id, min(index_date) AS index_date
+                  FROM index_candidate GROUP BY person_id) AS first_event"""),
         Step("proven_offence", f"""
-            -- Offences proven by a conviction or a caution, breaches excluded.
+            -- Offences proven by a conviction or a caution, breaches excluded; only those that
+            -- can fall in this cohort's follow-up.
             SELECT person_id, offence_date, event_date AS proven_date
             FROM {EVENT_TABLE}
             WHERE ((event_type = 'court_outcome' AND outcome = 'convicted')
                    OR event_type = 'out_of_court_disposal')
-              AND coalesce(offence_group, '') <> 'breach' AND offence_date IS NOT NULL"""),
-        Step("proven_reoffence", f"""
+              AND coalesce(offence_group, '') <> 'breach'
+              AND offence_date > {period.sql_start()}
+              AND offence_date <= {_months_after(last_day, FOLLOW_UP_MONTHS)}
+              AND event_date <= {_months_after(last_day, FOLLOW_UP_MONTHS + WAITING_MONTHS)}"""),
+        Step("proven_reoffence", """
             -- Committed after the index date and within 12 months; proven within 18 months.
-            SELECT i.person_id, count(*) AS proven_reoffences
-            FROM index_event AS i
-            JOIN proven_offence AS o ON o.person_id = i.person_id
-            WHERE o.offence_date > i.index_date
-              AND o.offence_date <= CAST(i.index_date + INTERVAL {FOLLOW_UP_MONTHS} MONTH AS DATE)
-              AND o.proven_date <= CAST(i.index_date
-                                        + INTERVAL {FOLLOW_UP_MONTHS + WAITING_MONTHS} MONTH AS DATE)
-            GROUP BY i.person_id"""),
+            SELECT c.person_id, count(*) AS proven_reoffences
+            FROM cohort AS c
+            JOIN proven_offence AS o ON o.person_id = c.person_id
+            WHERE o.offence_date > c.index_date AND o.offence_date <= c.committed_by
+              AND o.proven_date <= c.proven_by
+            GROUP BY c.person_id"""),
+        *headline,
+        Step("index_event", f"""
+            -- One row per person: the event that starts the follow-up. Of the eligible events on
+            -- the first day (nearly always one), the most severe disposal; then offence group,
+            -- borough and age, so the choice is always the same.
+            SELECT c.person_id, c.index_date, c.disposal, {', '.join(f'c.{f}' for f in _TIE_BREAK)}
+            FROM index_candidate AS c
+            SEMI JOIN cohort AS f ON f.person_id = c.person_id AND f.index_date = c.index_date
+            QUALIFY row_number() OVER (PARTITION BY c.person_id
+                                       ORDER BY c.priority, {', '.join(f'c.{f}' for f in _TIE_BREAK)}
+                                      ) = 1"""),
+        Step("birthday", birthday_evidence_sql(
+            EVENT_TABLE,
+            "SELECT person_id FROM index_event "
+            "WHERE age_at_event IS NULL OR age_known_on <> index_date",
+            AGE_EVIDENCE)),
         Step("aged_index", f"""
-            -- Age at the index date: exact where the event's own age is known on that day.
+            -- Age at the index date: the event's own where it is known on that day (cautions,
+            -- court outcomes); else from where the person's records place the birthday.
             SELECT i.*, p.sex, p.ethnicity, p.borough_code AS home_borough,
-                   {age_on_sql('i.age_at_event', 'i.age_known_on', 'i.index_date', 'p.year_of_birth')}
-                       AS age_at_index
+                   CASE WHEN i.age_known_on = i.index_date AND i.age_at_event IS NOT NULL
+                        THEN i.age_at_event
+                        ELSE coalesce(
+                            {age_within_bounds_sql('i.index_date', 'p.year_of_birth',
+                                                   'not_yet.latest', 'passed.earliest')},
+                            {age_on_sql('i.age_at_event', 'i.age_known_on', 'i.index_date',
+                                        'p.year_of_birth')}) END AS age_at_index
             FROM index_event AS i
-            LEFT JOIN {PERSON_TABLE} AS p ON p.person_id = i.person_id"""),
+            LEFT JOIN {PERSON_TABLE} AS p ON p.person_id = i.person_id
+            LEFT JOIN birthday AS passed
+              ON passed.person_id = i.person_id AND passed.implied_birth_year = p.year_of_birth
+            LEFT JOIN birthday AS not_yet
+              ON not_yet.person_id = i.person_id
+             AND not_yet.implied_birth_year = p.year_of_birth + 1"""),
         Step("offender", f"""
+            -- One row per person in the cohort, with what the breakdowns classify, unlabelled.
             SELECT * FROM (
-                SELECT i.person_id, i.index_date, i.disposal, i.age_at_index,
+                SELECT i.person_id, i.index_date, i.disposal, i.age_at_index, i.sex, i.ethnicity,
+                       i.offence_group,
                        coalesce(i.borough_code, i.home_borough) AS borough_code,
                        coalesce(r.proven_reoffences, 0) AS proven_reoffences,
-                       CASE WHEN r.proven_reoffences > 0 THEN 1 ELSE 0 END AS reoffended,
-                       coalesce(age_class.adult_juvenile, '{NOT_KNOWN}') AS adult_juvenile,
-                       coalesce(age_class.age_band, '{NOT_KNOWN}') AS age_band,
-                       coalesce(age_class.young_adult, '{NOT_KNOWN}') AS young_adult,
-                       {sex_sql('i.sex')} AS sex,
-                       {ethnic_group_sql('i.ethnicity')} AS ethnic_group,
-                       coalesce(i.offence_group, 'not known') AS offence_group,
-                       coalesce(area_borough.name, '{outside_area_label()}') AS borough
+                       CASE WHEN r.proven_reoffences > 0 THEN 1 ELSE 0 END AS reoffended
                 FROM aged_index AS i
                 LEFT JOIN proven_reoffence AS r ON r.person_id = i.person_id
-                LEFT JOIN {age_classes_sql()} ON age_class.age = i.age_at_index
-                LEFT JOIN {boroughs_sql()} ON area_borough.code = coalesce(i.borough_code, i.home_borough)
             ) AS o {borough_filter}"""),
-        Step("breakdown", grouping_sets_sql(
-            "offender", BREAKDOWNS,
+        Step("offender_group", raw_grouping_sql(
+            "offender", sorted({c.raw for c in CLASSIFICATIONS}),
             "count(*) AS offenders, sum(reoffended) AS reoffenders, "
             "sum(proven_reoffences) AS proven_reoffences")),
+        Step("breakdown", labelled_breakdown_sql(
+            "offender_group", CLASSIFICATIONS,
+            ("offenders", "reoffenders", "proven_reoffences"))),
     ])
 
 
@@ -284,10 +360,29 @@ def follow_up_end(period: Period) -> str:
 
 def data_end(warehouse: Warehouse) -> str | None:
     """The latest date a conviction or caution is recorded: how far follow-up can see."""
-    row = warehouse.connection.execute(
+    # fetchall, not fetchone: a partly read result blocks the connection's next register().
+    rows = warehouse.connection.execute(
         f"SELECT max(event_date) FROM {EVENT_TABLE} "
-        "WHERE event_type IN ('court_outcome', 'out_of_court_disposal')").fetchone()
-    return row[0].isoformat() if row and row[0] is not None else None
+        "WHERE event_type IN ('court_outcome', 'out_of_court_disposal')").fetchall()
+    return rows[0][0].isoformat() if rows and rows[0][0] is not None else None
+
+
+def _headline(offenders: int, reoffenders: int, reoffences: int) -> dict[str, Any]:
+    return {
+        "offenders": offenders,
+        "reoffenders": reoffenders,
+        "proven_reoffences": reoffences,
+        "rate": round(100.0 * reoffenders / offenders, 1) if offenders else None,
+        "reoffences_per_reoffender": round(reoffences / reoffenders, 2) if reoffenders else None,
+        "reoffences_per_offender": round(reoffences / offenders, 2) if offenders else None,
+    }
+
+
+def headline(warehouse: Warehouse, period: Period) -> dict[str, Any]:
+    """The whole cohort's headline figures alone (raw, not disclosure-controlled), without the
+    breakdowns: the same numbers as ``compute(...).headline``, for a caller that needs only them."""
+    row = fetch_dicts(warehouse, pipeline(period).sql("headline"))[0]
+    return _headline(int(row["offenders"]), int(row["reoffenders"]), int(row["proven_reoffences"]))
 
 
 def compute(warehouse: Warehouse, period: Period, *, borough: str | None = None,
@@ -305,19 +400,12 @@ def compute(warehouse: Warehouse, period: Period, *, borough: str | None = None,
     ends = follow_up_end(period)
     seen = data_end(warehouse)
     complete = seen is not None and seen >= ends
-    headline: dict[str, Any] = {
-        "offenders": offenders,
-        "reoffenders": reoffenders,
-        "proven_reoffences": reoffences,
-        "rate": round(100.0 * reoffenders / offenders, 1) if offenders else None,
-        "reoffences_per_reoffender": round(reoffences / reoffenders, 2) if reoffenders else None,
-        "reoffences_per_offender": round(reoffences / offenders, 2) if offenders else None,
-    }
     notes = [] if complete else [
         f"Provisional: reoffences can be proven up to {ends}, but the data reach only "
         f"{seen or 'no date'}; the rate will rise as later convictions arrive."]
     return MeasureResult(
-        measure=NAME, title=TITLE, period=period, headline=headline, tables=tables,
+        measure=NAME, title=TITLE, period=period,
+        headline=_headline(offenders, reoffenders, reoffences), tables=tables,
         methodology=METHODOLOGY, notes=notes,
         scope={"cohort": {"period": period.label, "start": period.start.isoformat(),
                           "end": period.last_day.isoformat(), "follow_up_ends": ends,

@@ -91,9 +91,10 @@ def compute(warehouse: Warehouse, period: Period, *, borough: str | None = None)
                                                                               "repeat_victims")})
     for row in tables[0].rows:
         row["category"] = str(row["category"]).replace("_", " ").capitalize()
+    # fetchall, not fetchone: a partly read result blocks the connection's next register().
     seen = warehouse.connection.execute(
-        f"SELECT max(event_date) FROM {EVENT_TABLE} WHERE event_type = 'victimisation'").fetchone()
-    data_end = seen[0].isoformat() if seen and seen[0] else None
+        f"SELECT max(event_date) FROM {EVENT_TABLE} WHERE event_type = 'victimisation'").fetchall()
+    data_end = seen[0][0].isoformat() if seen and seen[0][0] else None
     window_end = period.end.replace(year=period.end.year + 1).isoformat()
     victims, repeats = total["victims"], total["repeat_victims"]
     headline: dict[str, Any] = {
