@@ -15,11 +15,10 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from playwright import sync_api as playwright_api
 
 from localjustice.web import WebSettings, create_app
 from tests.web.conftest import PASSWORD, SECRET, add_users, username
-
-playwright_api = pytest.importorskip("playwright.sync_api")
 
 CHROMIUM = Path("/usr/bin/chromium")
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"

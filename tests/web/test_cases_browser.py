@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from playwright import sync_api as playwright_api
 
 from localjustice.web import WebSettings, create_app
 from tests.web.conftest import SECRET, add_users
 from tests.web.test_browser import AXE, CHROMIUM, CHROMIUM_ARGS, Watched, _free_port
 
-playwright_api = pytest.importorskip("playwright.sync_api")
 # The journey runs once, on SQLite (the service tests cover both engines, and the concurrency
 # tests PostgreSQL); the engine is chosen here rather than skipped at run time.
 pytestmark = [pytest.mark.slow, pytest.mark.parametrize("app_db_url", ["sqlite"], indirect=True)]
