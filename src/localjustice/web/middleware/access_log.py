@@ -10,7 +10,9 @@ from __future__ import annotations
 import logging
 import time
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from localjustice.web.middleware.response_status import StatusRecorder
 
 log = logging.getLogger("localjustice.web.access")
 
@@ -30,20 +32,13 @@ class AccessLogMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
-        status = 500
-
-        async def record_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
+        recorder = StatusRecorder(send)
         try:
-            await self.app(scope, receive, record_status)
+            await self.app(scope, receive, recorder)
         except Exception:
             log.exception("unhandled error", extra=self._fields(scope, 500, started))
             raise
-        log.info("request", extra=self._fields(scope, status, started))
+        log.info("request", extra=self._fields(scope, recorder.status, started))
 
     @staticmethod
     def _fields(scope: Scope, status: int, started: float) -> dict[str, object]:
