@@ -239,6 +239,8 @@ def check_lost_updates(url: str, results: Results, seeded_contacts: int) -> list
         chain = verify_chain(s)
         if not chain.ok:
             problems.append(f"audit chain does not verify at {chain.first_bad_seq}: {chain.problem}")
+        if chain.unsealed:  # the server seals as it runs and once more as it stops
+            problems.append(f"{chain.unsealed} audit events left unsealed after the server stopped")
     engine.dispose()
     del seeded_contacts
     return problems

@@ -490,6 +490,7 @@ def users_add(
 
     from localjustice.access import Actor
     from localjustice.appdb import make_engine, session_factory, upgrade
+    from localjustice.audit import seal_pending
     from localjustice.web import WebSettings
     from localjustice.web.accounts import FormInvalid, UserForm, create_user
 
@@ -504,6 +505,7 @@ def users_add(
                                UserForm(username=username, display_name=display_name, role=role,
                                         teams=teams, password=password))
             db.commit()
+            seal_pending(db, wait=True)
         engine.dispose()
     except FormInvalid as exc:
         for message in exc.errors.values():
@@ -520,13 +522,15 @@ app.add_typer(audit_app, name="audit")
 
 @audit_app.command("verify")
 def audit_verify(data_dir: DataDir = None) -> None:
-    """Check the audit log's hash chain; exit 1 naming the first event edited or deleted."""
+    """Seal any events written since the last seal, then check the audit log's hash chain; exit 1
+    naming the first event edited or deleted."""
     from localjustice.appdb import database_url, make_engine, session_factory
-    from localjustice.audit import verify_chain
+    from localjustice.audit import seal_pending, verify_chain
 
     engine = make_engine(database_url(_settings(data_dir).data_dir))
     try:
         with session_factory(engine)() as db:
+            seal_pending(db, wait=True)
             report = verify_chain(db)
     except Exception as exc:
         raise _fail(LocalJusticeError(f"Cannot read the audit log ({type(exc).__name__}). Has the "
@@ -656,6 +660,7 @@ def run_cases_import(settings: Settings, team: str, people: list[tuple[str, str]
     """Open cases from the warehouse's victim referrals and print what happened (CLI and demo)."""
     from localjustice.access import Actor
     from localjustice.appdb import database_url, make_engine, session_factory, upgrade
+    from localjustice.audit import seal_pending
     from localjustice.service import Allocation, import_referrals
     from localjustice.warehouse import open_warehouse
 
@@ -666,6 +671,8 @@ def run_cases_import(settings: Settings, team: str, people: list[tuple[str, str]
         with open_warehouse(settings.warehouse_path, read_only=True) as warehouse:
             report = import_referrals(warehouse, session_factory(engine), Actor("cli", "data_steward"),
                                       Allocation(default_team=team, caseworkers={team: people}))
+        with session_factory(engine)() as db:
+            seal_pending(db, wait=True)
     finally:
         engine.dispose()
     console.print(f"Referrals read {report.referrals_read:,}, already imported {report.already_imported:,}, "

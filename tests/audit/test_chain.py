@@ -1,4 +1,5 @@
-"""The audit log verifies when untouched and finds any edit, deletion or truncation."""
+"""The audit log verifies when untouched and finds any edit, deletion or truncation; events are
+written unlinked and sealed into the chain afterwards, without writers waiting on each other."""
 
 from __future__ import annotations
 
@@ -9,17 +10,27 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from localjustice.appdb import make_engine, session_factory
-from localjustice.audit import record_event, verify_chain
+from localjustice.audit import record_event, seal_pending, verify_chain
 
 
-def _write(url: str, n: int) -> None:
+def _write(url: str, n: int, *, seal: bool = True) -> None:
     engine = make_engine(url)
     with session_factory(engine)() as session:
         for i in range(n):
             record_event(session, actor="analyst1", role="analyst", action="view",
                          subject_type="person", subject_id=f"p{i}", purpose="testing")
         session.commit()
+        if seal:
+            seal_pending(session, wait=True)
     engine.dispose()
+
+
+def _seal(url: str, *, wait: bool = True) -> int:
+    engine = make_engine(url)
+    with session_factory(engine)() as session:
+        sealed = seal_pending(session, wait=wait)
+    engine.dispose()
+    return sealed
 
 
 def _verify(url: str) -> tuple[bool, int | None, str, int]:
@@ -73,14 +84,62 @@ def test_an_edit_or_deletion_behind_the_guard_is_detected(
     assert not ok and first_bad == bad_seq and problem in message
 
 
-def test_concurrent_writers_never_fork_the_chain(app_db_url: str) -> None:
-    if app_db_url.startswith("sqlite"):
-        threads = [threading.Thread(target=_write, args=(app_db_url, 10)) for _ in range(2)]
-    else:
-        threads = [threading.Thread(target=_write, args=(app_db_url, 10)) for _ in range(6)]
+def test_concurrent_writers_and_sealers_never_fork_the_chain(app_db_url: str) -> None:
+    writers = 2 if app_db_url.startswith("sqlite") else 6
+    threads = [threading.Thread(target=_write, args=(app_db_url, 10)) for _ in range(writers)]
+    threads += [threading.Thread(target=_seal, args=(app_db_url,), kwargs={"wait": False}) for _ in range(3)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
+    _seal(app_db_url)
     ok, _, _, events = _verify(app_db_url)
-    assert ok and events == 10 * len(threads)
+    assert ok and events == 10 * writers
+
+
+def test_events_wait_unlinked_until_sealed_then_join_the_chain_in_storage_order(app_db_url: str) -> None:
+    _write(app_db_url, 3)
+    _write(app_db_url, 4, seal=False)
+    engine = make_engine(app_db_url)
+    with session_factory(engine)() as session:
+        report = verify_chain(session)
+        assert (report.ok, report.events, report.unsealed) == (True, 3, 4)
+    assert _seal(app_db_url) == 4
+    assert _seal(app_db_url) == 0
+    with engine.connect() as con:
+        order = con.execute(text("SELECT id, seq FROM audit_event ORDER BY id")).all()
+    engine.dispose()
+    assert [seq for _, seq in order] == [1, 2, 3, 4, 5, 6, 7]
+    assert _verify(app_db_url) == (True, None, "", 7)
+
+
+def test_an_unsealed_event_cannot_be_changed_or_deleted_and_a_sealed_one_not_resealed(
+    app_db_url: str,
+) -> None:
+    _write(app_db_url, 1)
+    _write(app_db_url, 1, seal=False)
+    engine = make_engine(app_db_url)
+    for statement in (
+        "UPDATE audit_event SET purpose = 'nothing to see' WHERE id = 2",
+        # sealing while also changing the content is refused too
+        "UPDATE audit_event SET seq = 2, prev_hash = 'x', hash = 'y', actor = 'someone' WHERE id = 2",
+        "DELETE FROM audit_event WHERE id = 2",
+        "UPDATE audit_event SET hash = 'y' WHERE id = 1",
+        "UPDATE audit_event SET seq = NULL, prev_hash = NULL, hash = NULL WHERE id = 1",
+    ):
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as con:
+            con.execute(text(statement))
+    engine.dispose()
+    assert _seal(app_db_url) == 1
+    assert _verify(app_db_url) == (True, None, "", 2)
+
+
+@pytest.mark.parametrize("app_db_url", ["postgresql"], indirect=True)  # SQLite: one writer at a time
+def test_a_sealer_skips_while_another_holds_the_head(app_db_url: str) -> None:
+    _write(app_db_url, 2, seal=False)
+    engine = make_engine(app_db_url)
+    with engine.begin() as holder:
+        holder.execute(text("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE"))
+        assert _seal(app_db_url, wait=False) == 0
+    assert _seal(app_db_url, wait=False) == 2
+    engine.dispose()

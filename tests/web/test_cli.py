@@ -10,7 +10,7 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from localjustice.appdb import make_engine, session_factory
-from localjustice.audit import record_event
+from localjustice.audit import record_event, seal_pending
 from localjustice.cli import app as cli
 from localjustice.errors import LocalJusticeError
 from localjustice.web import WebSettings
@@ -67,6 +67,7 @@ def test_audit_verify_exits_1_naming_the_first_edited_event(app_db_url: str, tmp
             record_event(db, actor="someone", role="admin", action="view", subject_type="user",
                          subject_id=str(n), purpose="test")
         db.commit()
+        seal_pending(db)
     with engine.begin() as con:
         if engine.dialect.name == "postgresql":
             con.execute(text("DROP TRIGGER audit_event_no_change ON audit_event"))

@@ -1,29 +1,29 @@
-"""Write and verify the hash chain.
+"""Write, seal and verify the hash chain.
 
-Each event's hash covers its own fields and the previous event's hash, so editing, deleting or
-reordering any event breaks every hash after it. Writers first update the single ``audit_head``
-row, which takes a row lock on PostgreSQL and the write lock on SQLite, so two requests can never
-chain onto the same predecessor. The event is written in the caller's transaction: a change and
-its audit event commit together or not at all.
+Each sealed event's hash covers its own fields and the previous event's hash, so editing, deleting
+or reordering any event breaks every hash after it.
 
-The head row lock is held from that update until the transaction ends, so it serialises every
-audited transaction; callers write their event as the last statement before commit. On PostgreSQL
-the lock, the link, the hash and the insert are one statement (one round trip): the row is locked
-``FOR UPDATE`` (which reads its newest committed version), the hash is computed by the server from
-the canonical text built here (only ``seq`` is left to fill in), and the event is inserted from the
-same values. The hash is the same SHA-256 ``verify_chain`` recomputes in Python.
+Writing and linking are two steps. A request writes its event in its own transaction, so a change
+and its audit event commit together or not at all, but it only inserts a row: no writer waits for
+another. The sealer (``seal_pending``: every half second in the web app, and before
+``localjustice audit verify``) then takes the chain head's row lock, links every committed unsealed
+event in storage order and advances the head, in one transaction. Linking at write time instead
+made every audited request, reads included, queue on that one row lock until it committed.
+
+The database's append-only guard refuses deletes, and refuses updates except the one that seals an
+unsealed event (its position and hashes filled in, nothing else changed), so an event cannot be
+altered in the moment before it is sealed either. What is hashed is what the database stored.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.orm import Session
 
 from localjustice.audit.models import AuditEvent, AuditHead
@@ -41,9 +41,9 @@ def _digest(prev_hash: str, fields: dict[str, Any]) -> str:
     return hashlib.sha256((prev_hash + canonical).encode("utf-8")).hexdigest()
 
 
-def _fields(event: AuditEvent) -> dict[str, Any]:
+def _fields(event: AuditEvent, seq: int | None = None) -> dict[str, Any]:
     return {
-        "seq": event.seq,
+        "seq": event.seq if seq is None else seq,
         "occurred_at": event.occurred_at.isoformat(timespec="microseconds"),
         "actor": event.actor,
         "role": event.role,
@@ -55,89 +55,66 @@ def _fields(event: AuditEvent) -> dict[str, Any]:
     }
 
 
-#: Lock the head, advance it and insert the event, in one round trip (PostgreSQL).
-_APPEND_PG = text("""
-WITH head AS (
-    SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE
-), linked AS (
-    SELECT head.seq + 1 AS seq, head.hash AS prev_hash,
-           encode(sha256(convert_to(head.hash || :prefix || (head.seq + 1)::text || :suffix, 'UTF8')),
-                  'hex') AS hash
-    FROM head
-), advanced AS (
-    UPDATE audit_head SET seq = linked.seq, hash = linked.hash FROM linked WHERE audit_head.id = 1
-    RETURNING audit_head.seq
-), inserted AS (
-    INSERT INTO audit_event (seq, occurred_at, actor, role, action, subject_type, subject_id, purpose,
-                             detail, prev_hash, hash)
-    SELECT linked.seq, :occurred_at, :actor, :role, :action, :subject_type, :subject_id, :purpose,
-           CAST(:detail AS json), linked.prev_hash, linked.hash
-    FROM linked
-    RETURNING seq
-)
-SELECT linked.seq, linked.prev_hash, linked.hash, (SELECT count(*) FROM advanced),
-       (SELECT count(*) FROM inserted)
-FROM linked
-""")
-
-
 def record_event(
     session: Session, *, actor: str, role: str, action: str, subject_type: str, subject_id: str,
     purpose: str, detail: dict[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event in the session's transaction (the caller commits).
-
-    Pending ORM changes are flushed first, so the head row is locked only from here to commit.
-    """
-    if session.get_bind().dialect.name == "postgresql":
-        return _record_postgresql(session, actor=actor, role=role, action=action,
-                                  subject_type=subject_type, subject_id=subject_id, purpose=purpose,
-                                  detail=detail or {})
-    updated = session.execute(
-        update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq + 1)
-        .returning(AuditHead.seq, AuditHead.hash)
-    ).one_or_none()
-    if updated is None:
-        raise LocalJusticeError("The audit log is not set up: run the database migrations.")
-    seq, prev_hash = int(updated[0]), str(updated[1])
+    """Add one event to the session's transaction (the caller commits); the sealer links it later."""
     event = AuditEvent(
-        seq=seq, occurred_at=datetime.now(UTC).replace(tzinfo=None), actor=actor, role=role,
-        action=action, subject_type=subject_type, subject_id=subject_id, purpose=purpose,
-        detail=detail or {}, prev_hash=prev_hash, hash="",
+        occurred_at=datetime.now(UTC).replace(tzinfo=None), actor=actor, role=role, action=action,
+        subject_type=subject_type, subject_id=subject_id, purpose=purpose, detail=detail or {},
     )
-    event.hash = _digest(prev_hash, _fields(event))
     session.add(event)
-    session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=event.hash))
-    session.flush()
     return event
 
 
-def _record_postgresql(session: Session, *, actor: str, role: str, action: str, subject_type: str,
-                       subject_id: str, purpose: str, detail: dict[str, Any]) -> AuditEvent:
-    session.flush()
-    event = AuditEvent(
-        seq=0, occurred_at=datetime.now(UTC).replace(tzinfo=None), actor=actor, role=role, action=action,
-        subject_type=subject_type, subject_id=subject_id, purpose=purpose, detail=detail, prev_hash="",
-        hash="",
-    )
-    # the canonical text with a one-off marker where seq goes; the server puts the number there
-    marker = f"seq-{secrets.token_hex(16)}"
-    fields = _fields(event) | {"seq": marker}
-    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
-    parts = canonical.split(json.dumps(marker))
-    if len(parts) != 2:  # pragma: no cover - a random marker does not occur in the fields
-        raise LocalJusticeError("Could not build the audit event's canonical form.")
-    row = session.execute(_APPEND_PG, {
-        "prefix": parts[0], "suffix": parts[1], "occurred_at": event.occurred_at, "actor": actor,
-        "role": role, "action": action, "subject_type": subject_type, "subject_id": subject_id,
-        "purpose": purpose, "detail": json.dumps(detail),
-    }).one_or_none()
-    if row is None or row[3] != 1 or row[4] != 1:
+def _lock_head(session: Session, *, wait: bool) -> tuple[int, str] | None:
+    """The head's (seq, hash), locked to this transaction; None when another sealer holds it."""
+    if session.get_bind().dialect.name == "postgresql":
+        row = session.execute(text(
+            "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE" + ("" if wait else " SKIP LOCKED")
+        )).one_or_none()
+        if row is None and not wait and session.get(AuditHead, 1) is not None:
+            return None
+    else:
+        # SQLite has one writer at a time: taking the write lock is the head lock
+        row = session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=AuditHead.seq)
+                              .returning(AuditHead.seq, AuditHead.hash)).one_or_none()
+    if row is None:
         raise LocalJusticeError("The audit log is not set up: run the database migrations.")
-    event.seq, event.prev_hash, event.hash = int(row[0]), str(row[1]), str(row[2])
-    if _digest(event.prev_hash, _fields(event)) != event.hash:  # pragma: no cover - a server mismatch
-        raise LocalJusticeError("The audit event's hash does not match its canonical form.")
-    return event
+    return int(row[0]), str(row[1])
+
+
+def seal_pending(session: Session, *, wait: bool = False, batch: int = 2000) -> int:
+    """Link every committed unsealed event into the chain, in storage order; how many were sealed.
+
+    Commits once per batch. With ``wait`` False it returns 0 at once when another sealer is at work
+    (that one will seal them); with ``wait`` True it queues behind it, so that everything committed
+    before the call is sealed when it returns.
+    """
+    sealed = 0
+    while True:
+        head = _lock_head(session, wait=wait)
+        if head is None:
+            session.rollback()
+            return sealed
+        seq, prev_hash = head
+        events = session.scalars(select(AuditEvent).where(AuditEvent.seq.is_(None))
+                                 .order_by(AuditEvent.id).limit(batch)).all()
+        links = []
+        for event in events:  # a chain is sequential: each hash needs the one before it
+            seq += 1
+            digest = _digest(prev_hash, _fields(event, seq))
+            links.append({"id": event.id, "seq": seq, "prev_hash": prev_hash, "hash": digest})
+            prev_hash = digest
+        if links:
+            session.expunge_all()
+            session.execute(update(AuditEvent), links)
+            session.execute(update(AuditHead).where(AuditHead.id == 1).values(seq=seq, hash=prev_hash))
+        session.commit()
+        sealed += len(links)
+        if len(links) < batch:
+            return sealed
 
 
 @dataclass(frozen=True)
@@ -146,10 +123,16 @@ class ChainReport:
     ok: bool
     first_bad_seq: int | None
     problem: str
+    #: events written but not yet sealed (``seal_pending`` links them; the web app does so twice a second)
+    unsealed: int = 0
 
 
 def verify_chain(session: Session, *, batch: int = 5000) -> ChainReport:
-    """Walk the whole chain in order; report the first event that does not verify."""
+    """Walk the sealed chain in order; report the first event that does not verify.
+
+    Read-only: events not yet sealed are counted, not checked (``seal_pending`` first to include
+    them, as ``localjustice audit verify`` does).
+    """
     prev_hash, expected_seq, count, last = GENESIS, 1, 0, 0
     while True:
         events = session.scalars(
@@ -158,16 +141,18 @@ def verify_chain(session: Session, *, batch: int = 5000) -> ChainReport:
         if not events:
             break
         for event in events:
-            if event.seq != expected_seq:
+            if event.seq != expected_seq or event.prev_hash is None or event.hash is None:
                 return ChainReport(count, False, expected_seq, "an event is missing (deleted)")
             if event.prev_hash != prev_hash:
-                return ChainReport(count, False, event.seq, "the link to the previous event is "
+                return ChainReport(count, False, expected_seq, "the link to the previous event is "
                                    "broken")
             if _digest(prev_hash, _fields(event)) != event.hash:
-                return ChainReport(count, False, event.seq, "the event was edited after it was "
+                return ChainReport(count, False, expected_seq, "the event was edited after it was "
                                    "written")
-            prev_hash, expected_seq, count, last = event.hash, event.seq + 1, count + 1, event.seq
+            prev_hash, last = event.hash, expected_seq
+            expected_seq, count = expected_seq + 1, count + 1
     head = session.get(AuditHead, 1)
     if head is None or head.seq != count or head.hash != prev_hash:
         return ChainReport(count, False, count + 1, "events at the end of the log are missing")
-    return ChainReport(count, True, None, "")
+    unsealed = session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.seq.is_(None)))
+    return ChainReport(count, True, None, "", int(unsealed or 0))

@@ -11,6 +11,7 @@ from starlette.middleware import Middleware
 from localjustice.appdb import make_engine, session_factory
 from localjustice.web import error_pages
 from localjustice.web.assets import STATIC, assets_built, govuk_assets
+from localjustice.web.audit_sealer import audit_sealer
 from localjustice.web.dashboard import DashboardSource, PublishedMeasures
 from localjustice.web.deps import WarehouseGate
 from localjustice.web.extensions import NavItem, WebExtension, discover
@@ -46,6 +47,7 @@ def create_app(settings: WebSettings, *, extensions: Sequence[WebExtension] | No
     app = FastAPI(
         title="Local Justice", version="0.1.0", description=API_DESCRIPTION,
         docs_url=None, redoc_url=None, openapi_url=None,
+        lifespan=audit_sealer(sessions, settings.audit_seal_seconds),
         middleware=[
             Middleware(RequestIdMiddleware),
             Middleware(AccessLogMiddleware),

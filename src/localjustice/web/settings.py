@@ -66,6 +66,8 @@ class WebSettings:
     lockout_failures: int = 5
     lockout_minutes: int = 15
     oidc: OidcSettings | None = None
+    #: how often the audit sealer links newly written events into the hash chain
+    audit_seal_seconds: float = 0.5
 
     @property
     def production(self) -> bool:

@@ -13,7 +13,9 @@ PAGE_SIZE = 50
 
 
 class Event(BaseModel):
-    seq: int
+    id: int
+    #: place in the hash chain; None for the moment between writing and sealing
+    seq: int | None
     occurred_at: UtcDateTime
     actor: str
     role: str
@@ -34,6 +36,7 @@ class AuditView(BaseModel):
     chain_checked: bool
     chain_ok: bool | None
     chain_events: int | None
+    chain_unsealed: int | None
     chain_problem: str
 
 
@@ -48,13 +51,14 @@ def audit_view(db: Session, *, page: int = 1, actor: str = "", subject_type: str
     total = int(db.scalar(select(func.count()).select_from(query.subquery())) or 0)
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(1, page), pages)
-    rows = db.scalars(query.order_by(AuditEvent.seq.desc()).offset((page - 1) * PAGE_SIZE)
+    rows = db.scalars(query.order_by(AuditEvent.id.desc()).offset((page - 1) * PAGE_SIZE)
                       .limit(PAGE_SIZE)).all()
     report = verify_chain(db) if verify else None
     return AuditView(
         events=[Event.model_validate(r, from_attributes=True) for r in rows], total=total, page=page,
         pages=pages, actor=actor, subject_type=subject_type, chain_checked=report is not None,
         chain_ok=report.ok if report else None, chain_events=report.events if report else None,
+        chain_unsealed=report.unsealed if report else None,
         chain_problem=("" if report is None or report.ok
                        else f"event {report.first_bad_seq}: {report.problem}"),
     )
