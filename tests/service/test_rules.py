@@ -23,7 +23,7 @@ def test_the_shipped_code_has_twelve_rights_each_with_an_entitlement() -> None:
 def test_unverified_deadlines_are_marked_as_such() -> None:
     code = load_victims_code()
     unverified = {r.key for r in code.entitlements if not r.verified}
-    assert "told_of_charge_decision" in unverified
+    assert "victim_contact_scheme_offered" in unverified
     assert all(r.citation for r in code.entitlements)
 
 
@@ -48,8 +48,8 @@ def test_a_new_code_is_a_data_change() -> None:
     (('number = 12\n', 'number = 13\n'), "rights 1 to 12"),
     (('starts_on = "charge_decision"', 'starts_on = "arrest_made"'), "starts_on must be one of"),
     (('repeat = "restart"', 'repeat = "sometimes"'), "repeat must be one of"),
-    (('working_days = 5\nenhanced_working_days = 1\nrepeat = "each_event"\nverified = false',
-      'working_days = 5\nrepeat = "each_event"\nverified = false'), "give both"),
+    (('working_days = 5\nenhanced_working_days = 1\nrepeat = "each_event"\nverified = true',
+      'working_days = 5\nrepeat = "each_event"\nverified = true'), "give both"),
 ])
 def test_a_malformed_rules_file_names_what_to_fix(change: tuple[str, str], message: str) -> None:
     with pytest.raises(RulesInvalid, match=message):
