@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -91,6 +91,31 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "completed": frozenset(),
 }
 MANAGEMENT = "case management"
+
+
+def _of_case(model: Any, *order: Any) -> Select[Any]:
+    return select(model).where(model.case_id == bindparam("case_id")).order_by(*order)
+
+
+#: The statements that read one case's records, built once: a case page runs all of them, and
+#: building them anew each time cost more CPU than running them.
+_CASE_RECORDS: dict[str, Select[Any]] = {
+    "assessment": _of_case(Assessment),
+    "revisions": (select(AssessmentRevision)
+                  .join(Assessment, Assessment.id == AssessmentRevision.assessment_id)
+                  .where(Assessment.case_id == bindparam("case_id"))
+                  .order_by(AssessmentRevision.assessment_version)),
+    "entitlements": _of_case(Entitlement, Entitlement.id),
+    "onward": _of_case(OnwardReferral, OnwardReferral.id),
+    "events": _of_case(CaseEvent, CaseEvent.id),
+    "handovers": _of_case(Handover, Handover.id),
+    "consents": _of_case(Consent, Consent.recipient),
+    "contacts": _of_case(ContactLog, ContactLog.id),
+    "witness": _of_case(WitnessSupport),
+    "court": _of_case(CourtDate, CourtDate.hearing_on),
+    "expenses": _of_case(ExpenseClaim, ExpenseClaim.id),
+    "referrals": _of_case(IncomingReferral, IncomingReferral.id),
+}
 
 
 class CaseService:
@@ -323,25 +348,22 @@ class CaseService:
         person = s.get(Person, case.person_id)
         assert person is not None
         today = self.today()
-        by_case = {"case_id": case.id}
 
-        def rows(model: Any, order: Any) -> list[Any]:
-            return list(s.scalars(select(model).filter_by(**by_case).order_by(order)).all())
+        def rows(name: str) -> list[Any]:
+            return list(s.scalars(_CASE_RECORDS[name], {"case_id": case.id}).all())
 
-        assessment = s.scalar(select(Assessment).where(Assessment.case_id == case.id))
-        revisions = [] if assessment is None else list(s.scalars(
-            select(AssessmentRevision).where(AssessmentRevision.assessment_id == assessment.id)
-            .order_by(AssessmentRevision.assessment_version)).all())
-        ents = sorted(rows(Entitlement, Entitlement.id), key=lambda e: (e.right_number, e.id))
-        onward = rows(OnwardReferral, OnwardReferral.id)
-        events = rows(CaseEvent, CaseEvent.id)
-        handovers = rows(Handover, Handover.id)
-        consents = rows(Consent, Consent.recipient)
-        contacts = rows(ContactLog, ContactLog.id)
-        witness = s.scalar(select(WitnessSupport).where(WitnessSupport.case_id == case.id))
-        court = rows(CourtDate, CourtDate.hearing_on)
-        expenses = rows(ExpenseClaim, ExpenseClaim.id)
-        referrals = rows(IncomingReferral, IncomingReferral.id)
+        assessment = s.scalar(_CASE_RECORDS["assessment"], {"case_id": case.id})
+        revisions = rows("revisions")
+        ents = sorted(rows("entitlements"), key=lambda e: (e.right_number, e.id))
+        onward = rows("onward")
+        events = rows("events")
+        handovers = rows("handovers")
+        consents = rows("consents")
+        contacts = rows("contacts")
+        witness = s.scalar(_CASE_RECORDS["witness"], {"case_id": case.id})
+        court = rows("court")
+        expenses = rows("expenses")
+        referrals = rows("referrals")
         ent_views = [self._entitlement_view(e, today) for e in ents]
         overdue = sum(v.overdue for v in ent_views)
         due_dates = [v.due_on for v in ent_views if v.status == "open" and v.due_on is not None]
