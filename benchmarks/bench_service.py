@@ -4,7 +4,7 @@ Target (issue #6): 200 concurrent caseworkers, mixed reads and writes, for 5 min
 zero lost updates (checked against the database afterwards), p95 under 300 ms.
 
     python benchmarks/bench_service.py                      # 200 caseworkers, 300 s
-    python benchmarks/bench_service.py --seconds 60 --users 50
+    python benchmarks/bench_service.py --seconds 60 --think 1   # a stress run: the capacity
 
 It creates a scratch PostgreSQL database (dropped afterwards), seeds teams, caseworkers and cases
 through the service, starts the web app in its own process (uvicorn, loopback only) and drives it
@@ -12,13 +12,23 @@ with asyncio clients that sign in, then read case lists and case pages and write
 contacts, events and entitlements with a think time between requests. A 409 (someone else saved
 first) is the service working as designed and counted apart; anything 5xx, any other 4xx and any
 transport failure is an error. Afterwards every write the clients saw succeed must be in the
-database, and the audit chain must verify. Bounded: it stops itself after --seconds.
+database, and the audit chain must verify with nothing left unsealed. Bounded: it stops itself
+after --seconds.
+
+Pace: each caseworker waits 0.5 to 1.5 times ``--think`` between actions (an action is one or two
+requests). The default, 5 s, is about 12 actions a minute for every caseworker at once, several
+times the pace of a person reading a case and typing between actions; 200 of them offer about
+50 requests/s. ``--think 1`` (about 200 requests/s offered) is a stress run that finds the
+capacity of the machine: the "CPU ms per request" line says what each request costs the server,
+the database and this load generator, which share the machine's cores.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
 import random
 import statistics
 import subprocess
@@ -29,9 +39,14 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
+import aiohttp
 import httpx
+import uvloop
 from sqlalchemy import create_engine, func, select, text
+
+from cpu_use import CpuMeter
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -47,8 +62,6 @@ def _db_url(name: str) -> str:
 
 def make_app() -> object:
     """The web app with the case pages, configured from the environment the server was given."""
-    import os
-
     from localjustice.web import WebSettings, create_app
 
     return create_app(WebSettings(data_dir=Path(os.environ["LJ_BENCH_DATA_DIR"]),
@@ -58,8 +71,6 @@ def make_app() -> object:
 
 def serve(url: str, port: int, data_dir: Path, workers: int) -> None:
     """The server process(es): uvicorn on loopback, one worker per core."""
-    import os
-
     import uvicorn
 
     os.environ["LJ_BENCH_DATABASE_URL"], os.environ["LJ_BENCH_DATA_DIR"] = url, str(data_dir)
@@ -119,20 +130,38 @@ class Results:
     met: set[int] = field(default_factory=set)
 
 
+@dataclass(frozen=True)
+class Reply:
+    """A response read in full (the time measured includes reading the whole body)."""
+
+    status_code: int
+    text: str
+
+    def json(self) -> Any:
+        return json.loads(self.text)
+
+
 class Caseworker:
-    """One simulated caseworker with their own session cookie."""
+    """One simulated caseworker: their own session cookie and one keep-alive connection.
+
+    The client is aiohttp on uvloop because the load generator shares the machine's two cores
+    with the server it measures: httpx cost about 2 ms of CPU per request, aiohttp much less.
+    """
 
     def __init__(self, base: str, index: int, cases: list[int], results: Results, think: float) -> None:
-        self.client = httpx.AsyncClient(base_url=base, timeout=30.0, follow_redirects=False)
+        self.client = aiohttp.ClientSession(
+            base_url=base, cookie_jar=aiohttp.CookieJar(unsafe=True),  # unsafe: accept cookies for an IP
+            connector=aiohttp.TCPConnector(limit=1), timeout=aiohttp.ClientTimeout(total=30))
         self.index, self.cases, self.results, self.think = index, cases, results, think
         self.rng = random.Random(index)
         self.headers: dict[str, str] = {}
 
-    async def call(self, kind: str, method: str, path: str, **kwargs: object) -> httpx.Response | None:
+    async def call(self, kind: str, method: str, path: str, **kwargs: Any) -> Reply | None:
         started = time.perf_counter()
         try:
-            response = await self.client.request(method, path, **kwargs)  # type: ignore[arg-type]
-        except httpx.HTTPError as exc:
+            async with self.client.request(method, path, allow_redirects=False, **kwargs) as raw:
+                response = Reply(raw.status, await raw.text())
+        except (aiohttp.ClientError, TimeoutError) as exc:
             self.results.errors.append(f"{kind}: {type(exc).__name__}")
             return None
         self.results.latencies[kind].append(time.perf_counter() - started)
@@ -256,7 +285,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=300.0, help="length of the load (default 300)")
     parser.add_argument("--users", type=int, default=200, help="concurrent caseworkers (default 200)")
     parser.add_argument("--cases-per-team", type=int, default=25)
-    parser.add_argument("--think", type=float, default=1.0, help="mean think time between requests, s")
+    parser.add_argument("--think", type=float, default=5.0,
+                        help="mean think time between a caseworker's actions, s (default 5)")
     parser.add_argument("--port", type=int, default=8791)
     parser.add_argument("--workers", type=int, default=2, help="server processes (default 2, one per core)")
     parser.add_argument("serve", nargs="*", help=argparse.SUPPRESS)
@@ -293,6 +323,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise SystemExit("the server did not start")
             time.sleep(0.2)
         results = Results()
+        meter, cpu = CpuMeter(server.pid), dict[str, float]()
 
         async def run() -> float:
             workers = [Caseworker(base, i, by_team[f"team{i % TEAMS:02d}"], results, args.think)
@@ -305,13 +336,16 @@ def main(argv: list[str] | None = None) -> int:
 
             ready = await asyncio.gather(*(signed_in(w) for w in workers))
             begun = time.perf_counter()
+            meter.start()
+            print(f"{sum(ready)} caseworkers signed in; load running for {args.seconds:.0f} s", flush=True)
             stop = time.monotonic() + args.seconds
             await asyncio.gather(*(w.work(stop) for w, ok in zip(workers, ready, strict=True) if ok))
+            cpu.update(meter.stop())
             for w in workers:
-                await w.client.aclose()
+                await w.client.close()
             return time.perf_counter() - begun
 
-        elapsed = asyncio.run(run())
+        elapsed = uvloop.run(run())
         server.terminate()
         server.wait(timeout=30)
         server = None
@@ -331,6 +365,9 @@ def main(argv: list[str] | None = None) -> int:
           f"sign-in requests")
     print(f"errors: {len(results.errors)}  conflicts told (409): {results.conflicts}  "
           f"lost updates: {len(problems)}")
+    per_request = {part: seconds / max(1, len(every)) * 1000 for part, seconds in cpu.items()}
+    print("CPU ms per request: " + ", ".join(f"{part} {ms:.1f}" for part, ms in per_request.items())
+          + f"; machine busy {sum(cpu.values()) / elapsed / (os.cpu_count() or 1):.0%} on these")
     print(f"latency ms: p50 {percentile(every, 0.50):.0f}  p95 {percentile(every, 0.95):.0f}  "
           f"p99 {percentile(every, 0.99):.0f}  mean {statistics.fmean(every) * 1000 if every else 0:.0f}")
     for kind in sorted(results.latencies):
