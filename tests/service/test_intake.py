@@ -121,3 +121,5 @@ def test_the_case_list_filters_and_pages(service: CaseService, referral: Referra
     by_ref = service.list_cases(CASEWORKER, CaseFilters(reference=page.cases[0].reference),
                                 purpose="caseload")
     assert [c.id for c in by_ref.cases] == [page.cases[0].id]
+    # a superscript digit is a digit to str.isdigit() but not to int(): no match, and no error
+    assert service.list_cases(CASEWORKER, CaseFilters(reference="²"), purpose="caseload").total == 0

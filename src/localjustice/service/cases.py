@@ -293,7 +293,8 @@ class CaseService:
         if filters.role:
             conditions.append(Case.role == filters.role)
         if filters.reference:
-            digits = "".join(c for c in filters.reference if c.isdigit())
+            # ASCII digits only: str.isdigit() also accepts '²', which int() refuses
+            digits = "".join(c for c in filters.reference if c in "0123456789")
             conditions.append(Case.id == (int(digits) if digits else -1))
         if filters.overdue_only:
             conditions.append(overdue.c.overdue > 0)
