@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import time
 
@@ -116,6 +117,28 @@ def test_a_change_made_elsewhere_applies_within_the_user_cache_lifetime(
     later = time.monotonic() + app.state.users.TTL + 0.1
     monkeypatch.setattr(current_user_module.time, "monotonic", lambda: later)
     assert client.get("/api/dashboard").status_code == 401
+
+
+def test_requests_that_find_an_account_expired_together_read_it_once(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    reads: list[int] = []
+
+    def slow_read(sessions: object, user_id: int) -> None:
+        reads.append(user_id)
+        time.sleep(0.05)
+
+    monkeypatch.setattr(current_user_module, "load_signed_in", slow_read)
+    cache = current_user_module.UserCache(sessions=None)  # type: ignore[arg-type]
+
+    async def many() -> None:
+        await asyncio.gather(*(cache.get(7, time.monotonic()) for _ in range(20)))
+        reading = asyncio.ensure_future(cache.get(8, time.monotonic()))
+        await asyncio.sleep(0.01)
+        cache.forget(8)  # a change made while the account is being read: read it again
+        await asyncio.gather(reading, cache.get(8, time.monotonic()))
+
+    asyncio.run(many())
+    assert reads == [7, 8, 8]
 
 
 def test_sign_out_ends_the_session_and_is_audited(client_for: ClientFor) -> None:

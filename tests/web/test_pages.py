@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 
+import pytest
 from fastapi import FastAPI
 
-from tests.web.conftest import ClientFor
+from localjustice.web.dashboard import DashboardSource
+from localjustice.web.routes import dashboard as dashboard_routes
+from localjustice.web.services.dashboard import DashboardView, Filters
+from tests.web.conftest import ClientFor, csrf_of
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
 INLINE_STYLE = re.compile(r"<style\b|\sstyle=\"", re.I)
@@ -59,6 +64,51 @@ def test_a_chart_spec_is_vega_lite_over_time_for_one_borough_and_leaves_suppress
     across = client.get("/api/dashboard/proven_reoffending/chart", params={"period": "2018 Q1"}).json()
     assert across["encoding"]["x"]["field"] == "borough"
     assert client.get("/api/dashboard/nope/chart").status_code == 404
+
+
+def test_a_dashboard_page_already_built_is_served_again_without_running_the_view(
+        client_for: ClientFor, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[Filters] = []
+    build = dashboard_routes.dashboard_view
+
+    def counted(source: DashboardSource, filters: Filters) -> DashboardView:
+        calls.append(filters)
+        return build(source, filters)
+
+    monkeypatch.setattr(dashboard_routes, "dashboard_view", counted)
+    client = client_for("analyst")
+    first, second = client.get("/dashboard?cohort=adult"), client.get("/dashboard?cohort=adult")
+    assert len(calls) == 1 and first.text.count('class="lj-chart"') == 2
+    assert csrf_of(first.text) == csrf_of(second.text) and 'id="measure-proven_reoffending"' in second.text
+    client.get("/dashboard?cohort=juvenile")
+    assert len(calls) == 2  # another filter set is another page
+
+
+def test_the_dashboard_shows_measures_published_again_once_it_looks_for_a_change(
+        app: FastAPI, client_for: ClientFor, monkeypatch: pytest.MonkeyPatch) -> None:
+    client = client_for("analyst")
+    assert "Proven reoffending" in client.get("/dashboard").text
+    assert "Proven reoffending" in client.get("/dashboard").text
+    path = app.state.settings.published_dir / "measures.json"
+    payload = json.loads(path.read_text())
+    payload["measures"][0]["title"] = "Proven reoffending, republished"
+    path.write_text(json.dumps(payload))
+    monkeypatch.setattr(app.state.dashboard, "CHECK_SECONDS", 0.0)
+    assert "Proven reoffending, republished" in client.get("/dashboard").text
+
+
+def test_each_session_gets_its_own_name_and_csrf_token_in_a_cached_layout(client_for: ClientFor) -> None:
+    one, other, board = client_for("analyst"), client_for("analyst"), client_for("board")
+    pages = [client.get("/dashboard").text for client in (one, other, board)]
+    assert len({csrf_of(page) for page in pages}) == 3
+    assert "Test analyst (analyst)" in pages[0] and "Test board (board)" in pages[2]
+    assert all(part in pages[2] for part in ('href="#main-content"', 'class="govuk-header"',
+                                              "govuk-phase-banner", "govuk-footer"))
+
+
+def test_a_dashboard_page_is_all_ascii_so_it_is_sent_without_transcoding(client_for: ClientFor) -> None:
+    page = client_for("analyst").get("/dashboard")
+    assert page.content.isascii() and "&#169; Crown copyright" in page.text
 
 
 def test_methodology_page_per_measure(client_for: ClientFor) -> None:

@@ -78,36 +78,51 @@ class DashboardSource(Protocol):
     def load(self) -> Published | None:
         """The published measures, or ``None`` when nothing has been published yet."""
 
+    def loaded(self) -> Published | None:
+        """The published measures if they are in memory and known to be current, without reading
+        anything (``None`` when ``load`` must be called first), for callers that must not block."""
+
 
 class PublishedMeasures:
-    """Reads ``measures.json`` from the publish folder; re-reads it only when it changes, and looks
-    for a change at most every ``CHECK_SECONDS``."""
+    """Reads ``measures.json`` from the publish folder; re-reads it only when it changes (its
+    modification time, size or inode: publishing replaces the file), and looks for a change at
+    most every ``CHECK_SECONDS``."""
 
     CHECK_SECONDS = 1.0
 
     def __init__(self, folder: Path) -> None:
         self.path = folder / MEASURES_FILE
         self._lock = threading.Lock()
-        self._cached: tuple[float, Published] | None = None
+        self._cached: tuple[tuple[int, int, int], Published] | None = None
         self._checked_at = -self.CHECK_SECONDS
+
+    def loaded(self) -> Published | None:
+        cached = self._cached
+        if cached is not None and time.monotonic() - self._checked_at < self.CHECK_SECONDS:
+            return cached[1]
+        return None
 
     def load(self) -> Published | None:
         now = time.monotonic()
-        if self._cached is not None and now - self._checked_at < self.CHECK_SECONDS:
-            return self._cached[1]
+        cached = self._cached
+        if cached is not None and now - self._checked_at < self.CHECK_SECONDS:
+            return cached[1]
         try:
-            stamp = self.path.stat().st_mtime
+            status = self.path.stat()
         except FileNotFoundError:
             self._cached = None
             return None
-        self._checked_at = now
+        stamp = (status.st_mtime_ns, status.st_size, status.st_ino)
         with self._lock:
-            if self._cached is not None and self._cached[0] == stamp:
-                return self._cached[1]
+            cached = self._cached
+            if cached is not None and cached[0] == stamp:
+                self._checked_at = now
+                return cached[1]
             try:
                 published = Published.model_validate(json.loads(self.path.read_text("utf-8")))
             except (ValueError, ValidationError):
                 raise LocalJusticeError(f"The published measures in {self.path} are not in the "
                                         "expected format. Publish them again.") from None
             self._cached = (stamp, published)
+            self._checked_at = now
             return published

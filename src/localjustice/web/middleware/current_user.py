@@ -8,6 +8,7 @@ next sign-in. An expired session is cleared and the request goes on as nobody's.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -40,7 +41,11 @@ def load_signed_in(sessions: sessionmaker[Session], user_id: int) -> SignedIn | 
 
 
 class UserCache:
-    """Accounts read in the last ``TTL`` seconds, so a busy page does not query per request."""
+    """Accounts read in the last ``TTL`` seconds, so a busy page does not query per request.
+
+    One read per account at a time: the requests that find an entry expired while it is being
+    read again wait for that read, rather than each querying the database.
+    """
 
     TTL = 2.0
     SIZE = 10_000
@@ -48,19 +53,34 @@ class UserCache:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
         self._entries: dict[int, tuple[float, SignedIn | None]] = {}
+        self._reading: dict[int, asyncio.Future[SignedIn | None]] = {}
 
     async def get(self, user_id: int, now: float) -> SignedIn | None:
         hit = self._entries.get(user_id)
         if hit is not None and now - hit[0] < self.TTL:
             return hit[1]
-        user = await anyio.to_thread.run_sync(load_signed_in, self.sessions, user_id)
-        if len(self._entries) >= self.SIZE:
-            self._entries.clear()
-        self._entries[user_id] = (now, user)
+        reading = self._reading.get(user_id)
+        if reading is None or reading.done():
+            reading = self._reading[user_id] = asyncio.ensure_future(self._read(user_id, now))
+        return await asyncio.shield(reading)  # one waiter cancelled does not cancel the read
+
+    async def _read(self, user_id: int, now: float) -> SignedIn | None:
+        this = asyncio.current_task()
+        try:
+            user = await anyio.to_thread.run_sync(load_signed_in, self.sessions, user_id)
+        finally:
+            current = self._reading.get(user_id) is this  # not when forgotten meanwhile
+            if current:
+                del self._reading[user_id]
+        if current:
+            if len(self._entries) >= self.SIZE:
+                self._entries.clear()
+            self._entries[user_id] = (now, user)
         return user
 
     def forget(self, user_id: int) -> None:
         self._entries.pop(user_id, None)
+        self._reading.pop(user_id, None)
 
 
 class CurrentUserMiddleware:

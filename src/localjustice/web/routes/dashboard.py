@@ -13,6 +13,7 @@ from localjustice.web.services.dashboard import (
     DashboardView,
     Filters,
     MethodologyView,
+    cached_dashboard_view,
     chart_spec,
     dashboard_view,
     find_measure,
@@ -28,9 +29,15 @@ def _filters(period: str, borough: str, cohort: str) -> Filters:
     return Filters(period=period.strip(), borough=borough.strip(), cohort=cohort.strip())
 
 
+def _dashboard_at_hand(request: Request, period: str = "", borough: str = "",
+                      cohort: str = "") -> DashboardView | None:
+    return cached_dashboard_view(request.app.state.dashboard, _filters(period, borough, cohort))
+
+
 @page(router, "/dashboard", permission="dashboard:view", template="dashboard.html",
       title="MoU outcomes dashboard",
-      summary="Every published measure as a table and chart summary, filtered by period, borough, cohort")
+      summary="Every published measure as a table and chart summary, filtered by period, borough, cohort",
+      at_hand=_dashboard_at_hand)
 def dashboard(request: Request, period: FilterText = "", borough: FilterText = "",
               cohort: FilterText = "") -> DashboardView:
     return dashboard_view(request.app.state.dashboard, _filters(period, borough, cohort))

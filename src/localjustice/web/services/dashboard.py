@@ -181,6 +181,21 @@ def dashboard_view(source: DashboardSource, filters: Filters) -> DashboardView:
     return view
 
 
+def cached_dashboard_view(source: DashboardSource, filters: Filters) -> DashboardView | None:
+    """The view ``dashboard_view`` would return, if it is already built for the measures in
+    memory; ``None`` otherwise. Reads nothing and computes nothing, so it never blocks."""
+    published = source.loaded()
+    if published is None:
+        return None
+    key = (id(published), (filters.period, filters.borough, filters.cohort))
+    with _views_lock:
+        hit = _views.get(key)
+        if hit is None or hit[0] is not published:
+            return None
+        _views.move_to_end(key)
+        return hit[1]
+
+
 def _build_view(published: Published, filters: Filters) -> DashboardView:
     observations = [o for m in published.measures for o in m.observations]
     return DashboardView(
