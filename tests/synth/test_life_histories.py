@@ -18,7 +18,7 @@ from localjustice.synth.offending import (
     JusticeHistory,
     simulate_justice,
 )
-from localjustice.synth.parameters import load_parameters
+from localjustice.synth.parameters import Parameters, load_parameters
 from localjustice.synth.population import People, build_people
 
 
@@ -97,3 +97,22 @@ def test_women_offend_less_than_men(simulated: tuple[People, JusticeHistory]) ->
     per_head = sex.value_counts() / pool.value_counts()
     assert per_head["F"] < 0.6 * per_head["M"]
     assert DAYS_PER_YEAR > 365
+
+
+def _offences_within_a_year_of_release(multiplier: float) -> int:
+    """Offences in the 365 days after a sentenced release, same seed, given release multiplier."""
+    params = load_parameters()
+    offending = {**params.section("offending"), "after_release_multiplier": multiplier}
+    changed = Parameters({**params.raw, "offending": offending}, params.targets, params.offence_groups)
+    frame = TimeFrame(2018, 1, 6, 2)
+    rng = np.random.default_rng(3)
+    people = build_people(rng, changed, load_area(), frame, 0.03)
+    history = simulate_justice(people, changed, frame, rng, NullProgress().step("test"))
+    released = history.custody[history.custody["kind"] == KIND_SENTENCED][["person", "end"]]
+    joined = history.offences.merge(released, on="person")
+    after = (joined["offence_day"] >= joined["end"]) & (joined["offence_day"] < joined["end"] + 365)
+    return int(after.sum())
+
+
+def test_people_offend_more_in_the_year_after_leaving_custody() -> None:
+    assert _offences_within_a_year_of_release(2.0) > 1.5 * _offences_within_a_year_of_release(1.0)

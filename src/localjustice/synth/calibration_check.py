@@ -1,7 +1,8 @@
 """What a run achieved against each calibration target, measured on the truth.
 
 Counts are per delivered year (averaged when ``years > 1``); rates pool the cohorts of all
-delivered years. Proven reoffending uses the internal follow-up beyond the window (see
+delivered years, each cohort member judged on the follow-up of their own cohort year (a person in
+two years' cohorts counts once in each). Proven reoffending uses the internal follow-up beyond the window (see
 ``proven_reoffending``). The youth custody figures take the MoU's snapshot day (30 November) of
 each delivered year. Victimisation concentration is victimisations per resident (residents from
 the area's reference data) in the most-deprived fifth of boroughs over the least-deprived fifth,

@@ -86,14 +86,21 @@ def cohort(events: pd.DataFrame, year: int) -> pd.DataFrame:
 
 
 def reoffended(members: pd.DataFrame, proven: pd.DataFrame, window: int, waiting: int) -> pd.Series:
-    """Boolean per cohort row: a proven reoffence within the window and waiting period."""
-    joined = members[["person", "index_day"]].merge(proven, on="person")
+    """Boolean per cohort row: a proven reoffence within the window and waiting period.
+
+    Judged per row, from that row's own index date, so that ``members`` may hold the cohorts of
+    several years (a person in two years' cohorts is judged on each year's follow-up apart).
+    """
+    rows = members[["person", "index_day"]].reset_index(drop=True)
+    joined = rows.reset_index(names="row").merge(proven, on="person")
     hit = (
         (joined["offence_day"] > joined["index_day"])
         & (joined["offence_day"] <= joined["index_day"] + window)
         & (joined["proof_day"] <= joined["index_day"] + window + waiting)
     )
-    return members["person"].isin(joined.loc[hit, "person"].unique())
+    flags = np.zeros(len(members), dtype=bool)
+    flags[joined.loc[hit, "row"].to_numpy()] = True
+    return pd.Series(flags, index=members.index)
 
 
 def rates(members: pd.DataFrame, did_reoffend: pd.Series, birth_day: np.ndarray) -> ReoffendingRates:
