@@ -68,6 +68,8 @@ class WebSettings:
     oidc: OidcSettings | None = None
     #: how often the audit sealer links newly written events into the hash chain
     audit_seal_seconds: float = 0.5
+    #: worker threads per server process for the routes that query the database (see app.py)
+    worker_threads: int = 8
 
     @property
     def production(self) -> bool:
@@ -106,6 +108,7 @@ class WebSettings:
             login_window_seconds=_int(source, "LOCALJUSTICE_LOGIN_WINDOW_SECONDS", 300),
             lockout_failures=_int(source, "LOCALJUSTICE_LOCKOUT_FAILURES", 5),
             lockout_minutes=_int(source, "LOCALJUSTICE_LOCKOUT_MINUTES", 15),
+            worker_threads=_int(source, "LOCALJUSTICE_WORKER_THREADS", 8),
             oidc=_oidc(source),
         )
 

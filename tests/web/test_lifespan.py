@@ -1,10 +1,12 @@
-"""The running app seals the audit events its requests write: while it serves, and as it stops."""
+"""The running app seals the audit events its requests write, while it serves and as it stops, and
+runs its database routes on the configured number of worker threads."""
 
 from __future__ import annotations
 
 import dataclasses
 import time
 
+import anyio.to_thread
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -46,3 +48,12 @@ def test_what_is_left_unsealed_is_sealed_as_the_app_stops(web_settings: WebSetti
     app.state.engine.dispose()
     assert (during.events, during.unsealed) == (0, 2)
     assert (after.ok, after.events, after.unsealed) == (True, 2, 0)
+
+
+def test_the_app_runs_database_routes_on_as_many_threads_as_configured(web_settings: WebSettings) -> None:
+    app = create_app(dataclasses.replace(web_settings, worker_threads=5), extensions=[])
+    with TestClient(app) as client:
+        assert client.portal is not None
+        threads = client.portal.call(lambda: anyio.to_thread.current_default_thread_limiter().total_tokens)
+    app.state.engine.dispose()
+    assert threads == 5
