@@ -44,3 +44,13 @@ def test_no_borough_by_cohort_cells_that_could_undo_suppression(populated: Path)
         for o in measure["observations"]:
             if o["borough"] != WHOLE_AREA and measure["id"] != "disproportionality_custody":
                 assert o["cohort"] == "all", o
+
+
+def test_periods_whose_follow_up_runs_past_the_data_are_marked_provisional(populated: Path) -> None:
+    with open_warehouse(populated / "warehouse.duckdb", read_only=True) as warehouse:
+        payload = dashboard_payload(warehouse, periods=["2018Q2"])
+    reoffending = next(m for m in payload["measures"] if m["id"] == "proven_reoffending")
+    # a 2018 Q2 cohort's reoffences can be proven until 2019-12-30; the test delivery ends sooner
+    assert reoffending["provisional"]["2018 Q2"].startswith(
+        "Provisional: reoffences can be proven up to 2019-12-30")
+    assert all(set(m["provisional"]) <= {"2018 Q2"} for m in payload["measures"])

@@ -52,6 +52,15 @@ def test_dashboard_shows_each_measure_with_table_summary_and_chart_and_filters(c
     assert data["measures"][0]["chart_url"].endswith("?period=all&borough=E09000030&cohort=adult")
 
 
+def test_provisional_figures_say_so_beside_the_measure_for_the_periods_shown(client_for: ClientFor) -> None:
+    client = client_for("board")
+    latest = client.get("/dashboard").text  # 2018 Q2, provisional in the published file
+    assert "Provisional</strong> 2018 Q2: the follow-up runs past the data." in latest
+    assert "Provisional</strong>" not in client.get("/dashboard", params={"period": "2018 Q1"}).text
+    assert client.get("/api/dashboard", params={"period": "all"}).json()["measures"][0]["provisional"] == [
+        "2018 Q2: the follow-up runs past the data."]
+
+
 def test_a_chart_spec_is_vega_lite_over_time_for_one_borough_and_leaves_suppressed_cells_out(
         client_for: ClientFor) -> None:
     client = client_for("analyst")

@@ -159,18 +159,22 @@ def dashboard_payload(warehouse: Warehouse, *, periods: list[str] | None = None,
         observations: list[dict[str, Any]] = []
         methodology: dict[str, Any] = {"summary": "", "source": "", "sections": []}
         notes: list[str] = []
+        provisional: dict[str, str] = {}
         for period in chosen:
             label = period.replace("Q", " Q")
             found, body = _observations(warehouse, headline, period, label, borough_codes)
             observations += found
             methodology = _methodology(body)
             notes += [f"{label}: {n}" for n in body.get("notes", [])]
+            provisional.update((label, n) for n in body.get("notes", []) if n.startswith("Provisional"))
             step.advance()
         if notes:
             methodology["sections"].append({"heading": "Notes", "body": " ".join(notes)})
         measures.append({
             "id": headline.id, "title": headline.title, "description": headline.description,
             "unit": headline.unit, "methodology": methodology, "observations": observations,
+            # periods whose figures will still change (follow-up runs past the data), with why
+            "provisional": provisional,
         })
     return {"published_at": datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds"),
             "measures": measures}

@@ -67,6 +67,8 @@ class Measure(BaseModel):
     unit: Literal["percent", "count", "rate", "ratio"]
     methodology: Methodology
     observations: list[Observation]
+    #: period label -> why its figures are provisional (absent from feeds published before it)
+    provisional: dict[str, str] = {}
 
 
 class Published(BaseModel):

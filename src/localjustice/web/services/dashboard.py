@@ -65,6 +65,8 @@ class MeasurePanel(BaseModel):
     summary: str
     chart_url: str
     rows: list[Row]
+    #: for each period shown whose figures are provisional, why (e.g. follow-up runs past the data)
+    provisional: list[str] = []
 
 
 class DashboardView(BaseModel):
@@ -136,8 +138,12 @@ def _panel(measure: Measure, filters: Filters) -> MeasurePanel:
                 suppressed=o.suppressed or o.value is None)
             for o in _selected(measure, filters)]
     query = filters.query()
+    shown = {r.period for r in rows}
+    provisional = [f"{period}: {measure.provisional[period].removeprefix('Provisional: ')}"
+                   for period in sorted(shown & measure.provisional.keys())]
     return MeasurePanel(id=measure.id, title=measure.title, description=measure.description,
                         unit=measure.unit, summary=_summary(measure, rows), rows=rows,
+                        provisional=provisional,
                         chart_url=f"/api/dashboard/{measure.id}/chart" + (f"?{query}" if query else ""))
 
 
