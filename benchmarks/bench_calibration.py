@@ -51,26 +51,11 @@ COHORT_TRUTH = "cohort_truth.json"
 
 
 def _generator_truth(events: Any, people: Any, params: Any) -> dict[str, float]:
-    """The generator's rates for the cohort year, by its own code (as ``calibration_check``
-    computes them, for one year instead of all delivered years)."""
-    import pandas as pd
+    """The generator's rates for the cohort year, by its own code (``calibration_check`` pools all
+    delivered years; here one)."""
+    from localjustice.synth.calibration_check import cohort_rates
 
-    from localjustice.contract import load_contract
-    from localjustice.synth import proven_reoffending as synth_pr
-
-    codes = load_contract().code_lists
-    breach = codes["offence_group"].index("breach")
-    immediate = codes["sentence_type"].index("immediate_custody")
-    convicted = codes["court_outcome"].index("convicted")
-    sim = params.section("simulation")
-    history = events.history
-    cases = pd.concat([history.cases, events.supervision.breach_cases], ignore_index=True)
-    candidates = synth_pr.index_events(cases, events.custody, breach, immediate, convicted)
-    proven = synth_pr.proven_offences(history.offences, history.cases, breach, convicted)
-    members = synth_pr.cohort(candidates, COHORT_YEAR)
-    did = synth_pr.reoffended(members, proven, sim["reoffence_window_days"],
-                              sim["waiting_period_days"])
-    rates = synth_pr.rates(members, did, people.birth_day)
+    rates = cohort_rates(events, people, params, [COHORT_YEAR])
     return {"overall": 100 * rates.overall, "age_18_24": 100 * rates.age_18_24,
             "youth": 100 * rates.youth, "young_adults_custody": 100 * rates.young_adults_custody,
             "cohort": rates.cohort, "youth_cohort": rates.youth_cohort,

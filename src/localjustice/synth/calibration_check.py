@@ -44,9 +44,10 @@ class Measured:
         return {**asdict(self), "within": self.within}
 
 
-def measure(
-    events: Events, people: People, area: Area, params: Parameters, frame: TimeFrame, scale: float
-) -> dict[str, Measured]:
+def cohort_rates(events: Events, people: People, params: Parameters,
+                 years: list[int]) -> pr.ReoffendingRates:
+    """Proven reoffending of the cohorts of ``years``, pooled, by the generator's own code (the
+    calibration benchmark calls it for one cohort year)."""
     codes = load_contract().code_lists
     breach = codes["offence_group"].index("breach")
     immediate = codes["sentence_type"].index("immediate_custody")
@@ -56,10 +57,16 @@ def measure(
     cases = pd.concat([history.cases, events.supervision.breach_cases], ignore_index=True)
     index_events = pr.index_events(cases, events.custody, breach, immediate, convicted)
     proven = pr.proven_offences(history.offences, history.cases, breach, convicted)
-    cohorts = [pr.cohort(index_events, year) for year in frame.window_years]
-    members = pd.concat(cohorts, ignore_index=True)
+    members = pd.concat([pr.cohort(index_events, year) for year in years], ignore_index=True)
     did = pr.reoffended(members, proven, sim["reoffence_window_days"], sim["waiting_period_days"])
-    rates = pr.rates(members, did, people.birth_day)
+    return pr.rates(members, did, people.birth_day)
+
+
+def measure(
+    events: Events, people: People, area: Area, params: Parameters, frame: TimeFrame, scale: float
+) -> dict[str, Measured]:
+    sim = params.section("simulation")
+    rates = cohort_rates(events, people, params, list(frame.window_years))
 
     crimes = events.victimisation.crimes
     crimes_per_year = frame.in_window(crimes["committed_day"].to_numpy()).sum() / frame.years
@@ -87,7 +94,7 @@ def measure(
     repeat_share = float((victims.groupby("person").size() >= 2).mean()) if len(victims) else 0.0
 
     achieved = {
-        "cohort_offenders": len(members) / frame.years,
+        "cohort_offenders": rates.cohort / frame.years,
         "recorded_crimes": float(crimes_per_year),
         "reoffending_overall": rates.overall,
         "reoffending_18_24": rates.age_18_24,
