@@ -113,3 +113,28 @@ def test_the_openapi_document_describes_the_case_api(caseworker: TestClient) -> 
     assert "/api/cases/{case_id}/assessment" in spec["paths"]
     put = spec["paths"]["/api/cases/{case_id}/assessment"]["put"]
     assert "risk_level" in put["requestBody"]["content"]["application/json"]["schema"]["properties"]
+
+
+@pytest.mark.parametrize("form", ["assessment", "onward-referral", "event", "handover", "contact",
+                                  "consent", "court-date", "close"])
+def test_every_case_form_page_shows_its_title_the_case_and_a_way_back(caseworker: TestClient,
+                                                                      form: str) -> None:
+    case_id = _open_case(caseworker)
+    page = caseworker.get(f"/cases/{case_id}/{form}")
+    assert page.status_code == 200
+    heading = page.text.split('<h1 class="govuk-heading-l">', 1)[1].split("</h1>", 1)[0]
+    assert heading and heading in page.text.split("<title>", 1)[1].split("</title>", 1)[0]
+    assert f'href="/cases/{case_id}"' in page.text and 'name="csrf_token"' in page.text
+
+
+def test_consent_is_recorded_through_its_form_and_a_missing_recipient_is_named(
+        caseworker: TestClient) -> None:
+    case_id = _open_case(caseworker)
+    form = f"/cases/{case_id}/consent"
+    missing = _post(caseworker, form, {"share_assessment": "yes"})
+    assert missing.status_code == 422 and "govuk-error-summary" in missing.text  # type: ignore[attr-defined]
+    saved = _post(caseworker, form, {"recipient": "isva", "share_assessment": "yes"})
+    assert saved.status_code == 303, saved.text  # type: ignore[attr-defined]
+    detail = caseworker.get(f"/api/cases/{case_id}", params={"purpose": "check"}).json()
+    assert [(c["recipient"], c["share_assessment"], c["share_contact_details"])
+            for c in detail["consents"]] == [("isva", True, False)]

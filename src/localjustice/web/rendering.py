@@ -33,7 +33,8 @@ M = TypeVar("M", bound=BaseModel)
 #: GOV.UK Frontend macros any page may call, and the component each comes from: globals, made once,
 #: where layout.html used to import them for its pages on every render (0.1 ms a page).
 GOVUK_MACROS = (
-    ("govukBackLink", "back-link"), ("govukButton", "button"), ("govukErrorSummary", "error-summary"),
+    ("govukBackLink", "back-link"), ("govukButton", "button"), ("govukCheckboxes", "checkboxes"),
+    ("govukErrorSummary", "error-summary"),
     ("govukInput", "input"), ("govukInsetText", "inset-text"),
     ("govukNotificationBanner", "notification-banner"), ("govukRadios", "radios"),
     ("govukSelect", "select"), ("govukServiceNavigation", "service-navigation"),
