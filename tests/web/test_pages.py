@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from localjustice.web.dashboard import DashboardSource
 from localjustice.web.routes import dashboard as dashboard_routes
 from localjustice.web.services.dashboard import DashboardView, Filters
+from tests.publish.vega import assert_each_figure_drawn_alone
 from tests.web.conftest import ClientFor, csrf_of
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
@@ -73,6 +74,30 @@ def test_a_chart_spec_is_vega_lite_over_time_for_one_borough_and_leaves_suppress
     across = client.get("/api/dashboard/proven_reoffending/chart", params={"period": "2018 Q1"}).json()
     assert across["encoding"]["x"]["field"] == "borough"
     assert client.get("/api/dashboard/nope/chart").status_code == 404
+
+
+@pytest.mark.parametrize("params", [
+    {"period": "all"},  # every borough and cohort, every quarter: what summed quarterly rates
+    {"period": "all", "cohort": "juvenile"},
+    {"period": "all", "borough": "E09000027"},
+    {"period": "2018 Q1"},
+])
+def test_no_chart_adds_rates_across_periods_or_groups(client_for: ClientFor, params: dict[str, str]) -> None:
+    """Issue 10 finding 11: with period=all the bars stacked the quarters (a borough's juvenile
+    rate showed as the sum of its quarterly rates); each figure is now its own mark, per period
+    and group, and nothing is stacked or aggregated."""
+    client = client_for("analyst")
+    for measure in ("proven_reoffending", "women_short_sentences"):
+        spec = client.get(f"/api/dashboard/{measure}/chart", params=params).json()
+        assert_each_figure_drawn_alone(spec)
+        assert spec["encoding"]["y"]["stack"] is None
+        panels = client.get("/api/dashboard", params=params).json()["measures"]
+        rows = [r for m in panels if m["id"] == measure for r in m["rows"] if r["value"] is not None]
+        drawn = sorted((v["period"], v["borough"], v["cohort"], v["value"]) for v in spec["data"]["values"])
+        assert drawn == sorted((r["period"], r["borough_name"], r["cohort"], r["value"]) for r in rows)
+        if len({r["period"] for r in rows}) > 1:  # a series over time: the period places the mark
+            placing = {spec["encoding"][c]["field"] for c in ("x", "xOffset") if c in spec["encoding"]}
+            assert "period" in placing
 
 
 def test_a_dashboard_page_already_built_is_served_again_without_running_the_view(
