@@ -8,9 +8,11 @@ import re
 import pytest
 from fastapi import FastAPI
 
+from localjustice.audit import seal_pending
 from localjustice.web.dashboard import DashboardSource
 from localjustice.web.routes import dashboard as dashboard_routes
 from localjustice.web.services.dashboard import DashboardView, Filters
+from tests.audit.tamper import rewrite_and_recompute
 from tests.publish.vega import assert_each_figure_drawn_alone
 from tests.web.conftest import ClientFor, csrf_of
 
@@ -208,3 +210,18 @@ def test_every_page_is_free_of_inline_script_and_style(client_for: ClientFor) ->
     steward = client_for("data_steward")
     for path in ("/linkage/review", "/linkage/review/pair?n=1"):
         assert_no_inline_code(steward.get(path).text)
+
+
+def test_the_audit_page_checks_the_chain_against_the_servers_signed_checkpoints(
+        app: FastAPI, app_db_url: str, client_for: ClientFor) -> None:
+    """Issue 10 finding 7: the audit page's check also finds a chain rewritten and recomputed in
+    the database, through the checkpoints the server signed outside it."""
+    admin = client_for("admin")
+    with app.state.sessions() as db:
+        seal_pending(db, wait=True, anchor=app.state.audit_anchor)  # as the server's sealer does
+    verified = admin.get("/api/audit", params={"verify": "true"}).json()
+    assert verified["chain_ok"] is True and verified["chain_checkpoints"] == 1
+    assert "1 signed checkpoints match" in admin.get("/audit", params={"verify": "true"}).text
+    rewrite_and_recompute(app_db_url, ["UPDATE audit_event SET actor = 'someone else' WHERE seq = 1"])
+    tampered = admin.get("/api/audit", params={"verify": "true"}).json()
+    assert tampered["chain_ok"] is False and tampered["chain_problem"].startswith("checkpoint line 1:")

@@ -268,6 +268,11 @@ class Anchor:
     def last(self) -> Checkpoint | None:
         return self._last
 
+    def read(self) -> ReadCheckpoints:
+        """The checkpoints in this anchor's file, checked with its own public key."""
+        public = self.key.public_key()
+        return read_checkpoint_file(self.path, {key_id(public): public})
+
     def after_seal(self, session: Session, seq: int, head: str, *, force: bool = False) -> Checkpoint | None:
         """Sign a checkpoint of the head (``seq``, ``head``) when one is due; the one written, if any."""
         with self._lock:
