@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -545,8 +546,10 @@ def audit_verify(
 
     folder = _settings(data_dir).data_dir
     path = checkpoints or checkpoints_path(folder)
+    # in production only keys from the environment count: a demo key beside the data anchors nothing
+    demo = os.environ.get("LOCALJUSTICE_ENV", "").strip().lower() != "production"
     try:
-        keys = load_public_keys(folder)
+        keys = load_public_keys(folder, allow_demo_key=demo)
     except AuditKeyError as exc:
         if path.exists():
             raise _fail(exc) from None
@@ -561,7 +564,7 @@ def audit_verify(
         with session_factory(engine)() as db:
             seal_pending(db, wait=True)
             report = verify_chain(db, checkpoints=read.good)
-            key = load_signing_key(folder)
+            key = load_signing_key(folder, allow_demo_key=demo)
             if report.ok and not read.bad and key is not None and report.anchored_seq < report.events:
                 own = checkpoints_path(folder)  # never into a copy of the log stream given to check
                 signed = Anchor(key, own).after_seal(db, report.events, report.head, force=True)

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from localjustice.appdb import make_engine, session_factory
-from localjustice.audit import new_key_pair, record_event, seal_pending
+from localjustice.audit import record_event, seal_pending
 from localjustice.cli import app as cli
 from localjustice.errors import LocalJusticeError
 from localjustice.web import WebSettings
@@ -87,7 +87,10 @@ def test_audit_verify_exits_1_naming_the_checkpoint_a_recomputed_chain_no_longer
     """Issue 10 finding 7: events rewritten and every hash recomputed in the database verified as
     untouched; `audit verify` now checks the chain against the signed checkpoints, needing only the
     public key, names the checkpoint that fails, and refuses a forged checkpoint line."""
-    signing, public = new_key_pair()
+    made = runner.invoke(cli, ["audit", "keygen"])
+    assert made.exit_code == 0
+    pair = dict(line.split("=", 1) for line in made.output.splitlines())
+    signing, public = pair["LOCALJUSTICE_AUDIT_SIGNING_KEY"], pair["LOCALJUSTICE_AUDIT_PUBLIC_KEY"]
     engine = make_engine(app_db_url)
     with session_factory(engine)() as db:
         for n in range(4):

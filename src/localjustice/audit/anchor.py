@@ -130,14 +130,14 @@ def demo_signing_key(data_dir: Path, *, generate: bool) -> Ed25519PrivateKey | N
     return parse_signing_key(seed)
 
 
-def load_public_keys(data_dir: Path | None) -> dict[str, Ed25519PublicKey]:
+def load_public_keys(data_dir: Path | None, *, allow_demo_key: bool = True) -> dict[str, Ed25519PublicKey]:
     """The keys checkpoints are checked with, by key id: ``LOCALJUSTICE_AUDIT_PUBLIC_KEY`` when
-    set, else the public half of the signing key (environment or demo file)."""
+    set, else the public half of the signing key (environment, or the demo file when allowed)."""
     listed = [part for part in os.environ.get(PUBLIC_KEY_ENV, "").split(",") if part.strip()]
     if listed:
         keys = [Ed25519PublicKey.from_public_bytes(_hex_key(part, PUBLIC_KEY_ENV)) for part in listed]
     else:
-        signing = load_signing_key(data_dir)
+        signing = load_signing_key(data_dir, allow_demo_key=allow_demo_key)
         if signing is None:
             raise AuditKeyError(f"No key to check the audit checkpoints with. Set {PUBLIC_KEY_ENV} to "
                                 "the audit public key (or the server's "
