@@ -29,14 +29,14 @@ KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))  # a test key, not 
 KEYS = {key_id(KEY.public_key()): KEY.public_key()}
 
 
-def _write_and_seal(url: str, n: int, anchor: Anchor | None) -> None:
+def _write_and_seal(url: str, n: int, anchor: Anchor | None, *, wait: bool = True) -> None:
     engine = make_engine(url)
     with session_factory(engine)() as session:
         for i in range(n):
             record_event(session, actor="analyst1", role="analyst", action="view",
                          subject_type="person", subject_id=f"p{i}", purpose="testing")
         session.commit()
-        seal_pending(session, wait=True, anchor=anchor)
+        seal_pending(session, wait=wait, anchor=anchor)
     engine.dispose()
 
 
@@ -108,13 +108,21 @@ def test_a_forged_or_edited_checkpoint_line_fails_its_signature(tmp_path: Path) 
     assert "not a trusted audit key" in reasons[4] and "not a checkpoint" in reasons[5]
 
 
-def test_the_sealer_refuses_to_sign_a_chain_rewritten_under_it(app_db_url: str, tmp_path: Path) -> None:
+def test_the_sealer_refuses_to_sign_a_chain_rewritten_under_it_once_per_interval(
+        app_db_url: str, tmp_path: Path) -> None:
+    now = [0.0]
     path = tmp_path / "checkpoints.jsonl"
-    anchor = Anchor(KEY, path, every_seconds=0)
+    anchor = Anchor(KEY, path, every_seconds=60, clock=lambda: now[0])
     _write_and_seal(app_db_url, 3, anchor)
     rewrite_and_recompute(app_db_url, ["UPDATE audit_event SET actor = 'someone else' WHERE seq = 2"])
+    now[0] = 61.0
     with pytest.raises(CheckpointRefused, match="checkpoint 3"):
         _write_and_seal(app_db_url, 1, anchor)
+    now[0] = 62.0
+    _write_and_seal(app_db_url, 1, anchor, wait=False)  # not due: no check, no signature, no error
+    now[0] = 122.0
+    with pytest.raises(CheckpointRefused):
+        _write_and_seal(app_db_url, 0, anchor, wait=False)
     assert len(path.read_text().splitlines()) == 1
 
 

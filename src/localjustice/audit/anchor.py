@@ -281,8 +281,14 @@ class Anchor:
             due = force or self._last_at is None or self._clock() - self._last_at >= self.every_seconds
             if not due:
                 return None
-            if self._last is not None:
-                self._check_unchanged(session, self._last, seq)
+            if self._last is not None and not self._unchanged(session, self._last, seq):
+                self._last_at = self._clock()  # check again next interval, not on every seal
+                log.error("the audit chain no longer matches the checkpoint this server signed; not "
+                          "signing (run `localjustice audit verify`)",
+                          extra={"event": "audit_chain_rewritten"})
+                raise CheckpointRefused(f"The audit chain no longer passes through checkpoint "
+                                        f"{self._last.seq} this server signed: run `localjustice "
+                                        "audit verify`.")
             checkpoint = sign_checkpoint(self.key, seq, head)
             self.write(checkpoint)
             self._last, self._last_at = checkpoint, self._clock()
@@ -293,12 +299,6 @@ class Anchor:
         log.info("audit checkpoint", extra={"event": LOG_EVENT, "checkpoint": checkpoint.as_dict()})
 
     @staticmethod
-    def _check_unchanged(session: Session, last: Checkpoint, seq: int) -> None:
+    def _unchanged(session: Session, last: Checkpoint, seq: int) -> bool:
         stored = session.scalar(select(AuditEvent.hash).where(AuditEvent.seq == last.seq))
-        if seq < last.seq or stored != last.head:
-            log.error("the audit chain no longer matches the checkpoint this server signed; not "
-                      "signing (run `localjustice audit verify`)",
-                      extra={"event": "audit_chain_rewritten"})
-            raise CheckpointRefused(f"The audit chain no longer passes through checkpoint {last.seq} "
-                                    "this server signed: run `localjustice audit verify`.")
-
+        return seq >= last.seq and stored == last.head
