@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -521,28 +522,90 @@ app.add_typer(audit_app, name="audit")
 
 
 @audit_app.command("verify")
-def audit_verify(data_dir: DataDir = None) -> None:
-    """Seal any events written since the last seal, then check the audit log's hash chain; exit 1
-    naming the first event edited or deleted."""
+def audit_verify(
+    checkpoints: Annotated[Path | None, typer.Option(
+        "--checkpoints", help="The signed checkpoints to check against: the checkpoint file "
+        "(default: LOCALJUSTICE_AUDIT_CHECKPOINTS, else audit-checkpoints.jsonl in the data dir) "
+        "or a copy of the JSON log stream.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Seal any events written since the last seal, then check the audit log's hash chain and that
+    it passes through every signed checkpoint; exit 1 naming the first event or checkpoint that
+    does not verify. When the signing key is at hand, a chain that verifies is then checkpointed."""
     from localjustice.appdb import database_url, make_engine, session_factory
-    from localjustice.audit import seal_pending, verify_chain
+    from localjustice.audit import (
+        Anchor,
+        AuditKeyError,
+        checkpoints_path,
+        load_public_keys,
+        load_signing_key,
+        read_checkpoint_file,
+        seal_pending,
+        verify_chain,
+    )
 
-    engine = make_engine(database_url(_settings(data_dir).data_dir))
+    folder = _settings(data_dir).data_dir
+    path = checkpoints or checkpoints_path(folder)
+    # in production only keys from the environment count: a demo key beside the data anchors nothing
+    demo = os.environ.get("LOCALJUSTICE_ENV", "").strip().lower() != "production"
+    try:
+        keys = load_public_keys(folder, allow_demo_key=demo)
+    except AuditKeyError as exc:
+        if path.exists():
+            raise _fail(exc) from None
+        keys = {}  # nothing signed yet, and nothing to sign with: the chain alone is checked
+    read = read_checkpoint_file(path, keys)
+    for line, why in read.bad:
+        err_console.print(f"[bold red]The audit log does not verify:[/] checkpoint line {line} of "
+                          f"{path}: {why}.")
+    engine = make_engine(database_url(folder))
+    signed = None
     try:
         with session_factory(engine)() as db:
             seal_pending(db, wait=True)
-            report = verify_chain(db)
+            report = verify_chain(db, checkpoints=read.good)
+            key = load_signing_key(folder, allow_demo_key=demo)
+            if report.ok and not read.bad and key is not None and report.anchored_seq < report.events:
+                own = checkpoints_path(folder)  # never into a copy of the log stream given to check
+                signed = Anchor(key, own).after_seal(db, report.events, report.head, force=True)
+    except LocalJusticeError as exc:
+        raise _fail(exc) from None
     except Exception as exc:
         raise _fail(LocalJusticeError(f"Cannot read the audit log ({type(exc).__name__}). Has the "
                                       "app database been created (localjustice serve)?")) from None
     finally:
         engine.dispose()
-    if report.ok:
-        console.print(f"The audit log verifies: {report.events:,} events, none edited or deleted.")
-        return
-    err_console.print(f"[bold red]The audit log does not verify:[/] event {report.first_bad_seq}: "
-                      f"{report.problem}. {report.events:,} events before it verify.")
-    raise typer.Exit(code=1)
+    if not report.ok and report.failed_checkpoint_line is not None:
+        err_console.print(f"[bold red]The audit log does not verify:[/] checkpoint line "
+                          f"{report.failed_checkpoint_line} of {path}: {report.problem}. "
+                          + (f"Events 1-{report.anchored_seq:,} match the checkpoints before it."
+                             if report.anchored_seq else "No earlier checkpoint confirms any event."))
+    elif not report.ok:
+        err_console.print(f"[bold red]The audit log does not verify:[/] event {report.first_bad_seq}: "
+                          f"{report.problem}. {report.events:,} events before it verify.")
+    if read.bad or not report.ok:
+        raise typer.Exit(code=1)
+    console.print(f"The audit log verifies: {report.events:,} events, none edited or deleted; "
+                  + (f"{report.checkpoints:,} signed checkpoints match." if report.checkpoints
+                     else "no signed checkpoint to check against yet."))
+    if signed is not None:
+        console.print(f"Signed a checkpoint of event {signed.seq:,} into {checkpoints_path(folder)}.")
+    elif report.anchored_seq < report.events:
+        console.print(f"Events after event {report.anchored_seq:,} are not yet covered by a signed "
+                      f"checkpoint in {path}: compare with the checkpoints in the log stream.")
+
+
+@audit_app.command("keygen")
+def audit_keygen() -> None:
+    """Print a new Ed25519 key pair for signing the audit log's checkpoints.
+
+    The signing key goes only into the server's environment; the public key is all that
+    `localjustice audit verify` needs, so it can be given to auditors and published."""
+    from localjustice.audit import PUBLIC_KEY_ENV, SIGNING_KEY_ENV, new_key_pair
+
+    signing, public = new_key_pair()
+    console.print(f"{SIGNING_KEY_ENV}={signing}", highlight=False, soft_wrap=True)
+    console.print(f"{PUBLIC_KEY_ENV}={public}", highlight=False, soft_wrap=True)
 
 
 MEASURE_HELP = ("One of: proven_reoffending, repeat_victimisation, youth_custody, "

@@ -12,6 +12,7 @@ from localjustice.cli import app
 from localjustice.publish import available_periods, build_report, measure_tables
 from localjustice.warehouse import open_warehouse
 from tests.measures.zone import CAMDEN
+from tests.publish.vega import assert_each_figure_drawn_alone
 
 
 def test_report_is_self_contained_and_accessible(populated: Path, tmp_path: Path) -> None:
@@ -36,6 +37,18 @@ def test_dashboard_tables_are_controlled_with_chart_and_summary(populated: Path)
     assert all("chart" in t and "summary" in t for t in body["breakdowns"])
     assert borough["offenders"] != body["offenders"] or borough["offenders"] == "[c]"
     json.dumps(body)
+
+
+def test_no_report_chart_stacks_or_sums_a_rate(populated: Path) -> None:
+    """Issue 10 finding 11: no chart may aggregate a rate across groups; every published chart
+    draws one bar per category, with its own figure, and stacking off."""
+    with open_warehouse(populated / "warehouse.duckdb", read_only=True) as wh:
+        charts = [t["chart"] for name in ("proven_reoffending", "repeat_victimisation", "disproportionality")
+                  for t in measure_tables(wh, name, "2018")["breakdowns"] if t["chart"]]
+    assert charts
+    for chart in charts:
+        assert_each_figure_drawn_alone(chart)
+        assert chart["encoding"]["x"]["stack"] is None
 
 
 def test_cli_measures_json_csv_and_errors(populated: Path) -> None:

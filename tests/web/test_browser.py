@@ -166,3 +166,32 @@ def test_forms_with_errors_are_accessible(server: str, browser: object) -> None:
     w.page.wait_for_selector(".govuk-error-summary")
     assert w.page.title().startswith("Error:")
     assert w.axe() == []
+
+
+def test_the_dashboard_for_every_period_draws_each_quarter_as_its_own_figure(
+        server: str, browser: object) -> None:
+    """Issue 10 finding 11: with period=all the bars stacked the quarters, so the chart's scale ran
+    to the sum of quarterly rates; every chart now renders for period=all with its scale no higher
+    than the highest single figure allows, and the page stays accessible."""
+    w = Watched(browser, server)
+    w.sign_in("analyst")
+    w.page.goto("/dashboard?period=all")
+    w.page.wait_for_function("[...document.querySelectorAll('.lj-chart')].every(c => c.dataset.rendered)")
+    charts = w.page.locator(".lj-chart")
+    assert w.page.locator(".lj-chart[data-rendered='true']").count() == charts.count() == 2
+    urls = w.page.eval_on_selector_all(".lj-chart", "cs => cs.map(c => c.getAttribute('data-spec-url'))")
+    for url in urls:
+        # the view vega-embed builds for this spec (as charts.js does), asked for its scale and data
+        drawn = w.page.evaluate("""async (url) => {
+            const spec = await (await fetch(url, {headers: {Accept: 'application/json'}})).json()
+            const result = await window.vegaEmbed(document.createElement('div'), spec, {
+              renderer: 'none', actions: false, ast: true, defaultStyle: false, tooltip: false,
+              expr: window.vegaEmbed.expressionInterpreter || window.vega.expressionInterpreter})
+            const values = spec.data.values.map(v => v.value)
+            return {top: result.view.scale('y').domain()[1], highest: Math.max(...values),
+                    periods: new Set(spec.data.values.map(v => v.period)).size}
+        }""", url)
+        assert drawn["periods"] == 2
+        assert drawn["top"] < 1.5 * drawn["highest"], drawn  # stacked quarters ran to about twice
+    assert w.axe() == []
+    assert w.errors == [], w.errors

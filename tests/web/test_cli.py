@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import stat
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from localjustice.errors import LocalJusticeError
 from localjustice.web import WebSettings
 from localjustice.web.accounts import count_users
 from localjustice.web.server import DEMO_FILE, prepare
+from tests.audit.tamper import rewrite_and_recompute
 from tests.web.conftest import SECRET
 
 runner = CliRunner()
@@ -78,3 +80,41 @@ def test_audit_verify_exits_1_naming_the_first_edited_event(app_db_url: str, tmp
     result = runner.invoke(cli, ["audit", "verify"], env=_env(app_db_url, tmp_path))
     assert result.exit_code == 1
     assert "event 3" in result.output and "edited" in result.output
+
+
+def test_audit_verify_exits_1_naming_the_checkpoint_a_recomputed_chain_no_longer_matches(
+        app_db_url: str, tmp_path: Path) -> None:
+    """Issue 10 finding 7: events rewritten and every hash recomputed in the database verified as
+    untouched; `audit verify` now checks the chain against the signed checkpoints, needing only the
+    public key, names the checkpoint that fails, and refuses a forged checkpoint line."""
+    made = runner.invoke(cli, ["audit", "keygen"])
+    assert made.exit_code == 0
+    pair = dict(line.split("=", 1) for line in made.output.splitlines())
+    signing, public = pair["LOCALJUSTICE_AUDIT_SIGNING_KEY"], pair["LOCALJUSTICE_AUDIT_PUBLIC_KEY"]
+    engine = make_engine(app_db_url)
+    with session_factory(engine)() as db:
+        for n in range(4):
+            record_event(db, actor="someone", role="admin", action="view", subject_type="user",
+                         subject_id=str(n), purpose="test")
+        db.commit()
+    engine.dispose()
+    server = {**_env(app_db_url, tmp_path), "LOCALJUSTICE_AUDIT_SIGNING_KEY": signing}
+    auditor = {**_env(app_db_url, tmp_path), "LOCALJUSTICE_AUDIT_PUBLIC_KEY": public}
+    first = runner.invoke(cli, ["audit", "verify"], env=server)
+    assert first.exit_code == 0 and "Signed a checkpoint of event 4" in first.output, first.output
+    assert runner.invoke(cli, ["audit", "verify"], env=auditor).exit_code == 0
+
+    rewrite_and_recompute(app_db_url, ["UPDATE audit_event SET subject_id = 'changed' WHERE seq = 2"])
+    rewritten = runner.invoke(cli, ["audit", "verify"], env=auditor)
+    assert rewritten.exit_code == 1
+    output = " ".join(rewritten.output.split())
+    assert "checkpoint line 1 of" in output and "rewritten" in output, output
+
+    checkpoints = tmp_path / "audit-checkpoints.jsonl"
+    line = json.loads(checkpoints.read_text().splitlines()[0])
+    with checkpoints.open("a") as out:  # a checkpoint "signed" for the rewritten chain's head
+        out.write(json.dumps({**line, "seq": 4, "head": "f" * 64}) + "\n")
+    forged = runner.invoke(cli, ["audit", "verify"], env=auditor)
+    assert forged.exit_code == 1
+    assert "checkpoint line 2 of" in " ".join(forged.output.split())
+    assert "signature does not verify" in " ".join(forged.output.split())

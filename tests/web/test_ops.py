@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 import pytest
 from fastapi import FastAPI
@@ -38,6 +39,46 @@ def test_request_ids_are_made_or_passed_through(client_for: ClientFor) -> None:
     assert client.get("/health", headers={"X-Request-ID": "proxy-id-12345"}).headers["X-Request-ID"] == \
         "proxy-id-12345"
     assert client.get("/health", headers={"X-Request-ID": "bad id\n"}).headers["X-Request-ID"] != "bad id\n"
+
+
+@pytest.mark.parametrize("sent", [
+    "proxy-id-12345\n",  # a trailing newline: what a forged second log line starts with
+    'abc"}\n{"level":"critical","message":"forged',  # JSON injection
+    "a" * 65,  # longer than an id needs to be
+    "a" * 8000,
+    "",
+])
+def test_a_client_request_id_that_is_not_short_and_safe_is_replaced_and_never_logged(
+        client_for: ClientFor, sent: str) -> None:
+    """Issue 10 finding 8: a client-sent X-Request-ID was trusted into logs (a trailing newline and
+    128 characters got through); only 1-64 of [A-Za-z0-9._-] are kept, else an id is made here."""
+    lines: list[str] = []
+
+    class Formatted(logging.Handler):  # formats as the app's handler does: in the request's context
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(self.format(record))
+
+    handler = Formatted()
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("localjustice.web")
+    logger.addHandler(handler)
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        client = client_for(None)
+        echoed = client.get("/nope", headers={"X-Request-ID": sent}).headers["X-Request-ID"]
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+    assert echoed != sent and re.fullmatch(r"[0-9a-f]{32}", echoed)
+    assert lines and all(json.loads(line)["request_id"] == echoed for line in lines)
+    assert all("\n" not in line and "forged" not in line and "a" * 65 not in line for line in lines)
+
+
+def test_a_short_safe_request_id_is_kept_whole(client_for: ClientFor) -> None:
+    client = client_for(None)
+    for sent in ("a", "A.b_c-9" * 9 + "x"):  # 1 and 64 characters
+        assert client.get("/health", headers={"X-Request-ID": sent}).headers["X-Request-ID"] == sent
 
 
 def test_security_headers_on_every_response(client_for: ClientFor) -> None:

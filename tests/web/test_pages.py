@@ -8,9 +8,12 @@ import re
 import pytest
 from fastapi import FastAPI
 
+from localjustice.audit import seal_pending
 from localjustice.web.dashboard import DashboardSource
 from localjustice.web.routes import dashboard as dashboard_routes
 from localjustice.web.services.dashboard import DashboardView, Filters
+from tests.audit.tamper import rewrite_and_recompute
+from tests.publish.vega import assert_each_figure_drawn_alone
 from tests.web.conftest import ClientFor, csrf_of
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.I)
@@ -73,6 +76,30 @@ def test_a_chart_spec_is_vega_lite_over_time_for_one_borough_and_leaves_suppress
     across = client.get("/api/dashboard/proven_reoffending/chart", params={"period": "2018 Q1"}).json()
     assert across["encoding"]["x"]["field"] == "borough"
     assert client.get("/api/dashboard/nope/chart").status_code == 404
+
+
+@pytest.mark.parametrize("params", [
+    {"period": "all"},  # every borough and cohort, every quarter: what summed quarterly rates
+    {"period": "all", "cohort": "juvenile"},
+    {"period": "all", "borough": "E09000027"},
+    {"period": "2018 Q1"},
+])
+def test_no_chart_adds_rates_across_periods_or_groups(client_for: ClientFor, params: dict[str, str]) -> None:
+    """Issue 10 finding 11: with period=all the bars stacked the quarters (a borough's juvenile
+    rate showed as the sum of its quarterly rates); each figure is now its own mark, per period
+    and group, and nothing is stacked or aggregated."""
+    client = client_for("analyst")
+    for measure in ("proven_reoffending", "women_short_sentences"):
+        spec = client.get(f"/api/dashboard/{measure}/chart", params=params).json()
+        assert_each_figure_drawn_alone(spec)
+        assert spec["encoding"]["y"]["stack"] is None
+        panels = client.get("/api/dashboard", params=params).json()["measures"]
+        rows = [r for m in panels if m["id"] == measure for r in m["rows"] if r["value"] is not None]
+        drawn = sorted((v["period"], v["borough"], v["cohort"], v["value"]) for v in spec["data"]["values"])
+        assert drawn == sorted((r["period"], r["borough_name"], r["cohort"], r["value"]) for r in rows)
+        if len({r["period"] for r in rows}) > 1:  # a series over time: the period places the mark
+            placing = {spec["encoding"][c]["field"] for c in ("x", "xOffset") if c in spec["encoding"]}
+            assert "period" in placing
 
 
 def test_a_dashboard_page_already_built_is_served_again_without_running_the_view(
@@ -183,3 +210,18 @@ def test_every_page_is_free_of_inline_script_and_style(client_for: ClientFor) ->
     steward = client_for("data_steward")
     for path in ("/linkage/review", "/linkage/review/pair?n=1"):
         assert_no_inline_code(steward.get(path).text)
+
+
+def test_the_audit_page_checks_the_chain_against_the_servers_signed_checkpoints(
+        app: FastAPI, app_db_url: str, client_for: ClientFor) -> None:
+    """Issue 10 finding 7: the audit page's check also finds a chain rewritten and recomputed in
+    the database, through the checkpoints the server signed outside it."""
+    admin = client_for("admin")
+    with app.state.sessions() as db:
+        seal_pending(db, wait=True, anchor=app.state.audit_anchor)  # as the server's sealer does
+    verified = admin.get("/api/audit", params={"verify": "true"}).json()
+    assert verified["chain_ok"] is True and verified["chain_checkpoints"] == 1
+    assert "1 signed checkpoints match" in admin.get("/audit", params={"verify": "true"}).text
+    rewrite_and_recompute(app_db_url, ["UPDATE audit_event SET actor = 'someone else' WHERE seq = 1"])
+    tampered = admin.get("/api/audit", params={"verify": "true"}).json()
+    assert tampered["chain_ok"] is False and tampered["chain_problem"].startswith("checkpoint line 1:")

@@ -12,6 +12,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from localjustice.audit import demo_signing_key, new_key_pair
 from localjustice.web import SettingsError, WebSettings, create_app
 from localjustice.web.settings import OidcSettings
 from tests.web.conftest import username
@@ -23,12 +24,36 @@ METADATA = {"issuer": ISSUER, "authorization_endpoint": f"{ISSUER}/authorize",
 
 def test_production_needs_a_secret_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("LOCALJUSTICE_ENV", "production")
+    monkeypatch.setenv("LOCALJUSTICE_AUDIT_SIGNING_KEY", new_key_pair()[0])
     monkeypatch.delenv("LOCALJUSTICE_SECRET_KEY", raising=False)
     with pytest.raises(SettingsError, match="LOCALJUSTICE_SECRET_KEY"):
         WebSettings.from_env(tmp_path)
     monkeypatch.setenv("LOCALJUSTICE_SECRET_KEY", "s" * 40)
     settings = WebSettings.from_env(tmp_path)
     assert settings.production and settings.secret_key == "s" * 40
+
+
+def test_production_needs_an_audit_signing_key_from_the_environment_not_a_stored_demo_key(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Issue 10 finding 7: the key that signs the audit checkpoints is held outside the database;
+    production refuses to start without it, and never signs with the demo key in the data dir."""
+    monkeypatch.setenv("LOCALJUSTICE_ENV", "production")
+    monkeypatch.setenv("LOCALJUSTICE_SECRET_KEY", "s" * 40)
+    monkeypatch.delenv("LOCALJUSTICE_AUDIT_SIGNING_KEY", raising=False)
+    demo_signing_key(tmp_path, generate=True)
+    with pytest.raises(SettingsError, match="LOCALJUSTICE_AUDIT_SIGNING_KEY"):
+        WebSettings.from_env(tmp_path)
+    monkeypatch.setenv("LOCALJUSTICE_AUDIT_SIGNING_KEY", "not-a-key")
+    with pytest.raises(SettingsError, match="64 hexadecimal characters"):
+        WebSettings.from_env(tmp_path)
+    signing, public = new_key_pair()
+    monkeypatch.setenv("LOCALJUSTICE_AUDIT_SIGNING_KEY", signing)
+    settings = WebSettings.from_env(tmp_path)
+    assert settings.audit_signing_key is not None
+    assert settings.audit_signing_key.public_key().public_bytes_raw().hex() == public
+    assert signing not in repr(settings)
+    with pytest.raises(SettingsError, match="LOCALJUSTICE_AUDIT_SIGNING_KEY"):
+        create_app(dataclasses.replace(settings, audit_signing_key=None), extensions=[])
 
 
 def test_development_makes_a_throwaway_secret_and_reads_numbers(

@@ -1,5 +1,27 @@
-"""The audit log: who saw or changed what, when and why; append-only and hash-chained."""
+"""The audit log: who saw or changed what, when and why; append-only, hash-chained, and anchored by
+signed checkpoints kept outside the database (``anchor``)."""
 
+from localjustice.audit.anchor import (
+    CHECKPOINTS_ENV,
+    CHECKPOINTS_FILE,
+    PUBLIC_KEY_ENV,
+    SIGNING_KEY_ENV,
+    Anchor,
+    AuditKeyError,
+    Checkpoint,
+    CheckpointRefused,
+    ReadCheckpoints,
+    checkpoints_path,
+    demo_signing_key,
+    key_id,
+    load_public_keys,
+    load_signing_key,
+    new_key_pair,
+    parse_signing_key,
+    read_checkpoint_file,
+    read_checkpoints,
+    sign_checkpoint,
+)
 from localjustice.audit.chain import (
     AuditTampered,
     ChainReport,
@@ -9,5 +31,30 @@ from localjustice.audit.chain import (
 )
 from localjustice.audit.models import AuditEvent
 
-__all__ = ["AuditEvent", "AuditTampered", "ChainReport", "record_event", "seal_pending",
-           "verify_chain"]
+__all__ = [
+    "CHECKPOINTS_ENV",
+    "CHECKPOINTS_FILE",
+    "PUBLIC_KEY_ENV",
+    "SIGNING_KEY_ENV",
+    "Anchor",
+    "AuditEvent",
+    "AuditKeyError",
+    "AuditTampered",
+    "ChainReport",
+    "Checkpoint",
+    "CheckpointRefused",
+    "ReadCheckpoints",
+    "checkpoints_path",
+    "demo_signing_key",
+    "key_id",
+    "load_public_keys",
+    "load_signing_key",
+    "new_key_pair",
+    "parse_signing_key",
+    "read_checkpoint_file",
+    "read_checkpoints",
+    "record_event",
+    "seal_pending",
+    "sign_checkpoint",
+    "verify_chain",
+]

@@ -2,9 +2,11 @@
 
 A chart shows one column of a published table (its first rate, else its first count) by
 category; withheld cells are left out of the chart and named in its description, never drawn as
-zero. The SVG carries a <title> and <desc> and ``role="img"`` so a screen reader announces it;
-the data table and text summary beside it carry the same figures (GOV.UK Service Manual, "Data
-visualisation"; Analysis Function, "Data visualisation: charts" guidance).
+zero. Each category is one bar of its own figure: stacking is off, so no rate is ever added to
+another's (Vega-Lite stacks bars that share a position by default). The SVG carries a <title>
+and <desc> and ``role="img"`` so a screen reader announces it; the data table and text summary
+beside it carry the same figures (GOV.UK Service Manual, "Data visualisation"; Analysis
+Function, "Data visualisation: charts" guidance).
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ def chart_spec(table: PublishedTable) -> dict[str, Any] | None:
         "mark": {"type": "bar", "color": BAR_COLOUR},
         "encoding": {
             "y": {"field": "category", "type": "nominal", "sort": None, "title": dimension_label},
-            "x": {"field": "value", "type": "quantitative", "title": label},
+            "x": {"field": "value", "type": "quantitative", "title": label, "stack": None},
             "tooltip": [{"field": "category", "title": dimension_label},
                         {"field": "value", "title": label}],
         },

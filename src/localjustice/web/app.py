@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware import Middleware
 
 from localjustice.appdb import make_engine, session_factory
+from localjustice.audit import SIGNING_KEY_ENV, Anchor, demo_signing_key
 from localjustice.web import error_pages
 from localjustice.web.assets import STATIC, assets_built, govuk_assets
 from localjustice.web.audit_sealer import audit_sealer
@@ -29,7 +30,7 @@ from localjustice.web.oidc import identity_provider
 from localjustice.web.rendering import make_templates
 from localjustice.web.roles import load_matrix
 from localjustice.web.routes import BUILT_IN
-from localjustice.web.settings import WebSettings
+from localjustice.web.settings import SettingsError, WebSettings
 
 API_DESCRIPTION = """JSON twins of the Local Justice pages: every page that shows data has one,
 from the same service call. Sign in through the web page first: the API uses the session cookie.
@@ -40,6 +41,7 @@ def create_app(settings: WebSettings, *, extensions: Sequence[WebExtension] | No
                dashboard: DashboardSource | None = None) -> FastAPI:
     """Build the app. ``extensions`` default to the built-in pages plus installed entry points."""
     chosen = [*BUILT_IN, *(discover() if extensions is None else extensions)]
+    anchor = audit_anchor(settings)
     engine = make_engine(settings.database_url)
     sessions = session_factory(engine)
     metrics = Metrics()
@@ -49,7 +51,7 @@ def create_app(settings: WebSettings, *, extensions: Sequence[WebExtension] | No
     app = FastAPI(
         title="Local Justice", version="0.1.0", description=API_DESCRIPTION,
         docs_url=None, redoc_url=None, openapi_url=None,
-        lifespan=_lifespan(settings, audit_sealer(sessions, settings.audit_seal_seconds)),
+        lifespan=_lifespan(settings, audit_sealer(sessions, settings.audit_seal_seconds, anchor)),
         middleware=[
             Middleware(RequestIdMiddleware),
             Middleware(AccessLogMiddleware),
@@ -67,6 +69,7 @@ def create_app(settings: WebSettings, *, extensions: Sequence[WebExtension] | No
     app.state.sessions = sessions
     app.state.metrics = metrics
     app.state.users = users
+    app.state.audit_anchor = anchor
     app.state.matrix = matrix
     app.state.warehouse = WarehouseGate(settings.warehouse_path)
     app.state.dashboard = dashboard or PublishedMeasures(settings.published_dir)
@@ -80,6 +83,18 @@ def create_app(settings: WebSettings, *, extensions: Sequence[WebExtension] | No
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
     app.mount("/assets", StaticFiles(directory=govuk_assets(), check_dir=False), name="assets")
     return app
+
+
+def audit_anchor(settings: WebSettings) -> Anchor:
+    """What signs the audit chain's checkpoints: the configured key, or in development the demo key
+    stored in the data dir (made when missing)."""
+    key = settings.audit_signing_key
+    if key is None and not settings.production:
+        key = demo_signing_key(settings.data_dir, generate=True)
+    if key is None:
+        raise SettingsError(f"Set {SIGNING_KEY_ENV} before serving in production: it signs the audit "
+                            "log's checkpoints (`localjustice audit keygen` makes a key pair).")
+    return Anchor(key, settings.audit_checkpoints_path, every_seconds=settings.audit_checkpoint_seconds)
 
 
 def _lifespan(settings: WebSettings, sealing: Callable[[FastAPI], AbstractAsyncContextManager[None]],

@@ -17,8 +17,10 @@ from typing import Any
 
 from localjustice.web.middleware.request_id import request_id_var
 
-#: Extra attributes copied from a log record into the JSON line when present.
-FIELDS = ("method", "route", "status", "duration_ms", "role", "event")
+#: Extra attributes copied from a log record into the JSON line when present. ``checkpoint`` is a
+#: signed audit checkpoint (seq, head hash, time, signature: no personal data), so the log stream
+#: holds a copy the database cannot rewrite (``localjustice.audit.anchor``).
+FIELDS = ("method", "route", "status", "duration_ms", "role", "event", "checkpoint")
 
 
 class JsonFormatter(logging.Formatter):

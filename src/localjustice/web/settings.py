@@ -1,8 +1,9 @@
 """The web app's settings, read once from the environment into one typed object (STYLE rule 8).
 
 Production (``LOCALJUSTICE_ENV=production``) fails fast at start-up when a value it needs is
-missing: the session secret, and all three OpenID Connect values when any one of them is set.
-Development and the demo generate a throwaway secret, so sessions end when the server stops.
+missing: the session secret, the audit signing key, and all three OpenID Connect values when any
+one of them is set. Development and the demo generate a throwaway secret, so sessions end when the
+server stops, and a demo audit signing key stored in the data dir (``localjustice.audit.anchor``).
 
 | variable | meaning | default |
 |---|---|---|
@@ -18,6 +19,9 @@ Development and the demo generate a throwaway secret, so sessions end when the s
 | ``LOCALJUSTICE_OIDC_ISSUER`` | OpenID Connect issuer URL (discovery is read) | unset: local only |
 | ``LOCALJUSTICE_OIDC_CLIENT_ID`` / ``_CLIENT_SECRET`` | the client registered with the issuer | unset |
 | ``LOCALJUSTICE_OIDC_USERNAME_CLAIM`` | the claim matched against usernames | ``email`` |
+| ``LOCALJUSTICE_AUDIT_SIGNING_KEY`` | signs audit checkpoints; required in production | a demo key |
+| ``LOCALJUSTICE_AUDIT_CHECKPOINTS`` | append-only file of signed checkpoints | in the data dir |
+| ``LOCALJUSTICE_AUDIT_CHECKPOINT_SECONDS`` | at most one checkpoint per this many seconds | ``60`` |
 | ``DATABASE_URL`` | the application database (see ``localjustice.appdb``) | SQLite in the data dir |
 """
 
@@ -26,11 +30,21 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from localjustice.appdb import database_url
+from localjustice.audit import (
+    CHECKPOINTS_ENV,
+    CHECKPOINTS_FILE,
+    SIGNING_KEY_ENV,
+    AuditKeyError,
+    checkpoints_path,
+    parse_signing_key,
+)
 from localjustice.errors import LocalJusticeError
 from localjustice.settings import Settings
 
@@ -70,10 +84,20 @@ class WebSettings:
     audit_seal_seconds: float = 0.5
     #: worker threads per server process for the routes that query the database (see app.py)
     worker_threads: int = 8
+    #: signs the audit chain's checkpoints; None: the demo key in the data dir (development only)
+    audit_signing_key: Ed25519PrivateKey | None = field(default=None, repr=False)
+    #: the append-only file of signed checkpoints; None: ``audit-checkpoints.jsonl`` in the data dir
+    audit_checkpoints: Path | None = None
+    #: at most one checkpoint per this many seconds while events are being sealed
+    audit_checkpoint_seconds: float = 60.0
 
     @property
     def production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def audit_checkpoints_path(self) -> Path:
+        return self.audit_checkpoints or self.data_dir / CHECKPOINTS_FILE
 
     @property
     def warehouse_path(self) -> Path:
@@ -109,6 +133,9 @@ class WebSettings:
             lockout_failures=_int(source, "LOCALJUSTICE_LOCKOUT_FAILURES", 5),
             lockout_minutes=_int(source, "LOCALJUSTICE_LOCKOUT_MINUTES", 15),
             worker_threads=_int(source, "LOCALJUSTICE_WORKER_THREADS", 8),
+            audit_signing_key=_audit_key(source, production=production),
+            audit_checkpoints=checkpoints_path(chosen_dir) if source.get(CHECKPOINTS_ENV) else None,
+            audit_checkpoint_seconds=_int(source, "LOCALJUSTICE_AUDIT_CHECKPOINT_SECONDS", 60),
             oidc=_oidc(source),
         )
 
@@ -124,6 +151,20 @@ def _int(source: Mapping[str, str], name: str, default: int) -> int:
     if value <= 0:
         raise SettingsError(f"{name} must be greater than zero.")
     return value
+
+
+def _audit_key(source: Mapping[str, str], *, production: bool) -> Ed25519PrivateKey | None:
+    raw = source.get(SIGNING_KEY_ENV, "").strip()
+    if not raw:
+        if production:
+            raise SettingsError(f"Set {SIGNING_KEY_ENV} before serving in production: it signs the "
+                                "audit log's checkpoints. `localjustice audit keygen` makes a key "
+                                "pair; give the public key to whoever verifies the log.")
+        return None
+    try:
+        return parse_signing_key(raw)
+    except AuditKeyError as exc:
+        raise SettingsError(str(exc)) from None
 
 
 def _oidc(source: Mapping[str, str]) -> OidcSettings | None:

@@ -1,7 +1,10 @@
 """Request ids: taken from a well-formed ``X-Request-ID`` (a proxy's) or made here; echoed back.
 
 The id goes into ``scope["state"]["request_id"]`` and a context variable, so every log line of the
-request carries it.
+request carries it, and error pages quote it. A client can send anything in the header, so only a
+short id of safe characters is kept (1-64 of ``A-Za-z0-9._-``, matched in full: ``$`` would let a
+trailing newline through); anything else is replaced by an id made here, never cleaned up and
+kept, so a forged log line or a megabyte of padding never reaches the logs.
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 HEADER = "X-Request-ID"
-_WELL_FORMED = re.compile(r"^[A-Za-z0-9._-]{8,128}$")
+_WELL_FORMED = re.compile(r"[A-Za-z0-9._-]{1,64}")
+#: bytes of the header read at most: a longer value is refused without decoding it
+_MAX_BYTES = 64
 request_id_var: ContextVar[str] = ContextVar("request_id", default="-")
 #: Ids need to be unique, not secret: a generator seeded once from the OS, not a system call per request.
 _ids = random.Random()
@@ -22,6 +27,15 @@ _ids = random.Random()
 
 def request_id_of(scope: Scope) -> str:
     return str(scope.get("state", {}).get("request_id", "-"))
+
+
+def _accepted(incoming: bytes) -> str:
+    """The client's id when it is short and safe, else a new one."""
+    if 0 < len(incoming) <= _MAX_BYTES:
+        text = incoming.decode("latin-1")
+        if _WELL_FORMED.fullmatch(text):
+            return text
+    return f"{_ids.getrandbits(128):032x}"
 
 
 class RequestIdMiddleware:
@@ -32,8 +46,7 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(HEADER.lower().encode(), b"").decode("latin-1")
-        request_id = incoming if _WELL_FORMED.match(incoming) else f"{_ids.getrandbits(128):032x}"
+        request_id = _accepted(dict(scope["headers"]).get(HEADER.lower().encode(), b""))
         scope.setdefault("state", {})["request_id"] = request_id
         token = request_id_var.set(request_id)
 

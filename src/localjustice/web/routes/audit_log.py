@@ -22,4 +22,5 @@ def audit(
     subject_type: Annotated[str, Query(max_length=50, pattern=PRINTABLE)] = "",
     verify: bool = False,
 ) -> AuditView:
-    return audit_view(db, page=page, actor=actor.strip(), subject_type=subject_type.strip(), verify=verify)
+    return audit_view(db, page=page, actor=actor.strip(), subject_type=subject_type.strip(), verify=verify,
+                      anchor=request.app.state.audit_anchor)

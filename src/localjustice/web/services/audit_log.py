@@ -6,7 +6,7 @@ from pydantic import BaseModel
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from localjustice.audit import AuditEvent, verify_chain
+from localjustice.audit import Anchor, AuditEvent, ChainReport, verify_chain
 from localjustice.web.services.types import UtcDateTime
 
 PAGE_SIZE = 50
@@ -38,11 +38,14 @@ class AuditView(BaseModel):
     chain_events: int | None
     chain_unsealed: int | None
     chain_problem: str
+    #: signed checkpoints (kept outside the database) the chain was checked against
+    chain_checkpoints: int | None = None
 
 
 def audit_view(db: Session, *, page: int = 1, actor: str = "", subject_type: str = "",
-               verify: bool = False) -> AuditView:
-    """A page of events; with ``verify`` also walks the whole chain (as `localjustice audit verify`)."""
+               verify: bool = False, anchor: Anchor | None = None) -> AuditView:
+    """A page of events; with ``verify`` also walks the whole chain (as `localjustice audit verify`),
+    against the signed checkpoints of ``anchor``'s file when given."""
     query = select(AuditEvent)
     if actor:
         query = query.where(AuditEvent.actor == actor)
@@ -53,12 +56,24 @@ def audit_view(db: Session, *, page: int = 1, actor: str = "", subject_type: str
     page = min(max(1, page), pages)
     rows = db.scalars(query.order_by(AuditEvent.id.desc()).offset((page - 1) * PAGE_SIZE)
                       .limit(PAGE_SIZE)).all()
-    report = verify_chain(db) if verify else None
+    report, forged = None, ""
+    if verify:
+        read = anchor.read() if anchor is not None else None
+        report = verify_chain(db, checkpoints=read.good if read else ())
+        if read and read.bad:
+            forged = f"checkpoint line {read.bad[0][0]}: {read.bad[0][1]}"
     return AuditView(
         events=[Event.model_validate(r, from_attributes=True) for r in rows], total=total, page=page,
         pages=pages, actor=actor, subject_type=subject_type, chain_checked=report is not None,
-        chain_ok=report.ok if report else None, chain_events=report.events if report else None,
+        chain_ok=(report.ok and not forged) if report else None,
+        chain_events=report.events if report else None,
         chain_unsealed=report.unsealed if report else None,
-        chain_problem=("" if report is None or report.ok
-                       else f"event {report.first_bad_seq}: {report.problem}"),
+        chain_problem=forged or ("" if report is None or report.ok else _problem(report)),
+        chain_checkpoints=report.checkpoints if report else None,
     )
+
+
+def _problem(report: ChainReport) -> str:
+    if report.failed_checkpoint_line is not None:
+        return f"checkpoint line {report.failed_checkpoint_line}: {report.problem}"
+    return f"event {report.first_bad_seq}: {report.problem}"

@@ -227,30 +227,62 @@ def methodology_view(measure: Measure) -> MethodologyView:
 
 
 def chart_spec(source: DashboardSource, measure: Measure, filters: Filters) -> dict[str, Any]:
-    """A Vega-Lite spec: over periods for one borough, else across boroughs; suppressed cells left out."""
+    """A Vega-Lite spec with one mark per figure shown; suppressed cells left out.
+
+    A rate (or a count) of one period and group is never added to another's: Vega-Lite stacks
+    bars that share a position by default, which showed every quarter of ``period=all`` piled
+    into one bar (four quarterly rates summed to a meaningless 77%). So stacking is off, nothing
+    is aggregated, and every figure has a position of its own:
+
+    - several periods, one borough: a line over the periods, one per cohort;
+    - several periods and boroughs: a bar per period, side by side, for each borough (and cohort);
+    - one period: a bar per borough, side by side per cohort.
+
+    Boroughs are ordered by their highest figure, computed here, so the chart sorts by no sum.
+    """
     published = source.load()
     panel = _panel(measure, resolved(published, filters) if published else filters)
-    values = [{"period": r.period, "borough": r.borough_name, "cohort": r.cohort, "value": r.value}
-              for r in panel.rows if r.value is not None]
-    boroughs = {r["borough"] for r in values}
-    over_time = len(boroughs) <= 1 and len({r["period"] for r in values}) > 1
-    x_field = "period" if over_time else "borough"
+    shown = [r for r in panel.rows if r.value is not None]
+    several_cohorts = len({r.cohort for r in shown}) > 1
+    values = [{"period": r.period, "borough": r.borough_name, "cohort": r.cohort, "value": r.value,
+               "group": f"{r.borough_name}: {r.cohort}" if several_cohorts else r.borough_name}
+              for r in shown]
+    periods = sorted({r.period for r in shown})
+    over_time = len(periods) > 1
+    one_place = len({r.borough for r in shown}) <= 1
     unit = UNIT_LABELS[measure.unit]
-    encoding: dict[str, Any] = {
-        "x": {"field": x_field, "type": "ordinal" if over_time else "nominal",
-              "title": "Period" if over_time else "Borough",
-              **({} if over_time else {"sort": "-y"})},
-        "y": {"field": "value", "type": "quantitative", "title": f"{measure.title} ({unit})"},
-        "color": {"field": "cohort", "type": "nominal", "title": "Cohort"},
-    }
-    if not over_time:
-        encoding["xOffset"] = {"field": "cohort"}
+    y = {"field": "value", "type": "quantitative", "title": f"{measure.title} ({unit})", "stack": None}
+    if over_time and one_place:
+        mark: dict[str, Any] = {"type": "line", "point": True}
+        encoding: dict[str, Any] = {
+            "x": {"field": "period", "type": "ordinal", "title": "Period", "sort": periods},
+            "y": y, "color": {"field": "cohort", "type": "nominal", "title": "Cohort"}}
+    elif over_time:
+        mark = {"type": "bar"}
+        encoding = {
+            "x": {"field": "group", "type": "nominal",
+                  "title": "Borough and cohort" if several_cohorts else "Borough",
+                  "sort": _by_highest(values, "group")},
+            "xOffset": {"field": "period", "type": "ordinal", "sort": periods},
+            "y": y, "color": {"field": "period", "type": "ordinal", "title": "Period", "sort": periods}}
+    else:
+        mark = {"type": "bar"}
+        encoding = {
+            "x": {"field": "borough", "type": "nominal", "title": "Borough",
+                  "sort": _by_highest(values, "borough")},
+            "xOffset": {"field": "cohort", "type": "nominal"},
+            "y": y, "color": {"field": "cohort", "type": "nominal", "title": "Cohort"}}
     return {
         "$schema": "https://vega.github.io/schema/vega-lite/v6.json",
         "description": panel.summary,
         "data": {"values": values},
-        "mark": {"type": "line", "point": True} if over_time else {"type": "bar"},
+        "mark": mark,
         "encoding": encoding,
         "width": "container",
         "height": 280,
     }
+
+
+def _by_highest(values: list[dict[str, Any]], field: str) -> list[str]:
+    """Each ``field`` value once, highest figure first: an order, not a total."""
+    return list(dict.fromkeys(v[field] for v in sorted(values, key=lambda v: -float(v["value"]))))

@@ -1,0 +1,37 @@
+"""Checks that a Vega-Lite chart draws each figure as itself: nothing stacked, nothing summed.
+
+The spec is compiled to Vega by vl-convert (as the report renders it), so a default Vega-Lite
+adds by itself, such as stacking bars that share a position, is caught too, not only what the
+spec spells out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import vl_convert
+
+#: Vega transforms that combine several data values into one figure
+COMBINING = {"stack", "aggregate", "joinaggregate", "window", "pivot", "fold"}
+#: encoding channels that give a mark its own place or colour
+DISCRETE = ("x", "y", "xOffset", "yOffset", "color", "row", "column", "facet", "detail")
+
+
+def combining_transforms(spec: dict[str, Any]) -> list[str]:
+    compiled = vl_convert.vegalite_to_vega(spec)
+    return [t["type"] for data in compiled.get("data", []) for t in data.get("transform", [])
+            if t["type"] in COMBINING]
+
+
+def mark_keys(spec: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """Per datum, the values of the discrete fields that place it: one mark each when unique."""
+    encoding = spec["encoding"]
+    fields = [encoding[c]["field"] for c in DISCRETE
+              if c in encoding and encoding[c].get("type") != "quantitative" and "field" in encoding[c]]
+    return [tuple(v[f] for f in fields) for v in spec["data"]["values"]]
+
+
+def assert_each_figure_drawn_alone(spec: dict[str, Any]) -> None:
+    assert combining_transforms(spec) == [], "the chart combines figures"
+    assert "aggregate" not in str(spec["encoding"])
+    keys = mark_keys(spec)
+    assert len(keys) == len(set(keys)), "two figures share one mark"
