@@ -47,13 +47,13 @@ def upgrade() -> None:
 
     with op.batch_alter_table("svc_person_identifier") as batch:
         batch.add_column(sa.Column("team", sa.String(length=100), server_default="", nullable=False))
+        batch.drop_constraint("uq_svc_person_identifier_source", type_="unique")
     op.execute("""UPDATE svc_person_identifier SET team = (
                       SELECT p.team FROM svc_person p WHERE p.id = svc_person_identifier.person_id)""")
     op.execute("""INSERT INTO svc_person_identifier (person_id, team, source, source_person_id)
                   SELECT n.id, n.team, i.source, i.source_person_id
                   FROM svc_person_identifier i JOIN svc_person n ON n.copied_from = i.person_id""")
     with op.batch_alter_table("svc_person_identifier") as batch:
-        batch.drop_constraint("uq_svc_person_identifier_source", type_="unique")
         batch.create_unique_constraint("uq_svc_person_identifier_team",
                                        ["team", "source", "source_person_id"])
 
