@@ -15,9 +15,26 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from localjustice.access import Actor
 from localjustice.audit import AuditEvent
-from localjustice.service import CaseService, InvalidInput, NotAllowed, NotFound, StaleEdit, parse_input
+from localjustice.service import (
+    CaseService,
+    InvalidInput,
+    NotAllowed,
+    NotFound,
+    StaffList,
+    StaleEdit,
+    parse_input,
+)
 from localjustice.service.schemas import HandoverIn, ReallocationIn, ReferralIn
-from tests.service.conftest import ADMIN, ANALYST, BOARD, CASEWORKER, COLLEAGUE, OTHER_TEAM, SUPERVISOR
+from tests.service.conftest import (
+    ADMIN,
+    ANALYST,
+    BOARD,
+    CASEWORKER,
+    COLLEAGUE,
+    OTHER_TEAM,
+    STAFF,
+    SUPERVISOR,
+)
 
 Referral = Callable[..., ReferralIn]
 NORTH_SUPERVISOR = Actor("sv.ivy", "supervisor", ("north",), "Ivy Supervisor")
@@ -123,3 +140,21 @@ def test_a_reallocation_is_all_or_nothing_and_only_for_supervisors_of_the_team(
         parse_input(ReallocationIn, {"team": "north", "reason": "x" * 5})
     assert empty.value.errors == {"cases": "Select at least one case to reallocate",
                                   "to_username": "Select the caseworker who will take the cases"}
+
+
+def test_someone_no_longer_a_caseworker_of_the_team_still_shows_with_the_cases_they_hold(
+        sessions: sessionmaker[Session], referral: Referral, clock: object) -> None:
+    """Issue 10 finding 2: the cases of someone who left (deactivated, or moved team) can be moved."""
+    service = CaseService(sessions, staff=STAFF, today=clock)  # type: ignore[arg-type]
+    case_id = service.receive_referral(CASEWORKER, referral()).case_id
+    left = StaffList({"north": [c for c in STAFF.team_caseworkers("north") if c.username != "cw.amber"]})
+    after = CaseService(sessions, staff=left, today=clock)  # type: ignore[arg-type]
+    rows = {w.username: (w.role, w.open_cases) for w in after.allocation(ADMIN, "north").caseworkers}
+    assert rows["cw.amber"] == ("not a caseworker of this team", 1)
+    assert after.allocation(ADMIN).teams == ["north"]
+    held = after.allocation(SUPERVISOR, "north", from_username="cw.amber").cases
+    after.reallocate(SUPERVISOR, parse_input(ReallocationIn, {
+        "team": "north", "cases": [{"case_id": case_id, "version": held[0].version}],
+        "to_username": "cw.basil", "reason": "Amber has left"}))
+    rows = {w.username: w.open_cases for w in after.allocation(SUPERVISOR, "north").caseworkers}
+    assert "cw.amber" not in rows and rows["cw.basil"] == 1

@@ -626,13 +626,22 @@ class CaseService:
 
     # --- allocation -----------------------------------------------------------------------------
 
-    def _allocation_team(self, actor: Actor, team: str | None) -> str:
+    def _allocation_teams(self, actor: Actor) -> list[str]:
+        """The teams whose cases the actor may reallocate: those they supervise, or (an
+        administrator) every team holding a case."""
         teams = teams_for(actor, "reallocate")
+        if teams is not None:
+            return list(teams)
+        with self._tx() as s:
+            return [str(t) for t in s.scalars(select(Case.team).distinct().order_by(Case.team)).all()]
+
+    def _allocation_team(self, actor: Actor, team: str | None) -> str:
+        teams = self._allocation_teams(actor)
         if team is None or not team.strip():
             if teams:
                 return teams[0]
             raise InvalidInput({"team": "Choose a team"})
-        if teams is not None and team not in teams:
+        if team not in teams and teams_for(actor, "reallocate") is not None:
             raise InvalidInput({"team": "Choose one of the teams you supervise"})
         return team
 
@@ -669,9 +678,8 @@ class CaseService:
                              .order_by(Case.id).limit(MAX_REALLOCATION)).all()]
             self._audit(s, actor, "case.allocation_view", "team", team, "allocation",
                         cases=[c.id for c in cases])
-        teams = teams_for(actor, "reallocate")
-        return AllocationPage(team=team, teams=list(teams) if teams is not None else [team],
-                              caseworkers=rows, cases=cases, from_username=from_username or None)
+        return AllocationPage(team=team, teams=self._allocation_teams(actor), caseworkers=rows, cases=cases,
+                              from_username=from_username or None)
 
     def reallocate(self, actor: Actor, data: ReallocationIn) -> ReallocationResult:
         """Move one or many of a team's open cases to one of its caseworkers, each with a handover
