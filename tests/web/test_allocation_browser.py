@@ -47,12 +47,19 @@ def allocation_server(data_dir: Path, password_hash: str, app_db_url: str) -> It
 
 
 def _seed(app: FastAPI, count: int) -> list[int]:
+    """``count`` cases of the team's caseworker; the first joined by a referral giving other details."""
     service = CaseService(app.state.sessions, staff=AccountsStaff(app.state.sessions))
     actor = Actor("test-caseworker", "caseworker", ("north",), "Test caseworker")
-    return [service.receive_referral(actor, ReferralIn.model_validate({
-        "source": "police", "source_person_id": f"P-{i}", "forename": f"Person{i}", "surname": "Example",
-        "date_of_birth": "1980-01-01", "crime_id": f"CR-{i}", "referral_date": date.today().isoformat(),
-        "referrer": "police", "role": "victim", "team": "north"})).case_id for i in range(count)]
+
+    def referral(i: int, forename: str) -> ReferralIn:
+        return ReferralIn.model_validate({
+            "source": "police", "source_person_id": f"P-{i}", "forename": forename, "surname": "Example",
+            "date_of_birth": "1980-01-01", "crime_id": f"CR-{i}", "referral_date": date.today().isoformat(),
+            "referrer": "police", "role": "victim", "team": "north"})
+
+    ids = [service.receive_referral(actor, referral(i, f"Person{i}")).case_id for i in range(count)]
+    service.receive_referral(actor, referral(0, "Someone"))
+    return ids
 
 
 def test_a_supervisor_reallocates_cases_and_hands_one_back_with_no_accessibility_violations(
@@ -99,6 +106,8 @@ def test_a_supervisor_reallocates_cases_and_hands_one_back_with_no_accessibility
     # one case handed back from its own page, to one of the team's caseworkers
     page.goto(f"/cases/{ids[0]}")
     assert "Test supervisor (north)" in page.inner_text("main")
+    assert "gave the name Someone Example" in page.inner_text(".govuk-warning-text")
+    scan("case page with a referral that gave other details")
     page.click("a:has-text('Change')")
     scan("handover form")
     page.select_option("#to_username", "test-caseworker")

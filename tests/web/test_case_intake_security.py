@@ -195,3 +195,18 @@ def test_a_supervisor_reallocates_checked_cases_from_the_allocation_page(
             "team": "north", "cases": [{"case_id": ids[2], "version": third["version"]}],
             "to_username": "test-supervisor", "reason": "Leave"})
         assert api.status_code == 200 and api.json()["cases"] == [ids[2]]
+
+
+def test_a_joined_referral_keeps_what_was_typed_and_the_case_page_warns_of_the_difference(
+        north: TestClient) -> None:
+    """Issue 10 finding 1: joining a same-team person drops nothing; the caseworker sees the difference."""
+    first = _open(north, _north_body(source_person_id="PV-7"))
+    joined = _open(north, _north_body(source_person_id="PV-7", forename="Norah", surname="Other",
+                                      date_of_birth="1998-08-08", referral_id="NR-2"))
+    assert joined.json()["joined_existing"] and joined.json()["case_id"] == first.json()["case_id"]
+    case_id = first.json()["case_id"]
+    referrals = north.get(f"/api/cases/{case_id}").json()["referrals"]
+    assert [(r["forename"], r["date_of_birth"], r["differs"]) for r in referrals] == [
+        ("Nora", "1999-09-09", []), ("Norah", "1998-08-08", ["name", "date_of_birth"])]
+    page = north.get(f"/cases/{case_id}")
+    assert "gave the name Norah Other and the date of birth 8 August 1998" in page.text
