@@ -86,6 +86,7 @@ def seed(url: str, users: int, cases_per_team: int) -> dict[str, list[int]]:
     from localjustice.service import CaseService
     from localjustice.service.schemas import AssessmentIn, ReferralIn
     from localjustice.web.accounts import User
+    from localjustice.web.accounts.caseworkers import AccountsStaff
     from localjustice.web.accounts.passwords import hash_password
     from localjustice.web.accounts.service import now
 
@@ -100,7 +101,7 @@ def seed(url: str, users: int, cases_per_team: int) -> dict[str, list[int]]:
                         role="caseworker", teams=[f"team{i % TEAMS:02d}"], active=True, failed_logins=0,
                         created_at=stamp, updated_at=stamp))
         db.commit()
-    service = CaseService(sessions)
+    service = CaseService(sessions, staff=AccountsStaff(sessions))
     by_team: dict[str, list[int]] = defaultdict(list)
     for t in range(TEAMS):
         team = f"team{t:02d}"

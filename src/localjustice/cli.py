@@ -740,4 +740,5 @@ def run_cases_import(settings: Settings, team: str, people: list[tuple[str, str]
         engine.dispose()
     console.print(f"Referrals read {report.referrals_read:,}, already imported {report.already_imported:,}, "
                   f"cases opened {report.cases_opened:,}, referrals joined to open cases "
-                  f"{report.referrals_joined:,}, people added {report.persons_created:,}.")
+                  f"{report.referrals_joined:,}, people added {report.persons_created:,}, possible "
+                  f"duplicates across teams flagged for supervisors {report.possible_duplicates:,}.")

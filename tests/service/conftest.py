@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from localjustice.access import Actor
 from localjustice.appdb import make_engine, session_factory
-from localjustice.service import CaseService, ComplianceReports
+from localjustice.service import CaseService, ComplianceReports, StaffList
 from localjustice.service.schemas import ReferralIn
 
 CASEWORKER = Actor("cw.amber", "caseworker", ("north",), "Amber Caseworker")
@@ -23,6 +23,12 @@ OTHER_TEAM = Actor("cw.cedar", "caseworker", ("south",), "Cedar Caseworker")
 SUPERVISOR = Actor("sv.dove", "supervisor", ("north", "south"), "Dove Supervisor")
 BOARD = Actor("board.elm", "board")
 STEWARD = Actor("ds.fern", "data_steward")
+ANALYST = Actor("an.gale", "analyst", ("north",), "Gale Analyst")
+ADMIN = Actor("ad.hazel", "admin", (), "Hazel Admin")
+#: Who may hold cases, as the web app's accounts would say: the caseworkers and supervisor above
+#: (an analyst in team north is not among them, nor is anyone inactive).
+STAFF = StaffList.of([(a.username, a.display_name, a.role, a.teams)
+                      for a in (CASEWORKER, COLLEAGUE, OTHER_TEAM, SUPERVISOR, ANALYST)])
 
 
 @dataclass
@@ -54,7 +60,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def service(sessions: sessionmaker[Session], clock: Clock) -> CaseService:
-    return CaseService(sessions, today=clock)
+    return CaseService(sessions, staff=STAFF, today=clock)
 
 
 @pytest.fixture

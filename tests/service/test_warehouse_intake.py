@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from localjustice.service import Allocation, CaseService, NotAllowed, england_and_wales, import_referrals
-from localjustice.service.models import Case, Entitlement, IncomingReferral, Person
+from localjustice.service.models import Case, Entitlement, IncomingReferral, Person, PossibleDuplicate
 from localjustice.service.schemas import CaseFilters
 from localjustice.warehouse import Warehouse
-from tests.service.conftest import CASEWORKER, STEWARD, make_referral
+from tests.service.conftest import CASEWORKER, STEWARD, SUPERVISOR, make_referral
 
 ALLOCATION = Allocation(
     default_team="north",
@@ -96,3 +96,29 @@ def test_importing_twice_changes_nothing_and_new_rows_join_open_cases(
 def test_only_data_stewards_and_admins_import(warehouse: Warehouse, sessions: sessionmaker[Session]) -> None:
     with pytest.raises(NotAllowed):
         import_referrals(warehouse, sessions, CASEWORKER, ALLOCATION)
+
+
+def test_the_import_matches_only_within_each_team_and_flags_other_teams_matches(
+        warehouse: Warehouse, sessions: sessionmaker[Session], service: CaseService) -> None:
+    """Issue 10 finding 1: a referral allocated to south never joins north's person or case; the
+    match is a possible duplicate for a supervisor of both teams, found set-wise."""
+    north = service.receive_referral(CASEWORKER, make_referral(
+        source="victim_referrals", source_person_id="V3", forename="Nora", surname="North", crime_id="C3"))
+    south_ada = ("R9", "V8", "Ada", "Testperson", "1990-05-17", "C1", "2024-03-04", "victim", "E09000002")
+    _load(warehouse, [REFERRALS[4], south_ada])  # R5: V3, Ben Sample, crime C3, in team south
+    again = service.receive_referral(CASEWORKER, make_referral(referral_id="R9", source_person_id="P-9"))
+    report = import_referrals(warehouse, sessions, STEWARD, ALLOCATION)
+    # R9 was received by north by hand; the warehouse's R9 is south's and still imported
+    assert (report.cases_opened, report.referrals_joined, report.persons_created) == (2, 0, 2)
+    assert report.possible_duplicates == 2  # V3 by source id, Ada by name and date of birth
+    with sessions() as s:
+        by_ref = {(t, r): c for t, r, c in s.execute(select(
+            IncomingReferral.team, IncomingReferral.referral_id, IncomingReferral.case_id)).all()}
+        assert by_ref[("south", "R5")] != north.case_id
+        assert by_ref[("south", "R9")] != again.case_id
+        teams = dict(s.execute(select(Case.id, Case.team)).all())
+        assert teams[by_ref[("south", "R5")]] == teams[by_ref[("south", "R9")]] == "south"
+        assert s.scalar(select(func.count()).select_from(PossibleDuplicate)) == 2
+    flags = service.possible_duplicates(SUPERVISOR).duplicates
+    assert sorted(f.matched_on for f in flags) == ["name_and_date_of_birth", "source_id"]
+    assert import_referrals(warehouse, sessions, STEWARD, ALLOCATION).possible_duplicates == 0

@@ -2,7 +2,9 @@
 
 Others import only from here. ``CaseService`` does every case operation for an ``Actor`` (scoped to
 their teams, audited); ``ComplianceReports`` gives the Victims' Code compliance report and overdue
-lists; ``import_referrals`` opens cases in bulk from the warehouse. Inputs are parsed with
+lists; ``import_referrals`` opens cases in bulk from the warehouse. Whoever builds a ``CaseService``
+hands it a ``Staff`` directory (who the active caseworkers of a team are): the service allocates
+cases only to them, and never imports the accounts that answer it. Inputs are parsed with
 ``parse_input`` into the ``schemas`` models, giving field-level errors.
 """
 
@@ -21,13 +23,16 @@ from localjustice.service.identity import PersonClaim, find_same_person, normali
 from localjustice.service.reports import ComplianceReports
 from localjustice.service.rules import EntitlementRule, VictimsCode, load_victims_code, parse_victims_code
 from localjustice.service.schemas import parse_input
+from localjustice.service.staff import CASEWORKING_ROLES, Caseworker, Staff, StaffList
 from localjustice.service.warehouse_intake import Allocation, ImportReport, import_referrals
 from localjustice.service.working_days import WorkingCalendar, england_and_wales
 
 __all__ = [
+    "CASEWORKING_ROLES",
     "Allocation",
     "CaseService",
     "CaseServiceError",
+    "Caseworker",
     "ComplianceReports",
     "EntitlementRule",
     "ImportReport",
@@ -37,6 +42,8 @@ __all__ = [
     "NotFound",
     "PersonClaim",
     "PurposeRequired",
+    "Staff",
+    "StaffList",
     "StaleEdit",
     "VictimsCode",
     "WorkingCalendar",

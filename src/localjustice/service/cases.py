@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 from uuid import uuid4
 
@@ -24,7 +24,7 @@ from localjustice.access import Actor
 from localjustice.audit import record_event
 from localjustice.service import entitlements as clocks
 from localjustice.service.errors import InvalidInput, InvalidTransition, NotFound, PurposeRequired, StaleEdit
-from localjustice.service.identity import PersonClaim, find_same_person
+from localjustice.service.identity import PersonClaim, find_same_person, normalise_name, other_teams_matches
 from localjustice.service.models import (
     Assessment,
     AssessmentRevision,
@@ -40,16 +40,20 @@ from localjustice.service.models import (
     OnwardReferral,
     Person,
     PersonIdentifier,
+    PossibleDuplicate,
     WitnessSupport,
 )
 from localjustice.service.rules import VictimsCode, load_victims_code
 from localjustice.service.schemas import (
+    AllocationCase,
+    AllocationPage,
     AssessmentIn,
     AssessmentRevisionView,
     AssessmentView,
     CaseDetail,
     CaseEventIn,
     CaseFilters,
+    CaseloadRow,
     CasePage,
     CaseSummary,
     CloseIn,
@@ -60,6 +64,9 @@ from localjustice.service.schemas import (
     ContactView,
     CourtDateIn,
     CourtDateView,
+    DuplicateDecisionIn,
+    DuplicateList,
+    DuplicateSide,
     EntitlementMetIn,
     EntitlementView,
     EventView,
@@ -73,7 +80,10 @@ from localjustice.service.schemas import (
     OnwardReferralIn,
     OnwardReferralUpdate,
     OnwardReferralView,
+    PossibleDuplicateView,
     ProviderPack,
+    ReallocationIn,
+    ReallocationResult,
     ReferralIn,
     TimelineItem,
     WitnessSupportIn,
@@ -81,6 +91,7 @@ from localjustice.service.schemas import (
     case_reference,
 )
 from localjustice.service.scope import require_team, teams_for
+from localjustice.service.staff import CASEWORKING_ROLES, Caseworker, Staff, require_caseworker
 from localjustice.service.working_days import WorkingCalendar, england_and_wales
 
 #: Onward referral life cycle: which status may follow which.
@@ -91,6 +102,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "completed": frozenset(),
 }
 MANAGEMENT = "case management"
+#: The most cases one reallocation moves (and the allocation page lists for one caseworker).
+MAX_REALLOCATION = 500
 
 
 def _of_case(model: Any, *order: Any) -> Select[Any]:
@@ -121,9 +134,10 @@ _CASE_RECORDS: dict[str, Select[Any]] = {
 class CaseService:
     """Victims-and-witnesses cases: intake, assessment, contact, entitlements, support."""
 
-    def __init__(self, sessions: sessionmaker[Session], *, code: VictimsCode | None = None,
+    def __init__(self, sessions: sessionmaker[Session], *, staff: Staff, code: VictimsCode | None = None,
                  calendar: WorkingCalendar | None = None, today: Callable[[], date] = date.today) -> None:
         self.sessions = sessions
+        self.staff = staff
         self.code = code or load_victims_code()
         self.calendar = calendar or england_and_wales()
         self.today = today
@@ -178,21 +192,27 @@ class CaseService:
     # --- intake ---------------------------------------------------------------------------------
 
     def receive_referral(self, actor: Actor, referral: ReferralIn, *, channel: str = "caseworker",
-                         spoc: tuple[str, str] | None = None) -> IntakeResult:
+                         spoc_username: str | None = None) -> IntakeResult:
         """Open a case for the referral, or join the open case for the same person and crime.
 
-        Idempotent by ``referral_id``: the same referral twice returns the first result.
-        ``spoc`` is (username, display name) of the single point of contact for a new case; the
-        acting caseworker when not given.
+        Everything is within the referral's team, which must be one of the actor's: the same person
+        is looked for among that team's people only, and the referral is idempotent by
+        ``referral_id`` within that team (the same referral twice returns the first result). So a
+        source id or referral id another team holds selects nothing of theirs, and the answer is
+        the same whether or not another team holds a match; such a match is recorded as a possible
+        duplicate for a supervisor of both teams. ``spoc_username`` names the single point of
+        contact of a new case, an active caseworker or supervisor of the team; the acting
+        caseworker when not given.
         """
         teams = teams_for(actor, "change_cases")
         if teams is not None and referral.team not in teams:
             raise InvalidInput({"team": "Choose one of your own teams"})
-        if spoc is None:
-            if actor.role not in ("caseworker", "supervisor"):
+        if spoc_username is None:
+            if actor.role not in CASEWORKING_ROLES:
                 raise InvalidInput({"spoc_username": "Name the caseworker who will be the single point "
                                                      "of contact"})
-            spoc = (actor.username, actor.display_name or actor.username)
+            spoc_username = actor.username
+        spoc = require_caseworker(self.staff, referral.team, spoc_username, field="spoc_username")
         for attempt in range(3):
             try:
                 return self._receive(actor, referral, channel, spoc)
@@ -202,45 +222,45 @@ class CaseService:
                     raise
         raise AssertionError("unreachable")
 
-    def _receive(self, actor: Actor, referral: ReferralIn, channel: str,
-                 spoc: tuple[str, str]) -> IntakeResult:
+    def _receive(self, actor: Actor, referral: ReferralIn, channel: str, spoc: Caseworker) -> IntakeResult:
+        team = referral.team
         with self._tx() as s:
             if referral.referral_id:
                 seen = s.scalar(select(IncomingReferral).where(
-                    IncomingReferral.referral_id == referral.referral_id))
+                    IncomingReferral.team == team, IncomingReferral.referral_id == referral.referral_id))
                 if seen is not None:
                     return IntakeResult(case_id=seen.case_id, reference=case_reference(seen.case_id),
                                         referral_id=seen.referral_id, joined_existing=seen.joined_existing)
             claim = PersonClaim(referral.source, referral.source_person_id, referral.forename,
                                 referral.surname, referral.date_of_birth)
-            person_id = find_same_person(s, claim)
+            person_id = find_same_person(s, claim, team)
             if person_id is None:
-                person = Person(forename=referral.forename, surname=referral.surname,
+                person = Person(team=team, forename=referral.forename, surname=referral.surname,
                                 name_key=claim.name_key, date_of_birth=referral.date_of_birth)
                 s.add(person)
                 s.flush()
                 person_id = person.id
             if referral.source_person_id and s.scalar(select(PersonIdentifier.id).where(
-                    PersonIdentifier.source == referral.source,
+                    PersonIdentifier.team == team, PersonIdentifier.source == referral.source,
                     PersonIdentifier.source_person_id == referral.source_person_id)) is None:
-                s.add(PersonIdentifier(person_id=person_id, source=referral.source,
+                s.add(PersonIdentifier(person_id=person_id, team=team, source=referral.source,
                                        source_person_id=referral.source_person_id))
             case = s.scalar(select(Case).where(
-                Case.person_id == person_id, Case.status == "open",
+                Case.person_id == person_id, Case.team == team, Case.status == "open",
                 func.coalesce(Case.crime_id, "") == (referral.crime_id or "")).with_for_update())
             joined = case is not None
             if case is None:
                 case = Case(person_id=person_id, role=referral.role, crime_id=referral.crime_id,
-                            team=referral.team, status="open",
+                            team=team, status="open",
                             enhanced_rights=sorted(referral.enhanced_rights),
-                            spoc_username=spoc[0], spoc_name=spoc[1],
+                            spoc_username=spoc.username, spoc_name=spoc.display_name,
                             contact_preference=referral.contact_preference, safe_to_leave_message=False,
                             opened_on=referral.referral_date)
                 s.add(case)
                 s.flush()
-                s.add(Handover(case_id=case.id, from_username=None, to_username=spoc[0], to_name=spoc[1],
-                               from_team=None, to_team=case.team, reason="Case opened",
-                               by_username=actor.username))
+                s.add(Handover(case_id=case.id, from_username=None, to_username=spoc.username,
+                               to_name=spoc.display_name, from_team=None, to_team=case.team,
+                               reason="Case opened", by_username=actor.username))
                 event = CaseEvent(case_id=case.id, kind="case_opened", occurred_on=referral.referral_date,
                                   recorded_by=actor.username)
                 s.add(event)
@@ -258,14 +278,39 @@ class CaseService:
                                                    self.calendar)
             referral_id = referral.referral_id or f"{channel}-{uuid4().hex[:16]}"
             s.add(IncomingReferral(
-                referral_id=referral_id, case_id=case.id, channel=channel, referrer=referral.referrer,
-                role=referral.role, referral_date=referral.referral_date, needs=list(referral.needs),
-                service=referral.service, joined_existing=joined, received_by=actor.username))
+                team=team, referral_id=referral_id, case_id=case.id, channel=channel,
+                referrer=referral.referrer, role=referral.role, referral_date=referral.referral_date,
+                needs=list(referral.needs), service=referral.service, joined_existing=joined,
+                received_by=actor.username, source=referral.source,
+                source_person_id=referral.source_person_id, forename=referral.forename,
+                surname=referral.surname, date_of_birth=referral.date_of_birth))
             s.flush()
-            self._audit(s, actor, "referral.join" if joined else "case.open", "case", case.id,
-                        channel=channel)
+            if joined:
+                self._audit(s, actor, "referral.join", "case", case.id, channel=channel)
+            else:
+                self._audit(s, actor, "case.open", "case", case.id, channel=channel,
+                            spoc_username=spoc.username)
+            self._flag_possible_duplicates(s, actor, claim, person_id, team)
             return IntakeResult(case_id=case.id, reference=case_reference(case.id), referral_id=referral_id,
                                 joined_existing=joined)
+
+    def _flag_possible_duplicates(self, s: Session, actor: Actor, claim: PersonClaim, person_id: int,
+                                  team: str) -> None:
+        """Record, for a supervisor of both teams, each other team's person who may be this one.
+
+        Nothing of it reaches the caller: the intake's answer is the same either way.
+        """
+        for other_id, other_team, matched_on in other_teams_matches(s, claim, team):
+            (first, first_team), (second, second_team) = sorted(((person_id, team), (other_id, other_team)))
+            if s.scalar(select(PossibleDuplicate.id).where(PossibleDuplicate.person_id == first,
+                                                           PossibleDuplicate.other_person_id == second)):
+                continue
+            flag = PossibleDuplicate(person_id=first, other_person_id=second, team=first_team,
+                                     other_team=second_team, matched_on=matched_on, status="open")
+            s.add(flag)
+            s.flush()
+            self._audit(s, actor, "possible_duplicate.flag", "possible_duplicate", flag.id,
+                        "duplicate check at intake", matched_on=matched_on, teams=[first_team, second_team])
 
     # --- reading --------------------------------------------------------------------------------
 
@@ -389,9 +434,21 @@ class CaseService:
             witness_support=WitnessSupportView.model_validate(witness) if witness else None,
             court_dates=[CourtDateView.model_validate(c) for c in court],
             expenses=[ExpenseView.model_validate(x) for x in expenses],
-            referrals=[IncomingReferralView.model_validate(r) for r in referrals],
+            referrals=[self._referral_view(r, person) for r in referrals],
             timeline=timeline,
         )
+
+    @staticmethod
+    def _referral_view(referral: IncomingReferral, person: Person) -> IncomingReferralView:
+        """The referral as received, noting where what it gave differs from the person's record
+        (a referral that joined a known person keeps what it said, for the caseworker to check)."""
+        view = IncomingReferralView.model_validate(referral)
+        if referral.forename is not None and referral.surname is not None and normalise_name(
+                referral.forename, referral.surname) != person.name_key:
+            view.differs.append("name")
+        if referral.date_of_birth is not None and referral.date_of_birth != person.date_of_birth:
+            view.differs.append("date_of_birth")
+        return view
 
     def _timeline(self, events: list[CaseEvent], referrals: list[IncomingReferral],
                   handovers: list[Handover], onward: list[OnwardReferral], contacts: list[ContactLog],
@@ -501,7 +558,12 @@ class CaseService:
 
     def hand_over(self, actor: Actor, case_id: int, data: HandoverIn, *,
                   expected_version: int) -> CaseSummary:
-        """Change the single point of contact, with a reason; the victim still sees one name."""
+        """Change the single point of contact, with a reason; the victim still sees one name.
+
+        The new contact must be an active caseworker or supervisor of the team the case is in (or
+        moves to); their name comes from their account. A case moving team takes its person to a
+        record of the new team, so a case's person is always its own team's.
+        """
         attempted = data.model_dump(mode="json")
         with self._tx() as s:
             case = self._case(s, actor, case_id, change=True)
@@ -512,17 +574,191 @@ class CaseService:
                 if teams is not None and to_team not in teams:
                     raise InvalidInput({"to_team": "You can hand over only to a team you work in or "
                                                    "supervise"})
-            if data.to_username == case.spoc_username and to_team == case.team:
+            receiver = require_caseworker(self.staff, to_team, data.to_username, field="to_username")
+            if receiver.username == case.spoc_username and to_team == case.team:
                 raise InvalidInput({"to_username": "This caseworker is already the single point of contact"})
-            s.add(Handover(case_id=case.id, from_username=case.spoc_username, to_username=data.to_username,
-                           to_name=data.to_name, from_team=case.team, to_team=to_team, reason=data.reason,
-                           by_username=actor.username))
-            case.spoc_username, case.spoc_name, case.team = data.to_username, data.to_name, to_team
-            self._flush(s, "case", case_reference(case_id), attempted)
-            self._audit(s, actor, "case.handover", "case", case.id, to_team=to_team)
+            from_username, from_team = case.spoc_username, case.team
+            if to_team != case.team:
+                case.person_id = self._person_in_team(s, case.person_id, to_team)
+            self._assign(s, actor, case, receiver, to_team, data.reason)
+            try:
+                self._flush(s, "case", case_reference(case_id), attempted)
+            except IntegrityError:
+                raise InvalidInput({"to_team": f"Team {to_team} already has an open case for this person "
+                                               "and crime: hand over to that case's caseworker instead"}
+                                   ) from None
+            self._audit(s, actor, "case.handover", "case", case.id, from_username=from_username,
+                        to_username=receiver.username, from_team=from_team, to_team=to_team)
             person = s.get(Person, case.person_id)
             assert person is not None
             return self._summary(case, person.forename, person.surname, 0, None)
+
+    @staticmethod
+    def _assign(s: Session, actor: Actor, case: Case, receiver: Caseworker, team: str, reason: str) -> None:
+        s.add(Handover(case_id=case.id, from_username=case.spoc_username, to_username=receiver.username,
+                       to_name=receiver.display_name, from_team=case.team, to_team=team, reason=reason,
+                       by_username=actor.username))
+        case.spoc_username, case.spoc_name, case.team = receiver.username, receiver.display_name, team
+
+    @staticmethod
+    def _person_in_team(s: Session, person_id: int, team: str) -> int:
+        """The record ``team`` holds of this person (by a source id, or name and date of birth), or
+        a new one copied from the record the case had."""
+        person = s.get(Person, person_id)
+        assert person is not None
+        ids = s.execute(select(PersonIdentifier.source, PersonIdentifier.source_person_id)
+                        .where(PersonIdentifier.person_id == person_id)).all()
+        for source, source_person_id in ids:
+            found = find_same_person(s, PersonClaim(source, source_person_id, "", "", None), team)
+            if found is not None:
+                return found
+        found = find_same_person(s, PersonClaim("", None, person.forename, person.surname,
+                                                person.date_of_birth), team)
+        if found is not None:
+            return found
+        copy = Person(team=team, forename=person.forename, surname=person.surname, name_key=person.name_key,
+                      date_of_birth=person.date_of_birth, copied_from=person.id)
+        s.add(copy)
+        s.flush()
+        s.add_all(PersonIdentifier(person_id=copy.id, team=team, source=source, source_person_id=spid)
+                  for source, spid in ids)
+        return copy.id
+
+    # --- allocation -----------------------------------------------------------------------------
+
+    def _allocation_teams(self, actor: Actor) -> list[str]:
+        """The teams whose cases the actor may reallocate: those they supervise, or (an
+        administrator) every team holding a case."""
+        teams = teams_for(actor, "reallocate")
+        if teams is not None:
+            return list(teams)
+        with self._tx() as s:
+            return [str(t) for t in s.scalars(select(Case.team).distinct().order_by(Case.team)).all()]
+
+    def _allocation_team(self, actor: Actor, team: str | None) -> str:
+        teams = self._allocation_teams(actor)
+        if team is None or not team.strip():
+            if teams:
+                return teams[0]
+            raise InvalidInput({"team": "Choose a team"})
+        if team not in teams and teams_for(actor, "reallocate") is not None:
+            raise InvalidInput({"team": "Choose one of the teams you supervise"})
+        return team
+
+    def allocation(self, actor: Actor, team: str | None = None, *,
+                   from_username: str | None = None) -> AllocationPage:
+        """A team's caseworkers with each one's open caseload (and anyone else still holding its
+        open cases, such as someone who has left), and the open cases of one of them to move."""
+        team = self._allocation_team(actor, team)
+        staff = {c.username: c for c in self.staff.team_caseworkers(team)}
+        today = self.today()
+        late = (select(Entitlement.case_id).where(Entitlement.status == "open", Entitlement.due_on < today)
+                .distinct().subquery())
+        with self._tx() as s:
+            loads = {u: (int(n), int(o)) for u, n, o in s.execute(
+                select(Case.spoc_username, func.count(), func.count(late.c.case_id))
+                .outerjoin(late, late.c.case_id == Case.id)
+                .where(Case.team == team, Case.status == "open").group_by(Case.spoc_username)).all()}
+            rows = [CaseloadRow(username=c.username, display_name=c.display_name, role=c.role,
+                                open_cases=loads.get(c.username, (0, 0))[0],
+                                overdue_cases=loads.get(c.username, (0, 0))[1]) for c in staff.values()]
+            names = dict(s.execute(select(Case.spoc_username, func.max(Case.spoc_name)).where(
+                Case.team == team, Case.status == "open").group_by(Case.spoc_username)).all())
+            rows += [CaseloadRow(username=u, display_name=str(names.get(u) or u), role="not a caseworker "
+                                 "of this team", open_cases=n, overdue_cases=o)
+                     for u, (n, o) in sorted(loads.items(), key=lambda kv: str(kv[0]))
+                     if u is not None and u not in staff]
+            cases: list[AllocationCase] = []
+            if from_username:
+                cases = [AllocationCase(id=c.id, reference=case_reference(c.id), role=c.role,
+                                        crime_id=c.crime_id, spoc_username=c.spoc_username,
+                                        spoc_name=c.spoc_name, opened_on=c.opened_on, version=c.version)
+                         for c in s.scalars(select(Case).where(
+                             Case.team == team, Case.status == "open", Case.spoc_username == from_username)
+                             .order_by(Case.id).limit(MAX_REALLOCATION)).all()]
+            self._audit(s, actor, "case.allocation_view", "team", team, "allocation",
+                        cases=[c.id for c in cases])
+        return AllocationPage(team=team, teams=self._allocation_teams(actor), caseworkers=rows, cases=cases,
+                              from_username=from_username or None)
+
+    def reallocate(self, actor: Actor, data: ReallocationIn) -> ReallocationResult:
+        """Move one or many of a team's open cases to one of its caseworkers, each with a handover
+        and its own audit event; all or nothing, and every case must be at the version seen."""
+        team = self._allocation_team(actor, data.team)
+        receiver = require_caseworker(self.staff, team, data.to_username, field="to_username")
+        attempted = data.model_dump(mode="json")
+        wanted = {c.case_id: c.version for c in data.cases}
+        with self._tx() as s:
+            found = {c.id: c for c in s.scalars(select(Case).where(Case.id.in_(wanted)).order_by(Case.id)
+                                                .with_for_update()).all()}
+            moved: list[int] = []
+            for case_id, version in sorted(wanted.items()):
+                case = found.get(case_id)
+                if case is None or case.team != team:
+                    raise NotFound("case", case_reference(case_id))
+                if case.status != "open":
+                    raise InvalidTransition(f"Case {case_reference(case_id)} is closed: it cannot be "
+                                            "reallocated.")
+                self._expect("case", case_reference(case_id), case.version, version, attempted)
+                if case.spoc_username == receiver.username:
+                    continue
+                from_username = case.spoc_username
+                self._assign(s, actor, case, receiver, team, data.reason)
+                self._audit(s, actor, "case.reallocate", "case", case.id, from_username=from_username,
+                            to_username=receiver.username, team=team)
+                moved.append(case.id)
+            self._flush(s, "case", "in this reallocation", attempted)
+        return ReallocationResult(to_username=receiver.username, to_name=receiver.display_name, cases=moved)
+
+    # --- possible duplicates across teams -------------------------------------------------------
+
+    def _duplicates_query(self, actor: Actor) -> Select[Any]:
+        teams = teams_for(actor, "review_duplicates")
+        query = select(PossibleDuplicate)
+        if teams is not None:
+            query = query.where(PossibleDuplicate.team.in_(teams), PossibleDuplicate.other_team.in_(teams))
+        return query
+
+    def possible_duplicates(self, actor: Actor, *, status: str = "open") -> DuplicateList:
+        """Possible duplicates across teams, for a supervisor of both teams or an administrator."""
+        with self._tx() as s:
+            flags = s.scalars(self._duplicates_query(actor).where(PossibleDuplicate.status == status)
+                              .order_by(PossibleDuplicate.id).limit(200)).all()
+            views = [self._duplicate_view(s, f) for f in flags]
+            self._audit(s, actor, "possible_duplicate.list", "possible_duplicate", "*",
+                        "reviewing possible duplicates", duplicates=[f.id for f in flags])
+        return DuplicateList(duplicates=views)
+
+    def decide_duplicate(self, actor: Actor, duplicate_id: int, data: DuplicateDecisionIn, *,
+                         expected_version: int) -> PossibleDuplicateView:
+        """Record whether the two records are the same person; the cases stay with their teams,
+        who may then hand over or coordinate."""
+        attempted = data.model_dump(mode="json")
+        with self._tx() as s:
+            flag = s.scalar(self._duplicates_query(actor).where(PossibleDuplicate.id == duplicate_id)
+                            .with_for_update())
+            if flag is None:
+                raise NotFound("possible duplicate", duplicate_id)
+            self._expect("possible duplicate", duplicate_id, flag.version, expected_version, attempted)
+            flag.status, flag.note = data.decision, data.note or None
+            flag.decided_by, flag.decided_at = actor.username, datetime.now(UTC).replace(tzinfo=None)
+            self._flush(s, "possible duplicate", duplicate_id, attempted)
+            self._audit(s, actor, "possible_duplicate.decide", "possible_duplicate", flag.id,
+                        "reviewing possible duplicates", decision=data.decision)
+            return self._duplicate_view(s, flag)
+
+    @staticmethod
+    def _duplicate_view(s: Session, flag: PossibleDuplicate) -> PossibleDuplicateView:
+        def side(person_id: int, team: str) -> DuplicateSide:
+            person = s.get(Person, person_id)
+            assert person is not None
+            cases = s.scalars(select(Case.id).where(Case.person_id == person_id).order_by(Case.id)).all()
+            return DuplicateSide(team=team, forename=person.forename, surname=person.surname,
+                                 date_of_birth=person.date_of_birth, cases=[case_reference(c) for c in cases])
+        return PossibleDuplicateView(id=flag.id, matched_on=flag.matched_on, status=flag.status,
+                                     flagged_at=flag.flagged_at, decided_by=flag.decided_by, note=flag.note,
+                                     version=flag.version, person=side(flag.person_id, flag.team),
+                                     other=side(flag.other_person_id, flag.other_team))
 
     # --- onward referrals -----------------------------------------------------------------------
 

@@ -33,11 +33,21 @@ OPEN_ONLY = text("status = 'open'")
 
 
 class Person(Base):
-    """A victim or witness as this service knows them (identity kept here, not in the warehouse)."""
+    """A victim or witness as one team knows them (identity kept here, not in the warehouse).
+
+    Each team holds its own record of a person, with what it was told: a referral is matched only
+    against its own team's people, so what a client sends (a source id, a name and date of birth)
+    never reaches another team's record. A case's person is always of the case's team. The same
+    person known to two teams is a ``PossibleDuplicate`` for a supervisor of both to review.
+    """
 
     __tablename__ = "svc_person"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team: Mapped[str] = mapped_column(String(100), server_default="", index=True)
+    #: the other team's record this one was copied from, when a case moved team (or teams were
+    #: separated by migration ``s2_team_scoped_intake``)
+    copied_from: Mapped[int | None] = mapped_column(Integer)
     forename: Mapped[str] = mapped_column(String(100))
     surname: Mapped[str] = mapped_column(String(100))
     name_key: Mapped[str] = mapped_column(String(200), index=True)
@@ -48,16 +58,18 @@ class Person(Base):
 
 
 class PersonIdentifier(Base):
-    """A source system's id for a person: (source, source_person_id) is one person."""
+    """A source system's id for a person: within one team, (source, source_person_id) is one person."""
 
     __tablename__ = "svc_person_identifier"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("svc_person.id"), index=True)
+    team: Mapped[str] = mapped_column(String(100))
     source: Mapped[str] = mapped_column(String(50))
     source_person_id: Mapped[str] = mapped_column(String(100))
 
-    __table_args__ = (UniqueConstraint("source", "source_person_id", name="uq_svc_person_identifier_source"),)
+    __table_args__ = (UniqueConstraint("team", "source", "source_person_id",
+                                       name="uq_svc_person_identifier_team"),)
 
 
 class Case(Base):
@@ -98,12 +110,19 @@ class Case(Base):
 
 
 class IncomingReferral(Base):
-    """A referral that reached the service: opened its case or joined an open one."""
+    """A referral that reached the service: opened its case or joined an open one.
+
+    Idempotent per team: a ``referral_id`` names one referral within the team that received it, so
+    an id another team used selects nothing of theirs. Who the referral said the person is (names,
+    date of birth, source id) is kept as typed, so joining a known person loses none of it and a
+    caseworker can see where the two differ.
+    """
 
     __tablename__ = "svc_incoming_referral"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    referral_id: Mapped[str] = mapped_column(String(100), unique=True)
+    team: Mapped[str] = mapped_column(String(100))
+    referral_id: Mapped[str] = mapped_column(String(100))
     case_id: Mapped[int] = mapped_column(ForeignKey("svc_case.id"), index=True)
     channel: Mapped[str] = mapped_column(String(20))
     referrer: Mapped[str] = mapped_column(String(20))
@@ -114,6 +133,43 @@ class IncomingReferral(Base):
     joined_existing: Mapped[bool] = mapped_column(Boolean, default=False)
     received_by: Mapped[str] = mapped_column(String(200))
     received_at: Mapped[datetime] = mapped_column(DateTime, server_default=text("CURRENT_TIMESTAMP"))
+    source: Mapped[str | None] = mapped_column(String(50))
+    source_person_id: Mapped[str | None] = mapped_column(String(100))
+    forename: Mapped[str | None] = mapped_column(String(100))
+    surname: Mapped[str | None] = mapped_column(String(100))
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+
+    __table_args__ = (UniqueConstraint("team", "referral_id", name="uq_svc_incoming_referral_team"),)
+
+
+class PossibleDuplicate(Base):
+    """Two teams' records that may be one person (same source id, or same name and date of birth).
+
+    Found at intake and never shown to the person who sent the referral: only a supervisor of both
+    teams, or an administrator, sees it and decides. One row per pair of person records.
+    """
+
+    __tablename__ = "svc_possible_duplicate"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("svc_person.id"), index=True)
+    other_person_id: Mapped[int] = mapped_column(ForeignKey("svc_person.id"), index=True)
+    team: Mapped[str] = mapped_column(String(100))
+    other_team: Mapped[str] = mapped_column(String(100))
+    matched_on: Mapped[str] = mapped_column(String(30))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    flagged_at: Mapped[datetime] = mapped_column(DateTime, server_default=text("CURRENT_TIMESTAMP"))
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    note: Mapped[str | None] = mapped_column(String(500))
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+    __table_args__ = (
+        CheckConstraint("status IN ('open', 'same_person', 'different_people')", name="status"),
+        CheckConstraint("matched_on IN ('source_id', 'name_and_date_of_birth')", name="matched_on"),
+        UniqueConstraint("person_id", "other_person_id", name="uq_svc_possible_duplicate_pair"),
+    )
 
 
 class Assessment(Base):

@@ -7,7 +7,7 @@ messages keyed by field name); outputs are plain data the web pages and the JSON
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal, TypeVar
 
@@ -161,10 +161,54 @@ class AssessmentIn(Input):
 
 
 class HandoverIn(Input):
-    to_username: str = Field(min_length=1, max_length=200, title="New caseworker's username")
-    to_name: str = Field(min_length=1, max_length=200, title="New caseworker's name")
+    """A new single point of contact: one of the team's caseworkers (their name comes from their
+    account; ``to_name`` is accepted for older clients and ignored)."""
+
+    to_username: str = Field(default="", max_length=200, validate_default=True, title="New caseworker")
+    to_name: str = Field(default="", max_length=200, title="New caseworker's name")
     to_team: str | None = Field(default=None, max_length=100, title="Team")
     reason: str = Field(min_length=3, max_length=500, title="Reason for handover")
+
+    @field_validator("to_username")
+    @classmethod
+    def _someone(cls, value: str) -> str:
+        if not value:
+            raise ValueError("Select the new caseworker")
+        return value
+
+
+class CaseVersion(Input):
+    case_id: int = Field(ge=1, le=2_147_483_647, title="Case")
+    version: int = Field(ge=0, title="Version")
+
+
+class ReallocationIn(Input):
+    """A supervisor moves one or many of a team's open cases to one of its caseworkers."""
+
+    team: str = Field(min_length=1, max_length=100, title="Team")
+    cases: list[CaseVersion] = Field(default_factory=list, max_length=500, validate_default=True,
+                                     title="Cases")
+    to_username: str = Field(default="", max_length=200, validate_default=True, title="New caseworker")
+    reason: str = Field(min_length=3, max_length=500, title="Reason for reallocation")
+
+    @field_validator("cases")
+    @classmethod
+    def _some_cases(cls, value: list[CaseVersion]) -> list[CaseVersion]:
+        if not value:
+            raise ValueError("Select at least one case to reallocate")
+        return value
+
+    @field_validator("to_username")
+    @classmethod
+    def _someone(cls, value: str) -> str:
+        if not value:
+            raise ValueError("Select the caseworker who will take the cases")
+        return value
+
+
+class DuplicateDecisionIn(Input):
+    decision: Literal["same_person", "different_people"] = Field(title="Decision")
+    note: str = Field(default="", max_length=500, title="Note")
 
 
 class OnwardReferralIn(Input):
@@ -477,6 +521,72 @@ class IncomingReferralView(View):
     needs: list[str]
     service: str
     joined_existing: bool
+    source: str | None = None
+    source_person_id: str | None = None
+    forename: str | None = None
+    surname: str | None = None
+    date_of_birth: date | None = None
+    #: the details this referral gave that differ from the person's record ('name', 'date_of_birth')
+    differs: list[str] = Field(default_factory=list)
+
+
+class CaseloadRow(View):
+    username: str
+    display_name: str
+    role: str
+    open_cases: int
+    overdue_cases: int
+
+
+class AllocationCase(View):
+    id: int
+    reference: str
+    role: str
+    crime_id: str | None
+    spoc_username: str | None
+    spoc_name: str | None
+    opened_on: date
+    version: int
+
+
+class AllocationPage(View):
+    """A team's caseworkers with their open caseloads, and its open cases to reallocate."""
+
+    team: str
+    teams: list[str]
+    caseworkers: list[CaseloadRow]
+    cases: list[AllocationCase]
+    from_username: str | None = None
+
+
+class ReallocationResult(View):
+    to_username: str
+    to_name: str
+    cases: list[int]
+
+
+class DuplicateSide(View):
+    team: str
+    forename: str
+    surname: str
+    date_of_birth: date | None
+    cases: list[str]
+
+
+class PossibleDuplicateView(View):
+    id: int
+    matched_on: str
+    status: str
+    flagged_at: datetime
+    decided_by: str | None
+    note: str | None
+    version: int
+    person: DuplicateSide
+    other: DuplicateSide
+
+
+class DuplicateList(View):
+    duplicates: list[PossibleDuplicateView]
 
 
 class TimelineItem(View):

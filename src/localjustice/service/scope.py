@@ -3,6 +3,8 @@
 Caseworkers work their own teams' cases; supervisors the teams they supervise (both carried in
 ``Actor.teams``); admins everything; analysts and the board see only the aggregate compliance
 report; data stewards may run the bulk import from the warehouse but not open a case.
+Supervisors (their teams) and admins reallocate cases and review possible duplicates; a possible
+duplicate spans two teams, so a supervisor sees it only when they supervise both.
 """
 
 from __future__ import annotations
@@ -22,20 +24,23 @@ class Permission:
     change_cases: Scope
     reports: Scope
     bulk_import: bool
+    reallocate: Scope = "none"
+    review_duplicates: Scope = "none"
 
 
 ACCESS: dict[str, Permission] = {
     "caseworker": Permission(view_cases="own_teams", change_cases="own_teams", reports="own_teams",
                              bulk_import=False),
     "supervisor": Permission(view_cases="own_teams", change_cases="own_teams", reports="own_teams",
-                             bulk_import=False),
-    "admin": Permission(view_cases="all", change_cases="all", reports="all", bulk_import=True),
+                             bulk_import=False, reallocate="own_teams", review_duplicates="own_teams"),
+    "admin": Permission(view_cases="all", change_cases="all", reports="all", bulk_import=True,
+                        reallocate="all", review_duplicates="all"),
     "data_steward": Permission(view_cases="none", change_cases="none", reports="none", bulk_import=True),
     "analyst": Permission(view_cases="none", change_cases="none", reports="all", bulk_import=False),
     "board": Permission(view_cases="none", change_cases="none", reports="all", bulk_import=False),
 }
 
-Action = Literal["view_cases", "change_cases", "reports"]
+Action = Literal["view_cases", "change_cases", "reports", "reallocate", "review_duplicates"]
 
 
 def permission(actor: Actor) -> Permission:

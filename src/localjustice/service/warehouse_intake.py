@@ -1,11 +1,13 @@
 """Open cases in bulk from the warehouse's ``identity.victim_referrals`` (the narrow, audited lookup).
 
-Set-wise (STYLE rule 5): DuckDB reads the referrals, finds the ones not yet imported (idempotent by
-``referral_id``), groups them into people with the same rule as single intake (``identity``: same
-source person id, or same normalised name and date of birth, closed transitively), matches them to
-people and open cases the service already has, and computes the Victims' Code deadlines by joining
-a working-day table. The application database then receives a handful of bulk INSERTs in one
-transaction, with one audit event for the whole import. Python only orchestrates.
+Set-wise (STYLE rule 5): DuckDB reads the referrals, gives each its team (by borough), finds the
+ones not yet imported (idempotent by ``referral_id``), groups them into people with the same rule as
+single intake (``identity``: within one team, same source person id, or same normalised name and
+date of birth, closed transitively), matches them to the people and open cases that team already
+has (never another team's), flags people other teams hold who may be the same as possible
+duplicates, and computes the Victims' Code deadlines by joining a working-day table. The
+application database then receives a handful of bulk INSERTs in one transaction, with one audit
+event for the whole import. Python only orchestrates.
 
 Enhanced rights and contact preference come from ``identity.police_victims`` for the same crime,
 name and date of birth, when police recorded the person as a victim.
@@ -34,6 +36,7 @@ from localjustice.service.models import (
     IncomingReferral,
     Person,
     PersonIdentifier,
+    PossibleDuplicate,
 )
 from localjustice.service.rules import VictimsCode, load_victims_code
 from localjustice.service.scope import require_bulk_import
@@ -61,6 +64,7 @@ class ImportReport:
     cases_opened: int
     referrals_joined: int
     persons_created: int
+    possible_duplicates: int = 0
 
 
 def _frame(rows: Sequence[Any], columns: list[str]) -> pd.DataFrame:
@@ -98,7 +102,8 @@ def import_referrals(warehouse: Warehouse, sessions: sessionmaker[Session], acto
         persons = _insert_persons(con, s)
         cases = _insert_cases(con, s, persons)
         _insert_rest(con, s, actor)
-        report = _report(con, total, fresh, persons, cases)
+        duplicates = _flag_possible_duplicates(con, s)
+        report = _report(con, total, fresh, persons, cases, duplicates)
         _audit(s, actor, report)
     return report
 
@@ -107,16 +112,22 @@ def _load_service_state(con: Any, s: Session, allocation: Allocation, code: Vict
                         calendar: WorkingCalendar) -> None:
     """What the service already holds, and the rules and calendar, as DuckDB tables."""
     tables: dict[str, pd.DataFrame] = {
-        "svc_imported": _frame(s.execute(select(IncomingReferral.referral_id)).all(), ["referral_id"]),
+        "svc_imported": _frame(s.execute(select(IncomingReferral.team, IncomingReferral.referral_id,
+                                                IncomingReferral.channel)).all(),
+                               ["team", "referral_id", "channel"]),
         "svc_known_ids": _frame(s.execute(select(PersonIdentifier.source_person_id,
-                                                 PersonIdentifier.person_id)
+                                                 PersonIdentifier.person_id, PersonIdentifier.team)
                                           .where(PersonIdentifier.source == SOURCE)).all(),
-                                ["source_person_id", "person_id"]),
-        "svc_known_people": _frame(s.execute(select(Person.name_key, Person.date_of_birth, Person.id)).all(),
-                                   ["name_key", "date_of_birth", "person_id"]),
-        "svc_open_cases": _frame(s.execute(select(Case.person_id, Case.crime_id, Case.id)
+                                ["source_person_id", "person_id", "team"]),
+        "svc_known_people": _frame(s.execute(select(Person.name_key, Person.date_of_birth, Person.id,
+                                                    Person.team)).all(),
+                                   ["name_key", "date_of_birth", "person_id", "team"]),
+        "svc_flagged": _frame(s.execute(select(PossibleDuplicate.person_id,
+                                               PossibleDuplicate.other_person_id)).all(),
+                              ["person_id", "other_person_id"]),
+        "svc_open_cases": _frame(s.execute(select(Case.person_id, Case.crime_id, Case.id, Case.team)
                                            .where(Case.status == "open")).all(),
-                                 ["person_id", "crime_id", "case_id"]),
+                                 ["person_id", "crime_id", "case_id", "team"]),
         "svc_boroughs": pd.DataFrame(list(allocation.team_by_borough.items()),
                                      columns=["borough_code", "team"]),
         "svc_workers": pd.DataFrame(
@@ -146,10 +157,11 @@ def _load_service_state(con: Any, s: Session, allocation: Allocation, code: Vict
 
 #: Column types of the service state copied into DuckDB (typed even when a table is empty).
 _STATE_TYPES = {
-    "svc_imported": "referral_id VARCHAR",
-    "svc_known_ids": "source_person_id VARCHAR, person_id BIGINT",
-    "svc_known_people": "name_key VARCHAR, date_of_birth DATE, person_id BIGINT",
-    "svc_open_cases": "person_id BIGINT, crime_id VARCHAR, case_id BIGINT",
+    "svc_imported": "team VARCHAR, referral_id VARCHAR, channel VARCHAR",
+    "svc_known_ids": "source_person_id VARCHAR, person_id BIGINT, team VARCHAR",
+    "svc_known_people": "name_key VARCHAR, date_of_birth DATE, person_id BIGINT, team VARCHAR",
+    "svc_flagged": "person_id BIGINT, other_person_id BIGINT",
+    "svc_open_cases": "person_id BIGINT, crime_id VARCHAR, case_id BIGINT, team VARCHAR",
     "svc_boroughs": "borough_code VARCHAR, team VARCHAR",
     "svc_workers": "team VARCHAR, slot BIGINT, username VARCHAR, display_name VARCHAR",
     "svc_rules": "rule_key VARCHAR, right_number BIGINT, working_days BIGINT, enhanced_working_days BIGINT, "
@@ -176,6 +188,7 @@ victims AS (
     FROM {victims} v GROUP BY ALL
 )
 SELECT row_number() OVER (ORDER BY s.referral_date, s.referral_id) AS rid,
+       coalesce(b.team, (SELECT team FROM svc_default)) AS team,
        s.referral_id, s.source_person_id, s.forename, s.surname, s.date_of_birth, s.name_key,
        s.crime_id, coalesce(s.crime_id, '') AS crime_key, s.referral_date, s.referrer, s.role,
        coalesce(s.needs, []) AS needs, s.service, s.borough_code,
@@ -184,28 +197,36 @@ SELECT row_number() OVER (ORDER BY s.referral_date, s.referral_id) AS rid,
 FROM src s
 LEFT JOIN victims v ON v.crime_id = s.crime_id AND v.name_key = s.name_key
                    AND v.date_of_birth = s.date_of_birth
-WHERE s.copy = 1 AND s.referral_id NOT IN (SELECT referral_id FROM svc_imported)
+LEFT JOIN svc_boroughs b ON b.borough_code = s.borough_code
+WHERE s.copy = 1
+  -- imported before (into any team), or this referral id already received by its team
+  AND s.referral_id NOT IN (SELECT referral_id FROM svc_imported WHERE channel = 'warehouse')
+  AND NOT EXISTS (SELECT 1 FROM svc_imported i WHERE i.referral_id = s.referral_id
+                  AND i.team = coalesce(b.team, (SELECT team FROM svc_default)))
 """
 
 
 def _group_people(con: Any) -> None:
-    """Label each fresh referral with its person: connected through source person id or name and
-    date of birth (label propagation to a fixed point), then matched to known people."""
+    """Label each fresh referral with its person: connected, within its team, through source person
+    id or name and date of birth (label propagation to a fixed point), then matched to the people
+    that team already knows."""
     con.execute("""CREATE OR REPLACE TEMP TABLE svc_label AS
-                   SELECT rid, source_person_id, name_key, date_of_birth, rid AS label FROM svc_fresh""")
+                   SELECT rid, team, source_person_id, name_key, date_of_birth, rid AS label
+                   FROM svc_fresh""")
     for _ in range(MAX_LABEL_ROUNDS):
         con.execute("""
             CREATE OR REPLACE TEMP TABLE svc_label_next AS
             WITH by_id AS (
-                SELECT *, min(label) OVER (PARTITION BY coalesce(source_person_id, 'rid:' || rid)) AS l1
+                SELECT *, min(label) OVER (PARTITION BY team, coalesce(source_person_id, 'rid:' || rid)) AS l1
                 FROM svc_label
             ), by_name AS (
-                SELECT *, min(l1) OVER (PARTITION BY
+                SELECT *, min(l1) OVER (PARTITION BY team,
                     CASE WHEN name_key <> '|' AND date_of_birth IS NOT NULL
                          THEN name_key || date_of_birth ELSE 'rid:' || rid END) AS l2
                 FROM by_id
             ), spread AS (SELECT *, min(l2) OVER (PARTITION BY label) AS l3 FROM by_name)
-            SELECT rid, source_person_id, name_key, date_of_birth, least(label, l3) AS label FROM spread
+            SELECT rid, team, source_person_id, name_key, date_of_birth, least(label, l3) AS label
+            FROM spread
         """)
         moved = con.execute("""SELECT count(*) FROM svc_label a JOIN svc_label_next b USING (rid)
                                WHERE a.label <> b.label""").fetchone()[0]
@@ -217,12 +238,12 @@ def _group_people(con: Any) -> None:
         WITH matched AS (
             SELECT l.label, least(min(i.person_id), min(p.person_id)) AS person_id
             FROM svc_label l
-            LEFT JOIN svc_known_ids i ON i.source_person_id = l.source_person_id
+            LEFT JOIN svc_known_ids i ON i.source_person_id = l.source_person_id AND i.team = l.team
             LEFT JOIN svc_known_people p ON p.name_key = l.name_key AND p.date_of_birth = l.date_of_birth
-                                        AND l.name_key <> '|'
+                                        AND l.name_key <> '|' AND p.team = l.team
             GROUP BY l.label
         )
-        SELECT l.rid, l.label, m.person_id FROM svc_label l JOIN matched m USING (label)
+        SELECT l.rid, l.label, l.team, m.person_id FROM svc_label l JOIN matched m USING (label)
     """)
 
 
@@ -231,13 +252,12 @@ CREATE OR REPLACE TEMP TABLE svc_grouped AS
 SELECT f.*, p.label, p.person_id AS known_person_id, o.case_id AS open_case_id,
        row_number() OVER (PARTITION BY p.label, f.crime_key ORDER BY f.referral_date, f.referral_id) AS nth
 FROM svc_fresh f JOIN svc_people p USING (rid)
-LEFT JOIN svc_open_cases o ON o.person_id = p.person_id AND coalesce(o.crime_id, '') = f.crime_key;
+LEFT JOIN svc_open_cases o ON o.person_id = p.person_id AND coalesce(o.crime_id, '') = f.crime_key
+                           AND o.team = f.team;
 
 CREATE OR REPLACE TEMP TABLE svc_new_cases AS
 WITH firsts AS (
-    SELECT g.*, coalesce(b.team, (SELECT team FROM svc_default)) AS team
-    FROM svc_grouped g LEFT JOIN svc_boroughs b ON b.borough_code = g.borough_code
-    WHERE g.nth = 1 AND g.open_case_id IS NULL
+    SELECT g.* FROM svc_grouped g WHERE g.nth = 1 AND g.open_case_id IS NULL
 ), enhanced AS (
     SELECT label, crime_key, list_sort(list_distinct(flatten(list(enhanced_rights)))) AS enhanced_rights
     FROM svc_grouped WHERE open_case_id IS NULL GROUP BY ALL
@@ -263,7 +283,7 @@ def _records(con: Any, sql: str) -> list[dict[str, Any]]:
 
 def _insert_persons(con: Any, s: Session) -> int:
     rows = _records(con, """
-        SELECT f.forename, f.surname, f.name_key, f.date_of_birth, p.label
+        SELECT f.team, f.forename, f.surname, f.name_key, f.date_of_birth, p.label
         FROM svc_fresh f JOIN svc_people p USING (rid)
         WHERE p.person_id IS NULL
         QUALIFY row_number() OVER (PARTITION BY p.label ORDER BY f.referral_date, f.rid) = 1
@@ -277,11 +297,12 @@ def _insert_persons(con: Any, s: Session) -> int:
         con.execute("UPDATE svc_new_cases SET known_person_id = p.person_id FROM svc_people p "
                     "WHERE svc_new_cases.rid = p.rid")
     identifiers = _records(con, """
-        SELECT DISTINCT 'victim_referrals' AS source, f.source_person_id, p.person_id
+        SELECT DISTINCT 'victim_referrals' AS source, f.source_person_id, p.person_id, f.team
         FROM svc_fresh f JOIN svc_people p USING (rid)
         WHERE f.source_person_id IS NOT NULL
-          AND f.source_person_id NOT IN (SELECT source_person_id FROM svc_known_ids)
-        QUALIFY row_number() OVER (PARTITION BY f.source_person_id ORDER BY p.person_id) = 1""")
+          AND NOT EXISTS (SELECT 1 FROM svc_known_ids k
+                          WHERE k.source_person_id = f.source_person_id AND k.team = f.team)
+        QUALIFY row_number() OVER (PARTITION BY f.team, f.source_person_id ORDER BY p.person_id) = 1""")
     if identifiers:
         s.execute(insert(PersonIdentifier), identifiers)
     return len(rows)
@@ -318,8 +339,9 @@ def _insert_rest(con: Any, s: Session, actor: Actor) -> None:
               AND g.open_case_id IS NULL""")
     by = _quote(actor.username)
     referrals = _records(con, f"""
-        SELECT referral_id, case_id, 'warehouse' AS channel, referrer, role, referral_date, needs, service,
-               joined_existing, '{by}' AS received_by
+        SELECT team, referral_id, case_id, 'warehouse' AS channel, referrer, role, referral_date, needs,
+               service, joined_existing, '{by}' AS received_by, '{SOURCE}' AS source, source_person_id,
+               forename, surname, date_of_birth
         FROM svc_referral_cases ORDER BY rid""")
     for r in referrals:
         r["needs"] = list(r["needs"])
@@ -363,11 +385,53 @@ def _insert_rest(con: Any, s: Session, actor: Actor) -> None:
     s.execute(insert(Entitlement), entitlements)
 
 
-def _report(con: Any, total: int, fresh: int, persons: int, cases: int) -> ImportReport:
+_DUPLICATES_SQL = """
+WITH fresh AS (
+    SELECT DISTINCT p.person_id, f.team, f.source_person_id, f.name_key, f.date_of_birth
+    FROM svc_fresh f JOIN svc_people p USING (rid)
+), ids AS (
+    SELECT person_id, team, source_person_id FROM svc_known_ids
+    UNION SELECT person_id, team, source_person_id FROM fresh WHERE source_person_id IS NOT NULL
+), people AS (
+    SELECT person_id, team, name_key, date_of_birth FROM svc_known_people
+    UNION SELECT person_id, team, name_key, date_of_birth FROM fresh
+), pairs AS (
+    SELECT a.person_id AS a_id, a.team AS a_team, b.person_id AS b_id, b.team AS b_team,
+           'source_id' AS matched_on, 1 AS preference
+    FROM fresh a JOIN ids b ON b.source_person_id = a.source_person_id AND b.team <> a.team
+    UNION ALL
+    SELECT a.person_id, a.team, b.person_id, b.team, 'name_and_date_of_birth', 2
+    FROM fresh a JOIN people b ON b.name_key = a.name_key AND b.date_of_birth = a.date_of_birth
+                              AND a.name_key <> '|' AND b.team <> a.team
+), ordered AS (
+    SELECT least(a_id, b_id) AS person_id, greatest(a_id, b_id) AS other_person_id,
+           CASE WHEN a_id < b_id THEN a_team ELSE b_team END AS team,
+           CASE WHEN a_id < b_id THEN b_team ELSE a_team END AS other_team, matched_on, preference
+    FROM pairs
+)
+SELECT person_id, other_person_id, team, other_team, matched_on, 'open' AS status, 1 AS version
+FROM ordered o
+WHERE NOT EXISTS (SELECT 1 FROM svc_flagged x
+                  WHERE x.person_id = o.person_id AND x.other_person_id = o.other_person_id)
+QUALIFY row_number() OVER (PARTITION BY person_id, other_person_id ORDER BY preference) = 1
+ORDER BY person_id, other_person_id
+"""
+
+
+def _flag_possible_duplicates(con: Any, s: Session) -> int:
+    """People other teams hold who may be the same as those imported: flagged for a supervisor of
+    both teams, never joined (a team's cases use only that team's records)."""
+    rows = _records(con, _DUPLICATES_SQL)
+    if rows:
+        s.execute(insert(PossibleDuplicate), rows)
+    return len(rows)
+
+
+def _report(con: Any, total: int, fresh: int, persons: int, cases: int, duplicates: int) -> ImportReport:
     joined = int(con.execute("SELECT count(*) FROM svc_referral_cases WHERE joined_existing")
                  .fetchone()[0])
     return ImportReport(referrals_read=total, already_imported=total - fresh, cases_opened=cases,
-                        referrals_joined=joined, persons_created=persons)
+                        referrals_joined=joined, persons_created=persons, possible_duplicates=duplicates)
 
 
 def _audit(s: Session, actor: Actor, report: ImportReport) -> None:
@@ -375,4 +439,5 @@ def _audit(s: Session, actor: Actor, report: ImportReport) -> None:
                  subject_id=SOURCE, purpose="opening cases from agency referrals",
                  detail={"cases_opened": report.cases_opened, "referrals_joined": report.referrals_joined,
                          "persons_created": report.persons_created,
+                         "possible_duplicates": report.possible_duplicates,
                          "already_imported": report.already_imported})

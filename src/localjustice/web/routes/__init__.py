@@ -5,7 +5,18 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from localjustice.web.extensions import NavItem, WebExtension
-from localjustice.web.routes import audit_log, auth, cases, dashboard, home, loads, ops, review, users
+from localjustice.web.routes import (
+    audit_log,
+    auth,
+    case_allocation,
+    cases,
+    dashboard,
+    home,
+    loads,
+    ops,
+    review,
+    users,
+)
 
 core = APIRouter()
 for module in (ops, auth, home):
@@ -20,6 +31,7 @@ BUILT_IN: tuple[WebExtension, ...] = (
                  nav=(NavItem("Linkage review", "/linkage/review", "linkage:review"),)),
     WebExtension(name="audit", router=audit_log.router, nav=(NavItem("Audit log", "/audit", "audit:view"),)),
     WebExtension(name="users", router=users.router, nav=(NavItem("Users", "/users", "users:manage"),)),
+    case_allocation.extension,  # before the case pages: /cases/allocation is not a case id
     cases.extension,
 )
 

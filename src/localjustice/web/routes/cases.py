@@ -31,6 +31,7 @@ from localjustice.service import (
     parse_input,
     schemas,
 )
+from localjustice.web.accounts.caseworkers import AccountsStaff
 from localjustice.web.authorise import Forbidden, Permit, SignedIn
 from localjustice.web.deps import PRINTABLE, RecordId
 from localjustice.web.extensions import NavItem, WebExtension
@@ -55,7 +56,8 @@ T = TypeVar("T")
 
 
 def _service(request: Request) -> CaseService:
-    return CaseService(request.app.state.sessions)
+    sessions = request.app.state.sessions
+    return CaseService(sessions, staff=AccountsStaff(sessions))
 
 
 def _reports(request: Request) -> ComplianceReports:
@@ -265,10 +267,6 @@ _case_form("/cases/{case_id}/onward-referral", "cases/onward_referral.html", "Re
 _case_form("/cases/{case_id}/event", "cases/event.html", "Record what happened",
            lambda svc, u, cid, data, v: svc.record_event(
                u.actor, cid, parse_input(schemas.CaseEventIn, data)), done="recorded")
-_case_form("/cases/{case_id}/handover", "cases/handover.html", "Change single point of contact",
-           lambda svc, u, cid, data, v: svc.hand_over(
-               u.actor, cid, parse_input(schemas.HandoverIn, data), expected_version=v or 0),
-           lambda case: {"version": case.version}, done="handed_over")
 _case_form("/cases/{case_id}/contact", "cases/contact.html", "Log a contact",
            lambda svc, u, cid, data, v: svc.log_contact(u.actor, cid, parse_input(schemas.ContactIn, data)),
            done="contact_logged")
@@ -368,14 +366,16 @@ def _api_route(method: str, path: str, permission: str, model: type[BaseModel] |
 
 
 @_api_route("POST", "/api/cases", EDIT, schemas.ReferralIn, schemas.IntakeResult,
-            "Receive a referral: open a case, or join the open case for the same person and crime")
+            "Receive a referral: open a case, or join your team's open case for the same person and crime")
 def api_receive_referral(request: Request, user: Editor, body: JsonBody,
-                         spoc_username: Annotated[str, Query(max_length=200, pattern=PRINTABLE)] = "",
-                         spoc_name: Annotated[str, Query(max_length=200, pattern=PRINTABLE)] = "",
+                         spoc_username: Annotated[str, Query(
+                             max_length=200, pattern=PRINTABLE,
+                             description="The single point of contact of a new case: an active caseworker "
+                                         "or supervisor of its team (default: you)")] = "",
                          ) -> Response:
-    spoc = (spoc_username, spoc_name or spoc_username) if spoc_username else None
     return _api(lambda: _service(request).receive_referral(
-        user.actor, parse_input(schemas.ReferralIn, body), channel="api", spoc=spoc), 201)
+        user.actor, parse_input(schemas.ReferralIn, body), channel="api",
+        spoc_username=spoc_username or None), 201)
 
 
 @_api_route("PUT", "/api/cases/{case_id}/assessment", EDIT, schemas.AssessmentIn, schemas.AssessmentView,
@@ -427,7 +427,8 @@ def api_entitlement_met(request: Request, user: Editor, entitlement_id: RecordId
 
 
 @_api_route("POST", "/api/cases/{case_id}/handover", EDIT, schemas.HandoverIn, schemas.CaseSummary,
-            "Change the single point of contact, with a reason")
+            "Change the single point of contact (an active caseworker or supervisor of the team), with a "
+            "reason")
 def api_handover(request: Request, user: Editor, case_id: RecordId, body: JsonBody,
                  expected_version: Version) -> Response:
     return _api(lambda: _service(request).hand_over(
