@@ -154,3 +154,20 @@ def test_the_user_list_links_each_user_and_the_edit_page_offers_every_role(clien
     for role in ROLES:
         assert f'value="{role}"' in edit
     assert re.search(r'<option value="data_steward" selected', edit)
+
+
+def test_signing_in_or_failing_to_does_not_make_an_administrators_open_form_stale(
+        app: FastAPI, client_for: ClientFor) -> None:
+    """Issue 10 findings 4 and 10: sign-in bookkeeping is not an edit, so neither the user signing
+    in nor anyone failing to sign in as them makes the administrator's save a conflict."""
+    admin = client_for("admin")
+    target = _account_of(admin, "board")
+    token = csrf_of(admin.get(f"/users/{target['id']}").text)
+    client_for("board")
+    stranger = TestClient(app, client=("198.51.100.5", 50000))
+    stranger.post("/sign-in", data={"username": username("board"), "password": "wrong",
+                                    "csrf_token": csrf_of(stranger.get("/sign-in").text)})
+    saved = admin.post(f"/users/{target['id']}", follow_redirects=False, data={
+        "csrf_token": token, "display_name": "Renamed Board", "role": "board", "teams": "north",
+        "active": "yes", "version": str(target["version"])})
+    assert saved.status_code == 303

@@ -193,6 +193,7 @@ def authenticate(session: Session, username: str, password: str, lockout: Lockou
     """The active, unlocked user with this password; counts failures and locks after too many.
 
     ``at`` is the time now (naive UTC; the web app passes its clock, so tests need not wait).
+    The counters are bookkeeping, written without a new ``version`` (``_bookkeep``).
     """
     user = session.scalar(select(User).where(User.username == username.strip()))
     stamp = at or now()
@@ -202,29 +203,25 @@ def authenticate(session: Session, username: str, password: str, lockout: Lockou
     if is_locked(user, stamp):
         raise SignInFailed(lockout.message)
     if not ok or not user.active:
-        if user.failures_since is None or stamp - user.failures_since >= lockout.window:
-            user.failures_since = stamp
-            user.failed_logins = 0
-        user.failed_logins += 1
-        if user.failed_logins >= lockout.failures:
-            user.locked_until = stamp + lockout.window
-            user.failed_logins = 0
-            user.failures_since = None
+        fresh = user.failures_since is None or stamp - user.failures_since >= lockout.window
+        failures = 1 if fresh else user.failed_logins + 1
+        since = stamp if fresh else user.failures_since
+        if failures >= lockout.failures:
+            _bookkeep(session, user, locked_until=stamp + lockout.window, failed_logins=0,
+                      failures_since=None)
             record_event(session, actor=user.username, role=user.role, action="lock",
                          subject_type="user", subject_id=str(user.id), purpose="sign-in",
                          detail={"after_failures": lockout.failures, "minutes": lockout.minutes})
-        session.flush()
+        else:
+            _bookkeep(session, user, failed_logins=failures, failures_since=since)
         raise SignInFailed(lockout.message)
-    user.failed_logins = 0
-    user.failures_since = None
-    user.locked_until = None
-    user.last_login_at = stamp
-    if user.password_hash and needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+    rehashed = ({"password_hash": hash_password(password)}
+                if user.password_hash and needs_rehash(user.password_hash) else {})
+    _bookkeep(session, user, failed_logins=0, failures_since=None, locked_until=None,
+              last_login_at=stamp, **rehashed)
     record_event(session, actor=user.username, role=user.role, action="sign_in",
                  subject_type="user", subject_id=str(user.id), purpose="sign-in",
                  detail={"method": "password"})
-    session.flush()
     return user
 
 
@@ -236,14 +233,22 @@ def unlock_user(session: Session, actor: Actor, user_id: int, at: datetime | Non
     """Lift a lock before it ends by itself, and forget the failures counted so far."""
     user = _existing(session, user_id)
     was_locked = is_locked(user, at or now())
-    user.locked_until = None
-    user.failed_logins = 0
-    user.failures_since = None
-    session.flush()
+    _bookkeep(session, user, locked_until=None, failed_logins=0, failures_since=None)
     record_event(session, actor=actor.username, role=actor.role, action="unlock",
                  subject_type="user", subject_id=str(user.id), purpose="user administration",
                  detail={"was_locked": was_locked})
     return user
+
+
+def _bookkeep(session: Session, user: User, **values: object) -> None:
+    """Write sign-in bookkeeping (failure counters, lock, last sign-in) without a new ``version``.
+
+    ``version`` guards what an administrator edits; were it bumped by sign-ins, a user signing in,
+    or anyone failing to sign in as them, would make the administrator's open form stale.
+    """
+    session.execute(update(User).where(User.id == user.id).values(**values)
+                    .execution_options(synchronize_session=False))
+    session.refresh(user)
 
 
 def end_sessions(session: Session, actor: Actor, user_id: int) -> None:
@@ -299,11 +304,10 @@ def user_for_identity_provider(session: Session, username: str) -> User:
     if user is None or not user.active:
         raise SignInFailed("Your identity provider signed you in, but you have no active account "
                            "here. Ask an administrator to add you.")
-    user.last_login_at = now()
+    _bookkeep(session, user, last_login_at=now())
     record_event(session, actor=user.username, role=user.role, action="sign_in",
                  subject_type="user", subject_id=str(user.id), purpose="sign-in",
                  detail={"method": "oidc"})
-    session.flush()
     return user
 
 
