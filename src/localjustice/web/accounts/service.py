@@ -17,7 +17,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -203,17 +203,10 @@ def authenticate(session: Session, username: str, password: str, lockout: Lockou
     if is_locked(user, stamp):
         raise SignInFailed(lockout.message)
     if not ok or not user.active:
-        fresh = user.failures_since is None or stamp - user.failures_since >= lockout.window
-        failures = 1 if fresh else user.failed_logins + 1
-        since = stamp if fresh else user.failures_since
-        if failures >= lockout.failures:
-            _bookkeep(session, user, locked_until=stamp + lockout.window, failed_logins=0,
-                      failures_since=None)
+        if _count_failure(session, user, stamp, lockout):
             record_event(session, actor=user.username, role=user.role, action="lock",
                          subject_type="user", subject_id=str(user.id), purpose="sign-in",
                          detail={"after_failures": lockout.failures, "minutes": lockout.minutes})
-        else:
-            _bookkeep(session, user, failed_logins=failures, failures_since=since)
         raise SignInFailed(lockout.message)
     rehashed = ({"password_hash": hash_password(password)}
                 if user.password_hash and needs_rehash(user.password_hash) else {})
@@ -223,6 +216,30 @@ def authenticate(session: Session, username: str, password: str, lockout: Lockou
                  subject_type="user", subject_id=str(user.id), purpose="sign-in",
                  detail={"method": "password"})
     return user
+
+
+def _count_failure(session: Session, user: User, stamp: datetime, lockout: Lockout) -> bool:
+    """Count one failed sign-in, locking at ``lockout.failures`` within the window; True when this
+    failure locked the account.
+
+    One UPDATE computing from the row as it is then, so failures arriving together are each
+    counted (a read, then a write, would let a burst of parallel guesses count as one); failures
+    while locked are not counted. Written without a new ``version``, as ``_bookkeep`` says why.
+    """
+    fresh = or_(User.failures_since.is_(None), User.failures_since <= stamp - lockout.window)
+    count = case((fresh, 1), else_=User.failed_logins + 1)
+    locks = count >= lockout.failures
+    until = stamp + lockout.window
+    locked = session.execute(
+        update(User)
+        .where(User.id == user.id, or_(User.locked_until.is_(None), User.locked_until <= stamp))
+        .values(failed_logins=case((locks, 0), else_=count),
+                failures_since=case((locks, None), (fresh, stamp), else_=User.failures_since),
+                locked_until=case((locks, until), else_=User.locked_until))
+        .returning(User.locked_until)
+        .execution_options(synchronize_session=False)).scalar_one_or_none()
+    session.refresh(user)
+    return locked == until
 
 
 def is_locked(user: User, at: datetime) -> bool:
