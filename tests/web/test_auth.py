@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from localjustice.web import create_app
 from localjustice.web.accounts import User
 from localjustice.web.middleware import current_user as current_user_module
+from localjustice.web.middleware.login_rate_limit import SlidingWindows
 from localjustice.web.middleware.session import COOKIE
 from localjustice.web.settings import SettingsError
 from tests.web.conftest import PASSWORD, ClientFor, csrf_of, sign_in, username
@@ -293,3 +294,15 @@ def test_the_session_cookie_is_http_only_and_same_site(app: FastAPI) -> None:
     assert "lj_session=" in cookie and "httponly" in cookie and "samesite=lax" in cookie
     sign_in(client, "analyst")
     assert client.get("/api/loads").status_code == 200
+
+
+def test_an_address_refused_for_failures_may_try_again_once_the_lock_time_has_passed() -> None:
+    """Issue 10 finding 4: the per-address failure limit is a sliding window of the lock time,
+    and a sign-in that did not fail gives its place back (time given, not slept)."""
+    windows = SlidingWindows(limit=2, seconds=900)
+    assert windows.take("192.0.2.1", 0.0) == 0 and windows.take("192.0.2.1", 10.0) == 0
+    assert windows.take("192.0.2.1", 20.0) == pytest.approx(880.0)
+    assert windows.take("192.0.2.2", 20.0) == 0  # other addresses are not affected
+    assert windows.take("192.0.2.1", 900.0) == 0  # the first failure has left the window
+    windows.give_back("192.0.2.1", 900.0)
+    assert windows.take("192.0.2.1", 901.0) == 0
