@@ -13,6 +13,7 @@ from starlette.middleware import Middleware
 from localjustice.appdb import make_engine, session_factory
 from localjustice.audit import SIGNING_KEY_ENV, Anchor, demo_signing_key
 from localjustice.web import error_pages
+from localjustice.web.accounts import now
 from localjustice.web.assets import STATIC, assets_built, govuk_assets
 from localjustice.web.audit_sealer import audit_sealer
 from localjustice.web.dashboard import DashboardSource, PublishedMeasures
@@ -60,7 +61,9 @@ def create_app(settings: WebSettings, *, extensions: Sequence[WebExtension] | No
             session_middleware(settings),
             Middleware(CurrentUserMiddleware, settings=settings, users=users),
             Middleware(LoginRateLimitMiddleware, attempts=settings.login_attempts,
-                       window_seconds=settings.login_window_seconds, reject=error_pages.reject),
+                       window_seconds=settings.login_window_seconds,
+                       failures=settings.login_failures_per_address,
+                       failure_window_seconds=settings.lockout_minutes * 60, reject=error_pages.reject),
             Middleware(CsrfMiddleware, reject=error_pages.reject),
         ],
     )
@@ -70,6 +73,8 @@ def create_app(settings: WebSettings, *, extensions: Sequence[WebExtension] | No
     app.state.metrics = metrics
     app.state.users = users
     app.state.audit_anchor = anchor
+    #: the time now (naive UTC) for account rules such as lock expiry; tests set another
+    app.state.clock = now
     app.state.matrix = matrix
     app.state.warehouse = WarehouseGate(settings.warehouse_path)
     app.state.dashboard = dashboard or PublishedMeasures(settings.published_dir)

@@ -24,6 +24,7 @@ from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
+from localjustice.access import ROLES
 from localjustice.web.authorise import Permit, current_user
 from localjustice.web.middleware.session import csrf_token
 
@@ -70,6 +71,7 @@ def make_templates(extra: tuple[tuple[str, Path], ...] = ()) -> Jinja2Templates:
     env.globals["service_navigation"] = _ServiceNavigation(env)
     env.filters["lj_role_item"] = role_item
     env.filters["lj_option"] = option_item
+    env.globals["roles"] = ROLES  # the role select of the user forms, on every page that has one
     return Jinja2Templates(env=env, context_processors=[_layout_context])
 
 

@@ -1,5 +1,12 @@
 """The web app's settings, read once from the environment into one typed object (STYLE rule 8).
 
+Sign-in limits (issue 10 finding 4): failures count within the lock time (``LOCKOUT_MINUTES``),
+for an account and for a client address alike. An address may fail fewer times in it than it
+takes to lock an account (``LOGIN_FAILURES_PER_ADDRESS`` < ``LOCKOUT_FAILURES``, refused at
+start-up otherwise), so no one address can lock an account by itself. A lock ends by itself after
+the lock time, and an administrator can lift it sooner from the user's page. See
+``middleware.login_rate_limit`` and ``accounts.Lockout``.
+
 Production (``LOCALJUSTICE_ENV=production``) fails fast at start-up when a value it needs is
 missing: the session secret, the audit signing key, and all three OpenID Connect values when any
 one of them is set. Development and the demo generate a throwaway secret, so sessions end when the
@@ -14,8 +21,9 @@ server stops, and a demo audit signing key stored in the data dir (``localjustic
 | ``LOCALJUSTICE_SESSION_MAX_HOURS`` | absolute session lifetime, however active | ``8`` |
 | ``LOCALJUSTICE_LOGIN_ATTEMPTS`` | sign-in attempts per client address per window | ``10`` |
 | ``LOCALJUSTICE_LOGIN_WINDOW_SECONDS`` | the window those attempts are counted in | ``300`` |
-| ``LOCALJUSTICE_LOCKOUT_FAILURES`` | failed sign-ins that lock an account | ``5`` |
-| ``LOCALJUSTICE_LOCKOUT_MINUTES`` | how long a locked account stays locked | ``15`` |
+| ``LOCALJUSTICE_LOGIN_FAILURES_PER_ADDRESS`` | failed sign-ins per address, any user, per lock time | ``4`` |
+| ``LOCALJUSTICE_LOCKOUT_FAILURES`` | failed sign-ins within the lock time that lock an account | ``5`` |
+| ``LOCALJUSTICE_LOCKOUT_MINUTES`` | the lock time: a lock ends by itself after it | ``15`` |
 | ``LOCALJUSTICE_OIDC_ISSUER`` | OpenID Connect issuer URL (discovery is read) | unset: local only |
 | ``LOCALJUSTICE_OIDC_CLIENT_ID`` / ``_CLIENT_SECRET`` | the client registered with the issuer | unset |
 | ``LOCALJUSTICE_OIDC_USERNAME_CLAIM`` | the claim matched against usernames | ``email`` |
@@ -79,6 +87,7 @@ class WebSettings:
     login_window_seconds: int = 300
     lockout_failures: int = 5
     lockout_minutes: int = 15
+    login_failures_per_address: int = 4
     oidc: OidcSettings | None = None
     #: how often the audit sealer links newly written events into the hash chain
     audit_seal_seconds: float = 0.5
@@ -90,6 +99,13 @@ class WebSettings:
     audit_checkpoints: Path | None = None
     #: at most one checkpoint per this many seconds while events are being sealed
     audit_checkpoint_seconds: float = 60.0
+
+    def __post_init__(self) -> None:
+        if self.login_failures_per_address >= self.lockout_failures:
+            raise SettingsError(
+                "LOCALJUSTICE_LOGIN_FAILURES_PER_ADDRESS must be below LOCALJUSTICE_LOCKOUT_FAILURES "
+                f"(now {self.login_failures_per_address} and {self.lockout_failures}), so that no one "
+                "address can lock an account by itself.")
 
     @property
     def production(self) -> bool:
@@ -132,6 +148,7 @@ class WebSettings:
             login_window_seconds=_int(source, "LOCALJUSTICE_LOGIN_WINDOW_SECONDS", 300),
             lockout_failures=_int(source, "LOCALJUSTICE_LOCKOUT_FAILURES", 5),
             lockout_minutes=_int(source, "LOCALJUSTICE_LOCKOUT_MINUTES", 15),
+            login_failures_per_address=_int(source, "LOCALJUSTICE_LOGIN_FAILURES_PER_ADDRESS", 4),
             worker_threads=_int(source, "LOCALJUSTICE_WORKER_THREADS", 8),
             audit_signing_key=_audit_key(source, production=production),
             audit_checkpoints=checkpoints_path(chosen_dir) if source.get(CHECKPOINTS_ENV) else None,

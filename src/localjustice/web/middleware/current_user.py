@@ -1,16 +1,18 @@
 """The current user: the active account named by the session, loaded once per request.
 
-Sets ``request.state.user`` to a ``SignedIn`` or ``None``. The account is re-read from the
-database at most every ``UserCache.TTL`` seconds, so a deactivation or role change takes effect
-within that time (at once in the process that made it, which drops its cached copy), not at the
-next sign-in. An expired session is cleared and the request goes on as nobody's.
+Sets ``request.state.user`` to a ``SignedIn`` or ``None``. A session whose cookie carries an
+older session generation than the account's is over: it is cleared and the request goes on as
+nobody's, as for an expired one. The account (with its generation) is re-read from the database
+at most every ``UserCache.TTL`` seconds: a change made by this process (sign-out, deactivation,
+role change, ended sessions) applies at once, because the route that commits it drops the cached
+copy (``UserCache.forget``); one made by another server process applies within ``TTL``.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 import anyio
 from sqlalchemy import bindparam, select
@@ -27,17 +29,25 @@ from localjustice.web.settings import WebSettings
 SEEN_GRANULARITY = 60
 
 
-_QUERY = select(User.username, User.role, User.teams, User.display_name).where(
+_QUERY = select(User.username, User.role, User.teams, User.display_name, User.session_generation).where(
     User.id == bindparam("user_id"), User.active.is_(True))
 
 
-def load_signed_in(sessions: sessionmaker[Session], user_id: int) -> SignedIn | None:
+class CachedAccount(NamedTuple):
+    """An active account as read: who acts, and the session generation its cookies must carry."""
+
+    user: SignedIn
+    session_generation: int
+
+
+def load_signed_in(sessions: sessionmaker[Session], user_id: int) -> CachedAccount | None:
     with sessions() as db:
         row = db.execute(_QUERY, {"user_id": user_id}).one_or_none()
     if row is None:
         return None
-    return SignedIn(user_id=user_id, actor=Actor(username=row.username, role=row.role,
-                                                 teams=tuple(row.teams), display_name=row.display_name))
+    return CachedAccount(SignedIn(user_id=user_id, actor=Actor(
+        username=row.username, role=row.role, teams=tuple(row.teams), display_name=row.display_name)),
+        row.session_generation)
 
 
 class UserCache:
@@ -52,10 +62,10 @@ class UserCache:
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
-        self._entries: dict[int, tuple[float, SignedIn | None]] = {}
-        self._reading: dict[int, asyncio.Future[SignedIn | None]] = {}
+        self._entries: dict[int, tuple[float, CachedAccount | None]] = {}
+        self._reading: dict[int, asyncio.Future[CachedAccount | None]] = {}
 
-    async def get(self, user_id: int, now: float) -> SignedIn | None:
+    async def get(self, user_id: int, now: float) -> CachedAccount | None:
         hit = self._entries.get(user_id)
         if hit is not None and now - hit[0] < self.TTL:
             return hit[1]
@@ -64,7 +74,7 @@ class UserCache:
             reading = self._reading[user_id] = asyncio.ensure_future(self._read(user_id, now))
         return await asyncio.shield(reading)  # one waiter cancelled does not cancel the read
 
-    async def _read(self, user_id: int, now: float) -> SignedIn | None:
+    async def _read(self, user_id: int, now: float) -> CachedAccount | None:
         this = asyncio.current_task()
         try:
             user = await anyio.to_thread.run_sync(load_signed_in, self.sessions, user_id)
@@ -103,11 +113,14 @@ class CurrentUserMiddleware:
                 web_session.end(session)
                 state["session_expired"] = True
             else:
-                user = await self.users.get(user_id, time.monotonic())
-                if user is None:
+                account = await self.users.get(user_id, time.monotonic())
+                if account is None:
                     web_session.end(session)
+                elif session.get(web_session.GENERATION) != account.session_generation:
+                    web_session.end(session)  # signed out, or ended by a change to the account
+                    state["session_expired"] = True
                 else:
-                    state["user"] = user
+                    state["user"] = account.user
                     if now - session.get(web_session.SEEN_AT, 0) > SEEN_GRANULARITY:
                         session[web_session.SEEN_AT] = int(now)
         await self.app(scope, receive, send)

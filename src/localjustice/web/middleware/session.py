@@ -1,9 +1,12 @@
 """Sessions: a signed, HttpOnly, SameSite=Lax cookie (Secure in production) holding only the
-account id, the CSRF token and two timestamps; no personal data.
+account id, the account's session generation, the CSRF token and two timestamps; no personal data.
 
 A session ends when idle for ``session_idle_minutes`` or ``session_max_hours`` after sign-in,
-whichever comes first (checked by ``current_user``). Signing in starts a fresh session, so a
-session id planted before sign-in is worthless.
+whichever comes first, and at once when the account's session generation moves on (sign-out, new
+password, deactivation, role or teams changed, an administrator ending its sessions): the cookie
+is signed, not stored, so the server refuses an old one by its generation (checked by
+``current_user``). Signing in starts a fresh session, so a session id planted before sign-in is
+worthless.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from localjustice.web.settings import WebSettings
 
 COOKIE = "lj_session"
 USER_ID = "uid"
+GENERATION = "gen"
 SIGNED_IN_AT = "at"
 SEEN_AT = "seen"
 CSRF = "csrf"
@@ -43,10 +47,10 @@ def csrf_token(session: dict[str, Any]) -> str:
     return token
 
 
-def begin(session: dict[str, Any], user_id: int) -> None:
+def begin(session: dict[str, Any], user_id: int, generation: int) -> None:
     session.clear()
     stamp = int(time.time())
-    session.update({USER_ID: user_id, SIGNED_IN_AT: stamp, SEEN_AT: stamp,
+    session.update({USER_ID: user_id, GENERATION: generation, SIGNED_IN_AT: stamp, SEEN_AT: stamp,
                     CSRF: secrets.token_urlsafe(32)})
 
 

@@ -10,11 +10,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from localjustice.audit import record_event
 from localjustice.web.accounts import Lockout, SignInFailed, authenticate, user_for_identity_provider
+from localjustice.web.accounts import sign_out as end_own_sessions
 from localjustice.web.authorise import Permit, current_user
 from localjustice.web.deps import PRINTABLE, DbSession
 from localjustice.web.middleware import session as web_session
+from localjustice.web.middleware.login_rate_limit import record_failure
 from localjustice.web.rendering import render
 from localjustice.web.roles import PUBLIC, SIGNED_IN
 
@@ -61,13 +62,15 @@ def sign_in(
         settings = request.app.state.settings
         try:
             user = authenticate(db, username, password,
-                                Lockout(settings.lockout_failures, settings.lockout_minutes))
+                                Lockout(settings.lockout_failures, settings.lockout_minutes),
+                                request.app.state.clock())
         except SignInFailed as exc:
             db.commit()
+            record_failure(request.scope)
             errors["username"] = str(exc)
         else:
             db.commit()
-            web_session.begin(request.session, user.id)
+            web_session.begin(request.session, user.id, user.session_generation)
             return RedirectResponse(safe_next(next_url), status_code=303)
     return _sign_in_page(request, next_url=safe_next(next_url), errors=errors,
                          username=username.strip(), status_code=400)
@@ -75,11 +78,12 @@ def sign_in(
 
 @router.post("/sign-out", dependencies=[Depends(Permit(SIGNED_IN))], include_in_schema=False)
 def sign_out(request: Request, db: DbSession) -> Response:
+    """Ends every session of the user server-side: a copy of this cookie is refused from now on."""
     user = current_user(request)
     if user is not None:
-        record_event(db, actor=user.actor.username, role=user.role, action="sign_out",
-                     subject_type="user", subject_id=str(user.user_id), purpose="sign-out")
+        end_own_sessions(db, user.user_id, user.actor)
         db.commit()
+        request.app.state.users.forget(user.user_id)
     web_session.end(request.session)
     return RedirectResponse("/sign-in?signed_out=1", status_code=303)
 
@@ -113,15 +117,15 @@ async def oidc_callback(request: Request) -> Response:
     username = str(claims.get(settings.oidc.username_claim) or "")
     next_url = safe_next(request.session.get("next"))
 
-    def find() -> int:
+    def find() -> tuple[int, int]:
         with request.app.state.sessions() as db:
             user = user_for_identity_provider(db, username)
             db.commit()
-            return user.id
+            return user.id, user.session_generation
 
     try:
-        user_id = await run_in_threadpool(find)
+        user_id, generation = await run_in_threadpool(find)
     except SignInFailed as exc:
         return _sign_in_page(request, next_url="/", status_code=403, errors={"username": str(exc)})
-    web_session.begin(request.session, user_id)
+    web_session.begin(request.session, user_id, generation)
     return RedirectResponse(next_url, status_code=303)
