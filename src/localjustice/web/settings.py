@@ -1,7 +1,9 @@
 """The web app's settings, read once from the environment into one typed object (STYLE rule 8).
 
 Production (``LOCALJUSTICE_ENV=production``) fails fast at start-up when a value it needs is
-missing: the session secret, and all three OpenID Connect values when any one of them is set.
+missing: the session secret, all three OpenID Connect values when any one of them is set, and
+(checked by ``localjustice.settings.Settings``, which these build on) the pseudonym key from
+``LOCALJUSTICE_PSEUDONYM_KEY``, with no demo key stored in the data folder.
 Development and the demo generate a throwaway secret, so sessions end when the server stops.
 
 | variable | meaning | default |
@@ -9,6 +11,7 @@ Development and the demo generate a throwaway secret, so sessions end when the s
 | ``LOCALJUSTICE_ENV`` | ``development`` or ``production`` | ``development`` |
 | ``LOCALJUSTICE_DATA_DIR`` | warehouse, app DB and published measures | ``./localjustice-data`` |
 | ``LOCALJUSTICE_SECRET_KEY`` | signs session cookies; required in production | random per start |
+| ``LOCALJUSTICE_PSEUDONYM_KEY`` | the pseudonym key, 32+ characters; required in production | demo key |
 | ``LOCALJUSTICE_SESSION_MINUTES`` | idle session lifetime | ``30`` |
 | ``LOCALJUSTICE_SESSION_MAX_HOURS`` | absolute session lifetime, however active | ``8`` |
 | ``LOCALJUSTICE_LOGIN_ATTEMPTS`` | sign-in attempts per client address per window | ``10`` |
@@ -28,17 +31,11 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 from localjustice.appdb import database_url
-from localjustice.errors import LocalJusticeError
-from localjustice.settings import Settings
+from localjustice.settings import Environment, Settings, SettingsError
 
-Environment = Literal["development", "production"]
-
-
-class SettingsError(LocalJusticeError):
-    """A setting is missing or malformed; the message names the variable to set."""
+__all__ = ["Environment", "OidcSettings", "SettingsError", "WebSettings"]
 
 
 @dataclass(frozen=True)
@@ -87,11 +84,10 @@ class WebSettings:
     @classmethod
     def from_env(cls, data_dir: Path | None = None) -> WebSettings:
         source = os.environ
-        environment = source.get("LOCALJUSTICE_ENV", "development").strip().lower() or "development"
-        if environment not in ("development", "production"):
-            raise SettingsError("LOCALJUSTICE_ENV must be development or production.")
-        production = environment == "production"
-        chosen_dir = data_dir or Path(source.get("LOCALJUSTICE_DATA_DIR") or "localjustice-data")
+        # the environment, the data folder and, outside development, the pseudonym key
+        core = Settings.from_env(data_dir, source)
+        production = core.environment == "production"
+        chosen_dir = core.data_dir
         secret = source.get("LOCALJUSTICE_SECRET_KEY", "")
         if production and len(secret) < 32:
             raise SettingsError("Set LOCALJUSTICE_SECRET_KEY to a random value of at least 32 "
