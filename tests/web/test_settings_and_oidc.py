@@ -23,6 +23,7 @@ METADATA = {"issuer": ISSUER, "authorization_endpoint": f"{ISSUER}/authorize",
 
 def test_production_needs_a_secret_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("LOCALJUSTICE_ENV", "production")
+    monkeypatch.setenv("LOCALJUSTICE_PSEUDONYM_KEY", "p" * 40)  # required too (issue 10 finding 8)
     monkeypatch.delenv("LOCALJUSTICE_SECRET_KEY", raising=False)
     with pytest.raises(SettingsError, match="LOCALJUSTICE_SECRET_KEY"):
         WebSettings.from_env(tmp_path)
