@@ -4,10 +4,13 @@ applied by the next run like a decision (issue 10 finding 6)."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from conftest import KEY, Person, insert_records, person_of, pnc
+from localjustice.cli import app as cli
 from localjustice.linkage import (
     LinkageOptions,
     ManualLinkRefused,
@@ -18,7 +21,7 @@ from localjustice.linkage import (
     record_manual_link,
     review_queue,
 )
-from localjustice.warehouse import Warehouse
+from localjustice.warehouse import Warehouse, open_warehouse
 
 #: Deterministic linkage (too few records to train): C1/P1 share a valid PNC id, the rest differ.
 PEOPLE = {
@@ -95,3 +98,34 @@ def test_a_manual_link_is_refused_for_unknown_queued_or_already_linked_records(
     with pytest.raises(ManualLinkRefused, match="already one person"):
         record_manual_link(warehouse, *LINKED, reason="x", linked_by="s")
     assert _stored(warehouse, "manual_link") == 0
+
+
+def test_the_cli_makes_a_manual_link_with_its_reason_and_audit_event(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 10 finding 6: `localjustice link manual A B --reason ...` links outside the queue,
+    audited as a manual link in the app database's log; without a reason it refuses."""
+    from sqlalchemy import select
+
+    from localjustice.appdb import database_url, make_engine, session_factory
+    from localjustice.audit.models import AuditEvent
+
+    monkeypatch.delenv("LOCALJUSTICE_ENV", raising=False)
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    data_dir = tmp_path / "data"
+    with open_warehouse(data_dir / "warehouse.duckdb") as warehouse:
+        _linked(warehouse)
+    runner = CliRunner()
+    args = ["link", "manual", *APART, "--by", "steward", "--data-dir", str(data_dir)]
+    missing = runner.invoke(cli, [*args, "--reason", " "])
+    assert missing.exit_code == 1 and "Enter the reason" in missing.output
+    made = runner.invoke(cli, [*args, "--reason", "Confirmed with probation"])
+    assert made.exit_code == 0, made.output
+    with open_warehouse(data_dir / "warehouse.duckdb", read_only=True) as warehouse:
+        assert [(m.unit_id_l, m.unit_id_r, m.linked_by) for m in manual_links(warehouse)] == [
+            (*APART, "steward")]
+    engine = make_engine(database_url(data_dir))
+    with session_factory(engine)() as db:
+        events = db.scalars(select(AuditEvent).where(AuditEvent.action == "manual_link")).all()
+        assert [(e.actor, e.subject_id, e.detail) for e in events] == [
+            ("cli:steward", "|".join(APART), {"reason": "Confirmed with probation"})]
+    engine.dispose()

@@ -135,13 +135,15 @@ class Warehouse:
 
 
 def open_warehouse(path: Path | None, *, read_only: bool = False,
-                   wait_seconds: float = LOCK_WAIT_SECONDS) -> Warehouse:
+                   wait_seconds: float | None = None) -> Warehouse:
     """Open (creating when missing) the warehouse file; ``None`` gives an in-memory one for tests.
 
     ``read_only`` takes no write lock, so any number of readers (pages, ``status``, reports) share
     the file; open read-write only to change it. Raises ``WarehouseBusy`` when another process
-    still holds the file after ``wait_seconds``.
+    still holds the file after ``wait_seconds`` (default ``LOCK_WAIT_SECONDS``).
     """
+    if wait_seconds is None:
+        wait_seconds = LOCK_WAIT_SECONDS
     if path is not None and not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     if read_only and path is not None and not path.exists():
