@@ -129,3 +129,36 @@ def test_the_cli_makes_a_manual_link_with_its_reason_and_audit_event(
         assert [(e.actor, e.subject_id, e.detail) for e in events] == [
             ("cli:steward", "|".join(APART), {"reason": "Confirmed with probation"})]
     engine.dispose()
+
+
+def test_the_cli_review_reads_the_queue_without_holding_the_warehouse_and_stores_the_decision(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 10 finding 13: `link review` held the warehouse for writing while the steward read
+    the pairs; now it reads them read-only and opens it for writing only to store a decision."""
+    import subprocess
+    import sys
+
+    import typer
+
+    path = tmp_path / "data" / "warehouse.duckdb"
+    with open_warehouse(path) as warehouse:
+        _linked(warehouse, queue_everything=True)
+    writes_meanwhile: list[int] = []
+
+    def steward_reads_the_pair(*_: object, **__: object) -> str:
+        # while the steward reads, another process (a `link` run, say) can open it for writing
+        writer = subprocess.run([sys.executable, "-c", "import duckdb, sys; duckdb.connect(sys.argv[1])",
+                                 str(path)], capture_output=True, timeout=60)
+        writes_meanwhile.append(writer.returncode)
+        return "s"
+
+    monkeypatch.setattr(typer, "prompt", steward_reads_the_pair)
+    result = CliRunner().invoke(cli, ["link", "review", "--reviewer", "steward",
+                                      "--data-dir", str(path.parent)])
+    assert result.exit_code == 0, result.output
+    assert writes_meanwhile == [0]
+    assert "1 decision(s) recorded by steward" in result.output
+    with open_warehouse(path, read_only=True) as warehouse:
+        assert warehouse.connection.execute(
+            "SELECT unit_id_l, unit_id_r, same_person FROM linkage.review_decision").fetchall() == [
+                (*LINKED, True)]
