@@ -35,7 +35,11 @@ DataDir = Annotated[
 
 
 def _settings(data_dir: Path | None) -> Settings:
-    return Settings.from_env(data_dir)
+    """The settings, or exit 1 with the message (a production value missing, say)."""
+    try:
+        return Settings.from_env(data_dir)
+    except LocalJusticeError as exc:
+        raise _fail(exc) from None
 
 
 def _fail(exc: LocalJusticeError) -> typer.Exit:
@@ -272,7 +276,7 @@ def run_linkage(settings: Settings, *, model: Path | None = None, truth: Path | 
     from localjustice.linkage import link_persons, load_pseudonym_key
     from localjustice.warehouse import open_warehouse
 
-    key = load_pseudonym_key(settings.data_dir, generate_demo_key=demo_key)
+    key = load_pseudonym_key(settings, generate_demo_key=demo_key)
     truth = _default_truth(settings, truth)
     with open_warehouse(settings.warehouse_path) as warehouse, rich_progress(console) as bar:
         result = link_persons(warehouse, pseudonym_key=key, model_path=model,
@@ -346,35 +350,83 @@ def link_review(
     settings = _settings(data_dir)
     err_console.print("[bold]Restricted:[/] this view shows identifiers; for data stewards only.")
     try:
-        with open_warehouse(settings.warehouse_path) as warehouse:
+        # Read the pairs and let go: holding the warehouse while someone reads them would stop
+        # `localjustice link` and `ingest`; each decision opens it for writing for a moment.
+        with open_warehouse(settings.warehouse_path, read_only=True) as warehouse:
             pairs = review_queue(warehouse, limit=limit)
-            if not pairs:
-                console.print("Nothing to review: the queue is empty.")
-                return
-            decided = 0
-            for number, pair in enumerate(pairs, start=1):
-                table = Table(title=f"Pair {number} of {len(pairs)}: match probability "
-                              f"{pair.match_probability:.3f}")
-                table.add_column("field")
-                table.add_column(pair.unit_id_l)
-                table.add_column(pair.unit_id_r)
-                for name in REVIEW_FIELDS:
-                    table.add_row(name,
-                                  "\n".join(str(v[name] or "") for v in pair.left),
-                                  "\n".join(str(v[name] or "") for v in pair.right))
-                console.print(table)
-                answer = typer.prompt("[s]ame person, [n]ot the same, s[k]ip, [q]uit",
-                                      default="k").strip().lower()
-                if answer == "q":
-                    break
-                if answer in {"s", "n"}:
+        if not pairs:
+            console.print("Nothing to review: the queue is empty.")
+            return
+        decided = 0
+        for number, pair in enumerate(pairs, start=1):
+            table = Table(title=f"Pair {number} of {len(pairs)}: match probability "
+                          f"{pair.match_probability:.3f}")
+            table.add_column("field")
+            table.add_column(pair.unit_id_l)
+            table.add_column(pair.unit_id_r)
+            for name in REVIEW_FIELDS:
+                table.add_row(name,
+                              "\n".join(str(v[name] or "") for v in pair.left),
+                              "\n".join(str(v[name] or "") for v in pair.right))
+            console.print(table)
+            answer = typer.prompt("[s]ame person, [n]ot the same, s[k]ip, [q]uit",
+                                  default="k").strip().lower()
+            if answer == "q":
+                break
+            if answer in {"s", "n"}:
+                with open_warehouse(settings.warehouse_path) as warehouse:
                     record_decision(warehouse, pair.unit_id_l, pair.unit_id_r,
                                     same_person=answer == "s", reviewer=who)
-                    decided += 1
+                decided += 1
     except LocalJusticeError as exc:
         raise _fail(exc) from None
     console.print(f"{decided} decision(s) recorded by {who}; they apply from the next "
                   "`localjustice link` run, and on every run after it.")
+
+
+@link_app.command("manual")
+def link_manual(
+    record_a: Annotated[str, typer.Argument(help="One record: SOURCE:SOURCE_PERSON_ID, e.g. "
+                                            "court_outcomes:CO-123.")],
+    record_b: Annotated[str, typer.Argument(help="The other record, in the same form.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why they are the same person (required; "
+                                        "kept with the link and in the audit log).")],
+    by: Annotated[str | None, typer.Option(
+        "--by", help="Name recorded with the link [default: $USER].")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Link two records the review queue does not offer, with the reason (audited as a manual
+    link); the next `localjustice link` run applies it, and every run after it."""
+    import os
+
+    from localjustice.appdb import database_url, make_engine, session_factory, upgrade
+    from localjustice.audit import record_event, seal_pending
+    from localjustice.linkage import record_manual_link
+    from localjustice.warehouse import open_warehouse
+
+    who = by or os.environ.get("USER") or ""
+    settings = _settings(data_dir)
+    url = database_url(settings.data_dir)
+    try:
+        upgrade(url)
+        engine = make_engine(url)
+        try:
+            with session_factory(engine)() as db:
+                left, right = sorted((record_a, record_b))
+                record_event(db, actor=f"cli:{who}", role="data_steward", action="manual_link",
+                             subject_type="linkage_pair", subject_id=f"{left}|{right}",
+                             purpose="manual link of two records outside the review queue",
+                             detail={"reason": " ".join(reason.split())})
+                with open_warehouse(settings.warehouse_path) as warehouse:
+                    record_manual_link(warehouse, record_a, record_b, reason=reason, linked_by=who)
+                db.commit()
+                seal_pending(db, wait=True)
+        finally:
+            engine.dispose()
+    except LocalJusticeError as exc:
+        raise _fail(exc) from None
+    console.print(f"Linked by {who}. The link applies from the next `localjustice link` run, and "
+                  "on every run after it.")
 
 
 @link_app.command("report")

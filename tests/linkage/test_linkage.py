@@ -29,9 +29,11 @@ from localjustice.linkage import (
     linkage_report,
     load_pseudonym_key,
     record_decision,
+    record_manual_link,
     review_queue,
 )
 from localjustice.linkage.pseudonym import PSEUDONYM_HEX_CHARS
+from localjustice.settings import Settings
 from localjustice.warehouse import Warehouse
 
 WILLIAM = Person("William", "Harcourt-Vane", date(1990, 3, 4), postcode="SE15 4QL",
@@ -165,7 +167,8 @@ def test_a_later_delivery_keeps_ids_and_reports_merges_and_splits(warehouse: War
         ("E21", Person("Ivor", "Lockhart", date(1975, 8, 9), pnc_id=pnc(2005, 77))),
         ("E22", Person("Norbert", "Redfern", date(1988, 12, 1), pnc_id=pnc(2005, 77))),
     ], batch_id="b2")
-    result = link_persons(warehouse, pseudonym_key=KEY)
+    # a review band up to certainty, so the confident bridge is queued for the steward
+    result = link_persons(warehouse, pseudonym_key=KEY, options=LinkageOptions(review_ceiling=1.01))
     assert person_of(warehouse, "electronic_monitoring", "E20") == gilda  # kept, grown
     merged = person_of(warehouse, "court_outcomes", "C3")
     assert merged == person_of(warehouse, "prison_custody", "P4")
@@ -193,13 +196,16 @@ def test_review_decision_overrides_the_model_on_every_later_run(warehouse: Wareh
     insert_records(warehouse, "police_disposals", [
         ("PD-C", WILLIAM),
     ], batch_id="b2")
-    link_persons(warehouse, pseudonym_key=KEY)
+    # a review band up to certainty, so the confident CO-A / PD-C pair is queued
+    link_persons(warehouse, pseudonym_key=KEY, options=LinkageOptions(review_ceiling=1.01))
     assert (person_of(warehouse, "court_outcomes", "CO-A")
             != person_of(warehouse, "prison_custody", "PC-B"))
     assert (person_of(warehouse, "court_outcomes", "CO-A")
             == person_of(warehouse, "police_disposals", "PD-C"))
-    record_decision(warehouse, "prison_custody:PC-B", "court_outcomes:CO-A",
-                    same_person=True, reviewer="steward", decided_at=datetime(2024, 1, 1))
+    # PC-B / CO-A was never scored, so never queued: a manual link, with its reason
+    record_manual_link(warehouse, "prison_custody:PC-B", "court_outcomes:CO-A",
+                       reason="confirmed with the prison", linked_by="steward",
+                       linked_at=datetime(2024, 1, 1))
     record_decision(warehouse, "court_outcomes:CO-A", "police_disposals:PD-C",
                     same_person=False, reviewer="steward", decided_at=datetime(2024, 1, 1))
     for _ in range(2):
@@ -211,7 +217,10 @@ def test_review_decision_overrides_the_model_on_every_later_run(warehouse: Wareh
                 != person_of(warehouse, "police_disposals", "PD-C"))
     stored = warehouse.connection.execute(
         "SELECT reviewer, decided_at FROM linkage.review_decision").fetchall()
-    assert stored == [("steward", datetime(2024, 1, 1))] * 2
+    assert stored == [("steward", datetime(2024, 1, 1))]
+    linked = warehouse.connection.execute(
+        "SELECT linked_by, linked_at, reason FROM linkage.manual_link").fetchall()
+    assert linked == [("steward", datetime(2024, 1, 1), "confirmed with the prison")]
 
 
 def test_review_queue_holds_uncertain_pairs_with_both_sides(warehouse: Warehouse) -> None:
@@ -384,12 +393,13 @@ def test_key_comes_from_environment_or_a_stored_demo_key(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("LOCALJUSTICE_PSEUDONYM_KEY", raising=False)
+    monkeypatch.delenv("LOCALJUSTICE_ENV", raising=False)
     with pytest.raises(LocalJusticeError):
-        load_pseudonym_key(tmp_path)
-    generated = load_pseudonym_key(tmp_path, generate_demo_key=True)
-    assert load_pseudonym_key(tmp_path) == generated
+        load_pseudonym_key(Settings.from_env(tmp_path))
+    generated = load_pseudonym_key(Settings.from_env(tmp_path), generate_demo_key=True)
+    assert load_pseudonym_key(Settings.from_env(tmp_path)) == generated
     monkeypatch.setenv("LOCALJUSTICE_PSEUDONYM_KEY", "from-env")
-    assert load_pseudonym_key(tmp_path) == b"from-env"
+    assert load_pseudonym_key(Settings.from_env(tmp_path)) == b"from-env"
 
 
 def test_empty_identity_zone_is_an_actionable_error(warehouse: Warehouse) -> None:

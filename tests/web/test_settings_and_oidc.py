@@ -25,6 +25,7 @@ METADATA = {"issuer": ISSUER, "authorization_endpoint": f"{ISSUER}/authorize",
 def test_production_needs_a_secret_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("LOCALJUSTICE_ENV", "production")
     monkeypatch.setenv("LOCALJUSTICE_AUDIT_SIGNING_KEY", new_key_pair()[0])
+    monkeypatch.setenv("LOCALJUSTICE_PSEUDONYM_KEY", "p" * 40)  # required too (issue 10 finding 8)
     monkeypatch.delenv("LOCALJUSTICE_SECRET_KEY", raising=False)
     with pytest.raises(SettingsError, match="LOCALJUSTICE_SECRET_KEY"):
         WebSettings.from_env(tmp_path)
@@ -39,6 +40,7 @@ def test_production_needs_an_audit_signing_key_from_the_environment_not_a_stored
     production refuses to start without it, and never signs with the demo key in the data dir."""
     monkeypatch.setenv("LOCALJUSTICE_ENV", "production")
     monkeypatch.setenv("LOCALJUSTICE_SECRET_KEY", "s" * 40)
+    monkeypatch.setenv("LOCALJUSTICE_PSEUDONYM_KEY", "p" * 40)
     monkeypatch.delenv("LOCALJUSTICE_AUDIT_SIGNING_KEY", raising=False)
     demo_signing_key(tmp_path, generate=True)
     with pytest.raises(SettingsError, match="LOCALJUSTICE_AUDIT_SIGNING_KEY"):

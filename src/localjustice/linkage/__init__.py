@@ -28,9 +28,14 @@ from localjustice.linkage.quality import (
     linkage_report,
 )
 from localjustice.linkage.review import (
+    ManualLink,
+    ManualLinkRefused,
+    PairNotQueued,
     ReviewPair,
     decision_count,
+    manual_links,
     record_decision,
+    record_manual_link,
     review_queue,
 )
 
@@ -43,7 +48,10 @@ __all__ = [
     "LinkageOptions",
     "LinkageReport",
     "LinkageResult",
+    "ManualLink",
+    "ManualLinkRefused",
     "MappedZone",
+    "PairNotQueued",
     "ReviewPair",
     "TableLinkage",
     "build_analysis_zone_from_person_map",
@@ -55,7 +63,9 @@ __all__ = [
     "linkage_report",
     "linkage_settings",
     "load_pseudonym_key",
+    "manual_links",
     "record_decision",
+    "record_manual_link",
     "review_queue",
     "score_pairs",
 ]

@@ -54,9 +54,10 @@ from localjustice.linkage.store import (
     WEIGHT_HISTOGRAM_TABLE,
     count_of,
     ensure_linkage_layout,
+    first_row,
 )
 from localjustice.progress import NullProgress, Progress
-from localjustice.warehouse import Warehouse
+from localjustice.warehouse import INGEST_SCHEMA, Warehouse
 
 logger = logging.getLogger(__name__)
 
@@ -111,24 +112,31 @@ def _scored(
     options: LinkageOptions,
 ) -> tuple[pa.Table, str, str, int, list[tuple[str, int]], list[tuple[float, float, int]],
            dict[str, Any] | None]:
-    con = warehouse.connection
     rules = ("linked by a valid PNC id, or exact name and date of birth")
     if model_path is None and records < options.min_records_to_train:
         note = (f"deterministic: {records} records are too few to train a model on (fewer than "
                 f"{options.min_records_to_train}); {rules}")
-        return deterministic_pairs(con), "deterministic", note, 0, [], [], None
+        return deterministic_pairs(warehouse.connection), "deterministic", note, 0, [], [], None
     model = load_model(model_path) if model_path is not None else None
-    arrow = con.sql(f"SELECT {', '.join(MODEL_COLUMNS)} FROM {RECORD_TABLE}").to_arrow_table()
+    arrow = warehouse.connection.sql(
+        f"SELECT {', '.join(MODEL_COLUMNS)} FROM {RECORD_TABLE}").to_arrow_table()
+    before = _inputs_fingerprint(warehouse.connection)
     try:
-        scored = score_pairs(
-            arrow, model=model, review_floor=options.review_floor, link_type=options.link_type,
-            seed=options.seed, u_max_pairs=options.u_max_pairs,
-            memory_limit=options.splink_memory_limit,
-        )
+        # Scoring runs on its own connection fed by ``arrow``: for its minutes the warehouse is
+        # free for pages and other commands (issue 10 finding 13).
+        with warehouse.released():
+            scored = score_pairs(
+                arrow, model=model, review_floor=options.review_floor,
+                link_type=options.link_type, seed=options.seed, u_max_pairs=options.u_max_pairs,
+                memory_limit=options.splink_memory_limit,
+            )
     except EMTrainingException:
         note = ("deterministic: the data gave expectation maximisation too few pairs to train "
                 f"on; {rules}")
-        return deterministic_pairs(con), "deterministic", note, 0, [], [], None
+        return deterministic_pairs(warehouse.connection), "deterministic", note, 0, [], [], None
+    if _inputs_fingerprint(warehouse.connection) != before:
+        raise LocalJusticeError("A delivery was loaded, or another link run finished, while this "
+                                "run was scoring pairs. Run `localjustice link` again.")
     if model is not None:
         method, note = "probabilistic", f"probabilistic: saved model {model_path}"
     else:
@@ -136,6 +144,12 @@ def _scored(
                                          "(u by random sampling, m by expectation maximisation)")
     return (scored.pairs, method, note, scored.comparisons, scored.blocking_counts,
             scored.weight_histogram, scored.model)
+
+
+def _inputs_fingerprint(con: duckdb.DuckDBPyConnection) -> tuple[object, ...] | None:
+    """What a run read before it let go of the warehouse: loaded batches and finished runs."""
+    return first_row(con.execute(
+        f"SELECT (SELECT count(*) FROM {INGEST_SCHEMA}.batch), (SELECT count(*) FROM {RUN_TABLE})"))
 
 
 def _insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple[Any, ...]]) -> None:
@@ -164,8 +178,8 @@ def link_persons(
     started = datetime.now()
     clock = time.perf_counter()
     run_id = started.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
-    con = warehouse.connection
     contract = load_contract()
+    con = warehouse.connection
     ensure_linkage_layout(con)
     install_pseudonym_macro(con, pseudonym_key)
 
@@ -187,6 +201,8 @@ def link_persons(
         save_model_to.write_text(json.dumps(model, indent=2), encoding="utf-8")
 
     step = progress.step("Linkage: clustering into persons", total=None)
+    con = warehouse.connection  # a new connection when scoring let go of the file
+    install_pseudonym_macro(con, pseudonym_key)
     con.register("lj_scored_pairs", pairs)
     with warehouse.transaction() as tx:
         tx.execute(f"DELETE FROM {PAIR_TABLE}")

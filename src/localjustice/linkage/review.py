@@ -8,6 +8,12 @@ for a pair overrides the model: "same" adds the link whatever the score, "not sa
 Decisions name source persons (units), not variants, so they hold when a delivery adds a new
 variant of either person.
 
+A decision is taken only on a pair the queue holds (issue 10 finding 6): the queue is what the
+model put before a steward, so a form naming any other two people cannot merge them. Linking two
+source persons the queue does not offer is a separate act, ``record_manual_link``: it needs a
+stated reason, is kept apart (``linkage.manual_link``) with who and when, and is applied on every
+later run like a "same person" decision; the latest of a pair's decisions and manual links wins.
+
 "Not same" removes the direct link only: if the two are still joined through other confident
 links they stay one person (not yet flagged by the run; the steward reviews those links too).
 
@@ -24,6 +30,7 @@ import duckdb
 
 from localjustice.errors import LocalJusticeError
 from localjustice.linkage.store import (
+    MANUAL_LINK_TABLE,
     RECORD_TABLE,
     REVIEW_DECISION_TABLE,
     REVIEW_QUEUE_TABLE,
@@ -33,11 +40,39 @@ from localjustice.linkage.store import (
 )
 from localjustice.warehouse import Warehouse
 
-#: Latest decision per pair, the one that counts.
+#: Latest decision per pair, the one that counts: a manual link is a "same person" decision.
 LATEST_DECISIONS_SQL = f"""
     SELECT unit_id_l, unit_id_r, arg_max(same_person, decided_at) AS same_person
-    FROM {REVIEW_DECISION_TABLE} GROUP BY unit_id_l, unit_id_r
+    FROM (SELECT unit_id_l, unit_id_r, same_person, decided_at FROM {REVIEW_DECISION_TABLE}
+          UNION ALL
+          SELECT unit_id_l, unit_id_r, true, linked_at FROM {MANUAL_LINK_TABLE})
+    GROUP BY unit_id_l, unit_id_r
 """
+#: The longest stated reason kept for a manual link.
+REASON_MAX = 1000
+
+
+class PairNotQueued(LocalJusticeError):
+    """A decision named a pair the review queue does not hold; nothing was stored."""
+
+
+class ManualLinkRefused(LocalJusticeError):
+    """A manual link cannot be made as asked; ``field`` names the input at fault, if one is."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class ManualLink:
+    """Two source persons linked by a steward outside the queue, and why."""
+
+    unit_id_l: str
+    unit_id_r: str
+    reason: str
+    linked_by: str
+    linked_at: datetime
 
 #: Identity fields shown to the steward, in display order.
 REVIEW_FIELDS = ("source", "forename", "surname", "date_of_birth", "sex", "postcode", "pnc_id")
@@ -65,7 +100,7 @@ def refresh_review_queue(
         SELECT p.unit_id_l, p.unit_id_r, p.match_probability, p.match_weight, '{run_id}'
         FROM {pairs} AS p
         WHERE p.match_probability >= {floor} AND p.match_probability < {ceiling}
-          AND NOT EXISTS (SELECT 1 FROM {REVIEW_DECISION_TABLE} AS d
+          AND NOT EXISTS (SELECT 1 FROM ({LATEST_DECISIONS_SQL}) AS d
                           WHERE d.unit_id_l = p.unit_id_l AND d.unit_id_r = p.unit_id_r)
     """)
     return count_of(con, f"SELECT count(*) FROM {REVIEW_QUEUE_TABLE}")
@@ -80,9 +115,13 @@ def _sides(con: duckdb.DuckDBPyConnection, unit_id: str) -> list[dict[str, Any]]
 
 
 def review_queue(warehouse: Warehouse, *, limit: int = 20) -> list[ReviewPair]:
-    """The next pairs to review, nearest the decision threshold (probability 0.5) first."""
+    """The next pairs to review, nearest the decision threshold (probability 0.5) first.
+
+    Only reads, so a read-only warehouse will do; before any run there is no queue.
+    """
+    if not warehouse.has_table(REVIEW_QUEUE_TABLE):
+        return []
     con = warehouse.connection
-    ensure_linkage_layout(con)
     queued = con.execute(f"""
         SELECT unit_id_l, unit_id_r, match_probability, match_weight FROM {REVIEW_QUEUE_TABLE}
         ORDER BY abs(match_probability - 0.5), unit_id_l, unit_id_r LIMIT ?
@@ -104,9 +143,10 @@ def record_decision(
     reviewer: str,
     decided_at: datetime | None = None,
 ) -> None:
-    """Store a steward's decision on a pair of source persons and take it off the queue.
+    """Store a steward's decision on a queued pair of source persons and take it off the queue.
 
-    It takes effect on the next ``link`` run and on every run after it.
+    It takes effect on the next ``link`` run and on every run after it. A pair the queue does not
+    hold raises ``PairNotQueued`` and stores nothing: use ``record_manual_link`` for those.
     """
     if not reviewer.strip():
         raise LocalJusticeError("A review decision needs the reviewer's name (--reviewer).")
@@ -115,12 +155,12 @@ def record_decision(
     left, right = sorted((unit_id_a, unit_id_b))
     con = warehouse.connection
     ensure_linkage_layout(con)
-    known = con.execute(
-        f"SELECT count(*) FROM {UNIT_PERSON_TABLE} WHERE unit_id IN (?, ?)", [left, right]
-    ).fetchall()[0][0]
-    if known < 2:
-        raise LocalJusticeError("One of the pair is not a linked source person. "
-                                "Run `localjustice link` first and review pairs from its queue.")
+    if not _queued(con, left, right):
+        raise PairNotQueued(
+            "That pair is not in the review queue, so no decision was stored. Decide only the "
+            "pairs the queue shows (this one may have been decided already, or a later linkage "
+            "run replaced the queue). To link two records the queue does not offer, make a manual "
+            "link with a reason.")
     with warehouse.transaction() as tx:
         tx.execute(f"INSERT INTO {REVIEW_DECISION_TABLE} VALUES (?, ?, ?, ?, ?)",
                    [left, right, same_person, reviewer.strip(), decided_at or datetime.now()])
@@ -128,7 +168,76 @@ def record_decision(
                    [left, right])
 
 
-def decision_count(warehouse: Warehouse) -> int:
+def _queued(con: duckdb.DuckDBPyConnection, left: str, right: str) -> bool:
+    rows = con.execute(
+        f"SELECT count(*) FROM {REVIEW_QUEUE_TABLE} WHERE unit_id_l = ? AND unit_id_r = ?",
+        [left, right]).fetchall()
+    return bool(rows[0][0])
+
+
+def record_manual_link(
+    warehouse: Warehouse,
+    unit_id_a: str,
+    unit_id_b: str,
+    *,
+    reason: str,
+    linked_by: str,
+    linked_at: datetime | None = None,
+) -> ManualLink:
+    """Link two source persons the review queue does not offer, with the steward's reason.
+
+    Stored apart from queue decisions, with who and when, and applied on the next ``link`` run
+    and every run after it, like a "same person" decision. Refused (``ManualLinkRefused``,
+    nothing stored) without a reason, for a source person linkage does not know, for a pair the
+    queue holds (decide it there) and for two already in one person.
+    """
+    why = " ".join(reason.split())
+    if not why:
+        raise ManualLinkRefused("Enter the reason for linking these records", field="reason")
+    if len(why) > REASON_MAX:
+        raise ManualLinkRefused(f"The reason must be {REASON_MAX} characters or fewer",
+                                field="reason")
+    if not linked_by.strip():
+        raise ManualLinkRefused("A manual link needs the name of who makes it (--by).")
+    if unit_id_a == unit_id_b:
+        raise ManualLinkRefused("Record B must be a different record from record A",
+                                field="unit_id_b")
     con = warehouse.connection
     ensure_linkage_layout(con)
-    return count_of(con, f"SELECT count(*) FROM ({LATEST_DECISIONS_SQL})")
+    persons = dict(con.execute(
+        f"SELECT unit_id, person_id FROM {UNIT_PERSON_TABLE} WHERE unit_id IN (?, ?)",
+        [unit_id_a, unit_id_b]).fetchall())
+    for unit_id, field, name in ((unit_id_a, "unit_id_a", "A"), (unit_id_b, "unit_id_b", "B")):
+        if unit_id not in persons:
+            raise ManualLinkRefused(
+                f"Record {name} is not a source person the last linkage run knows: enter its "
+                "source and the source's person id, as in court_outcomes:CO-123", field=field)
+    left, right = sorted((unit_id_a, unit_id_b))
+    if _queued(con, left, right):
+        raise ManualLinkRefused("These two records are a pair in the review queue: decide them "
+                                "there instead")
+    if persons[unit_id_a] == persons[unit_id_b]:
+        raise ManualLinkRefused("These records are already one person: there is nothing to link")
+    link = ManualLink(unit_id_l=left, unit_id_r=right, reason=why, linked_by=linked_by.strip(),
+                      linked_at=linked_at or datetime.now())
+    with warehouse.transaction() as tx:
+        tx.execute(f"INSERT INTO {MANUAL_LINK_TABLE} VALUES (?, ?, ?, ?, ?)",
+                   [link.unit_id_l, link.unit_id_r, link.reason, link.linked_by, link.linked_at])
+    return link
+
+
+def manual_links(warehouse: Warehouse, *, limit: int = 20) -> list[ManualLink]:
+    """The latest manual links, newest first (read-only)."""
+    if not warehouse.has_table(MANUAL_LINK_TABLE):
+        return []
+    rows = warehouse.connection.execute(
+        f"SELECT unit_id_l, unit_id_r, reason, linked_by, linked_at FROM {MANUAL_LINK_TABLE} "
+        "ORDER BY linked_at DESC, unit_id_l, unit_id_r LIMIT ?", [limit]).fetchall()
+    return [ManualLink(*row) for row in rows]
+
+
+def decision_count(warehouse: Warehouse) -> int:
+    """Pairs whose latest decision (or manual link) overrides the model (read-only)."""
+    if not warehouse.has_table(MANUAL_LINK_TABLE):
+        return 0
+    return count_of(warehouse.connection, f"SELECT count(*) FROM ({LATEST_DECISIONS_SQL})")

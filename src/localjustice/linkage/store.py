@@ -7,8 +7,10 @@ share the identity zone's protection: nothing here is ever copied into the analy
 - ``unit_person``: which person each source person (a source's own person id) belongs to now.
 - ``person``: each person id and the source person whose pseudonym it is (its canonical unit).
 - ``pair``: scored pairs of source persons at or above the review floor, from the last run.
-- ``review_queue`` / ``review_decision``: pairs awaiting a steward, and decisions, which are never
-  deleted and override the model on every later run.
+- ``review_queue`` / ``review_decision``: pairs awaiting a steward, and decisions on them, which
+  are never deleted and override the model on every later run.
+- ``manual_link``: two source persons a steward linked outside the queue, with the stated reason;
+  never deleted, applied like a "same person" decision.
 - ``run``, ``blocking_count``, ``weight_histogram``, ``cluster_change``, ``quality``: what each
   run did and how well, for the report.
 """
@@ -25,6 +27,7 @@ PERSON_KEY_TABLE = f"{LINKAGE_SCHEMA}.person"
 PAIR_TABLE = f"{LINKAGE_SCHEMA}.pair"
 REVIEW_QUEUE_TABLE = f"{LINKAGE_SCHEMA}.review_queue"
 REVIEW_DECISION_TABLE = f"{LINKAGE_SCHEMA}.review_decision"
+MANUAL_LINK_TABLE = f"{LINKAGE_SCHEMA}.manual_link"
 RUN_TABLE = f"{LINKAGE_SCHEMA}.run"
 BLOCKING_COUNT_TABLE = f"{LINKAGE_SCHEMA}.blocking_count"
 WEIGHT_HISTOGRAM_TABLE = f"{LINKAGE_SCHEMA}.weight_histogram"
@@ -67,6 +70,13 @@ _DDL = (
         same_person BOOLEAN NOT NULL,
         reviewer VARCHAR NOT NULL,
         decided_at TIMESTAMP NOT NULL
+    )""",
+    f"""CREATE TABLE IF NOT EXISTS {MANUAL_LINK_TABLE} (
+        unit_id_l VARCHAR NOT NULL,
+        unit_id_r VARCHAR NOT NULL,
+        reason VARCHAR NOT NULL,
+        linked_by VARCHAR NOT NULL,
+        linked_at TIMESTAMP NOT NULL
     )""",
     f"""CREATE TABLE IF NOT EXISTS {RUN_TABLE} (
         run_id VARCHAR PRIMARY KEY,

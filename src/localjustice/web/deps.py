@@ -21,11 +21,15 @@ class WarehouseGate:
 
     Holding it open would lock out the command line (``localjustice ingest`` / ``link``) while the
     server runs; DuckDB also refuses a read-only and a read-write connection to one file in one
-    process, so all use goes through one lock.
+    process, so all use goes through one lock. Pages open it read-only (no write lock: a command
+    may write between two page reads); only a write (a review decision) opens it for writing.
+    While another process writes, a page waits up to ``wait_seconds`` and then answers 503 with
+    ``WarehouseBusy``'s message.
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, wait_seconds: float = 5.0) -> None:
         self.path = path
+        self.wait_seconds = wait_seconds
         self._lock = threading.Lock()
 
     @property
@@ -37,7 +41,8 @@ class WarehouseGate:
         if not self.exists:
             raise WarehouseMissing("No data has been loaded yet. Run `localjustice demo`, or "
                                    "`localjustice ingest DIR`, then reload this page.")
-        with self._lock, open_warehouse(self.path, read_only=not write) as warehouse:
+        with self._lock, open_warehouse(self.path, read_only=not write,
+                                        wait_seconds=self.wait_seconds) as warehouse:
             yield warehouse
 
 

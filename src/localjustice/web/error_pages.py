@@ -18,6 +18,7 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from localjustice.errors import LocalJusticeError
+from localjustice.warehouse import WarehouseBusy
 from localjustice.web.authorise import Forbidden, NotSignedIn
 from localjustice.web.deps import WarehouseMissing
 from localjustice.web.middleware.request_id import request_id_of
@@ -119,5 +120,6 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http)
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(WarehouseMissing, _unavailable)
+    app.add_exception_handler(WarehouseBusy, _unavailable)
     app.add_exception_handler(LocalJusticeError, _actionable)
     app.add_exception_handler(Exception, _unexpected)

@@ -8,15 +8,18 @@ the lock time, and an administrator can lift it sooner from the user's page. See
 ``middleware.login_rate_limit`` and ``accounts.Lockout``.
 
 Production (``LOCALJUSTICE_ENV=production``) fails fast at start-up when a value it needs is
-missing: the session secret, the audit signing key, and all three OpenID Connect values when any
-one of them is set. Development and the demo generate a throwaway secret, so sessions end when the
-server stops, and a demo audit signing key stored in the data dir (``localjustice.audit.anchor``).
+missing: the session secret, the audit signing key, all three OpenID Connect values when any one
+of them is set, and (checked by ``localjustice.settings.Settings``, which these build on) the
+pseudonym key from ``LOCALJUSTICE_PSEUDONYM_KEY``, with no demo key stored in the data folder.
+Development and the demo generate a throwaway secret, so sessions end when the server stops, and a
+demo audit signing key stored in the data dir (``localjustice.audit.anchor``).
 
 | variable | meaning | default |
 |---|---|---|
 | ``LOCALJUSTICE_ENV`` | ``development`` or ``production`` | ``development`` |
 | ``LOCALJUSTICE_DATA_DIR`` | warehouse, app DB and published measures | ``./localjustice-data`` |
 | ``LOCALJUSTICE_SECRET_KEY`` | signs session cookies; required in production | random per start |
+| ``LOCALJUSTICE_PSEUDONYM_KEY`` | the pseudonym key, 32+ characters; required in production | demo key |
 | ``LOCALJUSTICE_SESSION_MINUTES`` | idle session lifetime | ``30`` |
 | ``LOCALJUSTICE_SESSION_MAX_HOURS`` | absolute session lifetime, however active | ``8`` |
 | ``LOCALJUSTICE_LOGIN_ATTEMPTS`` | sign-in attempts per client address per window | ``10`` |
@@ -40,7 +43,6 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -53,14 +55,9 @@ from localjustice.audit import (
     checkpoints_path,
     parse_signing_key,
 )
-from localjustice.errors import LocalJusticeError
-from localjustice.settings import Settings
+from localjustice.settings import Environment, Settings, SettingsError
 
-Environment = Literal["development", "production"]
-
-
-class SettingsError(LocalJusticeError):
-    """A setting is missing or malformed; the message names the variable to set."""
+__all__ = ["Environment", "OidcSettings", "SettingsError", "WebSettings"]
 
 
 @dataclass(frozen=True)
@@ -127,11 +124,10 @@ class WebSettings:
     @classmethod
     def from_env(cls, data_dir: Path | None = None) -> WebSettings:
         source = os.environ
-        environment = source.get("LOCALJUSTICE_ENV", "development").strip().lower() or "development"
-        if environment not in ("development", "production"):
-            raise SettingsError("LOCALJUSTICE_ENV must be development or production.")
-        production = environment == "production"
-        chosen_dir = data_dir or Path(source.get("LOCALJUSTICE_DATA_DIR") or "localjustice-data")
+        # the environment, the data folder and, outside development, the pseudonym key
+        core = Settings.from_env(data_dir, source)
+        production = core.environment == "production"
+        chosen_dir = core.data_dir
         secret = source.get("LOCALJUSTICE_SECRET_KEY", "")
         if production and len(secret) < 32:
             raise SettingsError("Set LOCALJUSTICE_SECRET_KEY to a random value of at least 32 "

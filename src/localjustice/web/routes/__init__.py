@@ -28,7 +28,8 @@ BUILT_IN: tuple[WebExtension, ...] = (
                  nav=(NavItem("Dashboard", "/dashboard", "dashboard:view"),)),
     WebExtension(name="loads", router=loads.router, nav=(NavItem("Data loads", "/loads", "loads:view"),)),
     WebExtension(name="review", router=review.router,
-                 nav=(NavItem("Linkage review", "/linkage/review", "linkage:review"),)),
+                 nav=(NavItem("Linkage review", "/linkage/review", "linkage:review"),
+                      NavItem("Manual link", "/linkage/manual-link", "linkage:manual_link"))),
     WebExtension(name="audit", router=audit_log.router, nav=(NavItem("Audit log", "/audit", "audit:view"),)),
     WebExtension(name="users", router=users.router, nav=(NavItem("Users", "/users", "users:manage"),)),
     case_allocation.extension,  # before the case pages: /cases/allocation is not a case id

@@ -1,21 +1,37 @@
-"""Linkage review for data stewards: the queue, one pair side by side, and the decision."""
+"""Linkage review for data stewards: the queue, one pair side by side, and the decision; and a
+manual link of two records outside the queue (its own permission, with a stated reason)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse
+from pydantic import BaseModel, Field
 from starlette.responses import Response
 
 from localjustice.web.authorise import Permit, SignedIn
 from localjustice.web.deps import PRINTABLE, DbSession
-from localjustice.web.rendering import page
-from localjustice.web.services.review import PairView, QueueView, decide, pair_view, queue_view
+from localjustice.web.rendering import page, render
+from localjustice.web.services.review import (
+    ManualLinkForm,
+    ManualLinkInvalid,
+    ManualLinkOut,
+    ManualLinkPage,
+    PairView,
+    QueueView,
+    decide,
+    link_manually,
+    manual_link_page,
+    pair_view,
+    queue_view,
+)
 
 router = APIRouter()
 PERMISSION = "linkage:review"
+MANUAL_LINK = "linkage:manual_link"
 Steward = Annotated[SignedIn, Depends(Permit(PERMISSION))]
+Linker = Annotated[SignedIn, Depends(Permit(MANUAL_LINK))]
 
 
 @page(router, "/linkage/review", permission=PERMISSION, template="review_queue.html",
@@ -45,3 +61,49 @@ def review_decision(
         return RedirectResponse(f"/linkage/review/pair?n={position + 1}", status_code=303)
     decide(request.app.state.warehouse, db, user, unit_id_l, unit_id_r, same_person=decision == "same")
     return RedirectResponse(f"/linkage/review/pair?n={position}&decided=1", status_code=303)
+
+
+@page(router, "/linkage/manual-link", permission=MANUAL_LINK, template="manual_link.html",
+      title="Link two records manually",
+      summary="The latest manual links (outside the review queue), which the next linkage run applies")
+def manual_link(request: Request) -> ManualLinkPage:
+    return manual_link_page(request.app.state.warehouse)
+
+
+@router.post("/linkage/manual-link", dependencies=[Depends(Permit(MANUAL_LINK))], include_in_schema=False)
+def manual_link_save(
+    request: Request, db: DbSession, user: Linker,
+    unit_id_a: Annotated[str, Form(max_length=300, pattern=PRINTABLE)] = "",
+    unit_id_b: Annotated[str, Form(max_length=300, pattern=PRINTABLE)] = "",
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    form = ManualLinkForm(unit_id_a=unit_id_a, unit_id_b=unit_id_b, reason=reason)
+    try:
+        link_manually(request.app.state.warehouse, db, user, form)
+    except ManualLinkInvalid as exc:
+        data = manual_link_page(request.app.state.warehouse)
+        return render(request, "manual_link.html", {"data": data, "form": exc.form,
+                                                    "title": "Link two records manually"},
+                      status_code=400)
+    return RedirectResponse("/linkage/manual-link?linked=1", status_code=303)
+
+
+class ManualLinkIn(BaseModel):
+    unit_id_a: str = Field(min_length=1, max_length=300, pattern=PRINTABLE,
+                           description="One record: source:source_person_id")
+    unit_id_b: str = Field(min_length=1, max_length=300, pattern=PRINTABLE,
+                           description="The other record: source:source_person_id")
+    reason: str = Field(min_length=1, max_length=2000, description="Why they are the same person")
+
+
+@router.post("/api/linkage/manual-links", dependencies=[Depends(Permit(MANUAL_LINK))], status_code=201,
+             response_model=ManualLinkOut, responses={422: {"description": "{'errors': {field: message}}"}},
+             summary="Link two records outside the review queue, with the reason (audited; the next "
+                     "linkage run applies it)")
+def api_manual_link(request: Request, db: DbSession, user: Linker, body: ManualLinkIn) -> Response:
+    form = ManualLinkForm(unit_id_a=body.unit_id_a, unit_id_b=body.unit_id_b, reason=body.reason)
+    try:
+        link = link_manually(request.app.state.warehouse, db, user, form)
+    except ManualLinkInvalid as exc:
+        return JSONResponse({"detail": str(exc), "errors": exc.form.errors}, status_code=422)
+    return Response(link.model_dump_json(), status_code=201, media_type="application/json")
