@@ -132,6 +132,8 @@ def test_unanswered_radios_and_selects_say_select_and_text_says_enter() -> None:
     assert _errors(CourtDateIn, {}) == {"hearing_on": "Enter hearing date",
                                         "hearing_type": "Select hearing type", "court": "Enter court"}
     assert _errors(ContactPreferencesIn, {})["contact_preference"] == "Select how to contact"
+    assert _errors(ExpenseIn, {"kind": "", "amount": ""}) == {"kind": "Select type of expense",
+                                                              "amount": "Enter amount in pounds"}
     errors = _errors(ReferralIn, {k: v for k, v in REFERRAL.items() if k not in ("role", "referrer")})
     assert errors == {"referrer": "Select who referred", "role": "Select victim or witness"}
 

@@ -132,7 +132,7 @@ _FIELD_SEP = " :: "
 
 def _message(error: Mapping[str, Any], label: str, choice: bool = False) -> str:
     kind = str(error.get("type", ""))
-    if kind == "missing":
+    if kind == "missing" or (kind != "value_error" and error.get("input") == ""):  # left empty
         return f"Select {label}" if choice else f"Enter {label}"
     if kind.startswith("date") or kind == "date_from_datetime_parsing":
         return f"{label.capitalize()} must be a real date, like 27 3 2024"
