@@ -286,3 +286,26 @@ def test_contact_preferences_witness_support_and_expenses_are_done_through_their
     assert detail["witness_support"]["pretrial_visit_offered_on"] == "2024-03-04"
     assert [(x["amount_pence"], x["status"]) for x in detail["expenses"]] == [(1240, "paid")]
     assert caseworker.get(f"/cases/{case_id}/expenses/999999").status_code == 404
+
+
+def test_a_stale_referral_update_keeps_the_outcome_typed_and_shows_what_changed(
+        caseworker: TestClient, colleague: TestClient) -> None:
+    """Issue 10 finding 9: the status form of a referral on the case page carries its version; a
+    stale update is re-shown on its own page with the outcome typed, beside what is saved now
+    (before, it redirected to the case page and the outcome was lost)."""
+    case_id = _open_case(caseworker)
+    assert _save(caseworker, f"/cases/{case_id}/onward-referral", {"service": "isva",
+                                                                  "provider": "London ISVA"}).status_code == 303
+    case_page = caseworker.get(f"/cases/{case_id}").text
+    form = f"/cases/{case_id}/onward-referral/{_detail(caseworker, case_id)['onward_referrals'][0]['id']}"
+    theirs = colleague.get(f"/cases/{case_id}").text
+    assert _submit_seen(caseworker, case_page.split(f'action="{form}"', 1)[1], form,
+                        {"status": "accepted"}).status_code == 303
+    stale = _submit_seen(colleague, theirs.split(f'action="{form}"', 1)[1], form,
+                         {"status": "declined", "outcome": "They moved away"})
+    assert stale.status_code == 409
+    assert 'value="They moved away"' in stale.text and "govuk-error-summary" in stale.text
+    assert re.search(r"Status</td>\s*<td[^>]*>\s*Accepted\s*</td>\s*<td[^>]*>\s*Declined", stale.text)
+    again = _submit_seen(colleague, stale.text, form, {"status": "declined", "outcome": "They moved away"})
+    assert again.status_code == 303
+    assert _detail(caseworker, case_id)["onward_referrals"][0]["status"] == "declined"

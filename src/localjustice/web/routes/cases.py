@@ -452,18 +452,46 @@ async def entitlement_met(request: Request, user: Editor, case_id: RecordId,
     return RedirectResponse(f"/cases/{case_id}?met=1#entitlements", status_code=303)
 
 
+def _onward_of(case: schemas.CaseDetail, referral_id: int) -> schemas.OnwardReferralView:
+    found = next((o for o in case.onward_referrals if o.id == referral_id), None)
+    if found is None:
+        raise HTTPException(404, f"No referral {referral_id} on case {case.reference}.")
+    return found
+
+
+ONWARD_STATUS = "Update a referral to a support service"
+
+
+@router.get("/cases/{case_id}/onward-referral/{referral_id}", dependencies=[Depends(Permit(EDIT))],
+            include_in_schema=False)
+def onward_status_form(request: Request, user: Editor, case_id: RecordId, referral_id: RecordId) -> Response:
+    case = _case_or_404(request, user, case_id, DEFAULT_PURPOSE)
+    onward = _onward_of(case, referral_id)
+    return _form_page(request, "cases/onward_status.html", title=ONWARD_STATUS,
+                      values={"version": onward.version}, case=case, onward=onward)
+
+
 @router.post("/cases/{case_id}/onward-referral/{referral_id}", dependencies=[Depends(Permit(EDIT))],
              include_in_schema=False)
 async def onward_status(request: Request, user: Editor, case_id: RecordId, referral_id: RecordId) -> Response:
-    data, version, _ = await _form(request)
-    try:
-        await run_in_threadpool(_guard, lambda: _service(request).update_onward_referral(
+    """The status form on the case page posts here; a refused or stale update is re-shown on a page
+    of its own, with the outcome the person typed, rather than lost in a redirect."""
+    case = await run_in_threadpool(_case_or_404, request, user, case_id, DEFAULT_PURPOSE)
+    onward = _onward_of(case, referral_id)
+
+    def call(data: dict[str, Any], version: int | None) -> Any:
+        return _service(request).update_onward_referral(
             user.actor, referral_id, parse_input(schemas.OnwardReferralUpdate, data),
-            expected_version=version or 0))
-    except (InvalidInput, StaleEdit) as exc:
-        problem = "stale" if isinstance(exc, StaleEdit) else "invalid"
-        return RedirectResponse(f"/cases/{case_id}?referral_error={problem}#referrals", status_code=303)
-    return RedirectResponse(f"/cases/{case_id}?referral_updated=1#referrals", status_code=303)
+            expected_version=version or 0)
+
+    def saved_now(_: dict[str, Any]) -> tuple[Saved, dict[str, Any]]:
+        fresh = _case_or_404(request, user, case_id, DEFAULT_PURPOSE)
+        now = _onward_of(fresh, referral_id)
+        return (now.model_dump(mode="json", include={"status", "status_on", "outcome"}), now.version), {
+            "case": fresh, "onward": now}
+    return await _submit(request, "cases/onward_status.html", ONWARD_STATUS, call,
+                         lambda _: f"/cases/{case_id}?referral_updated=1#referrals",
+                         model=schemas.OnwardReferralUpdate, saved_now=saved_now, case=case, onward=onward)
 
 
 # --- JSON API for changes -------------------------------------------------------------------------
