@@ -294,7 +294,8 @@ def test_a_stale_referral_update_keeps_the_outcome_typed_and_shows_what_changed(
     stale update is re-shown on its own page with the outcome typed, beside what is saved now
     (before, it redirected to the case page and the outcome was lost)."""
     case_id = _open_case(caseworker)
-    sent = _save(caseworker, f"/cases/{case_id}/onward-referral", {"service": "isva", "provider": "London ISVA"})
+    sent = _save(caseworker, f"/cases/{case_id}/onward-referral",
+                 {"service": "isva", "provider": "London ISVA"})
     assert sent.status_code == 303
     case_page = caseworker.get(f"/cases/{case_id}").text
     form = f"/cases/{case_id}/onward-referral/{_detail(caseworker, case_id)['onward_referrals'][0]['id']}"
