@@ -76,9 +76,8 @@ class Input(BaseModel):
     def _plausible(cls, value: Any, info: ValidationInfo) -> Any:
         rules = load_input_rules()
         name = info.field_name or ""
-        texts = [value] if isinstance(value, str) else [v for v in value if isinstance(v, str)] \
-            if isinstance(value, list) else []
-        if any(rules.refuses(text) for text in texts):
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(text, str) and rules.refuses(text) for text in texts):
             raise ValueError(f"Enter {field_label(cls, name)} without control characters or hidden "
                              "text-direction marks")
         if isinstance(value, date):
@@ -90,6 +89,7 @@ class Input(BaseModel):
 
 
 def field_label(model: type[BaseModel], field: str) -> str:
+    """The field's title as it goes into a message ("Enter hearing date")."""
     info = model.model_fields.get(field)
     return (info.title if info is not None and info.title else field.replace("_", " ")).lower()
 
