@@ -291,3 +291,32 @@ def test_contact_preferences_witness_support_and_expenses_forms_in_the_browser(
     assert violations == {}, violations
     assert _only_expected_errors(w.errors), w.errors
     w.context.close()
+
+
+def test_a_refused_referral_update_is_re_shown_on_its_own_accessible_page(
+        case_server: str, chromium: object) -> None:
+    """Issue 10 finding 9: the referral status form on the case page no longer loses what was
+    typed when the update is refused: it is re-shown on a page of its own, with no accessibility
+    violations."""
+    w = Watched(chromium, case_server)
+    page = w.page
+    w.sign_in("caseworker")
+    case_url = _open_case(w)
+    page.goto(f"{case_url}/onward-referral")
+    page.select_option("#service", "isva")
+    page.fill("#provider", "London ISVA service")
+    page.click("button:has-text('Send referral')")
+    page.wait_for_selector("text=Referral sent.")
+    row = page.locator("#referrals ~ table tr", has_text="London ISVA service")
+    row.locator("select").select_option("declined")
+    row.locator("button:has-text('Update')").click()
+    page.wait_for_selector(".govuk-error-summary")
+    assert "Enter the outcome" in page.inner_text(".govuk-error-summary")
+    assert page.is_checked("input[name='status'][value='declined']")
+    assert w.axe() == []
+    page.fill("#outcome", "They chose another service")
+    page.click("button:has-text('Update referral')")
+    page.wait_for_selector("text=Referral updated.")
+    assert "Declined" in page.inner_text("#referrals ~ table")
+    assert _only_expected_errors(w.errors), w.errors
+    w.context.close()
