@@ -76,6 +76,7 @@ from localjustice.service.schemas import (
     HandoverIn,
     HandoverView,
     IncomingReferralView,
+    Input,
     IntakeResult,
     OnwardReferralIn,
     OnwardReferralUpdate,
@@ -88,6 +89,7 @@ from localjustice.service.schemas import (
     TimelineItem,
     WitnessSupportIn,
     WitnessSupportView,
+    case_date_errors,
     case_reference,
 )
 from localjustice.service.scope import require_team, teams_for
@@ -182,6 +184,13 @@ class CaseService:
         if change and case.status != "open":
             raise InvalidTransition(f"Case {case_reference(case_id)} is closed: it cannot be changed.")
         return case
+
+    @staticmethod
+    def _check_dates(case: Case, data: Input) -> None:
+        """Refuse dates implausibly long before the case opened (``input_rules.toml``)."""
+        errors = case_date_errors(data, case.opened_on)
+        if errors:
+            raise InvalidInput(errors)
 
     @staticmethod
     def _expect(kind: str, record_id: object, current: int, expected: int | None,
@@ -765,6 +774,7 @@ class CaseService:
     def refer_onward(self, actor: Actor, case_id: int, data: OnwardReferralIn) -> OnwardReferralView:
         with self._tx() as s:
             case = self._case(s, actor, case_id, change=True)
+            self._check_dates(case, data)
             onward = OnwardReferral(case_id=case.id, service=data.service, provider=data.provider,
                                     status="sent", sent_on=data.sent_on, status_on=data.sent_on,
                                     sent_by=actor.username)
@@ -862,6 +872,7 @@ class CaseService:
         try:
             with self._tx() as s:
                 case = self._case(s, actor, case_id, change=True)
+                self._check_dates(case, data)
                 support = s.scalar(select(WitnessSupport).where(WitnessSupport.case_id == case.id))
                 newly_decided = data.special_measures_decided_on is not None
                 if support is None:
@@ -888,6 +899,7 @@ class CaseService:
         """A hearing date received today: it starts the Right 8 clock to tell the person."""
         with self._tx() as s:
             case = self._case(s, actor, case_id, change=True)
+            self._check_dates(case, data)
             court = CourtDate(case_id=case.id, **data.model_dump())
             s.add(court)
             s.flush()
@@ -899,6 +911,7 @@ class CaseService:
     def add_expense(self, actor: Actor, case_id: int, data: ExpenseIn) -> ExpenseView:
         with self._tx() as s:
             case = self._case(s, actor, case_id, change=True)
+            self._check_dates(case, data)
             claim = ExpenseClaim(case_id=case.id, kind=data.kind, amount_pence=int(data.amount * 100),
                                  claimed_on=data.claimed_on, status="submitted")
             s.add(claim)
@@ -965,6 +978,7 @@ class CaseService:
         """Log a contact; reaching out other than as the person asked needs a stated reason."""
         with self._tx() as s:
             case = self._case(s, actor, case_id, change=True)
+            self._check_dates(case, data)
             if data.direction == "outbound" and not data.preference_override:
                 if case.contact_preference == "none":
                     raise InvalidInput({"preference_override": "They asked not to be contacted: say why "
@@ -990,8 +1004,7 @@ class CaseService:
         with self._tx() as s:
             case = self._case(s, actor, case_id, change=True)
             self._expect("case", case_reference(case_id), case.version, expected_version, attempted)
-            if data.closed_on < case.opened_on:
-                raise InvalidInput({"closed_on": "The case cannot close before it opened"})
+            self._check_dates(case, data)
             for entitlement in self._open_entitlements(s, case.id):
                 if entitlement.due_on is None or entitlement.due_on >= data.closed_on:
                     entitlement.status = "not_applicable"

@@ -6,14 +6,24 @@ messages keyed by field name); outputs are plain data the web pages and the JSON
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from localjustice.service.errors import InvalidInput
+from localjustice.service.input_rules import DatePartError, date_from_parts, load_input_rules
 
 CaseRole = Literal["victim", "witness"]
 Referrer = Literal["police", "cps", "witness_care", "self", "other"]
@@ -43,13 +53,73 @@ M = TypeVar("M", bound=BaseModel)
 
 
 class Input(BaseModel):
+    """Every input model: unknown fields refused, text stripped, and the rules of
+    ``input_rules.toml`` applied to every field (refused characters in text, a plausible range for
+    every date, a date typed as GOV.UK date-input parts read with its messages)."""
+
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
+    @field_validator("*", mode="before")
+    @classmethod
+    def _date_parts(cls, value: Any, info: ValidationInfo) -> Any:
+        if isinstance(value, Mapping) and value and set(value) <= {"day", "month", "year"}:
+            name = info.field_name or "date"
+            try:
+                return date_from_parts(value, field_label(cls, name))
+            except DatePartError as exc:
+                target = f"{name}-{exc.part}" if exc.part else name
+                raise _field_error(target, exc.message) from None
+        return value
 
-def _not_future(value: date | None, label: str) -> date | None:
-    if value is not None and value > date.today():
-        raise ValueError(f"{label} must be today or in the past")
-    return value
+    @field_validator("*", mode="after")
+    @classmethod
+    def _plausible(cls, value: Any, info: ValidationInfo) -> Any:
+        rules = load_input_rules()
+        name = info.field_name or ""
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(text, str) and rules.refuses(text) for text in texts):
+            raise ValueError(f"Enter {field_label(cls, name)} without control characters or hidden "
+                             "text-direction marks")
+        if isinstance(value, date):
+            today = (info.context or {}).get("today") or date.today()
+            message = rules.date_error(f"{cls.__name__}.{name}", value, field_label(cls, name), today)
+            if message:
+                raise ValueError(message)
+        return value
+
+
+def field_label(model: type[BaseModel], field: str) -> str:
+    """The field's title as it goes into a message ("Enter hearing date")."""
+    info = model.model_fields.get(field)
+    return (info.title if info is not None and info.title else field.replace("_", " ")).lower()
+
+
+def is_choice(model: type[BaseModel], field: str) -> bool:
+    """Whether the field is answered by radios, checkboxes or a select (a fixed list or yes/no)."""
+    info = model.model_fields.get(field)
+    if info is None:
+        return False
+    kinds = [info.annotation]
+    while kinds:
+        kind = kinds.pop()
+        if kind is bool or typing.get_origin(kind) is Literal:
+            return True
+        kinds.extend(a for a in typing.get_args(kind) if a is not type(None))
+    return False
+
+
+def case_date_errors(data: BaseModel, opened_on: date) -> dict[str, str]:
+    """Dates in ``data`` too long before the case opened on ``opened_on`` (``input_rules.toml``)."""
+    rules = load_input_rules()
+    errors: dict[str, str] = {}
+    for name in type(data).model_fields:
+        value = getattr(data, name)
+        if isinstance(value, date):
+            message = rules.case_date_error(f"{type(data).__name__}.{name}", value,
+                                            field_label(type(data), name), opened_on)
+            if message:
+                errors[name] = message
+    return errors
 
 
 def _field_error(field: str, message: str) -> ValueError:
@@ -60,10 +130,10 @@ def _field_error(field: str, message: str) -> ValueError:
 _FIELD_SEP = " :: "
 
 
-def _message(error: Mapping[str, Any], label: str) -> str:
+def _message(error: Mapping[str, Any], label: str, choice: bool = False) -> str:
     kind = str(error.get("type", ""))
-    if kind == "missing":
-        return f"Enter {label}"
+    if kind == "missing" or (kind != "value_error" and error.get("input") == ""):  # left empty
+        return f"Select {label}" if choice else f"Enter {label}"
     if kind.startswith("date") or kind == "date_from_datetime_parsing":
         return f"{label.capitalize()} must be a real date, like 27 3 2024"
     if kind == "literal_error" or kind == "enum":
@@ -82,10 +152,16 @@ def _message(error: Mapping[str, Any], label: str) -> str:
     return text.removeprefix("Value error, ")
 
 
-def parse_input(model: type[M], data: Mapping[str, Any]) -> M:
-    """Validate raw input into ``model``, or raise ``InvalidInput`` with one message per field."""
+def parse_input(model: type[M], data: Mapping[str, Any], *, today: date | None = None) -> M:
+    """Validate raw input into ``model``, or raise ``InvalidInput`` with one message per field.
+
+    A date may come as ISO text (the JSON API) or as the parts of a GOV.UK date input
+    (``{"day": ..., "month": ..., "year": ...}``, the forms); ``today`` anchors the plausible date
+    ranges (the real date when not given). An error about one part of a date is keyed
+    ``field-part`` (``hearing_on-year``), the input a person must correct.
+    """
     try:
-        return model.model_validate(dict(data))
+        return model.model_validate(dict(data), context={"today": today or date.today()})
     except ValidationError as exc:
         errors: dict[str, str] = {}
         for error in exc.errors():
@@ -96,9 +172,7 @@ def parse_input(model: type[M], data: Mapping[str, Any]) -> M:
                 field, message = text.split(_FIELD_SEP, 1)
                 errors.setdefault(field, message)
                 continue
-            info = model.model_fields.get(field)
-            label = (info.title if info is not None and info.title else field.replace("_", " ")).lower()
-            errors.setdefault(field, _message(error, label))
+            errors.setdefault(field, _message(error, field_label(model, field), is_choice(model, field)))
         raise InvalidInput(errors) from None
 
 
@@ -123,16 +197,6 @@ class ReferralIn(Input):
     team: str = Field(min_length=1, max_length=100, title="Team")
     enhanced_rights: list[EnhancedReason] = Field(default_factory=list, title="Enhanced rights")
     contact_preference: ContactPreference = Field(default="phone", title="Contact preference")
-
-    @field_validator("date_of_birth")
-    @classmethod
-    def _dob(cls, value: date) -> date:
-        return _not_future(value, "Date of birth") or value
-
-    @field_validator("referral_date")
-    @classmethod
-    def _referral_date(cls, value: date) -> date:
-        return _not_future(value, "Referral date") or value
 
     @field_validator("crime_id", "referral_id", "source_person_id")
     @classmethod
@@ -216,11 +280,6 @@ class OnwardReferralIn(Input):
     provider: str = Field(min_length=1, max_length=200, title="Provider")
     sent_on: date = Field(default_factory=date.today, title="Date sent")
 
-    @field_validator("sent_on")
-    @classmethod
-    def _sent(cls, value: date) -> date:
-        return _not_future(value, "Date sent") or value
-
 
 class OnwardReferralUpdate(Input):
     status: Literal["accepted", "declined", "completed"] = Field(title="Status")
@@ -240,20 +299,10 @@ class CaseEventIn(Input):
     occurred_on: date = Field(title="Date")
     note: str = Field(default="", max_length=1000, title="Note")
 
-    @field_validator("occurred_on")
-    @classmethod
-    def _occurred(cls, value: date) -> date:
-        return _not_future(value, "The date") or value
-
 
 class EntitlementMetIn(Input):
     met_on: date = Field(default_factory=date.today, title="Date met")
     note: str = Field(default="", max_length=1000, title="Note")
-
-    @field_validator("met_on")
-    @classmethod
-    def _met(cls, value: date) -> date:
-        return _not_future(value, "Date met") or value
 
 
 class WitnessSupportIn(Input):
@@ -331,11 +380,6 @@ class ContactIn(Input):
     summary: str = Field(min_length=1, max_length=4000, title="Summary")
     preference_override: str = Field(default="", max_length=500,
                                      title="Reason for not using their preference")
-
-    @field_validator("occurred_on")
-    @classmethod
-    def _occurred(cls, value: date) -> date:
-        return _not_future(value, "Date of contact") or value
 
 
 class CloseIn(Input):

@@ -82,8 +82,12 @@ async def handover_save(request: Request, user: Editor, case_id: RecordId) -> Re
     def call(data: dict[str, Any], version: int | None) -> Any:
         return case_pages._service(request).hand_over(
             user.actor, case_id, parse_input(schemas.HandoverIn, data), expected_version=version or 0)
+    def saved_now(data: dict[str, Any]) -> tuple[case_pages.Saved, dict[str, Any]]:
+        fresh = case_pages._case_or_404(request, user, case_id, case_pages.DEFAULT_PURPOSE)
+        return case_pages._spoc_record(fresh, data), {"case": fresh}
     return await case_pages._submit(request, "cases/handover.html", "Change single point of contact", call,
                                     lambda _: f"/cases/{case_id}?handed_over=1", case=case,
+                                    model=schemas.HandoverIn, saved_now=saved_now,
                                     caseworker_options=options)
 
 

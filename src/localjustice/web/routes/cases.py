@@ -9,6 +9,8 @@ user's teams is not found (404). Every view and change is audited by the service
 
 from __future__ import annotations
 
+import re
+import typing
 from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Annotated, Any, TypeVar
@@ -143,21 +145,20 @@ LIST_FIELDS = {"needs", "enhanced_rights", "special_measures_applied", "special_
 BOOL_FIELDS = {"health_need", "housing_need", "financial_need", "emotional_need", "court_preparation_need",
                "share_contact_details", "share_assessment", "share_case_details", "safe_to_leave_message",
                "attending"}
-
-
-def _date(form: Mapping[str, str], name: str) -> str | None:
-    """A GOV.UK date input (name-day, name-month, name-year) as ISO text; bad parts stay bad."""
-    parts = [form.get(f"{name}-{p}", "").strip() for p in ("year", "month", "day")]
-    if not any(parts):
-        return None
-    try:
-        return date(int(parts[0]), int(parts[1]), int(parts[2])).isoformat()
-    except ValueError:
-        return "not-a-date"
+RECIPIENTS = frozenset(typing.get_args(schemas.Recipient))
+#: What a form saves over: the saved values (keyed like the form's input model) and their version.
+Saved = tuple[dict[str, Any], int | None]
+#: Reads what a form saves over from the case as it is now and what the person gave (the query on
+#: a form page, the posted answers on a save: the consent form edits the consent of one recipient).
+Record = Callable[[schemas.CaseDetail, Mapping[str, Any]], Saved]
 
 
 async def _form(request: Request) -> tuple[dict[str, Any], int | None, dict[str, str]]:
-    """The posted form as service input, the version the person saw, and the raw fields."""
+    """The posted form as service input, the version the person saw, and the raw fields.
+
+    A GOV.UK date input arrives as its parts (``name-day``, ``name-month``, ``name-year``) and is
+    passed on as parts, for ``parse_input`` to read with the date-input messages.
+    """
     raw = await request.form()
     flat = {k: str(v) for k, v in raw.items()}
     data: dict[str, Any] = {}
@@ -166,7 +167,8 @@ async def _form(request: Request) -> tuple[dict[str, Any], int | None, dict[str,
         if base in ("csrf_token", "version", "purpose"):
             continue
         if base in DATE_FIELDS:
-            data[base] = _date(flat, base)
+            parts = {p: flat.get(f"{base}-{p}", "") for p in ("day", "month", "year")}
+            data[base] = parts if any(v.strip() for v in parts.values()) else None
         elif base in LIST_FIELDS:
             data[base] = [str(v) for v in raw.getlist(key) if str(v)]
         elif base in BOOL_FIELDS:
@@ -175,32 +177,87 @@ async def _form(request: Request) -> tuple[dict[str, Any], int | None, dict[str,
             data[base] = flat[key]
     data = {k: v for k, v in data.items() if v is not None}
     version = flat.get("version", "")
-    return data, int(version) if version.isdigit() else None, flat
+    return data, int(version) if version.isascii() and version.isdigit() else None, flat
 
 
 def _form_page(request: Request, template: str, *, title: str, values: Mapping[str, Any],
                errors: Mapping[str, str] | None = None, status_code: int = 200,
-               conflict: str = "", **extra: Any) -> Response:
+               conflict: str = "", changes: list[dict[str, str]] | None = None, **extra: Any) -> Response:
+    # field_order: the form's fields append their names as they render, so the error summary
+    # (rendered after the fields, shown before them) lists errors in the order of the page
     return render(request, template, {"title": title, "values": dict(values), "errors": dict(errors or {}),
-                                      "conflict": conflict, "code": load_victims_code(), **extra},
+                                      "conflict": conflict, "changes": changes or [], "field_order": [],
+                                      "date_fields": DATE_FIELDS, "code": load_victims_code(), **extra},
                   status_code=status_code)
+
+
+def _display(model: type[BaseModel], field: str, value: Any) -> str:
+    """A saved or attempted answer as a person reads it in the what-changed table."""
+    if value is None or value == "" or value == []:
+        return "Not given"
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, list):
+        return ", ".join(_display(model, field, v) for v in value)
+    text = str(value)
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        day = date.fromisoformat(text)
+        return f"{day.day} {day:%B %Y}"
+    if schemas.is_choice(model, field):
+        return text.replace("_", " ").capitalize()
+    return text
+
+
+def _changes(model: type[BaseModel], saved: Mapping[str, Any],
+             attempted: Mapping[str, Any]) -> list[dict[str, str]]:
+    """Each answer where what is saved now differs from what the person tried to save."""
+    rows = []
+    for field, info in model.model_fields.items():
+        if field not in saved and field not in attempted:
+            continue
+        now, tried = _display(model, field, saved.get(field)), _display(model, field, attempted.get(field))
+        if now != tried:
+            rows.append({"field": field, "label": info.title or field, "saved": now, "attempted": tried})
+    return rows
+
+
+def _attempted(model: type[BaseModel], data: Mapping[str, Any]) -> dict[str, Any]:
+    try:
+        return parse_input(model, data).model_dump(mode="json")
+    except InvalidInput:
+        return {}
 
 
 async def _submit(request: Request, template: str, title: str,
                   call: Callable[[dict[str, Any], int | None], Any],
                   success: Callable[[Any], str], *, values: Mapping[str, Any] | None = None,
+                  model: type[BaseModel] | None = None,
+                  saved_now: Callable[[dict[str, Any]], tuple[Saved, dict[str, Any]]] | None = None,
                   **extra: Any) -> Response:
-    """Post-redirect-get: on success go to ``success(result)``; otherwise re-show the form."""
+    """Post-redirect-get: on success go to ``success(result)``; otherwise re-show the form.
+
+    The person's answers are re-shown as they typed them. On a stale save, ``saved_now`` reads the
+    record as it is now: the page shows its saved answers beside theirs, and the form carries the
+    current version, so saving again (having seen what changed) goes through.
+    """
     data, version, flat = await _form(request)
-    shown = {**(values or {}), **flat, **data, "version": version}
+    typed = {k: ("" if k in DATE_FIELDS else v) for k, v in data.items()}
+    shown = {**(values or {}), **flat, **typed, "version": version}
     try:
         result = await run_in_threadpool(_guard, lambda: call(data, version))
     except InvalidInput as exc:
         return _form_page(request, template, title=title, values=shown, errors=exc.errors, status_code=422,
                           **extra)
     except StaleEdit as exc:
+        changes: list[dict[str, str]] = []
+        if saved_now is not None:
+            (saved, current_version), context = await run_in_threadpool(_guard, lambda: saved_now(data))
+            shown["version"] = current_version
+            extra.update(context)
+            if model is not None:
+                changes = _changes(model, saved, exc.attempted or _attempted(model, data))
         return _form_page(request, template, title=title, values=shown, status_code=409, conflict=str(exc),
-                          **extra)
+                          changes=changes, **extra)
     return RedirectResponse(success(result), status_code=303)
 
 
@@ -227,13 +284,21 @@ async def new_referral(request: Request, user: Editor) -> Response:
 
 def _case_form(path: str, template: str, title: str,
                action: Callable[[CaseService, SignedIn, int, dict[str, Any], int | None], Any],
-               prefill: Callable[[schemas.CaseDetail], dict[str, Any]] | None = None,
+               model: type[BaseModel], record: Record | None = None, *, prefill: bool = True,
                done: str = "saved") -> None:
-    """Register GET (the form) and POST (save) for one form about one case."""
+    """Register GET (the form) and POST (save) for one form about one case.
+
+    A form that edits a record (``record`` given) carries that record's version, read when the
+    page is shown (and its saved answers, when ``prefill``); the save names that version, so a
+    record changed meanwhile is never overwritten unseen.
+    """
 
     def show(request: Request, user: Editor, case_id: RecordId) -> Response:
         case = _case_or_404(request, user, case_id, DEFAULT_PURPOSE)
-        values = prefill(case) if prefill else {}
+        values: dict[str, Any] = {}
+        if record is not None:
+            saved, version = record(case, request.query_params)
+            values = {**(saved if prefill else {}), "version": version}
         return _form_page(request, template, title=title, values=values, case=case)
 
     async def save(request: Request, user: Editor, case_id: RecordId) -> Response:
@@ -241,8 +306,13 @@ def _case_form(path: str, template: str, title: str,
 
         def call(data: dict[str, Any], version: int | None) -> Any:
             return action(_service(request), user, case_id, data, version)
+
+        def saved_now(data: dict[str, Any]) -> tuple[Saved, dict[str, Any]]:
+            assert record is not None
+            fresh = _case_or_404(request, user, case_id, DEFAULT_PURPOSE)
+            return record(fresh, data), {"case": fresh}
         return await _submit(request, template, title, call, lambda _: f"/cases/{case_id}?{done}=1",
-                             case=case)
+                             model=model, saved_now=saved_now if record is not None else None, case=case)
 
     name = path.strip("/").replace("/", "_").replace("{case_id}", "case")
     router.add_api_route(path, show, methods=["GET"], dependencies=[Depends(Permit(EDIT))],
@@ -251,43 +321,118 @@ def _case_form(path: str, template: str, title: str,
                          include_in_schema=False, name=f"{name}_save")
 
 
-def _assessment_values(case: schemas.CaseDetail) -> dict[str, Any]:
+def _assessment_record(case: schemas.CaseDetail, _: Mapping[str, Any]) -> Saved:
     if case.assessment is None:
-        return {"version": None}
-    return {**case.assessment.answers, "version": case.assessment.version}
+        return {}, None
+    return dict(case.assessment.answers), case.assessment.version
+
+
+def _spoc_record(case: schemas.CaseDetail, _: Mapping[str, Any]) -> Saved:
+    return {"to_username": case.spoc_username, "to_name": case.spoc_name, "to_team": case.team}, case.version
+
+
+def _close_record(case: schemas.CaseDetail, _: Mapping[str, Any]) -> Saved:
+    return {"reason": case.closure_reason or "",
+            "closed_on": case.closed_on.isoformat() if case.closed_on else None}, case.version
+
+
+def _consent_record(case: schemas.CaseDetail, given: Mapping[str, Any]) -> Saved:
+    """The consent to one recipient (the one asked for, or answered): one record per recipient."""
+    recipient = given.get("recipient")
+    current = next((c for c in case.consents if c.recipient == recipient), None)
+    if current is None:
+        return ({"recipient": recipient} if recipient in RECIPIENTS else {}), None
+    return current.model_dump(mode="json", include={"recipient", "share_contact_details", "share_assessment",
+                                                    "share_case_details"}), current.version
+
+
+def _contact_preferences_record(case: schemas.CaseDetail, _: Mapping[str, Any]) -> Saved:
+    return {"contact_preference": case.contact_preference, "phone": case.phone or "",
+            "email": case.email or "", "safe_to_leave_message": case.safe_to_leave_message}, case.version
+
+
+def _witness_support_record(case: schemas.CaseDetail, _: Mapping[str, Any]) -> Saved:
+    support = case.witness_support
+    if support is None:
+        return {}, None
+    return support.model_dump(mode="json", exclude={"id", "version"}), support.version
 
 
 _case_form("/cases/{case_id}/assessment", "cases/assessment.html", "Needs assessment",
            lambda svc, u, cid, data, v: svc.save_assessment(
                u.actor, cid, parse_input(schemas.AssessmentIn, data), expected_version=v),
-           _assessment_values, done="assessed")
+           schemas.AssessmentIn, _assessment_record, done="assessed")
 _case_form("/cases/{case_id}/onward-referral", "cases/onward_referral.html", "Refer to a support service",
            lambda svc, u, cid, data, v: svc.refer_onward(
-               u.actor, cid, parse_input(schemas.OnwardReferralIn, data)), done="referred")
+               u.actor, cid, parse_input(schemas.OnwardReferralIn, data)),
+           schemas.OnwardReferralIn, done="referred")
 _case_form("/cases/{case_id}/event", "cases/event.html", "Record what happened",
            lambda svc, u, cid, data, v: svc.record_event(
-               u.actor, cid, parse_input(schemas.CaseEventIn, data)), done="recorded")
+               u.actor, cid, parse_input(schemas.CaseEventIn, data)), schemas.CaseEventIn, done="recorded")
 _case_form("/cases/{case_id}/contact", "cases/contact.html", "Log a contact",
            lambda svc, u, cid, data, v: svc.log_contact(u.actor, cid, parse_input(schemas.ContactIn, data)),
-           done="contact_logged")
+           schemas.ContactIn, done="contact_logged")
 _case_form("/cases/{case_id}/consent", "cases/consent.html", "Record consent to share",
-           lambda svc, u, cid, data, v: _save_consent(svc, u, cid, data), done="consent_saved")
+           lambda svc, u, cid, data, v: svc.set_consent(
+               u.actor, cid, parse_input(schemas.ConsentIn, data), expected_version=v),
+           schemas.ConsentIn, _consent_record, done="consent_saved")
+_case_form("/cases/{case_id}/contact-preferences", "cases/contact_preferences.html", "How to contact them",
+           lambda svc, u, cid, data, v: svc.set_contact_preferences(
+               u.actor, cid, parse_input(schemas.ContactPreferencesIn, data), expected_version=v or 0),
+           schemas.ContactPreferencesIn, _contact_preferences_record, done="contact_preferences_saved")
+_case_form("/cases/{case_id}/witness-support", "cases/witness_support.html", "Witness pre-trial support",
+           lambda svc, u, cid, data, v: svc.save_witness_support(
+               u.actor, cid, parse_input(schemas.WitnessSupportIn, data), expected_version=v),
+           schemas.WitnessSupportIn, _witness_support_record, done="witness_support_saved")
 _case_form("/cases/{case_id}/court-date", "cases/court_date.html", "Add a court date",
            lambda svc, u, cid, data, v: svc.add_court_date(
                u.actor, cid, parse_input(schemas.CourtDateIn, data)),
-           done="court_date_added")
+           schemas.CourtDateIn, done="court_date_added")
+_case_form("/cases/{case_id}/expense", "cases/expense.html", "Add a witness expenses claim",
+           lambda svc, u, cid, data, v: svc.add_expense(u.actor, cid, parse_input(schemas.ExpenseIn, data)),
+           schemas.ExpenseIn, done="expense_added")
 _case_form("/cases/{case_id}/close", "cases/close.html", "Close the case",
            lambda svc, u, cid, data, v: svc.close_case(
                u.actor, cid, parse_input(schemas.CloseIn, data), expected_version=v or 0),
-           lambda case: {"version": case.version}, done="closed")
+           schemas.CloseIn, _close_record, prefill=False, done="closed")
 
 
-def _save_consent(svc: CaseService, user: SignedIn, case_id: RecordId, data: dict[str, Any]) -> Any:
-    consent = parse_input(schemas.ConsentIn, data)
-    case = svc.get_case(user.actor, case_id, purpose="recording consent")
-    current = next((c for c in case.consents if c.recipient == consent.recipient), None)
-    return svc.set_consent(user.actor, case_id, consent,
-                           expected_version=current.version if current else None)
+def _expense_of(case: schemas.CaseDetail, expense_id: int) -> schemas.ExpenseView:
+    found = next((x for x in case.expenses if x.id == expense_id), None)
+    if found is None:
+        raise HTTPException(404, f"No expenses claim {expense_id} on case {case.reference}.")
+    return found
+
+
+EXPENSE_STATUS = "Record the decision on an expenses claim"
+
+
+@router.get("/cases/{case_id}/expenses/{expense_id}", dependencies=[Depends(Permit(EDIT))],
+            include_in_schema=False)
+def expense_status_form(request: Request, user: Editor, case_id: RecordId, expense_id: RecordId) -> Response:
+    case = _case_or_404(request, user, case_id, DEFAULT_PURPOSE)
+    claim = _expense_of(case, expense_id)
+    return _form_page(request, "cases/expense_status.html", title=EXPENSE_STATUS,
+                      values={"version": claim.version}, case=case, claim=claim)
+
+
+@router.post("/cases/{case_id}/expenses/{expense_id}", dependencies=[Depends(Permit(EDIT))],
+             include_in_schema=False)
+async def expense_status(request: Request, user: Editor, case_id: RecordId, expense_id: RecordId) -> Response:
+    case = await run_in_threadpool(_case_or_404, request, user, case_id, DEFAULT_PURPOSE)
+    claim = _expense_of(case, expense_id)
+
+    def call(data: dict[str, Any], version: int | None) -> Any:
+        return _service(request).update_expense(
+            user.actor, expense_id, parse_input(schemas.ExpenseStatusIn, data), expected_version=version or 0)
+
+    def saved_now(_: dict[str, Any]) -> tuple[Saved, dict[str, Any]]:
+        fresh = _case_or_404(request, user, case_id, DEFAULT_PURPOSE)
+        now = _expense_of(fresh, expense_id)
+        return ({"status": now.status}, now.version), {"case": fresh, "claim": now}
+    return await _submit(request, "cases/expense_status.html", EXPENSE_STATUS, call,
+                         lambda _: f"/cases/{case_id}?expense_updated=1", model=schemas.ExpenseStatusIn,
+                         saved_now=saved_now, case=case, claim=claim)
 
 
 @router.post("/cases/{case_id}/entitlements/{entitlement_id}/met", dependencies=[Depends(Permit(EDIT))],
@@ -305,18 +450,46 @@ async def entitlement_met(request: Request, user: Editor, case_id: RecordId,
     return RedirectResponse(f"/cases/{case_id}?met=1#entitlements", status_code=303)
 
 
+def _onward_of(case: schemas.CaseDetail, referral_id: int) -> schemas.OnwardReferralView:
+    found = next((o for o in case.onward_referrals if o.id == referral_id), None)
+    if found is None:
+        raise HTTPException(404, f"No referral {referral_id} on case {case.reference}.")
+    return found
+
+
+ONWARD_STATUS = "Update a referral to a support service"
+
+
+@router.get("/cases/{case_id}/onward-referral/{referral_id}", dependencies=[Depends(Permit(EDIT))],
+            include_in_schema=False)
+def onward_status_form(request: Request, user: Editor, case_id: RecordId, referral_id: RecordId) -> Response:
+    case = _case_or_404(request, user, case_id, DEFAULT_PURPOSE)
+    onward = _onward_of(case, referral_id)
+    return _form_page(request, "cases/onward_status.html", title=ONWARD_STATUS,
+                      values={"version": onward.version}, case=case, onward=onward)
+
+
 @router.post("/cases/{case_id}/onward-referral/{referral_id}", dependencies=[Depends(Permit(EDIT))],
              include_in_schema=False)
 async def onward_status(request: Request, user: Editor, case_id: RecordId, referral_id: RecordId) -> Response:
-    data, version, _ = await _form(request)
-    try:
-        await run_in_threadpool(_guard, lambda: _service(request).update_onward_referral(
+    """The status form on the case page posts here; a refused or stale update is re-shown on a page
+    of its own, with the outcome the person typed, rather than lost in a redirect."""
+    case = await run_in_threadpool(_case_or_404, request, user, case_id, DEFAULT_PURPOSE)
+    onward = _onward_of(case, referral_id)
+
+    def call(data: dict[str, Any], version: int | None) -> Any:
+        return _service(request).update_onward_referral(
             user.actor, referral_id, parse_input(schemas.OnwardReferralUpdate, data),
-            expected_version=version or 0))
-    except (InvalidInput, StaleEdit) as exc:
-        problem = "stale" if isinstance(exc, StaleEdit) else "invalid"
-        return RedirectResponse(f"/cases/{case_id}?referral_error={problem}#referrals", status_code=303)
-    return RedirectResponse(f"/cases/{case_id}?referral_updated=1#referrals", status_code=303)
+            expected_version=version or 0)
+
+    def saved_now(_: dict[str, Any]) -> tuple[Saved, dict[str, Any]]:
+        fresh = _case_or_404(request, user, case_id, DEFAULT_PURPOSE)
+        now = _onward_of(fresh, referral_id)
+        return (now.model_dump(mode="json", include={"status", "status_on", "outcome"}), now.version), {
+            "case": fresh, "onward": now}
+    return await _submit(request, "cases/onward_status.html", ONWARD_STATUS, call,
+                         lambda _: f"/cases/{case_id}?referral_updated=1#referrals",
+                         model=schemas.OnwardReferralUpdate, saved_now=saved_now, case=case, onward=onward)
 
 
 # --- JSON API for changes -------------------------------------------------------------------------
