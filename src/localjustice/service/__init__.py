@@ -14,6 +14,7 @@ from localjustice.service.errors import (
     InvalidTransition,
     NotAllowed,
     NotFound,
+    PurposeInvalid,
     PurposeRequired,
     StaleEdit,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "NotAllowed",
     "NotFound",
     "PersonClaim",
+    "PurposeInvalid",
     "PurposeRequired",
     "StaleEdit",
     "VictimsCode",

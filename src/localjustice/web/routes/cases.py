@@ -26,11 +26,13 @@ from localjustice.service import (
     InvalidInput,
     NotAllowed,
     NotFound,
+    PurposeInvalid,
     StaleEdit,
     load_victims_code,
     parse_input,
     schemas,
 )
+from localjustice.web import access_reasons as reasons
 from localjustice.web.authorise import Forbidden, Permit, SignedIn
 from localjustice.web.deps import PRINTABLE, RecordId
 from localjustice.web.extensions import NavItem, WebExtension
@@ -50,7 +52,6 @@ PERMISSIONS = (
 Viewer = Annotated[SignedIn, Depends(Permit(VIEW))]
 Editor = Annotated[SignedIn, Depends(Permit(EDIT))]
 Reporter = Annotated[SignedIn, Depends(Permit(REPORT))]
-DEFAULT_PURPOSE = "case management"
 T = TypeVar("T")
 
 
@@ -125,11 +126,44 @@ def compliance(request: Request, user: Reporter,
 
 
 @page(router, "/cases/{case_id}", permission=VIEW, template="cases/case.html", title="Case",
-      summary="One case: person, single point of contact, entitlements, referrals and timeline (audited)")
-def case_page(request: Request, user: Viewer, case_id: RecordId,
-              purpose: Annotated[str, Query(max_length=200, pattern=PRINTABLE)] = DEFAULT_PURPOSE,
-              ) -> schemas.CaseDetail:
-    return _guard(lambda: _service(request).get_case(user.actor, case_id, purpose=purpose or DEFAULT_PURPOSE))
+      summary="One case: person, single point of contact, entitlements, referrals and timeline (audited; "
+              "anyone but the allocated caseworker gives a reason for access)")
+def case_page(request: Request, user: Viewer, case_id: RecordId, purpose: reasons.PurposeCode = "",
+              purpose_detail: reasons.PurposeDetail = "") -> schemas.CaseDetail:
+    given = reasons.stated("case", purpose, purpose_detail)
+    return _guard(lambda: _service(request).get_case(user.actor, case_id, purpose=given,
+                                                     stated_in=reasons.held(request, "case", case_id)))
+
+
+@router.get("/cases/{case_id}/reason", dependencies=[Depends(Permit(VIEW))], include_in_schema=False)
+def case_reason_form(request: Request, user: Viewer, case_id: RecordId,
+                     next_page: Annotated[str, Query(alias="next", max_length=500)] = "") -> Response:
+    return _reason_page(request, case_id, next_page)
+
+
+@router.post("/cases/{case_id}/reason", dependencies=[Depends(Permit(VIEW))], include_in_schema=False)
+async def case_reason(request: Request, user: Viewer, case_id: RecordId) -> Response:
+    """Record why the person is opening the case, then show what they asked for."""
+    code, detail, next_page = await reasons.reason_form(request)
+    try:
+        given = reasons.chosen("case", code, detail)
+    except PurposeInvalid as exc:
+        return _reason_page(request, case_id, next_page, {"purpose": code, "purpose_detail": detail},
+                            exc.errors, 422)
+    event_id = await run_in_threadpool(_guard, lambda: _service(request).state_purpose(user.actor, case_id,
+                                                                                       given))
+    reasons.keep(request, "case", case_id, event_id)
+    return RedirectResponse(reasons.safe_next(next_page, f"/cases/{case_id}"), status_code=303)
+
+
+def _reason_page(request: Request, case_id: int, next_page: str, values: Mapping[str, str] | None = None,
+                 errors: Mapping[str, str] | None = None, status_code: int = 200) -> Response:
+    return reasons.reason_page(
+        request, kind="case", action=f"/cases/{case_id}/reason", back="/cases",
+        caption=schemas.case_reference(case_id), heading="Why are you opening this case?",
+        intro="Only the case's allocated caseworker can open it without giving a reason.",
+        next_page=reasons.safe_next(next_page, f"/cases/{case_id}"), values=values, errors=errors,
+        status_code=status_code)
 
 
 # --- HTML forms ---------------------------------------------------------------------------------
@@ -202,8 +236,10 @@ async def _submit(request: Request, template: str, title: str,
     return RedirectResponse(success(result), status_code=303)
 
 
-def _case_or_404(request: Request, user: SignedIn, case_id: RecordId, purpose: str) -> schemas.CaseDetail:
-    return _guard(lambda: _service(request).get_case(user.actor, case_id, purpose=purpose))
+def _case_or_404(request: Request, user: SignedIn, case_id: RecordId) -> schemas.CaseDetail:
+    """The case a form is about, read with the reason the session holds for it (or none needed)."""
+    return _guard(lambda: _service(request).get_case(user.actor, case_id,
+                                                     stated_in=reasons.held(request, "case", case_id)))
 
 
 @router.get("/cases/new/referral", dependencies=[Depends(Permit(EDIT))], include_in_schema=False)
@@ -230,12 +266,12 @@ def _case_form(path: str, template: str, title: str,
     """Register GET (the form) and POST (save) for one form about one case."""
 
     def show(request: Request, user: Editor, case_id: RecordId) -> Response:
-        case = _case_or_404(request, user, case_id, DEFAULT_PURPOSE)
+        case = _case_or_404(request, user, case_id)
         values = prefill(case) if prefill else {}
         return _form_page(request, template, title=title, values=values, case=case)
 
     async def save(request: Request, user: Editor, case_id: RecordId) -> Response:
-        case = await run_in_threadpool(_case_or_404, request, user, case_id, DEFAULT_PURPOSE)
+        case = await run_in_threadpool(_case_or_404, request, user, case_id)
 
         def call(data: dict[str, Any], version: int | None) -> Any:
             return action(_service(request), user, case_id, data, version)
@@ -286,10 +322,8 @@ _case_form("/cases/{case_id}/close", "cases/close.html", "Close the case",
 
 def _save_consent(svc: CaseService, user: SignedIn, case_id: RecordId, data: dict[str, Any]) -> Any:
     consent = parse_input(schemas.ConsentIn, data)
-    case = svc.get_case(user.actor, case_id, purpose="recording consent")
-    current = next((c for c in case.consents if c.recipient == consent.recipient), None)
     return svc.set_consent(user.actor, case_id, consent,
-                           expected_version=current.version if current else None)
+                           expected_version=svc.consent_version(user.actor, case_id, consent.recipient))
 
 
 @router.post("/cases/{case_id}/entitlements/{entitlement_id}/met", dependencies=[Depends(Permit(EDIT))],
@@ -389,9 +423,10 @@ def api_assessment(request: Request, user: Editor, case_id: RecordId, body: Json
 @_api_route("GET", "/api/onward-referrals/{referral_id}/provider-pack", VIEW, None, schemas.ProviderPack,
             "What the provider receives: only what the person consented to share (audited)")
 def api_provider_pack(request: Request, user: Viewer, referral_id: RecordId,
-                      purpose: Annotated[str, Query(min_length=1, max_length=200, pattern=PRINTABLE)],
+                      purpose: reasons.PurposeCode = "", purpose_detail: reasons.PurposeDetail = "",
                       ) -> Response:
-    return _api(lambda: _service(request).provider_pack(user.actor, referral_id, purpose=purpose))
+    given = reasons.stated("case", purpose, purpose_detail)
+    return _api(lambda: _service(request).provider_pack(user.actor, referral_id, purpose=given))
 
 
 @_api_route("POST", "/api/cases/{case_id}/onward-referrals", EDIT, schemas.OnwardReferralIn,
@@ -496,9 +531,27 @@ def api_close(request: Request, user: Editor, case_id: RecordId, body: JsonBody,
         user.actor, case_id, parse_input(schemas.CloseIn, body), expected_version=expected_version))
 
 
+#: The id parameters of the routes that reach a person's record, and the kind of record each names.
+_RECORD_PARAMS = {"case_id": "case", "referral_id": "onward_referral", "entitlement_id": "entitlement",
+                  "expense_id": "expense_claim"}
+
+
+def _person_records() -> dict[str, tuple[str, str]]:
+    """Every route naming a case or one of its records: a refusal on one is audited."""
+    found = {}
+    for route in router.routes:
+        path = getattr(route, "path", "")
+        for param, kind in _RECORD_PARAMS.items():
+            if "{" + param + "}" in path:
+                found[path] = (kind, param)
+                break
+    return found
+
+
 extension = WebExtension(
     name="cases",
     router=router,
     nav=(NavItem("Cases", "/cases", VIEW), NavItem("Compliance", "/cases/compliance", REPORT)),
     permissions=PERMISSIONS,
+    person_records=_person_records(),
 )
