@@ -100,6 +100,7 @@ def test_a_colleague_without_a_reason_gets_no_record(app: FastAPI, people: dict[
         assert page.headers["location"].startswith(f"/cases/{case_id}/reason?next=")
     asked = colleague.get(f"/cases/{case_id}")
     assert asked.status_code == 200 and "Why are you opening this case?" in asked.text
+    assert "&lt;span" not in asked.text
     _no_person(asked)
     pack = colleague.get("/api/onward-referrals/1/provider-pack")
     assert pack.status_code in (404, 422)
@@ -170,7 +171,8 @@ def test_the_allocated_caseworkers_view_is_recorded_with_its_purpose(
     assert people["allocated"].get(f"/api/cases/{case_id}").status_code == 200
     views = _events(app, "case.view")
     assert [(v.actor, v.purpose, v.detail) for v in views] == [
-        (username("caseworker"), "case management: allocated caseworker", {"reason": "allocated_caseworker"})] * 2
+        (username("caseworker"), "case management: allocated caseworker",
+         {"reason": "allocated_caseworker"})] * 2
 
 
 def test_refused_attempts_to_reach_a_record_are_audited(app: FastAPI, people: dict[str, TestClient],
