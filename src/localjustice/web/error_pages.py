@@ -2,7 +2,9 @@
 
 Pages under ``/api/`` (and ``/metrics``) answer JSON ``{"detail": ...}``; everything else gets a
 page. Unexpected exceptions are logged by type (see ``middleware.access_log``) and shown as 500
-with the request id, which a user can quote to the service desk.
+with the request id, which a user can quote to the service desk. A 403 or 404 on a route that
+reaches a person's record is audited (``refused_access``); a record view without a reason for
+access is sent to the record's reason page, or answered 422 with the reasons accepted in the API.
 """
 
 from __future__ import annotations
