@@ -8,9 +8,10 @@ event; the session keeps that id for the record (``keep``), and the record's vie
 (``held``) until ``reuse_minutes`` have passed since it was given, when the page asks again. The
 session holds ids only: the reason, who gave it and when are read back from the audit log.
 
-The JSON twin is never redirected: without a valid reason it answers 422 with the reasons it
-accepts (``purpose`` is one of their codes, ``purpose_detail`` the words for "other"), never the
-record.
+The JSON twin is never redirected: without a valid reason (given with the request, or stated on
+the page in the same session) it answers 422 with the reasons it accepts (``purpose`` is one of
+their codes, ``purpose_detail`` the words for "other"), never the record. A reason given with a
+request holds for that request only.
 """
 
 from __future__ import annotations
