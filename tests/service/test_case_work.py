@@ -41,7 +41,7 @@ def test_the_assessment_is_done_once_and_a_second_first_assessment_is_told_it_is
         service.save_assessment(COLLEAGUE, case_id, AssessmentIn(risk_level="standard"),
                                 expected_version=None)
     assert raised.value.attempted["risk_level"] == "standard"  # what they typed is kept
-    case = service.get_case(CASEWORKER, case_id, purpose="test")
+    case = service.get_case(CASEWORKER, case_id)
     assert case.assessment is not None and case.assessment.answers["risk_level"] == "high"
 
 
@@ -59,7 +59,7 @@ def test_a_revision_needs_a_reason_and_the_version_seen_and_keeps_every_version(
     with pytest.raises(StaleEdit, match="changed by someone else"):
         service.save_assessment(COLLEAGUE, case_id, AssessmentIn(risk_level="standard", change_reason="x"),
                                 expected_version=first.version)
-    case = service.get_case(CASEWORKER, case_id, purpose="test")
+    case = service.get_case(CASEWORKER, case_id)
     assert [r.assessment_version for r in case.assessment_revisions] == [1, 2]
     assert [r.answers["risk_level"] for r in case.assessment_revisions] == ["medium", "high"]
 
@@ -68,12 +68,12 @@ def test_a_provider_sees_only_what_consent_allows(service: CaseService, case_id:
     service.save_assessment(CASEWORKER, case_id, AssessmentIn(risk_level="high", emotional_need=True),
                             expected_version=None)
     isva = service.refer_onward(CASEWORKER, case_id, OnwardReferralIn(service="isva", provider="ISVA team"))
-    pack = service.provider_pack(CASEWORKER, isva.id, purpose="sending referral")
+    pack = service.provider_pack(CASEWORKER, isva.id)
     assert pack.assessment is None and pack.forename is None
     assert set(pack.withheld) == {"contact_details", "case_details", "assessment"}
     service.set_consent(CASEWORKER, case_id, ConsentIn(recipient="isva", share_assessment=True,
                                                        share_contact_details=True), expected_version=None)
-    pack = service.provider_pack(CASEWORKER, isva.id, purpose="sending referral")
+    pack = service.provider_pack(CASEWORKER, isva.id)
     assert pack.assessment is not None and pack.assessment["emotional_need"] is True  # no need to ask again
     assert pack.forename == "Ada" and pack.crime_id is None and pack.withheld == ["case_details"]
 
@@ -88,10 +88,10 @@ def test_consent_changes_need_the_version_seen(service: CaseService, case_id: in
 
 def test_a_handover_is_recorded_with_its_reason_and_there_is_always_one_name(
         service: CaseService, case_id: int) -> None:
-    case = service.get_case(CASEWORKER, case_id, purpose="test")
+    case = service.get_case(CASEWORKER, case_id)
     service.hand_over(SUPERVISOR, case_id, HandoverIn(to_username="cw.basil", to_name="Basil Caseworker",
                                                       reason="Amber on leave"), expected_version=case.version)
-    case = service.get_case(CASEWORKER, case_id, purpose="test")
+    case = service.get_case(COLLEAGUE, case_id)  # Basil is now the allocated caseworker
     assert (case.spoc_username, case.spoc_name) == ("cw.basil", "Basil Caseworker")
     assert [(h.from_username, h.to_username, h.reason) for h in case.handovers] == [
         (None, "cw.amber", "Case opened"), ("cw.amber", "cw.basil", "Amber on leave")]
@@ -101,7 +101,7 @@ def test_a_handover_is_recorded_with_its_reason_and_there_is_always_one_name(
 
 
 def test_a_handover_to_a_team_out_of_reach_is_refused(service: CaseService, case_id: int) -> None:
-    case = service.get_case(CASEWORKER, case_id, purpose="test")
+    case = service.get_case(CASEWORKER, case_id)
     with pytest.raises(InvalidInput) as raised:
         service.hand_over(CASEWORKER, case_id, HandoverIn(to_username="cw.cedar", to_name="Cedar",
                                                           to_team="south", reason="Moved"),
@@ -126,7 +126,7 @@ def test_onward_referrals_follow_their_life_cycle(service: CaseService, case_id:
 
 
 def test_contact_honours_the_persons_preference(service: CaseService, case_id: int) -> None:
-    case = service.get_case(CASEWORKER, case_id, purpose="test")
+    case = service.get_case(CASEWORKER, case_id)
     service.set_contact_preferences(CASEWORKER, case_id, ContactPreferencesIn(
         contact_preference="email", email="ada@example.com"), expected_version=case.version)
     with pytest.raises(InvalidInput) as raised:
@@ -138,7 +138,7 @@ def test_contact_honours_the_persons_preference(service: CaseService, case_id: i
     service.log_contact(CASEWORKER, case_id, ContactIn(channel="phone", direction="outbound", summary="Now",
                                                        preference_override="Safety risk: urgent warning"))
     service.log_contact(CASEWORKER, case_id, ContactIn(channel="phone", direction="inbound", summary="Rang"))
-    assert len(service.get_case(CASEWORKER, case_id, purpose="test").contacts) == 3
+    assert len(service.get_case(CASEWORKER, case_id).contacts) == 3
 
 
 def test_witness_pre_trial_support_court_dates_special_measures_and_expenses(
@@ -157,7 +157,7 @@ def test_witness_pre_trial_support_court_dates_special_measures_and_expenses(
                                 parse_input(ExpenseIn, {"kind": "travel", "amount": "12.40"}))
     paid = service.update_expense(CASEWORKER, claim.id, ExpenseStatusIn(status="paid"),
                                   expected_version=claim.version)
-    case = service.get_case(CASEWORKER, case_id, purpose="test")
+    case = service.get_case(CASEWORKER, case_id)
     assert court.court == "Snaresbrook Crown Court" and paid.status == "paid" and claim.amount_pence == 1240
     assert case.witness_support is not None and case.witness_support.special_measures_granted == ["screens"]
     kinds = [e.kind for e in case.events]
@@ -168,10 +168,10 @@ def test_witness_pre_trial_support_court_dates_special_measures_and_expenses(
 
 def test_closing_lapses_clocks_not_yet_due_and_then_refuses_changes(
         service: CaseService, case_id: int) -> None:
-    case = service.get_case(CASEWORKER, case_id, purpose="test")
+    case = service.get_case(CASEWORKER, case_id)
     service.close_case(CASEWORKER, case_id, CloseIn(reason="Support completed", closed_on=date(2024, 3, 4)),
                        expected_version=case.version)
-    closed = service.get_case(CASEWORKER, case_id, purpose="test")
+    closed = service.get_case(CASEWORKER, case_id)
     assert closed.status == "closed" and closed.closed_on == date(2024, 3, 4)
     assert {e.status for e in closed.entitlements} == {"not_applicable"}
     with pytest.raises(InvalidTransition):

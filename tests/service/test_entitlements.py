@@ -19,7 +19,7 @@ def _open(service: CaseService, referral: Referral, **overrides: object) -> int:
 
 
 def _by_key(service: CaseService, case_id: int, key: str) -> list[tuple[str, date | None]]:
-    case = service.get_case(CASEWORKER, case_id, purpose="test")
+    case = service.get_case(CASEWORKER, case_id)
     return [(e.status, e.due_on) for e in case.entitlements if e.rule_key == key]
 
 
@@ -77,7 +77,7 @@ def test_the_assessment_meets_the_referral_to_support_entitlement(
         service: CaseService, referral: Referral) -> None:
     case_id = _open(service, referral)
     service.save_assessment(CASEWORKER, case_id, AssessmentIn(risk_level="standard"), expected_version=None)
-    case = service.get_case(CASEWORKER, case_id, purpose="test")
+    case = service.get_case(CASEWORKER, case_id)
     support = next(e for e in case.entitlements if e.rule_key == "referral_to_support")
     assert (support.status, support.met_on) == ("met", date(2024, 3, 4))
 
@@ -121,6 +121,6 @@ def test_enhanced_rights_found_later_shorten_running_clocks(
     case_id = _open(service, referral)
     service.record_event(CASEWORKER, case_id,
                          CaseEventIn(kind="charge_decision", occurred_on=date(2024, 3, 1)))
-    case = service.get_case(CASEWORKER, case_id, purpose="test")
+    case = service.get_case(CASEWORKER, case_id)
     service.set_enhanced_rights(CASEWORKER, case_id, ["persistently_targeted"], expected_version=case.version)
     assert _by_key(service, case_id, "told_of_charge_decision") == [("open", date(2024, 3, 4))]

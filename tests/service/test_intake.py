@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from localjustice.access import load_access_reasons
 from localjustice.audit import AuditEvent, verify_chain
 from localjustice.service import CaseService, InvalidInput, NotAllowed, NotFound, PurposeRequired
 from localjustice.service.models import Case, Person
@@ -16,13 +17,14 @@ from localjustice.service.schemas import CaseFilters, CloseIn, ReferralIn
 from tests.service.conftest import BOARD, CASEWORKER, COLLEAGUE, OTHER_TEAM, SUPERVISOR
 
 Referral = Callable[..., ReferralIn]
+SUPERVISION = load_access_reasons().parse("case", "supervision")
 
 
 def test_a_referral_opens_a_case_with_the_caseworker_as_single_point_of_contact(
         service: CaseService, referral: Referral) -> None:
     result = service.receive_referral(CASEWORKER, referral())
     assert not result.joined_existing
-    case = service.get_case(CASEWORKER, result.case_id, purpose="first contact")
+    case = service.get_case(CASEWORKER, result.case_id)
     assert case.status == "open"
     assert (case.spoc_username, case.spoc_name) == ("cw.amber", "Amber Caseworker")
     assert case.reference == result.reference
@@ -38,7 +40,7 @@ def test_a_referral_that_joins_an_existing_case_for_the_same_source_person_and_c
                                                           referrer="cps"))
     assert second.joined_existing
     assert second.case_id == first.case_id
-    case = service.get_case(CASEWORKER, first.case_id, purpose="review")
+    case = service.get_case(CASEWORKER, first.case_id)
     assert [r.referral_id for r in case.referrals] == ["R1", "R2"]
     assert case.spoc_username == "cw.amber"  # joining never changes the single point of contact
 
@@ -64,7 +66,7 @@ def test_another_crime_opens_a_second_case_for_the_same_person(
 def test_a_referral_after_the_case_closed_opens_a_new_case(
         service: CaseService, referral: Referral) -> None:
     first = service.receive_referral(CASEWORKER, referral(referral_id="R1"))
-    case = service.get_case(CASEWORKER, first.case_id, purpose="closing")
+    case = service.get_case(CASEWORKER, first.case_id)
     service.close_case(CASEWORKER, first.case_id, CloseIn(reason="Support completed"),
                        expected_version=case.version)
     again = service.receive_referral(CASEWORKER, referral(referral_id="R2"))
@@ -83,12 +85,12 @@ def test_the_same_referral_twice_is_received_once(
 def test_cases_are_seen_only_by_their_teams(service: CaseService, referral: Referral) -> None:
     opened = service.receive_referral(CASEWORKER, referral())
     with pytest.raises(NotFound):
-        service.get_case(OTHER_TEAM, opened.case_id, purpose="curiosity")
-    assert service.get_case(SUPERVISOR, opened.case_id, purpose="supervision").id == opened.case_id
+        service.get_case(OTHER_TEAM, opened.case_id, purpose=SUPERVISION)
+    assert service.get_case(SUPERVISOR, opened.case_id, purpose=SUPERVISION).id == opened.case_id
     assert service.list_cases(OTHER_TEAM, CaseFilters(), purpose="caseload").total == 0
     assert service.list_cases(SUPERVISOR, CaseFilters(), purpose="caseload").total == 1
     with pytest.raises(NotAllowed):
-        service.get_case(BOARD, opened.case_id, purpose="board paper")
+        service.get_case(BOARD, opened.case_id, purpose=SUPERVISION)
 
 
 def test_a_caseworker_cannot_open_a_case_in_another_team(service: CaseService, referral: Referral) -> None:
@@ -101,13 +103,13 @@ def test_every_view_needs_a_purpose_and_is_audited(
         service: CaseService, referral: Referral, sessions: sessionmaker[Session]) -> None:
     opened = service.receive_referral(CASEWORKER, referral())
     with pytest.raises(PurposeRequired):
-        service.get_case(CASEWORKER, opened.case_id, purpose=" ")
-    service.get_case(CASEWORKER, opened.case_id, purpose="phone call")
+        service.get_case(COLLEAGUE, opened.case_id)
+    service.get_case(CASEWORKER, opened.case_id)
     with sessions() as s:
         events = s.scalars(select(AuditEvent).order_by(AuditEvent.seq)).all()
         assert [(e.action, e.subject_id) for e in events] == [
             ("case.open", str(opened.case_id)), ("case.view", str(opened.case_id))]
-        assert events[1].purpose == "phone call"
+        assert events[1].purpose == "case management: allocated caseworker"
         assert "Ada" not in str([e.detail for e in events])  # no personal values in the audit log
         assert verify_chain(s).ok
 

@@ -50,7 +50,7 @@ def test_overdue_work_is_listed_per_caseworker_and_team(
         service: CaseService, reports: ComplianceReports, referral: Referral, clock: Clock) -> None:
     first = service.receive_referral(CASEWORKER, referral(referral_id="R1", crime_id="C1")).case_id
     service.receive_referral(CASEWORKER, referral(referral_id="R2", crime_id="C2"))
-    case = service.get_case(CASEWORKER, first, purpose="test")
+    case = service.get_case(CASEWORKER, first)
     service.hand_over(SUPERVISOR, first, HandoverIn(to_username="cw.basil", to_name="Basil", reason="Leave"),
                       expected_version=case.version)
     clock.today = date(2024, 3, 8)

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -86,11 +87,29 @@ class Watched:
         self.page.wait_for_url("**/")
 
     def axe(self) -> list[str]:
-        """Serious and critical axe violations of the current page (axe injected by the test)."""
+        """Serious and critical axe violations of the current page (axe injected by the test),
+        less the one govuk-frontend makes on purpose (``govuk_frontend_by_design``)."""
         self.page.evaluate(AXE.read_text("utf-8"))
         result = self.page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-        return [f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:3]}"
-                for v in result["violations"] if v["impact"] in ("serious", "critical")]
+        found = []
+        for v in result["violations"]:
+            nodes = [n for n in v["nodes"] if not govuk_frontend_by_design(v["id"], n)]
+            if v["impact"] in ("serious", "critical") and nodes:
+                found.append(f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in nodes][:3]}")
+        return found
+
+
+def govuk_frontend_by_design(rule: str, node: dict[str, Any]) -> bool:
+    """govuk-frontend's script sets ``aria-expanded`` on a radio that reveals a conditional box;
+    ARIA 1.2 does not list it for radios, but screen readers announce it, and GOV.UK keeps it on
+    purpose after research with users (alphagov/govuk-frontend#979, a documented known issue).
+    Only that attribute on such a radio is let through; anything else still fails."""
+    html = node.get("html", "")
+    values = [value for check in node.get("all", []) + node.get("any", []) + node.get("none", [])
+              for value in ((check.get("data") or {}).get("values") or ["?"])]
+    return (rule == "aria-allowed-attr" and "govuk-radios__input" in html and 'type="radio"' in html
+            and "aria-controls=" in html
+            and all(v in ('aria-expanded="false"', 'aria-expanded="true"') for v in values))
 
 
 def test_a_steward_signs_in_filters_the_dashboard_reads_methodology_decides_a_pair_and_signs_out(
@@ -116,6 +135,10 @@ def test_a_steward_signs_in_filters_the_dashboard_reads_methodology_decides_a_pa
 
     page.goto("/linkage/review")
     page.click("a:has-text('Review the next pair')")
+    # issue 10 finding 5: identities are shown only after the steward says why
+    assert page.inner_text("h1").endswith("Why are you viewing these records?")
+    page.check("input[name='purpose'][value='clerical_review']")
+    page.click("button:has-text('Continue')")
     assert page.inner_text("h1") == "Are these the same person?"
     assert page.locator("table.lj-pair tbody tr").count() == 7
     page.check("#decision")
@@ -133,7 +156,8 @@ PAGES = {
     None: ["/", "/sign-in", "/no-such-page"],
     "analyst": ["/dashboard", "/dashboard?period=2018+Q1", "/dashboard/proven_reoffending/methodology",
                 "/loads", "/users"],
-    "data_steward": ["/linkage/review", "/linkage/review/pair?n=1"],
+    "data_steward": ["/linkage/review", "/linkage/review/pair?n=1",  # asks for a reason first
+                     "/linkage/review/pair?n=1&purpose=clerical_review"],
     "admin": ["/audit", "/users", "/users/1", "/users/new", "/"],
 }
 

@@ -5,8 +5,19 @@ from __future__ import annotations
 
 import duckdb
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
 from tests.web.conftest import ClientFor, csrf_of, username
+
+
+def _steward(client_for: ClientFor) -> TestClient:
+    """A data steward who has given the review pages a reason for access (issue 10 finding 5)."""
+    steward = client_for("data_steward")
+    token = csrf_of(steward.get("/linkage/review/reason").text)
+    stated = steward.post("/linkage/review/reason", data={"csrf_token": token, "purpose": "clerical_review"},
+                          follow_redirects=False)
+    assert stated.status_code == 303, stated.text
+    return steward
 
 
 def _decisions(app: FastAPI) -> list[tuple[object, ...]]:
@@ -24,7 +35,7 @@ def test_the_queue_lists_pairs_by_probability_without_identities(client_for: Cli
 
 def test_viewing_a_pair_shows_both_sides_and_writes_an_audit_event_with_purpose(
         client_for: ClientFor) -> None:
-    steward = client_for("data_steward")
+    steward = _steward(client_for)
     pair = steward.get("/api/linkage/review/pair", params={"n": 1}).json()["pair"]
     assert [row["field"] for row in pair["rows"]][:3] == ["source", "forename", "surname"]
     assert all(row["left"] and row["right"] for row in pair["rows"][:1])
@@ -34,13 +45,14 @@ def test_viewing_a_pair_shows_both_sides_and_writes_an_audit_event_with_purpose(
     views = [e for e in events if e["action"] == "view"]
     assert len(views) == 2
     assert views[0]["actor"] == username("data_steward") and views[0]["role"] == "data_steward"
-    assert views[0]["purpose"] == "clerical review of uncertain linkage pairs"
+    assert views[0]["purpose"] == "Deciding whether queued records are the same person (clerical review)"
+    assert views[0]["detail"]["reason"] == "clerical_review"
     assert views[0]["subject_id"] == f"{pair['unit_id_l']}|{pair['unit_id_r']}"
 
 
 def test_a_decision_is_stored_through_the_linkage_queue_and_audited(
         app: FastAPI, client_for: ClientFor) -> None:
-    steward = client_for("data_steward")
+    steward = _steward(client_for)
     queue = steward.get("/api/linkage/review").json()
     before = queue["pairs"]
     pair = steward.get("/api/linkage/review/pair", params={"n": 1}).json()["pair"]
@@ -58,7 +70,7 @@ def test_a_decision_is_stored_through_the_linkage_queue_and_audited(
 
 
 def test_no_choice_asks_again_and_skip_moves_on_without_storing(app: FastAPI, client_for: ClientFor) -> None:
-    steward = client_for("data_steward")
+    steward = _steward(client_for)
     token = csrf_of(steward.get("/linkage/review/pair?n=1").text)
     missing = steward.post("/linkage/review/decision", data={"csrf_token": token, "position": "1"})
     assert "Select whether these are the same person" in missing.text
@@ -69,7 +81,7 @@ def test_no_choice_asks_again_and_skip_moves_on_without_storing(app: FastAPI, cl
 
 
 def test_past_the_end_of_the_queue_there_is_nothing_to_show(client_for: ClientFor) -> None:
-    steward = client_for("data_steward")
+    steward = _steward(client_for)
     assert steward.get("/api/linkage/review/pair", params={"n": 10_000}).json()["pair"] is None
     assert "No more pairs to review" in steward.get("/linkage/review/pair?n=10000").text
 

@@ -16,6 +16,7 @@ from localjustice.service.errors import (
     InvalidTransition,
     NotAllowed,
     NotFound,
+    PurposeInvalid,
     PurposeRequired,
     StaleEdit,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "NotAllowed",
     "NotFound",
     "PersonClaim",
+    "PurposeInvalid",
     "PurposeRequired",
     "Staff",
     "StaffList",

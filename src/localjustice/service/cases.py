@@ -1,7 +1,9 @@
 """The case service: every operation on a case, scoped to the actor and audited.
 
 Each public method is one transaction: it checks the actor's reach (``scope``), does the work,
-writes one audit event (a purpose is required to view), and commits. Edits name the version the
+writes one audit event, and commits. Viewing a case records its purpose: the allocated caseworker's
+own, or a reason for access from the list (``localjustice.access``), given with the call or stated
+earlier in the session; without one nothing is shown (``PurposeRequired``). Edits name the version the
 person saw; if the record has moved on since, ``StaleEdit`` is raised with what they tried to save,
 and nothing is overwritten. Routes stay thin: parse with ``schemas.parse_input``, call one method,
 render the result.
@@ -20,10 +22,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
-from localjustice.access import Actor
+from localjustice.access import AccessReasons, Actor, Purpose, load_access_reasons
 from localjustice.audit import record_event
 from localjustice.service import entitlements as clocks
-from localjustice.service.errors import InvalidInput, InvalidTransition, NotFound, PurposeRequired, StaleEdit
+from localjustice.service.errors import InvalidInput, InvalidTransition, NotFound, StaleEdit
 from localjustice.service.identity import PersonClaim, find_same_person, normalise_name, other_teams_matches
 from localjustice.service.models import (
     Assessment,
@@ -137,9 +139,11 @@ class CaseService:
     """Victims-and-witnesses cases: intake, assessment, contact, entitlements, support."""
 
     def __init__(self, sessions: sessionmaker[Session], *, staff: Staff, code: VictimsCode | None = None,
-                 calendar: WorkingCalendar | None = None, today: Callable[[], date] = date.today) -> None:
+                 calendar: WorkingCalendar | None = None, today: Callable[[], date] = date.today,
+                 reasons: AccessReasons | None = None) -> None:
         self.sessions = sessions
         self.staff = staff
+        self.reasons = reasons or load_access_reasons()
         self.code = code or load_victims_code()
         self.calendar = calendar or england_and_wales()
         self.today = today
@@ -326,7 +330,7 @@ class CaseService:
     def list_cases(self, actor: Actor, filters: CaseFilters, *, purpose: str) -> CasePage:
         """Cases in the actor's teams, filtered and paged, with overdue counts."""
         if not purpose.strip():
-            raise PurposeRequired()
+            raise InvalidInput({"purpose": "Say why you are listing cases: it is recorded in the audit log"})
         teams = teams_for(actor, "view_cases")
         today = self.today()
         overdue = (select(Entitlement.case_id, func.count().label("overdue"))
@@ -376,15 +380,31 @@ class CaseService:
             spoc_username=case.spoc_username, spoc_name=case.spoc_name, opened_on=case.opened_on,
             enhanced=case.enhanced, overdue=overdue, next_due_on=next_due)
 
-    def get_case(self, actor: Actor, case_id: int, *, purpose: str) -> CaseDetail:
-        """Everything about one case, with its timeline; audited with the stated purpose."""
-        if not purpose.strip():
-            raise PurposeRequired()
+    def get_case(self, actor: Actor, case_id: int, *, purpose: Purpose | None = None,
+                 stated_in: int | None = None) -> CaseDetail:
+        """Everything about one case, with its timeline; audited with the purpose of the view.
+
+        The allocated caseworker needs no reason; anyone else gives one (``purpose``) or cites the
+        audit event where they stated one for this case (``stated_in``), else ``PurposeRequired``.
+        """
         with self._tx() as s:
             case = self._case(s, actor, case_id, change=False)
+            used = self._purpose(s, actor, case, purpose, stated_in)
             detail = self._detail(s, case)
-            self._audit(s, actor, "case.view", "case", case.id, purpose)
+            self._audit(s, actor, "case.view", "case", case.id, used.text, **used.audit_detail())
         return detail
+
+    def state_purpose(self, actor: Actor, case_id: int, purpose: Purpose) -> int:
+        """Record the reason given for opening a case (page: ``/cases/{id}/reason``); the id of its
+        audit event, which views of the case in the next ``reuse_minutes`` cite as ``stated_in``."""
+        with self._tx() as s:
+            case = self._case(s, actor, case_id, change=False)
+            return self.reasons.stated(s, actor, "case", case.id, purpose)
+
+    def _purpose(self, s: Session, actor: Actor, case: Case, given: Purpose | None,
+                 stated_in: int | None) -> Purpose:
+        return self.reasons.resolve(s, actor, "case", case.id, given=given, stated_in=stated_in,
+                                    allocated=case.spoc_username == actor.username)
 
     def _open_entitlements(self, s: Session, case_id: int) -> list[Entitlement]:
         return list(s.scalars(select(Entitlement).where(Entitlement.case_id == case_id,
@@ -531,15 +551,17 @@ class CaseService:
             # someone else did the first assessment at the same moment
             raise StaleEdit("assessment", case_reference(case_id), attempted=attempted) from None
 
-    def provider_pack(self, actor: Actor, onward_referral_id: int, *, purpose: str) -> ProviderPack:
-        """What a provider receives with a referral: only the sections the person consented to."""
-        if not purpose.strip():
-            raise PurposeRequired()
+    def provider_pack(self, actor: Actor, onward_referral_id: int, *, purpose: Purpose | None = None,
+                      stated_in: int | None = None) -> ProviderPack:
+        """What a provider receives with a referral: only the sections the person consented to.
+
+        Shows the person's details, so it needs a purpose as ``get_case`` does."""
         with self._tx() as s:
             onward = s.get(OnwardReferral, onward_referral_id)
             if onward is None:
                 raise NotFound("referral", onward_referral_id)
             case = self._case(s, actor, onward.case_id, change=False)
+            used = self._purpose(s, actor, case, purpose, stated_in)
             person = s.get(Person, case.person_id)
             assert person is not None
             consent = s.scalar(select(Consent).where(Consent.case_id == case.id,
@@ -559,8 +581,8 @@ class CaseService:
                 crime_id=case.crime_id if details else None, role=case.role if details else None,
                 assessment=dict(assessment.answers) if shared and assessment else None,
                 withheld=withheld)
-            self._audit(s, actor, "provider_pack.view", "case", case.id, purpose,
-                        onward_referral=onward.id, withheld=withheld)
+            self._audit(s, actor, "provider_pack.view", "case", case.id, used.text,
+                        onward_referral=onward.id, withheld=withheld, **used.audit_detail())
         return pack
 
     # --- single point of contact ----------------------------------------------------------------
@@ -936,6 +958,15 @@ class CaseService:
             return ExpenseView.model_validate(claim)
 
     # --- consent and contact --------------------------------------------------------------------
+
+    def consent_version(self, actor: Actor, case_id: int, recipient: str) -> int | None:
+        """The version of the consent recorded for ``recipient`` (None: none yet), for a form that
+        saves over it. Only a version is read, nothing about the person, so no view is recorded."""
+        with self._tx() as s:
+            case = self._case(s, actor, case_id, change=False)
+            version: int | None = s.scalar(select(Consent.version).where(Consent.case_id == case.id,
+                                                                          Consent.recipient == recipient))
+            return version
 
     def set_consent(self, actor: Actor, case_id: int, data: ConsentIn, *,
                     expected_version: int | None) -> ConsentView:

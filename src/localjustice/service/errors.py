@@ -8,7 +8,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from localjustice.access import PurposeInvalid, PurposeRequired
 from localjustice.errors import LocalJusticeError
+
+#: Viewing a case needs a reason for access (``localjustice.access``); re-exported for callers.
+__all__ = ["CaseServiceError", "InvalidInput", "InvalidTransition", "NotAllowed", "NotFound",
+           "PurposeInvalid", "PurposeRequired", "StaleEdit"]
 
 
 class CaseServiceError(LocalJusticeError):
@@ -26,13 +31,6 @@ class NotFound(CaseServiceError):
 
 class NotAllowed(CaseServiceError):
     """The actor's role or teams do not allow this."""
-
-
-class PurposeRequired(CaseServiceError):
-    """Viewing a case needs a stated purpose, which goes into the audit log."""
-
-    def __init__(self) -> None:
-        super().__init__("Say why you are viewing this case: a purpose is required and is audited.")
 
 
 class InvalidInput(CaseServiceError):

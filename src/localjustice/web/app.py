@@ -81,6 +81,8 @@ def create_app(settings: WebSettings, *, extensions: Sequence[WebExtension] | No
     app.state.oidc = identity_provider(settings.oidc)
     app.state.templates = make_templates(tuple((e.name, e.templates) for e in chosen if e.templates))
     app.state.nav = [item for extension in chosen for item in extension.nav]
+    app.state.person_records = {path: record for extension in chosen
+                                for path, record in extension.person_records.items()}
     app.state.assets_built = assets_built()
     error_pages.install(app)
     for extension in chosen:

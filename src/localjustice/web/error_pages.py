@@ -2,7 +2,9 @@
 
 Pages under ``/api/`` (and ``/metrics``) answer JSON ``{"detail": ...}``; everything else gets a
 page. Unexpected exceptions are logged by type (see ``middleware.access_log``) and shown as 500
-with the request id, which a user can quote to the service desk.
+with the request id, which a user can quote to the service desk. A 403 or 404 on a route that
+reaches a person's record is audited (``refused_access``); a record view without a reason for
+access is sent to the record's reason page, or answered 422 with the reasons accepted in the API.
 """
 
 from __future__ import annotations
@@ -17,12 +19,15 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import Scope
 
+from localjustice.access import PurposeInvalid, PurposeRequired
 from localjustice.errors import LocalJusticeError
 from localjustice.warehouse import WarehouseBusy
+from localjustice.web.access_reasons import ask_for_reason, reasons_json
 from localjustice.web.authorise import Forbidden, NotSignedIn
 from localjustice.web.deps import WarehouseMissing
 from localjustice.web.middleware.request_id import request_id_of
 from localjustice.web.middleware.security_headers import security_headers
+from localjustice.web.refused_access import audit_refusal
 from localjustice.web.rendering import render
 
 log = logging.getLogger("localjustice.web")
@@ -70,11 +75,13 @@ async def _not_signed_in(request: Request, exc: Exception) -> Response:
 
 
 async def _forbidden(request: Request, exc: Exception) -> Response:
+    await audit_refusal(request, 403)
     return error_response(request, 403, str(exc))
 
 
 async def _http(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    await audit_refusal(request, exc.status_code)
     messages = {404: "If you typed the web address, check it is correct.",
                 405: "If you typed the web address, check it is correct."}
     detail = messages.get(exc.status_code, exc.detail)
@@ -88,6 +95,25 @@ async def _invalid(request: Request, exc: Exception) -> Response:
         return JSONResponse({"detail": fields}, status_code=422)
     return error_response(request, 400, "The web address or form had a value this service cannot "
                           "use. Go back and check it.")
+
+
+async def _purpose_required(request: Request, exc: Exception) -> Response:
+    """A record view without a reason: the API lists the reasons it accepts, never the record; a
+    page sends the person to the record's reason page."""
+    assert isinstance(exc, PurposeRequired)
+    if wants_json(request.scope):
+        return JSONResponse({"detail": f"{exc} Give `purpose` as one of the codes listed (and "
+                                       "`purpose_detail` for a reason that needs words).",
+                             "reasons": reasons_json(exc.reasons)}, status_code=422)
+    return ask_for_reason(request, exc)
+
+
+async def _purpose_invalid(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, PurposeInvalid)
+    if wants_json(request.scope):
+        return JSONResponse({"detail": str(exc), "errors": exc.errors, "reasons": reasons_json(exc.reasons)},
+                            status_code=422)
+    return error_response(request, 422, f"{exc}. Go back and choose a reason for access from the list.")
 
 
 async def _unavailable(request: Request, exc: Exception) -> Response:
@@ -121,5 +147,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _invalid)
     app.add_exception_handler(WarehouseMissing, _unavailable)
     app.add_exception_handler(WarehouseBusy, _unavailable)
+    app.add_exception_handler(PurposeRequired, _purpose_required)
+    app.add_exception_handler(PurposeInvalid, _purpose_invalid)
     app.add_exception_handler(LocalJusticeError, _actionable)
     app.add_exception_handler(Exception, _unexpected)

@@ -46,13 +46,16 @@ Rules every extension keeps (the authorisation test enforces the first for every
   and appear in the generated ``docs/roles.md`` matrix;
 - every page that shows data has a JSON twin (``page`` makes both from one view);
 - every view of a person-level record writes an audit event with its purpose
-  (``localjustice.audit.record_event``) before the record is shown;
+  (``localjustice.audit.record_event``) before the record is shown; anyone but the case's
+  allocated caseworker gives a reason from ``localjustice.access`` first, and refused attempts on
+  the routes named in ``person_records`` are audited too;
 - templates extend ``"layout.html"``, forms include ``{{ csrf_field() }}``, and no template holds
   inline script or style (the content security policy refuses them).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -83,6 +86,9 @@ class WebExtension:
     nav: tuple[NavItem, ...] = ()
     templates: Path | None = None
     permissions: tuple[Permission, ...] = field(default_factory=tuple)
+    #: Routes that show or change a person-level record: path -> (kind of record, the parameter
+    #: naming it). A 403 or 404 on one is audited (``web.refused_access``).
+    person_records: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def discover() -> list[WebExtension]:

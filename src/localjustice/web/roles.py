@@ -7,12 +7,13 @@ a test checks the two agree, and another walks every route as every role against
 
 from __future__ import annotations
 
+import textwrap
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 
-from localjustice.access import ROLES
+from localjustice.access import RECORD_KINDS, ROLES, load_access_reasons
 from localjustice.errors import LocalJusticeError
 
 PUBLIC = "public"
@@ -103,10 +104,31 @@ def render_markdown(matrix: RoleMatrix, routes: Sequence[tuple[str, str, str]]) 
             marks = ["yes" if role in permission.roles else "no" for role in ROLES]
             zone = "yes" if permission.identity_zone else "no"
         lines.append(f"| `{name}` | " + " | ".join(marks) + f" | {zone} | {description} |")
+    lines += _reasons_for_access()
     lines += ["", "## Routes and the permission each needs", "", "| method | path | permission |",
               "|---|---|---|"]
     lines += [f"| {method} | `{path}` | `{permission}` |" for method, path, permission in routes]
     return "\n".join(lines) + "\n"
+
+
+def _reasons_for_access() -> list[str]:
+    """The rules of ``localjustice.access`` and its list of reasons (``access_reasons.toml``)."""
+    reasons = load_access_reasons()
+    rules = (
+        "Every view of a person's record writes an audit event with its purpose. A case's allocated "
+        f"caseworker (its single point of contact) is recorded as \"{reasons.allocated_purpose}\"; "
+        "anyone else (team colleagues, supervisors, admins, and data stewards on the linkage review "
+        "pair page) chooses a reason before the record is shown: on the page that asks for it, or as "
+        "`purpose=<code>` (and `purpose_detail` for a reason that needs words) in the API, which "
+        "without a valid reason answers 422 with the reasons it accepts, never the record. A reason "
+        f"chosen on the page holds for that record in that session for {reasons.reuse_minutes} "
+        "minutes. Refused attempts (403 or 404) on a route that reaches a person's record are "
+        "audited as `access.refused`: who, role, route, record id and outcome.")
+    lines = ["", "## Reasons for access", "", *textwrap.wrap(rules, width=100), "",
+             "| code | reason | for | words needed |", "|---|---|---|---|"]
+    lines += [f"| `{r.code}` | {r.label} | {', '.join(k for k in RECORD_KINDS if k in r.records)} | "
+              f"{'yes' if r.free_text_required else 'no'} |" for r in reasons.reasons]
+    return lines
 
 
 def main() -> None:

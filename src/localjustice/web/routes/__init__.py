@@ -29,7 +29,8 @@ BUILT_IN: tuple[WebExtension, ...] = (
     WebExtension(name="loads", router=loads.router, nav=(NavItem("Data loads", "/loads", "loads:view"),)),
     WebExtension(name="review", router=review.router,
                  nav=(NavItem("Linkage review", "/linkage/review", "linkage:review"),
-                      NavItem("Manual link", "/linkage/manual-link", "linkage:manual_link"))),
+                      NavItem("Manual link", "/linkage/manual-link", "linkage:manual_link")),
+                 person_records=review.PERSON_RECORDS),
     WebExtension(name="audit", router=audit_log.router, nav=(NavItem("Audit log", "/audit", "audit:view"),)),
     WebExtension(name="users", router=users.router, nav=(NavItem("Users", "/users", "users:manage"),)),
     case_allocation.extension,  # before the case pages: /cases/allocation is not a case id

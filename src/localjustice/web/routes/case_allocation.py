@@ -66,7 +66,7 @@ def _caseworker_options(request: Request, team: str) -> list[tuple[str, str]]:
 @router.get("/cases/{case_id}/handover", dependencies=[Depends(Permit(case_pages.EDIT))],
             include_in_schema=False, name="cases_case_handover_form")
 def handover_form(request: Request, user: Editor, case_id: RecordId) -> Response:
-    case = case_pages._case_or_404(request, user, case_id, case_pages.DEFAULT_PURPOSE)
+    case = case_pages._case_or_404(request, user, case_id)
     return case_pages._form_page(request, "cases/handover.html", title="Change single point of contact",
                                  values={"version": case.version}, case=case,
                                  caseworker_options=_caseworker_options(request, case.team))
@@ -75,15 +75,14 @@ def handover_form(request: Request, user: Editor, case_id: RecordId) -> Response
 @router.post("/cases/{case_id}/handover", dependencies=[Depends(Permit(case_pages.EDIT))],
              include_in_schema=False, name="cases_case_handover_save")
 async def handover_save(request: Request, user: Editor, case_id: RecordId) -> Response:
-    case = await run_in_threadpool(case_pages._case_or_404, request, user, case_id,
-                                   case_pages.DEFAULT_PURPOSE)
+    case = await run_in_threadpool(case_pages._case_or_404, request, user, case_id)
     options = await run_in_threadpool(_caseworker_options, request, case.team)
 
     def call(data: dict[str, Any], version: int | None) -> Any:
         return case_pages._service(request).hand_over(
             user.actor, case_id, parse_input(schemas.HandoverIn, data), expected_version=version or 0)
     def saved_now(data: dict[str, Any]) -> tuple[case_pages.Saved, dict[str, Any]]:
-        fresh = case_pages._case_or_404(request, user, case_id, case_pages.DEFAULT_PURPOSE)
+        fresh = case_pages._case_or_404(request, user, case_id)
         return case_pages._spoc_record(fresh, data), {"case": fresh}
     return await case_pages._submit(request, "cases/handover.html", "Change single point of contact", call,
                                     lambda _: f"/cases/{case_id}?handed_over=1", case=case,
@@ -182,4 +181,5 @@ extension = WebExtension(
     router=router,
     nav=(NavItem("Allocation", "/cases/allocation", ALLOCATE),),
     permissions=PERMISSIONS,
+    person_records=case_pages.person_records(router),
 )

@@ -28,11 +28,13 @@ from localjustice.service import (
     InvalidInput,
     NotAllowed,
     NotFound,
+    PurposeInvalid,
     StaleEdit,
     load_victims_code,
     parse_input,
     schemas,
 )
+from localjustice.web import access_reasons as reasons
 from localjustice.web.accounts.caseworkers import AccountsStaff
 from localjustice.web.authorise import Forbidden, Permit, SignedIn
 from localjustice.web.deps import PRINTABLE, RecordId
@@ -53,7 +55,6 @@ PERMISSIONS = (
 Viewer = Annotated[SignedIn, Depends(Permit(VIEW))]
 Editor = Annotated[SignedIn, Depends(Permit(EDIT))]
 Reporter = Annotated[SignedIn, Depends(Permit(REPORT))]
-DEFAULT_PURPOSE = "case management"
 T = TypeVar("T")
 
 
@@ -129,11 +130,44 @@ def compliance(request: Request, user: Reporter,
 
 
 @page(router, "/cases/{case_id}", permission=VIEW, template="cases/case.html", title="Case",
-      summary="One case: person, single point of contact, entitlements, referrals and timeline (audited)")
-def case_page(request: Request, user: Viewer, case_id: RecordId,
-              purpose: Annotated[str, Query(max_length=200, pattern=PRINTABLE)] = DEFAULT_PURPOSE,
-              ) -> schemas.CaseDetail:
-    return _guard(lambda: _service(request).get_case(user.actor, case_id, purpose=purpose or DEFAULT_PURPOSE))
+      summary="One case: person, single point of contact, entitlements, referrals and timeline (audited; "
+              "anyone but the allocated caseworker gives a reason for access)")
+def case_page(request: Request, user: Viewer, case_id: RecordId, purpose: reasons.PurposeCode = "",
+              purpose_detail: reasons.PurposeDetail = "") -> schemas.CaseDetail:
+    given = reasons.stated("case", purpose, purpose_detail)
+    return _guard(lambda: _service(request).get_case(user.actor, case_id, purpose=given,
+                                                     stated_in=reasons.held(request, "case", case_id)))
+
+
+@router.get("/cases/{case_id}/reason", dependencies=[Depends(Permit(VIEW))], include_in_schema=False)
+def case_reason_form(request: Request, user: Viewer, case_id: RecordId,
+                     next_page: Annotated[str, Query(alias="next", max_length=500)] = "") -> Response:
+    return _reason_page(request, case_id, next_page)
+
+
+@router.post("/cases/{case_id}/reason", dependencies=[Depends(Permit(VIEW))], include_in_schema=False)
+async def case_reason(request: Request, user: Viewer, case_id: RecordId) -> Response:
+    """Record why the person is opening the case, then show what they asked for."""
+    code, detail, next_page = await reasons.reason_form(request)
+    try:
+        given = reasons.chosen("case", code, detail)
+    except PurposeInvalid as exc:
+        return _reason_page(request, case_id, next_page, {"purpose": code, "purpose_detail": detail},
+                            exc.errors, 422)
+    event_id = await run_in_threadpool(_guard, lambda: _service(request).state_purpose(user.actor, case_id,
+                                                                                       given))
+    reasons.keep(request, "case", case_id, event_id)
+    return RedirectResponse(reasons.safe_next(next_page, f"/cases/{case_id}"), status_code=303)
+
+
+def _reason_page(request: Request, case_id: int, next_page: str, values: Mapping[str, str] | None = None,
+                 errors: Mapping[str, str] | None = None, status_code: int = 200) -> Response:
+    return reasons.reason_page(
+        request, kind="case", action=f"/cases/{case_id}/reason", back="/cases",
+        caption=schemas.case_reference(case_id), heading="Why are you opening this case?",
+        intro="Only the case's allocated caseworker can open it without giving a reason.",
+        next_page=reasons.safe_next(next_page, f"/cases/{case_id}"), values=values, errors=errors,
+        status_code=status_code)
 
 
 # --- HTML forms ---------------------------------------------------------------------------------
@@ -261,8 +295,10 @@ async def _submit(request: Request, template: str, title: str,
     return RedirectResponse(success(result), status_code=303)
 
 
-def _case_or_404(request: Request, user: SignedIn, case_id: RecordId, purpose: str) -> schemas.CaseDetail:
-    return _guard(lambda: _service(request).get_case(user.actor, case_id, purpose=purpose))
+def _case_or_404(request: Request, user: SignedIn, case_id: RecordId) -> schemas.CaseDetail:
+    """The case a form is about, read with the reason the session holds for it (or none needed)."""
+    return _guard(lambda: _service(request).get_case(user.actor, case_id,
+                                                     stated_in=reasons.held(request, "case", case_id)))
 
 
 @router.get("/cases/new/referral", dependencies=[Depends(Permit(EDIT))], include_in_schema=False)
@@ -294,7 +330,7 @@ def _case_form(path: str, template: str, title: str,
     """
 
     def show(request: Request, user: Editor, case_id: RecordId) -> Response:
-        case = _case_or_404(request, user, case_id, DEFAULT_PURPOSE)
+        case = _case_or_404(request, user, case_id)
         values: dict[str, Any] = {}
         if record is not None:
             saved, version = record(case, request.query_params)
@@ -302,14 +338,14 @@ def _case_form(path: str, template: str, title: str,
         return _form_page(request, template, title=title, values=values, case=case)
 
     async def save(request: Request, user: Editor, case_id: RecordId) -> Response:
-        case = await run_in_threadpool(_case_or_404, request, user, case_id, DEFAULT_PURPOSE)
+        case = await run_in_threadpool(_case_or_404, request, user, case_id)
 
         def call(data: dict[str, Any], version: int | None) -> Any:
             return action(_service(request), user, case_id, data, version)
 
         def saved_now(data: dict[str, Any]) -> tuple[Saved, dict[str, Any]]:
             assert record is not None
-            fresh = _case_or_404(request, user, case_id, DEFAULT_PURPOSE)
+            fresh = _case_or_404(request, user, case_id)
             return record(fresh, data), {"case": fresh}
         return await _submit(request, template, title, call, lambda _: f"/cases/{case_id}?{done}=1",
                              model=model, saved_now=saved_now if record is not None else None, case=case)
@@ -410,7 +446,7 @@ EXPENSE_STATUS = "Record the decision on an expenses claim"
 @router.get("/cases/{case_id}/expenses/{expense_id}", dependencies=[Depends(Permit(EDIT))],
             include_in_schema=False)
 def expense_status_form(request: Request, user: Editor, case_id: RecordId, expense_id: RecordId) -> Response:
-    case = _case_or_404(request, user, case_id, DEFAULT_PURPOSE)
+    case = _case_or_404(request, user, case_id)
     claim = _expense_of(case, expense_id)
     return _form_page(request, "cases/expense_status.html", title=EXPENSE_STATUS,
                       values={"version": claim.version}, case=case, claim=claim)
@@ -419,7 +455,7 @@ def expense_status_form(request: Request, user: Editor, case_id: RecordId, expen
 @router.post("/cases/{case_id}/expenses/{expense_id}", dependencies=[Depends(Permit(EDIT))],
              include_in_schema=False)
 async def expense_status(request: Request, user: Editor, case_id: RecordId, expense_id: RecordId) -> Response:
-    case = await run_in_threadpool(_case_or_404, request, user, case_id, DEFAULT_PURPOSE)
+    case = await run_in_threadpool(_case_or_404, request, user, case_id)
     claim = _expense_of(case, expense_id)
 
     def call(data: dict[str, Any], version: int | None) -> Any:
@@ -427,7 +463,7 @@ async def expense_status(request: Request, user: Editor, case_id: RecordId, expe
             user.actor, expense_id, parse_input(schemas.ExpenseStatusIn, data), expected_version=version or 0)
 
     def saved_now(_: dict[str, Any]) -> tuple[Saved, dict[str, Any]]:
-        fresh = _case_or_404(request, user, case_id, DEFAULT_PURPOSE)
+        fresh = _case_or_404(request, user, case_id)
         now = _expense_of(fresh, expense_id)
         return ({"status": now.status}, now.version), {"case": fresh, "claim": now}
     return await _submit(request, "cases/expense_status.html", EXPENSE_STATUS, call,
@@ -463,7 +499,7 @@ ONWARD_STATUS = "Update a referral to a support service"
 @router.get("/cases/{case_id}/onward-referral/{referral_id}", dependencies=[Depends(Permit(EDIT))],
             include_in_schema=False)
 def onward_status_form(request: Request, user: Editor, case_id: RecordId, referral_id: RecordId) -> Response:
-    case = _case_or_404(request, user, case_id, DEFAULT_PURPOSE)
+    case = _case_or_404(request, user, case_id)
     onward = _onward_of(case, referral_id)
     return _form_page(request, "cases/onward_status.html", title=ONWARD_STATUS,
                       values={"version": onward.version}, case=case, onward=onward)
@@ -474,7 +510,7 @@ def onward_status_form(request: Request, user: Editor, case_id: RecordId, referr
 async def onward_status(request: Request, user: Editor, case_id: RecordId, referral_id: RecordId) -> Response:
     """The status form on the case page posts here; a refused or stale update is re-shown on a page
     of its own, with the outcome the person typed, rather than lost in a redirect."""
-    case = await run_in_threadpool(_case_or_404, request, user, case_id, DEFAULT_PURPOSE)
+    case = await run_in_threadpool(_case_or_404, request, user, case_id)
     onward = _onward_of(case, referral_id)
 
     def call(data: dict[str, Any], version: int | None) -> Any:
@@ -483,7 +519,7 @@ async def onward_status(request: Request, user: Editor, case_id: RecordId, refer
             expected_version=version or 0)
 
     def saved_now(_: dict[str, Any]) -> tuple[Saved, dict[str, Any]]:
-        fresh = _case_or_404(request, user, case_id, DEFAULT_PURPOSE)
+        fresh = _case_or_404(request, user, case_id)
         now = _onward_of(fresh, referral_id)
         return (now.model_dump(mode="json", include={"status", "status_on", "outcome"}), now.version), {
             "case": fresh, "onward": now}
@@ -562,9 +598,10 @@ def api_assessment(request: Request, user: Editor, case_id: RecordId, body: Json
 @_api_route("GET", "/api/onward-referrals/{referral_id}/provider-pack", VIEW, None, schemas.ProviderPack,
             "What the provider receives: only what the person consented to share (audited)")
 def api_provider_pack(request: Request, user: Viewer, referral_id: RecordId,
-                      purpose: Annotated[str, Query(min_length=1, max_length=200, pattern=PRINTABLE)],
+                      purpose: reasons.PurposeCode = "", purpose_detail: reasons.PurposeDetail = "",
                       ) -> Response:
-    return _api(lambda: _service(request).provider_pack(user.actor, referral_id, purpose=purpose))
+    given = reasons.stated("case", purpose, purpose_detail)
+    return _api(lambda: _service(request).provider_pack(user.actor, referral_id, purpose=given))
 
 
 @_api_route("POST", "/api/cases/{case_id}/onward-referrals", EDIT, schemas.OnwardReferralIn,
@@ -670,9 +707,27 @@ def api_close(request: Request, user: Editor, case_id: RecordId, body: JsonBody,
         user.actor, case_id, parse_input(schemas.CloseIn, body), expected_version=expected_version))
 
 
+#: The id parameters of the routes that reach a person's record, and the kind of record each names.
+_RECORD_PARAMS = {"case_id": "case", "referral_id": "onward_referral", "entitlement_id": "entitlement",
+                  "expense_id": "expense_claim"}
+
+
+def person_records(routes: APIRouter) -> dict[str, tuple[str, str]]:
+    """Every route naming a case or one of its records: a refusal on one is audited."""
+    found = {}
+    for route in routes.routes:
+        path = getattr(route, "path", "")
+        for param, kind in _RECORD_PARAMS.items():
+            if "{" + param + "}" in path:
+                found[path] = (kind, param)
+                break
+    return found
+
+
 extension = WebExtension(
     name="cases",
     router=router,
     nav=(NavItem("Cases", "/cases", VIEW), NavItem("Compliance", "/cases/compliance", REPORT)),
     permissions=PERMISSIONS,
+    person_records=person_records(router),
 )

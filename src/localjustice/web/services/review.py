@@ -2,8 +2,10 @@
 
 Uses the linkage package's queue (``localjustice.linkage.review_queue`` / ``record_decision``);
 decisions override the model on every later ``localjustice link`` run. Showing a pair shows names
-and dates of birth from the identity zone, so each view writes an audit event with its purpose
-before anything is returned; if the event cannot be written, nothing is shown.
+and dates of birth from the identity zone, so the steward first gives a reason for access (from
+``localjustice.access``; a reason given on the page holds for the queue for ``reuse_minutes``) and
+each view writes an audit event with it before anything is returned; if the event cannot be
+written, nothing is shown.
 
 Decisions are only on queued pairs; a decision naming any other pair is refused, stores nothing
 and is audited as refused (``decision_refused``). Linking two records outside the queue is its own
@@ -19,6 +21,7 @@ from datetime import date, datetime
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from localjustice.access import Purpose, load_access_reasons
 from localjustice.audit import record_event
 from localjustice.errors import LocalJusticeError
 from localjustice.linkage import (
@@ -37,6 +40,9 @@ PURPOSE = "clerical review of uncertain linkage pairs"
 MANUAL_PURPOSE = "manual link of two records outside the review queue"
 #: How many of the latest manual links the manual link page lists.
 MANUAL_PAGE = 20
+#: What a reason for seeing identities on the review pages is given for: the queue as a whole,
+#: as the pairs in it move while the steward works through them.
+QUEUE = "queue"
 #: How many queued pairs the queue page lists (without identities).
 QUEUE_PAGE = 50
 FIELD_LABELS = {"source": "Source", "forename": "Forename", "surname": "Surname",
@@ -98,8 +104,22 @@ def queue_view(gate: WarehouseGate) -> QueueView:
                      more=len(pairs) > QUEUE_PAGE)
 
 
-def pair_view(gate: WarehouseGate, db: Session, user: SignedIn, position: int) -> PairView:
-    """The pair at ``position`` in the queue (1 = nearest the threshold), audited before it is shown."""
+def state_purpose(db: Session, user: SignedIn, purpose: Purpose) -> int:
+    """Record the reason a steward gives for seeing identities on the review pages; the id of its
+    audit event, which pair views in the next ``reuse_minutes`` cite as ``stated_in``."""
+    event_id = load_access_reasons().stated(db, user.actor, "linkage_review", QUEUE, purpose)
+    db.commit()
+    return event_id
+
+
+def pair_view(gate: WarehouseGate, db: Session, user: SignedIn, position: int, *,
+              purpose: Purpose | None = None, stated_in: int | None = None) -> PairView:
+    """The pair at ``position`` in the queue (1 = nearest the threshold), audited before it is shown.
+
+    Needs a reason for access (``purpose``, or ``stated_in`` citing one stated in this session),
+    else ``PurposeRequired`` before anything is read."""
+    used = load_access_reasons().resolve(db, user.actor, "linkage_review", QUEUE, given=purpose,
+                                         stated_in=stated_in)
     with gate.open() as warehouse:
         pairs = review_queue(warehouse, limit=position)
     if len(pairs) < position:
@@ -107,7 +127,7 @@ def pair_view(gate: WarehouseGate, db: Session, user: SignedIn, position: int) -
     pair = pairs[position - 1]
     record_event(db, actor=user.actor.username, role=user.role, action="view",
                  subject_type="linkage_pair", subject_id=subject_id(pair.unit_id_l, pair.unit_id_r),
-                 purpose=PURPOSE, detail={"fields": list(REVIEW_FIELDS)})
+                 purpose=used.text, detail={"fields": list(REVIEW_FIELDS), **used.audit_detail()})
     db.commit()
     rows = []
     for name in REVIEW_FIELDS:
