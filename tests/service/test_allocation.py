@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from localjustice.access import Actor
+from localjustice.access import Actor, load_access_reasons
 from localjustice.audit import AuditEvent
 from localjustice.service import (
     CaseService,
@@ -36,6 +36,8 @@ from tests.service.conftest import (
     SUPERVISOR,
 )
 
+REASON = load_access_reasons().parse("case", "supervision")
+
 Referral = Callable[..., ReferralIn]
 NORTH_SUPERVISOR = Actor("sv.ivy", "supervisor", ("north",), "Ivy Supervisor")
 
@@ -51,12 +53,12 @@ def test_a_handover_only_to_a_caseworker_of_the_team(
         service: CaseService, referral: Referral, to_username: str) -> None:
     """Issue 10 finding 2: handing over to a stranger, an analyst or another team's caseworker is refused."""
     case_id = service.receive_referral(CASEWORKER, referral()).case_id
-    case = service.get_case(CASEWORKER, case_id, purpose="handover")
+    case = service.get_case(CASEWORKER, case_id, purpose=REASON)
     with pytest.raises(InvalidInput) as raised:
         service.hand_over(CASEWORKER, case_id, HandoverIn(to_username=to_username, to_name="Anyone",
                                                           reason="Leaving"), expected_version=case.version)
     assert list(raised.value.errors) == ["to_username"]
-    after = service.get_case(CASEWORKER, case_id, purpose="handover")
+    after = service.get_case(CASEWORKER, case_id, purpose=REASON)
     assert after.spoc_username == "cw.amber" and len(after.handovers) == 1
 
 
@@ -64,10 +66,10 @@ def test_a_handover_names_the_receiver_from_their_account_and_audits_them(
         service: CaseService, referral: Referral, sessions: sessionmaker[Session]) -> None:
     """Issue 10 finding 2: the audit event records who received the case."""
     case_id = service.receive_referral(CASEWORKER, referral()).case_id
-    case = service.get_case(CASEWORKER, case_id, purpose="handover")
+    case = service.get_case(CASEWORKER, case_id, purpose=REASON)
     service.hand_over(CASEWORKER, case_id, HandoverIn(to_username="cw.basil", to_name="Mallory Spoof",
                                                       reason="Leave"), expected_version=case.version)
-    assert service.get_case(CASEWORKER, case_id, purpose="check").spoc_name == "Basil Caseworker"
+    assert service.get_case(CASEWORKER, case_id, purpose=REASON).spoc_name == "Basil Caseworker"
     (event,) = _events(sessions, "case.handover")
     assert event.detail["to_username"] == "cw.basil" and event.detail["from_username"] == "cw.amber"
     (opened,) = _events(sessions, "case.open")
@@ -84,7 +86,7 @@ def test_a_new_case_is_allocated_only_to_a_caseworker_of_its_team(
     with pytest.raises(InvalidInput):
         service.receive_referral(ADMIN, referral())  # an admin must name who holds it
     opened = service.receive_referral(ADMIN, referral(), spoc_username="cw.basil")
-    assert service.get_case(ADMIN, opened.case_id, purpose="check").spoc_name == "Basil Caseworker"
+    assert service.get_case(ADMIN, opened.case_id, purpose=REASON).spoc_name == "Basil Caseworker"
 
 
 def test_a_supervisor_reallocates_many_cases_at_once_each_audited(
@@ -105,7 +107,7 @@ def test_a_supervisor_reallocates_many_cases_at_once_each_audited(
     events = _events(sessions, "case.reallocate")
     assert [(e.subject_id, e.detail["to_username"], e.detail["from_username"]) for e in events] == [
         (str(i), "cw.basil", "cw.amber") for i in ids[:2]]
-    handovers = service.get_case(SUPERVISOR, ids[0], purpose="check").handovers
+    handovers = service.get_case(SUPERVISOR, ids[0], purpose=REASON).handovers
     assert [(h.to_username, h.reason, h.by_username) for h in handovers][-1] == (
         "cw.basil", "Amber on leave", "sv.dove")
 

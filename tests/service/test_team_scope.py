@@ -16,11 +16,15 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from localjustice.access import load_access_reasons
 from localjustice.audit import AuditEvent
 from localjustice.service import CaseService, NotAllowed, NotFound, StaleEdit
 from localjustice.service.models import Person, PossibleDuplicate
 from localjustice.service.schemas import DuplicateDecisionIn, HandoverIn, IntakeResult, ReferralIn
 from tests.service.conftest import ADMIN, CASEWORKER, COLLEAGUE, OTHER_TEAM, SUPERVISOR, Actor
+
+REASON = load_access_reasons().parse("case", "supervision")
+
 
 Referral = Callable[..., ReferralIn]
 NORTH_SUPERVISOR = Actor("sv.ivy", "supervisor", ("north",), "Ivy Supervisor")
@@ -47,12 +51,12 @@ def test_another_teams_source_id_opens_the_callers_own_case_with_what_they_typed
         source="police", source_person_id="PV-SECRET-1", forename="Nora", surname="Madeup",
         date_of_birth=date(1999, 9, 9), crime_id="CR-N1", referral_id=None))
     assert north.case_id != south.case_id and not north.joined_existing
-    case = service.get_case(CASEWORKER, north.case_id, purpose="first contact")
+    case = service.get_case(CASEWORKER, north.case_id, purpose=REASON)
     assert (case.forename, case.surname, case.date_of_birth) == ("Nora", "Madeup", date(1999, 9, 9))
     assert "Sally" not in case.model_dump_json() and "1971" not in case.model_dump_json()
     with pytest.raises(NotFound):
-        service.get_case(CASEWORKER, south.case_id, purpose="curiosity")
-    kept = service.get_case(OTHER_TEAM, south.case_id, purpose="check")
+        service.get_case(CASEWORKER, south.case_id, purpose=REASON)
+    kept = service.get_case(OTHER_TEAM, south.case_id, purpose=REASON)
     assert (kept.forename, kept.date_of_birth) == ("Sally", date(1971, 2, 3))
     with sessions() as s:
         assert s.scalar(select(func.count()).select_from(Person)) == 2
@@ -65,7 +69,7 @@ def test_a_referral_id_another_team_used_selects_nothing_of_theirs(
     north = service.receive_referral(CASEWORKER, referral(referral_id="SR-1", forename="Nora",
                                                           surname="Madeup", source_person_id="N-9"))
     assert north.case_id != south.case_id and north.referral_id == "SR-1" and not north.joined_existing
-    assert service.get_case(CASEWORKER, north.case_id, purpose="check").forename == "Nora"
+    assert service.get_case(CASEWORKER, north.case_id, purpose=REASON).forename == "Nora"
     # still idempotent within the team
     assert service.receive_referral(COLLEAGUE, referral(referral_id="SR-1", forename="Nora",
                                                         surname="Madeup", source_person_id="N-9")) == north
@@ -82,7 +86,7 @@ def test_another_teams_name_date_of_birth_and_crime_answer_as_a_non_match_does(
         source="caseworker", source_person_id=None, forename="Tom", surname="Stranger",
         date_of_birth=date(1980, 1, 1), crime_id="CR-X"))
     assert _shape(same) == _shape(stranger) == (False, "str")
-    assert service.get_case(CASEWORKER, same.case_id, purpose="check").team == "north"
+    assert service.get_case(CASEWORKER, same.case_id, purpose=REASON).team == "north"
 
 
 def test_a_possible_duplicate_is_for_a_supervisor_of_both_teams_and_admins_only(
@@ -132,7 +136,7 @@ def test_a_same_team_referral_that_joins_keeps_what_it_said_and_shows_the_differ
     second = service.receive_referral(COLLEAGUE, referral(referral_id="R2", forename="Adah",
                                                           surname="Otherway", date_of_birth=date(1991, 1, 1)))
     assert second.joined_existing and second.case_id == first.case_id
-    case = service.get_case(CASEWORKER, first.case_id, purpose="check")
+    case = service.get_case(CASEWORKER, first.case_id, purpose=REASON)
     assert (case.forename, case.date_of_birth) == ("Ada", date(1990, 5, 17))
     r1, r2 = case.referrals
     assert r1.differs == [] and (r1.forename, r1.source_person_id) == ("Ada", "P-001")
@@ -144,11 +148,11 @@ def test_a_case_handed_to_another_team_takes_a_record_of_that_team(
         service: CaseService, referral: Referral, sessions: sessionmaker[Session]) -> None:
     """A case's person is always its own team's: moving team copies the record to the new team."""
     opened = service.receive_referral(CASEWORKER, referral())
-    case = service.get_case(SUPERVISOR, opened.case_id, purpose="moving")
+    case = service.get_case(SUPERVISOR, opened.case_id, purpose=REASON)
     service.hand_over(SUPERVISOR, opened.case_id, HandoverIn(to_username="cw.cedar", to_team="south",
                                                              reason="Moved to south London"),
                       expected_version=case.version)
-    moved = service.get_case(OTHER_TEAM, opened.case_id, purpose="taking over")
+    moved = service.get_case(OTHER_TEAM, opened.case_id, purpose=REASON)
     assert (moved.team, moved.forename, moved.spoc_name) == ("south", "Ada", "Cedar Caseworker")
     with sessions() as s:
         teams = dict(s.execute(select(Person.id, Person.team)).all())

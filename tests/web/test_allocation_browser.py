@@ -113,8 +113,12 @@ def test_a_supervisor_reallocates_cases_and_hands_one_back_with_no_accessibility
     page.select_option("#to_username", "test-caseworker")
     page.fill("#reason", "Back from leave")
     page.click("button:has-text('Hand over')")
-    page.wait_for_selector("text=Single point of contact changed.")
-    assert "Test caseworker (north)" in page.inner_text("main")
+    # back on the case list: the supervisor is no longer the allocated caseworker, so the case
+    # itself would now ask them for a reason for access
+    page.wait_for_selector(".govuk-notification-banner--success")
+    assert f"VW{ids[0]:06d} handed over" in page.inner_text(".govuk-notification-banner")
+    assert "Test caseworker" in page.locator("tbody tr").first.inner_text()
+    scan("case list after a handover")
 
     page.goto("/cases/duplicates")
     assert page.inner_text("h1") == "Possible duplicates"

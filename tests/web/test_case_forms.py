@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from localjustice.web import WebSettings, create_app
-from tests.web.conftest import add_users, csrf_of, sign_in
+from tests.web.conftest import add_users, csrf_of, give_reason, sign_in
 from tests.web.test_cases import REFERRAL
 
 
@@ -96,6 +96,7 @@ def test_two_people_editing_one_consent_the_second_is_shown_both_versions_and_ke
     saves is refused (409) with the GOV.UK error summary, what is saved now beside what they tried
     to save, and their answers still in the form; saving again then goes through."""
     case_id = _open_case(caseworker)
+    give_reason(colleague, case_id)  # the colleague is not the allocated caseworker
     form = f"/cases/{case_id}/consent"
     assert _save(caseworker, form, {"recipient": "isva", "share_assessment": "yes"}).status_code == 303
     mine = caseworker.get(f"{form}?recipient=isva").text
@@ -129,6 +130,7 @@ def test_two_people_adding_consent_for_the_same_recipient_the_second_is_told(
         caseworker: TestClient, colleague: TestClient) -> None:
     """Issue 10 finding 9: a consent someone else recorded meanwhile is not overwritten unseen."""
     case_id = _open_case(caseworker)
+    give_reason(colleague, case_id)  # the colleague is not the allocated caseworker
     form = f"/cases/{case_id}/consent"
     mine, theirs = caseworker.get(form).text, colleague.get(form).text
     assert _hidden(mine, "version") == ""
@@ -173,6 +175,7 @@ def test_a_stale_contact_preferences_save_shows_what_changed(caseworker: TestCli
                                                             colleague: TestClient) -> None:
     """Issue 10 finding 9: the new contact preferences form is locked on the case's version."""
     case_id = _open_case(caseworker)
+    give_reason(colleague, case_id)  # the colleague is not the allocated caseworker
     form = f"/cases/{case_id}/contact-preferences"
     mine, theirs = caseworker.get(form).text, colleague.get(form).text
     saved = _submit_seen(caseworker, mine, form, {"contact_preference": "email", "email": "ada@example.com",
@@ -294,6 +297,7 @@ def test_a_stale_referral_update_keeps_the_outcome_typed_and_shows_what_changed(
     stale update is re-shown on its own page with the outcome typed, beside what is saved now
     (before, it redirected to the case page and the outcome was lost)."""
     case_id = _open_case(caseworker)
+    give_reason(colleague, case_id)  # the colleague is not the allocated caseworker
     sent = _save(caseworker, f"/cases/{case_id}/onward-referral",
                  {"service": "isva", "provider": "London ISVA"})
     assert sent.status_code == 303

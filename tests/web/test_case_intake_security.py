@@ -152,7 +152,7 @@ def test_handover_and_allocation_only_to_active_caseworkers_of_the_team(north: T
     opened = _open(north, _north_body(), spoc_username="test-supervisor")
     assert opened.status_code == 201, opened.text
     case_id = opened.json()["case_id"]
-    version = north.get(f"/api/cases/{case_id}").json()["version"]
+    version = north.get(f"/api/cases/{case_id}", params={"purpose": "covering"}).json()["version"]
     for to in ("no-such-user", "test-analyst", "gone-caseworker", "south-caseworker"):
         refused = north.post(f"/api/cases/{case_id}/handover", params={"expected_version": version},
                              json={"to_username": to, "to_name": "Someone", "reason": "Leaving"})
@@ -186,7 +186,7 @@ def test_a_supervisor_reallocates_checked_cases_from_the_allocation_page(
         rows = supervisor.get("/api/cases/allocation").json()["caseworkers"]
         loads = {w["username"]: w["open_cases"] for w in rows}
         assert loads["test-caseworker"] == 1 and loads["test-supervisor"] == 2
-        third = supervisor.get(f"/api/cases/{ids[2]}").json()
+        third = supervisor.get(f"/api/cases/{ids[2]}", params={"purpose": "supervision"}).json()
         api = supervisor.post("/api/cases/reallocate", json={
             "team": "north", "cases": [{"case_id": ids[2], "version": third["version"]}],
             "to_username": "test-analyst", "reason": "Leave"})

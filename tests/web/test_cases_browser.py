@@ -185,6 +185,10 @@ def test_two_pages_save_one_consent_and_the_second_sees_both_versions(
     first.page.click("button:has-text('Save consent')")
     first.page.wait_for_selector("text=Consent saved.")
 
+    second.page.goto(f"{case_url}/consent")  # not the allocated caseworker: asked for a reason first
+    second.page.check("input[name='purpose'][value='supervision']")
+    second.page.click("button:has-text('Continue')")
+    second.page.wait_for_selector("a:has-text('Change')")
     for w in (first, second):
         w.page.goto(f"{case_url}/consent")
         w.page.click("a:has-text('Change')")

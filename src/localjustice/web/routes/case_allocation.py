@@ -63,6 +63,13 @@ def _caseworker_options(request: Request, team: str) -> list[tuple[str, str]]:
             for c in case_pages._service(request).staff.team_caseworkers(team)]
 
 
+def _after_handover(moved: schemas.CaseSummary) -> str:
+    """Back to the case list, showing the case with its new caseworker: the person who handed it
+    over is no longer its allocated caseworker, so opening it again would ask them for a reason for
+    access (issue 10 finding 5)."""
+    return f"/cases?reference={moved.reference}&status=&handed_over={moved.reference}"
+
+
 @router.get("/cases/{case_id}/handover", dependencies=[Depends(Permit(case_pages.EDIT))],
             include_in_schema=False, name="cases_case_handover_form")
 def handover_form(request: Request, user: Editor, case_id: RecordId) -> Response:
@@ -85,7 +92,7 @@ async def handover_save(request: Request, user: Editor, case_id: RecordId) -> Re
         fresh = case_pages._case_or_404(request, user, case_id)
         return case_pages._spoc_record(fresh, data), {"case": fresh}
     return await case_pages._submit(request, "cases/handover.html", "Change single point of contact", call,
-                                    lambda _: f"/cases/{case_id}?handed_over=1", case=case,
+                                    _after_handover, case=case,
                                     model=schemas.HandoverIn, saved_now=saved_now,
                                     caseworker_options=options)
 
