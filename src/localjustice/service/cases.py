@@ -959,15 +959,6 @@ class CaseService:
 
     # --- consent and contact --------------------------------------------------------------------
 
-    def consent_version(self, actor: Actor, case_id: int, recipient: str) -> int | None:
-        """The version of the consent recorded for ``recipient`` (None: none yet), for a form that
-        saves over it. Only a version is read, nothing about the person, so no view is recorded."""
-        with self._tx() as s:
-            case = self._case(s, actor, case_id, change=False)
-            version: int | None = s.scalar(select(Consent.version).where(Consent.case_id == case.id,
-                                                                          Consent.recipient == recipient))
-            return version
-
     def set_consent(self, actor: Actor, case_id: int, data: ConsentIn, *,
                     expected_version: int | None) -> ConsentView:
         attempted = data.model_dump(mode="json")
