@@ -104,11 +104,22 @@ def render_markdown(matrix: RoleMatrix, routes: Sequence[tuple[str, str, str]]) 
             marks = ["yes" if role in permission.roles else "no" for role in ROLES]
             zone = "yes" if permission.identity_zone else "no"
         lines.append(f"| `{name}` | " + " | ".join(marks) + f" | {zone} | {description} |")
+    lines += _access_rules()
     lines += _reasons_for_access()
     lines += ["", "## Routes and the permission each needs", "", "| method | path | permission |",
               "|---|---|---|"]
     lines += [f"| {method} | `{path}` | `{permission}` |" for method, path, permission in routes]
     return "\n".join(lines) + "\n"
+
+
+def _access_rules(text: str | None = None) -> list[str]:
+    """The rules beyond the matrix (``[[rule]]`` in ``roles.toml``): who may reach which record."""
+    raw = tomllib.loads(text if text is not None else
+                        (resources.files("localjustice.web") / "roles.toml").read_text("utf-8"))
+    lines = ["", "## Access rules"]
+    for rule in raw.get("rule", []):
+        lines += ["", f"**{rule['title']}.** " + " ".join(str(rule["text"]).split())]
+    return lines
 
 
 def _reasons_for_access() -> list[str]:
