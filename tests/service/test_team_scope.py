@@ -24,6 +24,7 @@ from localjustice.service.schemas import DuplicateDecisionIn, HandoverIn, Intake
 from tests.service.conftest import ADMIN, CASEWORKER, COLLEAGUE, OTHER_TEAM, SUPERVISOR, Actor
 
 REASON = load_access_reasons().parse("case", "supervision")
+REVIEW = load_access_reasons().parse("possible_duplicate", "duplicate_review")
 
 
 Referral = Callable[..., ReferralIn]
@@ -100,28 +101,29 @@ def test_a_possible_duplicate_is_for_a_supervisor_of_both_teams_and_admins_only(
     service.receive_referral(COLLEAGUE, referral(source="police", source_person_id="PV-SECRET-1",
                                                  forename="Nora", surname="Madeup",
                                                  date_of_birth=date(1999, 9, 9), crime_id="CR-N1"))
-    listed = service.possible_duplicates(SUPERVISOR).duplicates
+    listed = service.possible_duplicates(SUPERVISOR, purpose=REVIEW).duplicates
     assert len(listed) == 1
     flag = listed[0]
     assert flag.matched_on == "source_id"
     sides = {flag.person.team: flag.person, flag.other.team: flag.other}
     assert sides["south"].forename == "Sally" and sides["north"].forename == "Nora"
     assert sides["south"].cases == [south.reference] and sides["north"].cases == [north.reference]
-    assert service.possible_duplicates(ADMIN).duplicates[0].id == flag.id
-    assert service.possible_duplicates(NORTH_SUPERVISOR).duplicates == []
+    assert service.possible_duplicates(ADMIN, purpose=REVIEW).duplicates[0].id == flag.id
+    assert service.possible_duplicates(NORTH_SUPERVISOR, purpose=REVIEW).duplicates == []
     for caseworker in (CASEWORKER, OTHER_TEAM):
         with pytest.raises(NotAllowed):
-            service.possible_duplicates(caseworker)
+            service.possible_duplicates(caseworker, purpose=REVIEW)
     with pytest.raises(NotFound):
         service.decide_duplicate(NORTH_SUPERVISOR, flag.id, DuplicateDecisionIn(decision="same_person"),
-                                 expected_version=flag.version)
+                                 expected_version=flag.version, purpose=REVIEW)
     decided = service.decide_duplicate(SUPERVISOR, flag.id, DuplicateDecisionIn(
-        decision="same_person", note="Same police id"), expected_version=flag.version)
+        decision="same_person", note="Same police id"), expected_version=flag.version,
+        purpose=REVIEW)
     assert (decided.status, decided.decided_by) == ("same_person", "sv.dove")
     with pytest.raises(StaleEdit):
         service.decide_duplicate(ADMIN, flag.id, DuplicateDecisionIn(decision="different_people"),
-                                 expected_version=flag.version)
-    assert service.possible_duplicates(SUPERVISOR).duplicates == []
+                                 expected_version=flag.version, purpose=REVIEW)
+    assert service.possible_duplicates(SUPERVISOR, purpose=REVIEW).duplicates == []
     with sessions() as s:
         actions = s.scalars(select(AuditEvent.action).where(AuditEvent.action.like("possible_duplicate.%"))
                             .order_by(AuditEvent.id)).all()

@@ -9,11 +9,14 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from localjustice.access import load_access_reasons
 from localjustice.service import Allocation, CaseService, NotAllowed, england_and_wales, import_referrals
 from localjustice.service.models import Case, Entitlement, IncomingReferral, Person, PossibleDuplicate
 from localjustice.service.schemas import CaseFilters
 from localjustice.warehouse import Warehouse
 from tests.service.conftest import CASEWORKER, STEWARD, SUPERVISOR, make_referral
+
+REVIEW = load_access_reasons().parse("possible_duplicate", "duplicate_review")
 
 ALLOCATION = Allocation(
     default_team="north",
@@ -119,6 +122,6 @@ def test_the_import_matches_only_within_each_team_and_flags_other_teams_matches(
         teams = dict(s.execute(select(Case.id, Case.team)).all())
         assert teams[by_ref[("south", "R5")]] == teams[by_ref[("south", "R9")]] == "south"
         assert s.scalar(select(func.count()).select_from(PossibleDuplicate)) == 2
-    flags = service.possible_duplicates(SUPERVISOR).duplicates
+    flags = service.possible_duplicates(SUPERVISOR, purpose=REVIEW).duplicates
     assert sorted(f.matched_on for f in flags) == ["name_and_date_of_birth", "source_id"]
     assert import_referrals(warehouse, sessions, STEWARD, ALLOCATION).possible_duplicates == 0

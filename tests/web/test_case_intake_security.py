@@ -24,6 +24,8 @@ SECRET_PERSON = {"source": "police", "source_person_id": "PV-SECRET-1", "forenam
                  "surname": "Secret", "date_of_birth": "1971-02-03", "crime_id": "CR-S1",
                  "referral_date": "2024-03-04", "referrer": "police", "role": "victim", "team": "south",
                  "referral_id": "SR-1"}
+#: Reviewing possible duplicates needs a reason for access (issue 10 finding 5).
+REVIEW = {"purpose": "duplicate_review"}
 
 
 @pytest.fixture
@@ -126,13 +128,18 @@ def test_the_possible_duplicate_is_shown_to_a_supervisor_of_both_teams_only(
     """Issue 10 finding 1: the cross-team match is flagged for a supervisor who may see both teams."""
     _open(south, SECRET_PERSON)
     _open(north, _north_body())
-    assert north.get("/api/cases/duplicates").status_code == 403
+    assert north.get("/api/cases/duplicates", params=REVIEW).status_code == 403
     with _client(app, "test-supervisor") as north_only:
-        assert north_only.get("/api/cases/duplicates").json() == {"duplicates": []}
+        assert north_only.get("/api/cases/duplicates", params=REVIEW).json() == {"duplicates": []}
     with _client(app, "both-supervisor") as both:
-        listed = both.get("/api/cases/duplicates").json()["duplicates"]
+        listed = both.get("/api/cases/duplicates", params=REVIEW).json()["duplicates"]
         assert len(listed) == 1
         assert {listed[0]["person"]["team"], listed[0]["other"]["team"]} == {"north", "south"}
+        asked = both.get("/cases/duplicates/reason")
+        stated = both.post("/cases/duplicates/reason", data={**REVIEW, "next": "/cases/duplicates",
+                                                             "csrf_token": csrf_of(asked.text)},
+                           follow_redirects=False)
+        assert stated.status_code == 303 and stated.headers["location"] == "/cases/duplicates"
         page = both.get("/cases/duplicates")
         assert page.status_code == 200 and "Sally Secret" in page.text and "Nora Madeup" in page.text
         token = csrf_of(page.text)
@@ -140,7 +147,7 @@ def test_the_possible_duplicate_is_shown_to_a_supervisor_of_both_teams_only(
             "decision": "different_people", "version": str(listed[0]["version"]), "csrf_token": token},
             follow_redirects=False)
         assert decided.status_code == 303 and decided.headers["location"] == "/cases/duplicates?decided=1"
-        assert both.get("/api/cases/duplicates").json() == {"duplicates": []}
+        assert both.get("/api/cases/duplicates", params=REVIEW).json() == {"duplicates": []}
 
 
 def test_handover_and_allocation_only_to_active_caseworkers_of_the_team(north: TestClient) -> None:

@@ -9,7 +9,7 @@ cases only to them, and never imports the accounts that answer it. Inputs are pa
 """
 
 from localjustice.service import schemas
-from localjustice.service.cases import CaseService
+from localjustice.service.cases import DUPLICATE_LIST, CaseService
 from localjustice.service.errors import (
     CaseServiceError,
     InvalidInput,
@@ -30,6 +30,7 @@ from localjustice.service.working_days import WorkingCalendar, england_and_wales
 
 __all__ = [
     "CASEWORKING_ROLES",
+    "DUPLICATE_LIST",
     "Allocation",
     "CaseService",
     "CaseServiceError",

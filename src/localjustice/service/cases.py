@@ -106,6 +106,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "completed": frozenset(),
 }
 MANAGEMENT = "case management"
+#: The record a reason for reviewing possible duplicates is stated for: the list, and its decisions.
+DUPLICATE_LIST = "*"
 #: The most cases one reallocation moves (and the allocation page lists for one caseworker).
 MAX_REALLOCATION = 500
 
@@ -750,32 +752,53 @@ class CaseService:
             query = query.where(PossibleDuplicate.team.in_(teams), PossibleDuplicate.other_team.in_(teams))
         return query
 
-    def possible_duplicates(self, actor: Actor, *, status: str = "open") -> DuplicateList:
-        """Possible duplicates across teams, for a supervisor of both teams or an administrator."""
+    def possible_duplicates(self, actor: Actor, *, purpose: Purpose | None = None,
+                            stated_in: int | None = None, status: str = "open") -> DuplicateList:
+        """Possible duplicates across teams, for a supervisor of both teams or an administrator.
+
+        The list shows two teams' people, so it needs a reason for access as a case does (the
+        reviewer is nobody's allocated caseworker here): ``purpose``, or ``stated_in`` citing the
+        reason stated for the list in this session, else ``PurposeRequired`` before anything is read.
+        """
         with self._tx() as s:
-            flags = s.scalars(self._duplicates_query(actor).where(PossibleDuplicate.status == status)
+            query = self._duplicates_query(actor)
+            used = self.reasons.resolve(s, actor, "possible_duplicate", DUPLICATE_LIST, given=purpose,
+                                        stated_in=stated_in)
+            flags = s.scalars(query.where(PossibleDuplicate.status == status)
                               .order_by(PossibleDuplicate.id).limit(200)).all()
             views = [self._duplicate_view(s, f) for f in flags]
-            self._audit(s, actor, "possible_duplicate.list", "possible_duplicate", "*",
-                        "reviewing possible duplicates", duplicates=[f.id for f in flags])
+            self._audit(s, actor, "possible_duplicate.list", "possible_duplicate", DUPLICATE_LIST, used.text,
+                        duplicates=[f.id for f in flags], **used.audit_detail())
         return DuplicateList(duplicates=views)
 
+    def state_duplicates_purpose(self, actor: Actor, purpose: Purpose) -> int:
+        """Record the reason given for reviewing possible duplicates (page:
+        ``/cases/duplicates/reason``); the id of its audit event, which the list and its decisions
+        cite as ``stated_in`` for the next ``reuse_minutes``."""
+        with self._tx() as s:
+            self._duplicates_query(actor)  # only a reviewer of duplicates states a reason for them
+            return self.reasons.stated(s, actor, "possible_duplicate", DUPLICATE_LIST, purpose)
+
     def decide_duplicate(self, actor: Actor, duplicate_id: int, data: DuplicateDecisionIn, *,
-                         expected_version: int) -> PossibleDuplicateView:
+                         expected_version: int, purpose: Purpose | None = None,
+                         stated_in: int | None = None) -> PossibleDuplicateView:
         """Record whether the two records are the same person; the cases stay with their teams,
-        who may then hand over or coordinate."""
+        who may then hand over or coordinate. Needs the reason for access the list needs (its
+        answer shows both people again), recorded with the decision."""
         attempted = data.model_dump(mode="json")
         with self._tx() as s:
             flag = s.scalar(self._duplicates_query(actor).where(PossibleDuplicate.id == duplicate_id)
                             .with_for_update())
             if flag is None:
                 raise NotFound("possible duplicate", duplicate_id)
+            used = self.reasons.resolve(s, actor, "possible_duplicate", DUPLICATE_LIST, given=purpose,
+                                        stated_in=stated_in)
             self._expect("possible duplicate", duplicate_id, flag.version, expected_version, attempted)
             flag.status, flag.note = data.decision, data.note or None
             flag.decided_by, flag.decided_at = actor.username, datetime.now(UTC).replace(tzinfo=None)
             self._flush(s, "possible duplicate", duplicate_id, attempted)
-            self._audit(s, actor, "possible_duplicate.decide", "possible_duplicate", flag.id,
-                        "reviewing possible duplicates", decision=data.decision)
+            self._audit(s, actor, "possible_duplicate.decide", "possible_duplicate", flag.id, used.text,
+                        decision=data.decision, **used.audit_detail())
             return self._duplicate_view(s, flag)
 
     @staticmethod

@@ -23,7 +23,7 @@ from localjustice.web.authorise import SignedIn, current_user
 
 log = logging.getLogger("localjustice.web")
 
-#: route path -> (kind of record, the path or query parameter that names it)
+#: route path -> (kind of record, the path or query parameter that names it; "" for a list)
 PersonRecords = Mapping[str, tuple[str, str]]
 ACTION = "access.refused"
 OUTCOMES = {403: "refused: the role or teams of the user do not allow it",
@@ -46,8 +46,9 @@ async def audit_refusal(request: Request, status: int) -> None:
     if path not in records or user is None or status not in OUTCOMES:
         return
     kind, param = records[path]
-    asked = str(request.path_params.get(param, request.query_params.get(param, "")))
-    record_id = asked if _ID.match(asked) else "(not a record id)"
+    asked = str(request.path_params.get(param, request.query_params.get(param, ""))) if param else ""
+    # a route naming no single record (a list of people, such as the possible duplicates) is "*"
+    record_id = "*" if not param else asked if _ID.match(asked) else "(not a record id)"
     detail = {"route": path, "method": request.method, "status": status, "outcome": OUTCOMES[status]}
     try:
         await run_in_threadpool(_write, request.app.state.sessions, user, kind, record_id,

@@ -128,8 +128,9 @@ def _reasons_for_access() -> list[str]:
     rules = (
         "Every view of a person's record writes an audit event with its purpose. A case's allocated "
         f"caseworker (its single point of contact) is recorded as \"{reasons.allocated_purpose}\"; "
-        "anyone else (team colleagues, supervisors, admins, and data stewards on the linkage review "
-        "pair page) chooses a reason before the record is shown: on the page that asks for it, or as "
+        "anyone else (team colleagues, supervisors, admins, data stewards on the linkage review pair "
+        "page, and supervisors or admins on the possible duplicates page and its decisions) chooses a "
+        "reason before the record is shown: on the page that asks for it, or as "
         "`purpose=<code>` (and `purpose_detail` for a reason that needs words) in the API, which "
         "without a valid reason answers 422 with the reasons it accepts, never the record. A reason "
         f"chosen on the page holds for that record in that session for {reasons.reuse_minutes} "

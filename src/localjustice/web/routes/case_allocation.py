@@ -9,9 +9,9 @@ admin. Registered before the case pages, so ``/cases/allocation`` is not read as
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -20,7 +20,9 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from localjustice.service import InvalidInput, StaleEdit, parse_input, schemas
+from localjustice.access import PurposeInvalid, PurposeRequired
+from localjustice.service import DUPLICATE_LIST, InvalidInput, StaleEdit, parse_input, schemas
+from localjustice.web import access_reasons as reasons
 from localjustice.web.authorise import Permit, SignedIn
 from localjustice.web.deps import PRINTABLE, RecordId
 from localjustice.web.extensions import NavItem, WebExtension
@@ -34,7 +36,8 @@ PERMISSIONS = (
     Permission(ALLOCATE, "See the caseworkers of the teams you supervise with their open caseloads, and "
                "reallocate those teams' cases (each move audited)", frozenset({"supervisor", "admin"})),
     Permission(DUPLICATES, "Review possible duplicates: the same person held by two teams (shown only when "
-               "you supervise both); every view is audited", frozenset({"supervisor", "admin"})),
+               "you supervise both), after giving a reason for access; every view and decision is "
+               "audited with it", frozenset({"supervisor", "admin"})),
 )
 Allocator = Annotated[SignedIn, Depends(Permit(ALLOCATE))]
 Reviewer = Annotated[SignedIn, Depends(Permit(DUPLICATES))]
@@ -151,11 +154,49 @@ def api_reallocate(request: Request, user: Allocator, body: case_pages.JsonBody)
 # --- possible duplicates across teams -------------------------------------------------------------
 
 
-@page(router, "/cases/duplicates", permission=DUPLICATES, template="cases/duplicates.html",
+DUPLICATES_PAGE = "/cases/duplicates"
+
+
+@page(router, DUPLICATES_PAGE, permission=DUPLICATES, template="cases/duplicates.html",
       title="Possible duplicates",
-      summary="People held by two teams who may be the same person (audited)")
-def duplicates(request: Request, user: Reviewer) -> schemas.DuplicateList:
-    return case_pages._guard(lambda: case_pages._service(request).possible_duplicates(user.actor))
+      summary="People held by two teams who may be the same person (needs a reason for access; every "
+              "view is audited)")
+def duplicates(request: Request, user: Reviewer, purpose: reasons.PurposeCode = "",
+               purpose_detail: reasons.PurposeDetail = "") -> schemas.DuplicateList:
+    given = reasons.stated("possible_duplicate", purpose, purpose_detail)
+    return case_pages._guard(lambda: case_pages._service(request).possible_duplicates(
+        user.actor, purpose=given, stated_in=reasons.held(request, "possible_duplicate", DUPLICATE_LIST)))
+
+
+# registered before the decision route, which would otherwise read "reason" as a duplicate's id
+@router.get("/cases/duplicates/reason", dependencies=[Depends(Permit(DUPLICATES))], include_in_schema=False)
+def duplicates_reason_form(request: Request, user: Reviewer,
+                           next_page: Annotated[str, Query(alias="next", max_length=500)] = "") -> Response:
+    return _reason_page(request, next_page)
+
+
+@router.post("/cases/duplicates/reason", dependencies=[Depends(Permit(DUPLICATES))], include_in_schema=False)
+async def duplicates_reason(request: Request, user: Reviewer) -> Response:
+    """Record why the person is reviewing possible duplicates, then show the list."""
+    code, detail, next_page = await reasons.reason_form(request)
+    try:
+        given = reasons.chosen("possible_duplicate", code, detail)
+    except PurposeInvalid as exc:
+        return _reason_page(request, next_page, {"purpose": code, "purpose_detail": detail}, exc.errors, 422)
+    event_id = await run_in_threadpool(case_pages._guard, lambda: case_pages._service(request)
+                                       .state_duplicates_purpose(user.actor, given))
+    reasons.keep(request, "possible_duplicate", DUPLICATE_LIST, event_id)
+    return RedirectResponse(reasons.safe_next(next_page, DUPLICATES_PAGE), status_code=303)
+
+
+def _reason_page(request: Request, next_page: str, values: Mapping[str, str] | None = None,
+                 errors: Mapping[str, str] | None = None, status_code: int = 200) -> Response:
+    return reasons.reason_page(
+        request, kind="possible_duplicate", action="/cases/duplicates/reason", back="/cases",
+        caption="Possible duplicates", heading="Why are you reviewing possible duplicates?",
+        intro="The list shows the names and dates of birth of people held by two teams.",
+        next_page=reasons.safe_next(next_page, DUPLICATES_PAGE), values=values, errors=errors,
+        status_code=status_code)
 
 
 @router.post("/cases/duplicates/{duplicate_id}", dependencies=[Depends(Permit(DUPLICATES))],
@@ -165,7 +206,12 @@ async def decide_duplicate_form(request: Request, user: Reviewer, duplicate_id: 
     try:
         await run_in_threadpool(case_pages._guard, lambda: case_pages._service(request).decide_duplicate(
             user.actor, duplicate_id, parse_input(schemas.DuplicateDecisionIn, data),
-            expected_version=version or 0))
+            expected_version=version or 0,
+            stated_in=reasons.held(request, "possible_duplicate", DUPLICATE_LIST)))
+    except PurposeRequired:
+        # the reason given for the list has run out: ask again, then show the list (not this POST)
+        return RedirectResponse(f"/cases/duplicates/reason?next={quote(DUPLICATES_PAGE, safe='')}",
+                                status_code=303)
     except (InvalidInput, StaleEdit) as exc:
         problem = "stale" if isinstance(exc, StaleEdit) else "invalid"
         return RedirectResponse(f"/cases/duplicates?error={problem}&duplicate={duplicate_id}",
@@ -175,12 +221,25 @@ async def decide_duplicate_form(request: Request, user: Reviewer, duplicate_id: 
 
 @_api_route("/api/possible-duplicates/{duplicate_id}/decision", DUPLICATES,
                        schemas.DuplicateDecisionIn, schemas.PossibleDuplicateView,
-                       "Record whether two teams' records are the same person")
+                       "Record whether two teams' records are the same person (needs a reason for access)")
 def api_decide_duplicate(request: Request, user: Reviewer, duplicate_id: RecordId, body: case_pages.JsonBody,
-                         expected_version: case_pages.Version) -> Response:
+                         expected_version: case_pages.Version, purpose: reasons.PurposeCode = "",
+                         purpose_detail: reasons.PurposeDetail = "") -> Response:
+    given = reasons.stated("possible_duplicate", purpose, purpose_detail)
     return case_pages._api(lambda: case_pages._service(request).decide_duplicate(
         user.actor, duplicate_id, parse_input(schemas.DuplicateDecisionIn, body),
-        expected_version=expected_version))
+        expected_version=expected_version, purpose=given,
+        stated_in=reasons.held(request, "possible_duplicate", DUPLICATE_LIST)))
+
+
+#: The duplicates routes show two teams' people: a refusal on one is audited like one on a case
+#: route (``web.refused_access``); the list and its reason page name no single record ("").
+DUPLICATE_RECORDS = {
+    DUPLICATES_PAGE: ("possible_duplicate", ""), "/api" + DUPLICATES_PAGE: ("possible_duplicate", ""),
+    "/cases/duplicates/reason": ("possible_duplicate", ""),
+    "/cases/duplicates/{duplicate_id}": ("possible_duplicate", "duplicate_id"),
+    "/api/possible-duplicates/{duplicate_id}/decision": ("possible_duplicate", "duplicate_id"),
+}
 
 
 extension = WebExtension(
@@ -188,5 +247,5 @@ extension = WebExtension(
     router=router,
     nav=(NavItem("Allocation", "/cases/allocation", ALLOCATE),),
     permissions=PERMISSIONS,
-    person_records=case_pages.person_records(router),
+    person_records={**case_pages.person_records(router), **DUPLICATE_RECORDS},
 )
