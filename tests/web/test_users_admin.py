@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
@@ -171,3 +172,27 @@ def test_signing_in_or_failing_to_does_not_make_an_administrators_open_form_stal
         "csrf_token": token, "display_name": "Renamed Board", "role": "board", "teams": "north",
         "active": "yes", "version": str(target["version"])})
     assert saved.status_code == 303
+
+
+@pytest.mark.parametrize("name", ["Ann\u202eevil", "Ann\u2066Lee", "Ann\x00Lee", "Ann\nLee"])
+def test_a_display_name_with_a_text_direction_mark_or_control_character_is_refused(
+        client_for: ClientFor, name: str) -> None:
+    """Issue 10 finding 12, for accounts (found when QA attacked the merged fix): a display name
+    with U+202E was saved and shown reversed in the handover list, so one account could pass for
+    another. The user forms now refuse what every case form refuses, and nothing is stored."""
+    admin = client_for("admin")
+    token = csrf_of(admin.get("/users/new").text)
+    response = admin.post("/users/new", data={"csrf_token": token, "username": "bidi-user",
+                                              "display_name": name, "role": "caseworker",
+                                              "teams": "north", "password": "a long enough password"},
+                          follow_redirects=False)
+    assert response.status_code == 400 and 'href="#display_name"' in response.text
+    assert "hidden text-direction marks" in response.text or "Enter a display name" in response.text
+    assert all(u["username"] != "bidi-user" for u in admin.get("/api/users").json()["users"])
+    target = _account_of(admin, "board")
+    edit = admin.get(f"/users/{target['id']}").text
+    renamed = admin.post(f"/users/{target['id']}", data={
+        "csrf_token": csrf_of(edit), "display_name": name, "role": "board", "teams": "",
+        "active": "yes", "version": str(target["version"])}, follow_redirects=False)
+    assert renamed.status_code == 400 and 'href="#display_name"' in renamed.text
+    assert _account_of(admin, "board")["display_name"] == target["display_name"]

@@ -21,6 +21,7 @@ from localjustice.service.errors import (
     StaleEdit,
 )
 from localjustice.service.identity import PersonClaim, find_same_person, normalise_name
+from localjustice.service.input_rules import load_input_rules
 from localjustice.service.reports import ComplianceReports
 from localjustice.service.rules import EntitlementRule, VictimsCode, load_victims_code, parse_victims_code
 from localjustice.service.schemas import parse_input
@@ -53,6 +54,7 @@ __all__ = [
     "england_and_wales",
     "find_same_person",
     "import_referrals",
+    "load_input_rules",
     "load_victims_code",
     "normalise_name",
     "parse_input",

@@ -24,11 +24,11 @@ from sqlalchemy.orm.exc import StaleDataError
 from localjustice.access import ROLES, Actor, Role
 from localjustice.audit import record_event
 from localjustice.errors import LocalJusticeError
+from localjustice.service import load_input_rules
 from localjustice.web.accounts.models import User
 from localjustice.web.accounts.passwords import MIN_LENGTH, hash_password, needs_rehash, verify_password
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{1,199}$")
-CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 TEAM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 _-]{0,59}$")
 
 
@@ -99,8 +99,13 @@ def _validate(form: UserForm, *, creating: bool) -> dict[str, str]:
     if creating and not USERNAME.match(form.username):
         errors["username"] = ("Enter a username of 2 to 200 letters, digits or . _ @ + -, "
                               "starting with a letter or digit")
-    if not form.display_name.strip() or len(form.display_name) > 200 or CONTROL.search(form.display_name):
+    if not form.display_name.strip() or len(form.display_name) > 200:
         errors["display_name"] = "Enter a display name of up to 200 characters"
+    elif load_input_rules().refuses(form.display_name) or any(c in form.display_name for c in "\t\n\r"):
+        # the rule of every other form (issue 10 finding 12): a text-direction mark in a name would
+        # let one account pass for another in the caseworker lists and the audit log
+        errors["display_name"] = ("Enter a display name without control characters or hidden "
+                                  "text-direction marks")
     if form.role not in ROLES:
         errors["role"] = "Select a role"
     if any(not TEAM.match(t) for t in _teams(form.teams)):
