@@ -98,8 +98,8 @@ def test_the_duplicates_api_answers_422_with_the_reasons_without_a_valid_one(
         assert {r["code"] for r in refused.json()["reasons"]} == OFFERED
         _nobody_shown(refused)
     assert _flag(app, both)["status"] == "open"  # nothing was decided
-    decided = both.post(decision, json=body, params={
-        "expected_version": flag["version"], "purpose": "other", "purpose_detail": "Police asked us to check"})
+    decided = both.post(decision, json=body, params={"expected_version": flag["version"], "purpose": "other",
+                                                     "purpose_detail": "Police asked us to check"})
     assert decided.status_code == 200, decided.text
     assert decided.json()["status"] == "same_person"
     [event] = _events(app, "possible_duplicate.decide")
@@ -159,10 +159,12 @@ def test_refused_attempts_on_the_duplicates_routes_are_audited(
     assert caseworker.get("/cases/duplicates").status_code == 403
     assert caseworker.get("/api/cases/duplicates", params={"purpose": "duplicate_review"}).status_code == 403
     assert caseworker.get("/cases/duplicates/reason").status_code == 403
-    assert caseworker.post(f"/cases/duplicates/{flag['id']}", data={"decision": "same_person"}).status_code == 403
+    form_post = caseworker.post(f"/cases/duplicates/{flag['id']}", data={"decision": "same_person"})
+    assert form_post.status_code == 403
     refused = north_supervisor.post(f"/api/possible-duplicates/{flag['id']}/decision",
                                     json={"decision": "same_person"},
-                                    params={"expected_version": flag["version"], "purpose": "duplicate_review"})
+                                    params={"expected_version": flag["version"],
+                                            "purpose": "duplicate_review"})
     assert refused.status_code == 404
     _nobody_shown(refused)
     events = [(e.actor, e.subject_type, e.subject_id, e.purpose, e.detail["route"], e.detail["method"],
