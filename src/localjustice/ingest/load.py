@@ -29,7 +29,7 @@ from localjustice.ingest.delivery import DeliveryFile, find_delivery
 from localjustice.ingest.reading import FileRejected, StagedFile, file_sha256, stage_file
 from localjustice.ingest.sql import ident, literal
 from localjustice.progress import NullProgress, Progress
-from localjustice.warehouse import INGEST_SCHEMA, Warehouse, identity_table
+from localjustice.warehouse import INGEST_SCHEMA, Warehouse, as_duckdb, identity_table
 
 log = logging.getLogger(__name__)
 
@@ -250,7 +250,7 @@ def ingest_delivery(
     progress = progress or NullProgress()
     started = time.perf_counter()
     results: list[FileResult] = []
-    con = warehouse.connection
+    con = as_duckdb(warehouse).connection
     # identity rows keep their file order in source_row, so the engine may insert in any order
     con.execute("SET preserve_insertion_order = false")
     try:
