@@ -4,7 +4,8 @@ Per file: hash it (a file already received is skipped, which makes loads idempot
 text, check every contract rule set-wise, insert the valid rows typed into the identity zone and
 the rest into quarantine with their reasons, and record the batch's provenance. The conservation
 ``read = loaded + quarantined`` is checked in the engine before commit; if it fails, or anything
-fails, the whole delivery rolls back.
+fails, the whole delivery rolls back. The loaded batches are also written to the records zone as
+Parquet (``ingest.records``): staged before the commit, published after it.
 """
 
 from __future__ import annotations
@@ -27,9 +28,11 @@ from localjustice.ingest.checks import (
 )
 from localjustice.ingest.delivery import DeliveryFile, find_delivery
 from localjustice.ingest.reading import FileRejected, StagedFile, file_sha256, stage_file
+from localjustice.ingest.records import StagedDelivery, publish, repair_records_zone, stage_delivery
 from localjustice.ingest.sql import ident, literal
 from localjustice.progress import NullProgress, Progress
 from localjustice.warehouse import INGEST_SCHEMA, Warehouse, identity_table
+from localjustice.warehouse.records_zone import records_dir
 
 log = logging.getLogger(__name__)
 
@@ -251,17 +254,55 @@ def ingest_delivery(
     started = time.perf_counter()
     results: list[FileResult] = []
     con = warehouse.connection
+    records = records_zone_of(warehouse)
     # identity rows keep their file order in source_row, so the engine may insert in any order
     con.execute("SET preserve_insertion_order = false")
+    staged: StagedDelivery | None = None
     try:
+        if records is not None:
+            repair_records_zone(con, records)
         prepared = [_prepare(con, item, progress) for item in delivery.files]
         with warehouse.transaction():
             for item in prepared:
                 results.append(_load_file(con, item, delivery.name, contract, as_of, progress))
-    except duckdb.Error as exc:
-        raise LocalJusticeError(
-            f"Loading {delivery.name} failed in the engine ({type(exc).__name__}); nothing from "
-            "it was kept. Check free disk space and that no other process holds the warehouse."
-        ) from exc
+            if records is not None and any(r.status in {"loaded", "rejected"} for r in results):
+                step = progress.step("write the records zone (Parquet)", total=1)
+                staged = stage_delivery(con, records, [
+                    (r.source, r.batch_id, r.rows_loaded) for r in results if r.status == "loaded"])
+                step.advance()
+    except BaseException as exc:
+        if records is not None:
+            _level_after_failure(con, records)
+        if isinstance(exc, duckdb.Error):
+            raise LocalJusticeError(
+                f"Loading {delivery.name} failed in the engine ({type(exc).__name__}); nothing "
+                "from it was kept. Check free disk space and that no other process holds the "
+                "warehouse.") from exc
+        raise
+    if staged is not None:
+        try:
+            publish(staged)
+        except OSError as exc:
+            raise LocalJusticeError(
+                f"{delivery.name} is loaded, but its Parquet copy in {records} could not be "
+                f"completed ({exc.strerror or type(exc).__name__}); Spark refuses the zone until "
+                "it is. Free disk space and run the same ingest again: it completes the zone."
+            ) from exc
     return DeliveryResult(delivery.name, tuple(results), delivery.ignored,
                           time.perf_counter() - started)
+
+
+def records_zone_of(warehouse: Warehouse) -> Path | None:
+    """The records zone beside the warehouse file; an in-memory warehouse (tests) has none."""
+    return records_dir(warehouse.path.parent) if warehouse.path is not None else None
+
+
+def _level_after_failure(con: duckdb.DuckDBPyConnection, records: Path) -> None:
+    """After a rolled-back delivery, drop what it staged; DuckDB's state decides what stays.
+
+    If this fails too the marker stays, readers refuse the zone, and the next ingest repairs it.
+    """
+    try:
+        repair_records_zone(con, records)
+    except (duckdb.Error, OSError, LocalJusticeError):
+        log.exception("records zone left for the next ingest to repair")
