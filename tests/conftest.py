@@ -16,6 +16,63 @@ def warehouse(tmp_path: Path) -> Iterator[Warehouse]:
         yield wh
 
 
+# --- the analysis engines: every engine-independent test runs on DuckDB and on Spark -----------
+# In the manner of Splink's tests/decorator.py: one local Spark per test process (Spark allows
+# one session per process), a marker per engine (``-m "not spark"`` for a quick run), and a fresh
+# warehouse per test (Spark's databases are dropped and made again; DuckDB's is a new file).
+
+ENGINE_PARAMS = [pytest.param("duckdb", marks=pytest.mark.duckdb),
+                 pytest.param("spark", marks=pytest.mark.spark)]
+
+
+@pytest.fixture(scope="session")
+def spark_storage(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The test process's Spark storage: catalog, tables and checkpoints, fresh per run."""
+    return tmp_path_factory.mktemp("spark")
+
+
+@pytest.fixture(scope="session")
+def spark_session(spark_storage: Path) -> Iterator[object]:
+    """One local Spark for the whole run: ``local[2]``, UI off, few shuffle partitions."""
+    from localjustice.warehouse.spark.session import spark_session as start
+
+    session = start("local[2]", spark_storage, memory="2g")
+    yield session
+    session.stop()
+
+
+def fresh_spark_warehouse(spark_session: object, spark_storage: Path) -> Warehouse:
+    """An empty Spark warehouse: every database of an earlier test dropped with its tables."""
+    from localjustice.warehouse.spark import open_spark
+
+    for (name,) in spark_session.sql("SHOW DATABASES").collect():  # type: ignore[attr-defined]
+        if name != "default":
+            spark_session.sql(f"DROP DATABASE IF EXISTS {name} CASCADE")  # type: ignore[attr-defined]
+    for view in spark_session.catalog.listTables():  # type: ignore[attr-defined]
+        if view.isTemporary:
+            spark_session.catalog.dropTempView(view.name)  # type: ignore[attr-defined]
+    return open_spark(spark_storage)
+
+
+@pytest.fixture(params=ENGINE_PARAMS)
+def engine(request: pytest.FixtureRequest) -> str:
+    """The engine under test: ``duckdb`` then ``spark``."""
+    return str(request.param)
+
+
+@pytest.fixture
+def any_warehouse(engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Warehouse]:
+    """An empty warehouse on the engine under test, with the zones' layout in place."""
+    if engine == "duckdb":
+        with open_warehouse(tmp_path / "data" / "warehouse.duckdb") as wh:
+            yield wh
+        return
+    wh = fresh_spark_warehouse(request.getfixturevalue("spark_session"),
+                               request.getfixturevalue("spark_storage"))
+    yield wh
+    wh.close()
+
+
 # --- the application database, on every engine we support ------------------------------------
 
 import os  # noqa: E402

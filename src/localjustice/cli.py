@@ -274,11 +274,11 @@ def run_linkage(settings: Settings, *, model: Path | None = None, truth: Path | 
                 demo_key: bool = False) -> None:
     """Link the warehouse's identity zone and print what was done and how well (CLI and demo)."""
     from localjustice.linkage import link_persons, load_pseudonym_key
-    from localjustice.warehouse import open_warehouse
+    from localjustice.warehouse import open_configured
 
     key = load_pseudonym_key(settings, generate_demo_key=demo_key)
     truth = _default_truth(settings, truth)
-    with open_warehouse(settings.warehouse_path) as warehouse, rich_progress(console) as bar:
+    with open_configured(settings) as warehouse, rich_progress(console) as bar:
         result = link_persons(warehouse, pseudonym_key=key, model_path=model,
                               save_model_to=settings.data_dir / "linkage-model.json",
                               truth_path=truth, progress=bar)
@@ -437,13 +437,13 @@ def link_report(
 ) -> None:
     """Linkage quality: against truth when present; match weights, link shares, blocking."""
     from localjustice.linkage import linkage_report
-    from localjustice.warehouse import open_warehouse
+    from localjustice.warehouse import open_configured
 
     if output not in {"table", "json"}:
         raise _fail(LocalJusticeError("--format must be table or json."))
     settings = _settings(data_dir)
     try:
-        with open_warehouse(settings.warehouse_path, read_only=True) as warehouse:
+        with open_configured(settings, read_only=True) as warehouse:
             report = linkage_report(warehouse, truth_path=truth)
     except LocalJusticeError as exc:
         raise _fail(exc) from None
@@ -679,7 +679,7 @@ def measures(
     """Compute an official measure for a period, disclosure-controlled unless --unsuppressed."""
     from localjustice.measures import parse_period, published_measure
     from localjustice.publish import FORMATS, as_csv, as_json, as_rich
-    from localjustice.warehouse import open_warehouse
+    from localjustice.warehouse import open_configured
 
     if output not in FORMATS:
         raise _fail(LocalJusticeError(f"--format must be one of {', '.join(FORMATS)}."))
@@ -689,7 +689,7 @@ def measures(
         from localjustice.measures import measure_spec
 
         measure_spec(name)
-        with open_warehouse(settings.warehouse_path, read_only=True) as warehouse:
+        with open_configured(settings, read_only=True) as warehouse:
             result = published_measure(warehouse, name, parsed, borough=borough,
                                        unsuppressed=unsuppressed)
     except LocalJusticeError as exc:
@@ -708,9 +708,9 @@ def run_report(settings: Settings, out: Path, *, period: str | None = None,
                unsuppressed: bool = False) -> Path:
     """Build the HTML report and spreadsheet; print and return the HTML path (CLI and demo)."""
     from localjustice.publish import build_report
-    from localjustice.warehouse import open_warehouse
+    from localjustice.warehouse import open_configured
 
-    with open_warehouse(settings.warehouse_path, read_only=True) as warehouse, \
+    with open_configured(settings, read_only=True) as warehouse, \
             rich_progress(console) as bar:
         built = build_report(warehouse, out, period=period, unsuppressed=unsuppressed,
                              progress=bar)
@@ -722,9 +722,9 @@ def run_report(settings: Settings, out: Path, *, period: str | None = None,
 def run_publish(settings: Settings) -> Path:
     """Write the dashboard's published measures (CLI and demo)."""
     from localjustice.publish.dashboard_feed import publish_dashboard
-    from localjustice.warehouse import open_warehouse
+    from localjustice.warehouse import open_configured
 
-    with open_warehouse(settings.warehouse_path, read_only=True) as warehouse, \
+    with open_configured(settings, read_only=True) as warehouse, \
             rich_progress(console) as bar:
         path = publish_dashboard(warehouse, settings.data_dir / "published", progress=bar)
     console.print(f"Dashboard measures published: {path.resolve()}")

@@ -19,6 +19,8 @@ from localjustice.errors import LocalJusticeError
 
 DEFAULT_DATA_DIR = Path("localjustice-data")
 Environment = Literal["development", "production"]
+EngineName = Literal["duckdb", "spark"]
+ENGINE_NAMES: tuple[EngineName, ...] = ("duckdb", "spark")
 ENVIRONMENTS: tuple[Environment, ...] = ("development", "production")
 PSEUDONYM_KEY_ENV = "LOCALJUSTICE_PSEUDONYM_KEY"
 #: Where the demo keeps the pseudonym key it generates, in the data folder.
@@ -40,12 +42,31 @@ def environment_from(source: Mapping[str, str]) -> Environment:
     raise SettingsError("LOCALJUSTICE_ENV must be development or production.")
 
 
+def engine_from(source: Mapping[str, str]) -> EngineName:
+    """``LOCALJUSTICE_ENGINE`` as one of ``ENGINE_NAMES`` (empty means DuckDB)."""
+    raw = source.get("LOCALJUSTICE_ENGINE", "").strip().lower() or "duckdb"
+    for engine in ENGINE_NAMES:
+        if raw == engine:
+            return engine
+    raise SettingsError("LOCALJUSTICE_ENGINE must be duckdb or spark.")
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
     environment: Environment = "development"
     #: the deployment's key from ``LOCALJUSTICE_PSEUDONYM_KEY``; ``None`` in development only
     pseudonym_key: bytes | None = field(default=None, repr=False)
+    #: the analysis engine for linkage and everything downstream (``LOCALJUSTICE_ENGINE``);
+    #: ingestion always runs on DuckDB and writes the Parquet records zone both engines read
+    engine: EngineName = "duckdb"
+    #: Spark's master (``LOCALJUSTICE_SPARK_MASTER``): ``local[*]`` by default, or a cluster's
+    spark_master: str | None = None
+    #: where Spark keeps its catalog and tables (``LOCALJUSTICE_SPARK_STORAGE``; default
+    #: ``<data_dir>/spark``)
+    spark_storage_dir: Path | None = None
+    #: the Spark driver's memory (``LOCALJUSTICE_SPARK_DRIVER_MEMORY``, e.g. ``8g``)
+    spark_memory: str | None = None
 
     @property
     def development(self) -> bool:
@@ -54,6 +75,10 @@ class Settings:
     @property
     def warehouse_path(self) -> Path:
         return self.data_dir / "warehouse.duckdb"
+
+    @property
+    def spark_storage(self) -> Path:
+        return self.spark_storage_dir or self.data_dir / "spark"
 
     @property
     def demo_key_path(self) -> Path:
@@ -72,8 +97,14 @@ class Settings:
         chosen = data_dir or Path(source.get("LOCALJUSTICE_DATA_DIR") or DEFAULT_DATA_DIR)
         environment = environment_from(source)
         key = source.get(PSEUDONYM_KEY_ENV, "").strip()
+        storage = source.get("LOCALJUSTICE_SPARK_STORAGE", "").strip()
         settings = cls(data_dir=chosen, environment=environment,
-                       pseudonym_key=key.encode("utf-8") if key else None)
+                       pseudonym_key=key.encode("utf-8") if key else None,
+                       engine=engine_from(source),
+                       spark_master=source.get("LOCALJUSTICE_SPARK_MASTER", "").strip() or None,
+                       spark_storage_dir=Path(storage) if storage else None,
+                       spark_memory=source.get("LOCALJUSTICE_SPARK_DRIVER_MEMORY", "").strip()
+                       or None)
         if not settings.development:
             settings.refuse_demo_keys()
             if len(key) < PSEUDONYM_KEY_MIN:

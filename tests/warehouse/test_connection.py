@@ -14,7 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 from localjustice.cli import app as cli
-from localjustice.warehouse import WarehouseBusy, connection, open_warehouse
+from localjustice.warehouse import WarehouseBusy, open_warehouse
+from localjustice.warehouse.duckdb import warehouse as connection
 
 HOLD = """
 import sys, time, duckdb

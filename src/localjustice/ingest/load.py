@@ -31,7 +31,7 @@ from localjustice.ingest.reading import FileRejected, StagedFile, file_sha256, s
 from localjustice.ingest.records import StagedDelivery, publish, repair_records_zone, stage_delivery
 from localjustice.ingest.sql import ident, literal
 from localjustice.progress import NullProgress, Progress
-from localjustice.warehouse import INGEST_SCHEMA, Warehouse, identity_table
+from localjustice.warehouse import INGEST_SCHEMA, Warehouse, as_duckdb, identity_table
 from localjustice.warehouse.records_zone import records_dir
 
 log = logging.getLogger(__name__)
@@ -253,7 +253,7 @@ def ingest_delivery(
     progress = progress or NullProgress()
     started = time.perf_counter()
     results: list[FileResult] = []
-    con = warehouse.connection
+    con = as_duckdb(warehouse).connection
     records = records_zone_of(warehouse)
     # identity rows keep their file order in source_row, so the engine may insert in any order
     con.execute("SET preserve_insertion_order = false")

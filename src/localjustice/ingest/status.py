@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from localjustice.warehouse import INGEST_SCHEMA, Warehouse
+from localjustice.warehouse import INGEST_SCHEMA, Warehouse, as_duckdb
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class WarehouseStatus:
 
 
 def warehouse_status(warehouse: Warehouse) -> WarehouseStatus:
-    con = warehouse.connection
+    con = as_duckdb(warehouse).connection
     batches = tuple(
         BatchSummary(str(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5] or ""),
                      int(r[6]), int(r[7]), int(r[8]), int(r[9]), str(r[10]))

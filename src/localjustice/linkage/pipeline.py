@@ -57,7 +57,7 @@ from localjustice.linkage.store import (
     first_row,
 )
 from localjustice.progress import NullProgress, Progress
-from localjustice.warehouse import INGEST_SCHEMA, Warehouse
+from localjustice.warehouse import INGEST_SCHEMA, Warehouse, as_duckdb
 
 logger = logging.getLogger(__name__)
 
@@ -116,11 +116,11 @@ def _scored(
     if model_path is None and records < options.min_records_to_train:
         note = (f"deterministic: {records} records are too few to train a model on (fewer than "
                 f"{options.min_records_to_train}); {rules}")
-        return deterministic_pairs(warehouse.connection), "deterministic", note, 0, [], [], None
+        return deterministic_pairs(as_duckdb(warehouse).connection), "deterministic", note, 0, [], [], None
     model = load_model(model_path) if model_path is not None else None
-    arrow = warehouse.connection.sql(
+    arrow = as_duckdb(warehouse).connection.sql(
         f"SELECT {', '.join(MODEL_COLUMNS)} FROM {RECORD_TABLE}").to_arrow_table()
-    before = _inputs_fingerprint(warehouse.connection)
+    before = _inputs_fingerprint(as_duckdb(warehouse).connection)
     try:
         # Scoring runs on its own connection fed by ``arrow``: for its minutes the warehouse is
         # free for pages and other commands (issue 10 finding 13).
@@ -133,8 +133,8 @@ def _scored(
     except EMTrainingException:
         note = ("deterministic: the data gave expectation maximisation too few pairs to train "
                 f"on; {rules}")
-        return deterministic_pairs(warehouse.connection), "deterministic", note, 0, [], [], None
-    if _inputs_fingerprint(warehouse.connection) != before:
+        return deterministic_pairs(as_duckdb(warehouse).connection), "deterministic", note, 0, [], [], None
+    if _inputs_fingerprint(as_duckdb(warehouse).connection) != before:
         raise LocalJusticeError("A delivery was loaded, or another link run finished, while this "
                                 "run was scoring pairs. Run `localjustice link` again.")
     if model is not None:
@@ -179,7 +179,7 @@ def link_persons(
     clock = time.perf_counter()
     run_id = started.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     contract = load_contract()
-    con = warehouse.connection
+    con = as_duckdb(warehouse).connection
     ensure_linkage_layout(con)
     install_pseudonym_macro(con, pseudonym_key)
 
@@ -201,10 +201,11 @@ def link_persons(
         save_model_to.write_text(json.dumps(model, indent=2), encoding="utf-8")
 
     step = progress.step("Linkage: clustering into persons", total=None)
-    con = warehouse.connection  # a new connection when scoring let go of the file
+    con = as_duckdb(warehouse).connection  # a new connection when scoring let go of the file
     install_pseudonym_macro(con, pseudonym_key)
     con.register("lj_scored_pairs", pairs)
-    with warehouse.transaction() as tx:
+    with warehouse.transaction():
+        tx = con
         tx.execute(f"DELETE FROM {PAIR_TABLE}")
         tx.execute(f"INSERT INTO {PAIR_TABLE} SELECT unit_id_l, unit_id_r, match_probability, "
                    "match_weight, rule FROM lj_scored_pairs")

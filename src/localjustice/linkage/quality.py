@@ -34,7 +34,7 @@ from localjustice.linkage.store import (
     UNIT_PERSON_TABLE,
     WEIGHT_HISTOGRAM_TABLE,
 )
-from localjustice.warehouse import Warehouse
+from localjustice.warehouse import Warehouse, as_duckdb
 
 
 def cluster_metrics(con: duckdb.DuckDBPyConnection, predicted: str, truth: str) -> dict[str, float]:
@@ -221,7 +221,7 @@ def _charts(report: LinkageReport) -> dict[str, dict[str, Any]]:
 
 def linkage_report(warehouse: Warehouse, *, truth_path: Path | None = None) -> LinkageReport:
     """The last run's report; ``truth_path`` re-measures the current linkage against truth."""
-    con = warehouse.connection
+    con = as_duckdb(warehouse).connection
     has_runs = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = 'run'",
         [LINKAGE_SCHEMA]).fetchall()[0][0]

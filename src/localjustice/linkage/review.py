@@ -38,7 +38,7 @@ from localjustice.linkage.store import (
     count_of,
     ensure_linkage_layout,
 )
-from localjustice.warehouse import Warehouse
+from localjustice.warehouse import Warehouse, as_duckdb
 
 #: Latest decision per pair, the one that counts: a manual link is a "same person" decision.
 LATEST_DECISIONS_SQL = f"""
@@ -121,7 +121,7 @@ def review_queue(warehouse: Warehouse, *, limit: int = 20) -> list[ReviewPair]:
     """
     if not warehouse.has_table(REVIEW_QUEUE_TABLE):
         return []
-    con = warehouse.connection
+    con = as_duckdb(warehouse).connection
     queued = con.execute(f"""
         SELECT unit_id_l, unit_id_r, match_probability, match_weight FROM {REVIEW_QUEUE_TABLE}
         ORDER BY abs(match_probability - 0.5), unit_id_l, unit_id_r LIMIT ?
@@ -153,7 +153,7 @@ def record_decision(
     if unit_id_a == unit_id_b:
         raise LocalJusticeError("A pair needs two different source persons.")
     left, right = sorted((unit_id_a, unit_id_b))
-    con = warehouse.connection
+    con = as_duckdb(warehouse).connection
     ensure_linkage_layout(con)
     if not _queued(con, left, right):
         raise PairNotQueued(
@@ -202,7 +202,7 @@ def record_manual_link(
     if unit_id_a == unit_id_b:
         raise ManualLinkRefused("Record B must be a different record from record A",
                                 field="unit_id_b")
-    con = warehouse.connection
+    con = as_duckdb(warehouse).connection
     ensure_linkage_layout(con)
     persons = dict(con.execute(
         f"SELECT unit_id, person_id FROM {UNIT_PERSON_TABLE} WHERE unit_id IN (?, ?)",
@@ -230,7 +230,7 @@ def manual_links(warehouse: Warehouse, *, limit: int = 20) -> list[ManualLink]:
     """The latest manual links, newest first (read-only)."""
     if not warehouse.has_table(MANUAL_LINK_TABLE):
         return []
-    rows = warehouse.connection.execute(
+    rows = warehouse.execute(
         f"SELECT unit_id_l, unit_id_r, reason, linked_by, linked_at FROM {MANUAL_LINK_TABLE} "
         "ORDER BY linked_at DESC, unit_id_l, unit_id_r LIMIT ?", [limit]).fetchall()
     return [ManualLink(*row) for row in rows]
@@ -240,4 +240,4 @@ def decision_count(warehouse: Warehouse) -> int:
     """Pairs whose latest decision (or manual link) overrides the model (read-only)."""
     if not warehouse.has_table(MANUAL_LINK_TABLE):
         return 0
-    return count_of(warehouse.connection, f"SELECT count(*) FROM ({LATEST_DECISIONS_SQL})")
+    return count_of(as_duckdb(warehouse).connection, f"SELECT count(*) FROM ({LATEST_DECISIONS_SQL})")

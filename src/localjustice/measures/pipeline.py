@@ -68,6 +68,4 @@ def to_spark(sql: str) -> str:
 
 
 def fetch_dicts(warehouse: Warehouse, sql: str) -> list[dict[str, Any]]:
-    cursor = warehouse.connection.execute(sql)
-    names = [d[0] for d in cursor.description or []]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return warehouse.execute(sql).dicts()

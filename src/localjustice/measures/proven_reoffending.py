@@ -361,7 +361,7 @@ def follow_up_end(period: Period) -> str:
 def data_end(warehouse: Warehouse) -> str | None:
     """The latest date a conviction or caution is recorded: how far follow-up can see."""
     # fetchall, not fetchone: a partly read result blocks the connection's next register().
-    rows = warehouse.connection.execute(
+    rows = warehouse.execute(
         f"SELECT max(event_date) FROM {EVENT_TABLE} "
         "WHERE event_type IN ('court_outcome', 'out_of_court_disposal')").fetchall()
     return rows[0][0].isoformat() if rows and rows[0][0] is not None else None

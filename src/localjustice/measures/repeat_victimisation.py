@@ -92,7 +92,7 @@ def compute(warehouse: Warehouse, period: Period, *, borough: str | None = None)
     for row in tables[0].rows:
         row["category"] = str(row["category"]).replace("_", " ").capitalize()
     # fetchall, not fetchone: a partly read result blocks the connection's next register().
-    seen = warehouse.connection.execute(
+    seen = warehouse.execute(
         f"SELECT max(event_date) FROM {EVENT_TABLE} WHERE event_type = 'victimisation'").fetchall()
     data_end = seen[0][0].isoformat() if seen and seen[0][0] else None
     window_end = period.end.replace(year=period.end.year + 1).isoformat()

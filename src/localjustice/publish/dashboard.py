@@ -46,12 +46,9 @@ def measure_tables(warehouse: Warehouse, measure: str, period: str, *, borough: 
 def available_periods(warehouse: Warehouse) -> list[str]:
     """Years and quarters holding any court outcome or caution, newest first (``2018``,
     ``2018Q4``, ``2018Q3``, ...); empty before linkage has built the analysis zone."""
-    built = warehouse.connection.execute(
-        "SELECT count(*) FROM information_schema.tables "
-        "WHERE table_schema = 'analysis' AND table_name = 'event'").fetchone()
-    if not built or not built[0]:
+    if not warehouse.has_table(EVENT_TABLE):
         return []
-    rows = warehouse.connection.execute(f"""
+    rows = warehouse.execute(f"""
         SELECT DISTINCT year(event_date) AS y, quarter(event_date) AS q FROM {EVENT_TABLE}
         WHERE event_type IN ('court_outcome', 'out_of_court_disposal') AND event_date IS NOT NULL
         ORDER BY y DESC, q DESC""").fetchall()

@@ -41,7 +41,7 @@ from localjustice.service.models import (
 from localjustice.service.rules import VictimsCode, load_victims_code
 from localjustice.service.scope import require_bulk_import
 from localjustice.service.working_days import WorkingCalendar, england_and_wales
-from localjustice.warehouse import Warehouse, identity_table
+from localjustice.warehouse import Warehouse, as_duckdb, identity_table
 
 SOURCE = "victim_referrals"
 MAX_LABEL_ROUNDS = 50
@@ -78,7 +78,7 @@ def import_referrals(warehouse: Warehouse, sessions: sessionmaker[Session], acto
     require_bulk_import(actor)
     code = code or load_victims_code()
     calendar = calendar or england_and_wales()
-    con = warehouse.connection.cursor()
+    con = as_duckdb(warehouse).connection.cursor()
     with sessions() as s, s.begin():
         _load_service_state(con, s, allocation, code, calendar)
         total = int(con.execute(f"SELECT count(DISTINCT referral_id) FROM {identity_table(SOURCE)}")

@@ -1,26 +1,36 @@
-"""The analysis engine connection and the table layout of both zones."""
+"""The analysis engine interface, its two engines and the table layout of the zones.
+
+Only this package imports an engine (``duckdb``, ``pyspark``); everything else takes a
+``Warehouse``.
+"""
 
 from localjustice.warehouse.analysis_layout import analysis_layout_ddl as analysis_layout_ddl
-from localjustice.warehouse.connection import (
-    LOCK_WAIT_SECONDS,
-    Warehouse,
-    WarehouseBusy,
-    open_warehouse,
-)
+from localjustice.warehouse.base import ENGINES, Engine, Result, Warehouse, WarehouseError
+from localjustice.warehouse.dialect import Dialect
+from localjustice.warehouse.duckdb import LOCK_WAIT_SECONDS, DuckDBWarehouse, WarehouseBusy, as_duckdb
 from localjustice.warehouse.layout import (
     ANALYSIS_SCHEMA,
     IDENTITY_SCHEMA,
     INGEST_SCHEMA,
     identity_table,
 )
+from localjustice.warehouse.open import open_configured, open_warehouse
 
 __all__ = [
     "ANALYSIS_SCHEMA",
+    "ENGINES",
     "IDENTITY_SCHEMA",
     "INGEST_SCHEMA",
     "LOCK_WAIT_SECONDS",
+    "Dialect",
+    "DuckDBWarehouse",
+    "Engine",
+    "Result",
     "Warehouse",
     "WarehouseBusy",
+    "WarehouseError",
+    "as_duckdb",
     "identity_table",
+    "open_configured",
     "open_warehouse",
 ]

@@ -47,7 +47,7 @@ def _database_up(request: Request) -> bool:
 def _warehouse_up(request: Request) -> bool:
     try:
         with request.app.state.warehouse.open() as warehouse:
-            warehouse.connection.execute("SELECT 1").fetchall()
+            warehouse.execute("SELECT 1").fetchall()
         return True
     except (LocalJusticeError, Exception):
         return False

@@ -1,4 +1,4 @@
-"""Open the warehouse: a DuckDB file by default, created with its layout on first use.
+"""The DuckDB warehouse: a DuckDB file by default, created with its layout on first use.
 
 DuckDB locks the file per process: one process may write, or any number may read, never both at
 once. So a read opens the file read-only (a shared lock, taken by the web app's pages for the
@@ -13,15 +13,18 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from localjustice.contract import load_contract
 from localjustice.errors import LocalJusticeError
+from localjustice.warehouse.base import SECRET_SQL, Result, Warehouse, WarehouseError
+from localjustice.warehouse.duckdb.dialect import DuckDBDialect
 from localjustice.warehouse.layout import layout_ddl
 
 #: How long an open waits for another process to let go of the file before giving up. A page read
@@ -76,26 +79,91 @@ def _connect(path: Path | None, *, read_only: bool, wait_seconds: float) -> duck
             time.sleep(_RETRY_SECONDS)
 
 
-@dataclass
-class Warehouse:
-    """One open connection to the engine; the one place that knows which engine it is."""
+class DuckDBResult(Result):
+    """A DuckDB result: rows are read from the connection that ran the statement."""
 
-    connection: duckdb.DuckDBPyConnection
-    path: Path | None
-    dialect: str = "duckdb"
-    read_only: bool = False
-    wait_seconds: float = field(default=LOCK_WAIT_SECONDS, repr=False)
+    def __init__(self, relation: duckdb.DuckDBPyConnection, *, step: str | None, sql: str) -> None:
+        self._relation = relation
+        self._step = step
+        self._sql = sql
+
+    @property
+    def columns(self) -> list[str]:
+        return [d[0] for d in self._relation.description or []]
+
+    def fetchall(self) -> list[tuple[Any, ...]]:
+        with _errors(self._step, self._sql):
+            return self._relation.fetchall()
+
+    def fetchone(self) -> tuple[Any, ...] | None:
+        with _errors(self._step, self._sql):
+            return self._relation.fetchone()
+
+    def arrow(self) -> pa.Table:
+        with _errors(self._step, self._sql):
+            return self._relation.to_arrow_table()
+
+
+@contextmanager
+def _errors(step: str | None, sql: str) -> Iterator[None]:
+    try:
+        yield
+    except duckdb.Error as exc:
+        raise WarehouseError(str(exc), engine="duckdb", step=step, sql=sql) from exc
+
+
+class DuckDBWarehouse(Warehouse):
+    """One open DuckDB file (or an in-memory database for tests and free-standing work)."""
+
+    engine = "duckdb"
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection, path: Path | None, *,
+                 read_only: bool = False, wait_seconds: float = LOCK_WAIT_SECONDS) -> None:
+        #: the raw connection, for ingestion only (it stays on DuckDB by design: DESIGN.md)
+        self.connection = connection
+        self.path = path
+        self.read_only = read_only
+        self.wait_seconds = wait_seconds
+        self.dialect = DuckDBDialect()
+
+    def __repr__(self) -> str:
+        return f"DuckDBWarehouse(path={self.path!r}, read_only={self.read_only})"
+
+    def execute(self, sql: str, params: Sequence[Any] | None = None, *, step: str | None = None,
+                secret: bool = False) -> Result:
+        shown = SECRET_SQL if secret else sql
+        with _errors(step, shown):
+            relation = self.connection.execute(sql, list(params) if params is not None else None)
+        return DuckDBResult(relation, step=step, sql=shown)
+
+    def register_arrow(self, name: str, table: pa.Table) -> None:
+        self.connection.register(name, table)
+
+    def unregister(self, name: str) -> None:
+        self.connection.unregister(name)
+
+    def create_table(self, name: str, select_sql: str, *, temporary: bool = False,
+                     step: str | None = None) -> None:
+        kind = "TEMP TABLE" if temporary else "TABLE"
+        self.execute(f"CREATE OR REPLACE {kind} {name} AS {select_sql}", step=step)
+
+    def insert_rows(self, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
+        if rows:
+            marks = ", ".join("?" * len(rows[0]))
+            with _errors(None, f"INSERT INTO {table}"):
+                self.connection.executemany(f"INSERT INTO {table} VALUES ({marks})",
+                                            [list(r) for r in rows])
 
     def close(self) -> None:
         self.connection.close()
 
     @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def transaction(self) -> Iterator[Warehouse]:
         """All or nothing: anything raised inside rolls every statement back."""
         con = self.connection
         con.execute("BEGIN TRANSACTION")
         try:
-            yield con
+            yield self
         except BaseException:
             con.execute("ROLLBACK")
             raise
@@ -119,6 +187,24 @@ class Warehouse:
             self.connection = _connect(self.path, read_only=self.read_only,
                                        wait_seconds=self.wait_seconds)
 
+    @contextmanager
+    def splink_api(self, memory_limit: str | None = None) -> Iterator[Any]:
+        """Splink's DuckDB backend on a private in-memory database, closed afterwards.
+
+        Private, so that Splink's many working tables never touch the warehouse file and the
+        file can be released while scoring runs.
+        """
+        from splink import DuckDBAPI
+
+        con = duckdb.connect(":memory:")
+        if memory_limit:
+            con.execute(f"SET memory_limit = '{memory_limit}'")
+        con.execute("SET preserve_insertion_order = false")
+        try:
+            yield DuckDBAPI(connection=con)
+        finally:
+            con.close()
+
     def has_table(self, qualified_name: str) -> bool:
         """Whether ``schema.table`` exists (a read-only reader must not create it)."""
         schema, _, table = qualified_name.partition(".")
@@ -127,15 +213,9 @@ class Warehouse:
             [schema, table]).fetchall()
         return bool(rows[0][0])
 
-    def __enter__(self) -> Warehouse:
-        return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-def open_warehouse(path: Path | None, *, read_only: bool = False,
-                   wait_seconds: float | None = None) -> Warehouse:
+def open_duckdb(path: Path | None, *, read_only: bool = False,
+                wait_seconds: float | None = None) -> DuckDBWarehouse:
     """Open (creating when missing) the warehouse file; ``None`` gives an in-memory one for tests.
 
     ``read_only`` takes no write lock, so any number of readers (pages, ``status``, reports) share
@@ -154,4 +234,18 @@ def open_warehouse(path: Path | None, *, read_only: bool = False,
     if not read_only:
         for statement in layout_ddl(load_contract()):
             con.execute(statement)
-    return Warehouse(connection=con, path=path, read_only=read_only, wait_seconds=wait_seconds)
+    return DuckDBWarehouse(con, path, read_only=read_only, wait_seconds=wait_seconds)
+
+
+def as_duckdb(warehouse: Warehouse) -> DuckDBWarehouse:
+    """The warehouse as DuckDB's, for ingestion, which runs on DuckDB by design (DESIGN.md).
+
+    Ingestion validates one delivery at a time with DuckDB's CSV and Parquet readers and scales
+    by running deliveries in parallel; the Spark engine reads what it wrote as Parquet.
+    """
+    if not isinstance(warehouse, DuckDBWarehouse):
+        raise LocalJusticeError(
+            f"Ingestion runs on DuckDB, not {warehouse.engine}: load deliveries with the default "
+            "engine (unset LOCALJUSTICE_ENGINE); the Spark engine reads the Parquet records zone "
+            "that ingestion writes.")
+    return warehouse
