@@ -12,7 +12,7 @@ zone level with DuckDB whatever a crash left: it removes staging and orphaned fo
 committed batches whose files are missing, writes a register matching DuckDB's, and clears the
 marker. See docs/architecture.md for why this order is atomic.
 
-Ingestion owns DuckDB (it stays on DuckDB by design), so this module uses the DuckDB connection.
+Ingestion runs on DuckDB by design (``as_duckdb``): the export is DuckDB's ``COPY ... TO``.
 """
 
 from __future__ import annotations
@@ -25,12 +25,10 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
-
 from localjustice.contract import load_contract
 from localjustice.errors import LocalJusticeError
 from localjustice.ingest.sql import literal
-from localjustice.warehouse import INGEST_SCHEMA, identity_table
+from localjustice.warehouse import INGEST_SCHEMA, DuckDBWarehouse, identity_table
 from localjustice.warehouse.records_zone import (
     PART_FILE,
     batch_dir,
@@ -86,24 +84,24 @@ def _new_staging(records: Path) -> Path:
     return folder
 
 
-def _parquet_rows(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+def _parquet_rows(wh: DuckDBWarehouse, path: Path) -> int:
     """Rows in a written Parquet file, from its footer (reads no data)."""
-    row = con.execute("SELECT num_rows FROM parquet_file_metadata(?)", [str(path)]).fetchone()
+    row = wh.execute("SELECT num_rows FROM parquet_file_metadata(?)", [str(path)]).fetchone()
     return int(row[0]) if row else -1
 
 
-def _export_batch(con: duckdb.DuckDBPyConnection, folder: Path, extract: str, batch_id: str,
+def _export_batch(wh: DuckDBWarehouse, folder: Path, extract: str, batch_id: str,
                   expected: int) -> None:
     """Copy one batch's identity rows to ``folder``'s ``source=/batch=`` place, checked and flushed."""
     target = batch_dir(folder, extract, batch_id)
     target.mkdir(parents=True)
     path = target / PART_FILE
     columns = ", ".join(name for name, _ in identity_columns(load_contract().file(extract)))
-    con.execute(
+    wh.execute(
         f"COPY (SELECT {columns} FROM {identity_table(extract)} WHERE batch_id = {literal(batch_id)}) "
         f"TO {literal(str(path))} (FORMAT parquet)"
     )
-    written = _parquet_rows(con, path)
+    written = _parquet_rows(wh, path)
     if written != expected:
         raise LocalJusticeError(
             f"The Parquet copy of batch {batch_id} holds {written} rows where {expected} were "
@@ -112,10 +110,10 @@ def _export_batch(con: duckdb.DuckDBPyConnection, folder: Path, extract: str, ba
     _fsync(target)
 
 
-def _export_register(con: duckdb.DuckDBPyConnection, folder: Path, generation: int) -> Path:
+def _export_register(wh: DuckDBWarehouse, folder: Path, generation: int) -> Path:
     path = register_path(folder, generation)
     path.parent.mkdir(parents=True, exist_ok=True)
-    con.execute(f"COPY (SELECT * FROM {INGEST_SCHEMA}.batch ORDER BY finished_at, batch_id) "
+    wh.execute(f"COPY (SELECT * FROM {INGEST_SCHEMA}.batch ORDER BY finished_at, batch_id) "
                 f"TO {literal(str(path))} (FORMAT parquet)")
     _fsync(path)
     _fsync(path.parent)
@@ -134,7 +132,7 @@ def _write_marker(records: Path, folder: Path, batches: tuple[tuple[str, str], .
     _fsync(records)
 
 
-def stage_delivery(con: duckdb.DuckDBPyConnection, records: Path,
+def stage_delivery(wh: DuckDBWarehouse, records: Path,
                    loaded: list[tuple[str, str, int]]) -> StagedDelivery:
     """Inside the delivery's transaction: stage its batches ``(extract, batch_id, rows)`` and the
     next register generation, then write the publishing marker. Raises ``LocalJusticeError`` when
@@ -142,10 +140,10 @@ def stage_delivery(con: duckdb.DuckDBPyConnection, records: Path,
     records.mkdir(parents=True, exist_ok=True)
     folder = _new_staging(records)
     for extract, batch_id, rows in loaded:
-        _export_batch(con, folder, extract, batch_id, rows)
+        _export_batch(wh, folder, extract, batch_id, rows)
     generations = register_generations(records)
     generation = (generations[-1] + 1) if generations else 1
-    _export_register(con, folder, generation)
+    _export_register(wh, folder, generation)
     batches = tuple((extract, batch_id) for extract, batch_id, _ in loaded)
     _write_marker(records, folder, batches, generation)
     return StagedDelivery(records, folder, batches, generation)
@@ -190,8 +188,8 @@ def publish(staged: StagedDelivery) -> None:
     log.info("published records batches=%d register=%d", len(staged.batches), staged.generation)
 
 
-def _registered(con: duckdb.DuckDBPyConnection, register: Path) -> set[str]:
-    rows = con.execute(f"SELECT batch_id FROM read_parquet({literal(str(register))})").fetchall()
+def _registered(wh: DuckDBWarehouse, register: Path) -> set[str]:
+    rows = wh.execute(f"SELECT batch_id FROM read_parquet({literal(str(register))})").fetchall()
     return {str(r[0]) for r in rows}
 
 
@@ -203,7 +201,7 @@ def _partial_folders(records: Path) -> list[Path]:
             for b in s.glob("batch=*") if not (b / PART_FILE).is_file()]
 
 
-def repair_records_zone(con: duckdb.DuckDBPyConnection, records: Path) -> RepairReport:
+def repair_records_zone(wh: DuckDBWarehouse, records: Path) -> RepairReport:
     """Bring the zone level with DuckDB's committed state; a no-op when it already is.
 
     Run with the warehouse's write lock held (ingest holds it), outside any transaction, so what
@@ -216,11 +214,11 @@ def repair_records_zone(con: duckdb.DuckDBPyConnection, records: Path) -> Repair
     removed_staging = staging.exists()
     if removed_staging:
         shutil.rmtree(staging)
-    rows_of = {(str(s), str(b)): int(n) for s, b, n in con.execute(
+    rows_of = {(str(s), str(b)): int(n) for s, b, n in wh.execute(
         f"SELECT source, batch_id, rows_loaded FROM {INGEST_SCHEMA}.batch WHERE status = 'loaded'"
     ).fetchall()}
     expected = set(rows_of)
-    all_batches = {str(r[0]) for r in con.execute(
+    all_batches = {str(r[0]) for r in wh.execute(
         f"SELECT batch_id FROM {INGEST_SCHEMA}.batch").fetchall()}
     for partial in _partial_folders(records):
         shutil.rmtree(partial)
@@ -228,7 +226,7 @@ def repair_records_zone(con: duckdb.DuckDBPyConnection, records: Path) -> Repair
     orphans = tuple(sorted(published - expected))
     missing = tuple(sorted(expected - published))
     register = latest_register(records)
-    registered = _registered(con, register) if register is not None else set()
+    registered = _registered(wh, register) if register is not None else set()
     stale_register = registered != all_batches
     if not (orphans or missing or stale_register):
         cleared = marker.exists()
@@ -247,9 +245,9 @@ def repair_records_zone(con: duckdb.DuckDBPyConnection, records: Path) -> Repair
     for extract, batch_id in orphans:
         shutil.rmtree(batch_dir(records, extract, batch_id))
     for extract, batch_id in missing:
-        _export_batch(con, folder, extract, batch_id, rows_of[(extract, batch_id)])
+        _export_batch(wh, folder, extract, batch_id, rows_of[(extract, batch_id)])
         _publish_folder(folder, records, extract, batch_id)
-    _export_register(con, folder, generation)
+    _export_register(wh, folder, generation)
     _publish_register(folder, records, generation)
     _finish(records, folder)
     report = RepairReport(removed_staging=removed_staging, removed_orphans=orphans,

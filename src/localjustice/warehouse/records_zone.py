@@ -81,14 +81,13 @@ _SPARK_TYPES = {
 
 
 class RecordsZoneIncomplete(LocalJusticeError):
-    """A delivery committed on DuckDB has not been fully published to the records zone."""
+    """The records zone lags behind DuckDB: a delivery not fully published, or files missing."""
 
-    def __init__(self, records: Path, waited: float) -> None:
+    def __init__(self, records: Path, what: str) -> None:
         super().__init__(
-            f"The records zone at {records} is incomplete: an ingest committed a delivery but had "
-            f"not finished publishing its Parquet files after {waited:.0f} s (it may have been "
-            "stopped). Run `localjustice ingest` again with that delivery (or any delivery) and "
-            "the same --data-dir: it completes the zone first, then loads only what is new.")
+            f"The records zone at {records} is incomplete: {what}. Run `localjustice ingest` "
+            "again with that delivery (or any delivery) and the same --data-dir: it completes the "
+            "zone from the warehouse first, then loads only what is new.")
 
 
 def records_dir(data_dir: Path) -> Path:
@@ -183,7 +182,9 @@ def wait_until_published(records: Path, wait_seconds: float = PUBLISH_WAIT_SECON
     while publishing_marker(records).exists():
         waited = time.monotonic() - started
         if waited >= wait_seconds:
-            raise RecordsZoneIncomplete(records, waited)
+            raise RecordsZoneIncomplete(
+                records, f"an ingest committed a delivery but had not finished publishing its "
+                f"Parquet files after {waited:.0f} s (it may have been stopped)")
         time.sleep(_POLL_SECONDS)
 
 
@@ -243,13 +244,19 @@ def attach_records_zone(
 
     On DuckDB, whose identity tables are real, pass other schema names to read the Parquet copy
     beside them (the conservation checks do). Raises ``RecordsZoneIncomplete`` while a committed
-    delivery is not fully published.
+    delivery is not fully published, or when a listed batch's files are missing.
     """
     engine = _engine(warehouse)
     records = records_dir(data_dir)
     wait_until_published(records, wait_seconds)
     register = latest_register(records)
     batches = _loaded_batches(warehouse, engine, register) if register is not None else {}
+    missing = {(e, b) for e, ids in batches.items() for b in ids} - published_batches(records)
+    if missing:
+        # Spark would read the folder without them and quietly count fewer records
+        raise RecordsZoneIncomplete(
+            records, f"the files of {len(missing)} batch(es) its register lists are missing "
+            f"({', '.join(b for _, b in sorted(missing)[:3])}{', ...' if len(missing) > 3 else ''})")
     for schema in (identity_schema, ingest_schema):
         keyword = "DATABASE" if engine == "spark" else "SCHEMA"
         warehouse.execute(f"CREATE {keyword} IF NOT EXISTS {schema}", step="attach records zone")
