@@ -245,6 +245,14 @@ def test_training_on_either_engine_links_as_well(
     assert spark_scored.blocking_counts == duckdb_scored.blocking_counts
 
 
+@pytest.mark.spark
+def test_training_and_scoring_on_spark_leave_no_working_views(
+        spark_scored: ScoredPairs, spark_session: Any) -> None:
+    """Splink's working tables are views in the shared session: a run drops all it made."""
+    views = [row.viewName for row in spark_session.sql("SHOW VIEWS").collect()]
+    assert not [v for v in views if v.startswith(("__splink__", "lj_linkage_records"))]
+
+
 # --- model files of earlier versions (Splink's JSON in DuckDB's SQL) -------------------------------
 
 def test_an_earlier_model_file_is_used_as_saved_on_duckdb_and_converted_for_spark(

@@ -353,8 +353,10 @@ def _neutral_rule(rule: Any) -> dict[str, str]:
 
 
 def _link_type_of(rules: list[dict[str, str]]) -> LinkType:
-    return "link_only" if rules and all("l.source <> r.source" in r["sql"] for r in rules) \
-        else "link_and_dedupe"
+    """Link-only work adds ``l.source <> r.source`` to every rule (``_blocking_sql``)."""
+    if rules and all("l.source <> r.source" in rule["sql"] for rule in rules):
+        return "link_only"
+    return "link_and_dedupe"
 
 
 def _parameters(level: dict[str, Any]) -> dict[str, Any]:
@@ -387,6 +389,8 @@ def portable_model(model: dict[str, Any]) -> dict[str, Any]:
     _check_comparisons(comparisons, str(dialect))
     rules = [_neutral_rule(r) for r in model.get("blocking_rules_to_generate_predictions", [])]
     prior = model.get("probability_two_random_records_match")
+    # ``trained_on`` and ``splink_version`` are for the reader (the report, an auditor); loading
+    # needs neither.
     return {
         "format": MODEL_FORMAT,
         "format_version": MODEL_FORMAT_VERSION,
@@ -518,6 +522,25 @@ def _read(db_api: Any, sql: str) -> pa.Table:
     return table
 
 
+def _drop_working_tables(db_api: Any, records_name: str) -> None:
+    """Drop every table and view this run made through Splink's API, and its input.
+
+    On Spark they are temporary views in a session that outlives the run, and Splink's own
+    ``drop_table_from_database_and_remove_from_cache`` leaves them there (on Spark it drops only
+    Delta tables), so each run would leave ~100 views behind. Splink records what it ran
+    (``executed_queries``) and registered (``_registered_table_names``); both are dropped here
+    through its engine-neutral ``delete_table_from_database``. A failure is logged, never
+    raised, so it cannot hide the error that ended the run.
+    """
+    names = {frame.physical_name for frame in db_api._intermediate_table_cache.executed_queries}
+    names |= set(db_api._created_tables) | set(db_api._registered_table_names) | {records_name}
+    for name in sorted(names):
+        try:
+            db_api.delete_table_from_database(name)
+        except Exception:  # the engine's own error types belong to warehouse/
+            logger.warning("could not drop Splink's working table %s", name, exc_info=True)
+
+
 def _pair_schema(unit_id: pa.DataType) -> pa.Schema:
     return pa.schema([("unit_id_l", unit_id), ("unit_id_r", unit_id),
                       ("match_probability", pa.float64()), ("match_weight", pa.float64()),
@@ -577,8 +600,7 @@ def score_pairs(
                      .cast(_pair_schema(records.schema.field("unit_id").type))
                      .sort_by([("unit_id_l", "ascending"), ("unit_id_r", "ascending")]))
         finally:
-            db_api.delete_tables_created_by_splink_from_db()
-            db_api.delete_table_from_database(name)
+            _drop_working_tables(db_api, name)
     return ScoredPairs(
         pairs=pairs,
         comparisons=sum(by_key.values()),
