@@ -57,7 +57,7 @@ from localjustice.linkage.store import (
     first_row,
 )
 from localjustice.progress import NullProgress, Progress
-from localjustice.warehouse import INGEST_SCHEMA, Warehouse, as_duckdb
+from localjustice.warehouse import INGEST_SCHEMA, Warehouse, as_duckdb, open_warehouse
 
 logger = logging.getLogger(__name__)
 
@@ -126,7 +126,7 @@ def _scored(
         # free for pages and other commands (issue 10 finding 13).
         with warehouse.released():
             scored = score_pairs(
-                arrow, model=model, review_floor=options.review_floor,
+                arrow, warehouse=warehouse, model=model, review_floor=options.review_floor,
                 link_type=options.link_type, seed=options.seed, u_max_pairs=options.u_max_pairs,
                 memory_limit=options.splink_memory_limit,
             )
@@ -289,10 +289,12 @@ def link_table(people: Any, *, options: LinkageOptions | None = None) -> TableLi
         con.register("lj_people", people)
         records = build_linkage_records(con, source_rows_sql="SELECT * FROM lj_people")
         arrow = con.sql(f"SELECT {', '.join(MODEL_COLUMNS)} FROM {RECORD_TABLE}").to_arrow_table()
-        scored = score_pairs(arrow, model=None, review_floor=options.review_floor,
-                             link_type=options.link_type, seed=options.seed,
-                             u_max_pairs=options.u_max_pairs,
-                             memory_limit=options.splink_memory_limit)
+        with open_warehouse(None) as scratch:  # only its Splink API is used
+            scored = score_pairs(arrow, warehouse=scratch, model=None,
+                                 review_floor=options.review_floor,
+                                 link_type=options.link_type, seed=options.seed,
+                                 u_max_pairs=options.u_max_pairs,
+                                 memory_limit=options.splink_memory_limit)
         con.register("lj_scored_pairs", scored.pairs)
         con.execute(f"""CREATE TEMP TABLE lj_link AS SELECT unit_id_l, unit_id_r
                         FROM lj_scored_pairs WHERE match_probability >= {options.threshold}""")
