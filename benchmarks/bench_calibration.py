@@ -144,7 +144,7 @@ def main() -> None:
 
     from localjustice.linkage import (
         build_analysis_zone_from_person_map,
-        install_pseudonym_macro,
+        install_pseudonym,
         link_persons,
     )
     from localjustice.warehouse import open_warehouse
@@ -155,8 +155,8 @@ def main() -> None:
     key = os.environ.get("LOCALJUSTICE_PSEUDONYM_KEY", "benchmark-key").encode()
     with open_warehouse(out / "warehouse.duckdb") as warehouse:
         t0 = time.perf_counter()
-        install_pseudonym_macro(warehouse.connection, key)
-        zone = build_analysis_zone_from_person_map(warehouse.connection, person_map)
+        install_pseudonym(warehouse, key)
+        zone = build_analysis_zone_from_person_map(warehouse, person_map)
         truth_zone = measured_rates(warehouse)
         print(f"Truth zone: {zone.persons:,} persons, {zone.events:,} events, "
               f"{zone.unmapped_source_persons} source persons not in the truth "

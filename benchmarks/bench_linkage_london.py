@@ -37,28 +37,22 @@ def _prepare(out: Path, scale: float, seed: int) -> None:
 
 def _threshold_sweep(out: Path) -> list[tuple[float, float, float, float]]:
     """F1 of connected components at each threshold, from the stored scored pairs."""
-    import duckdb
-
     from localjustice.linkage import cluster_metrics
-    from localjustice.linkage.clusters import connected_components
+    from localjustice.linkage.clusters import CLUSTER_TABLE, connected_components
+    from localjustice.linkage.quality import load_truth
+    from localjustice.warehouse import open_warehouse
 
-    con = duckdb.connect(str(out / "warehouse.duckdb"), read_only=True)
     rows: list[tuple[float, float, float, float]] = []
-    try:
-        con.execute(f"""CREATE TEMP TABLE truth AS
-            SELECT DISTINCT source || ':' || source_person_id AS unit_id,
-                   CAST(true_person_id AS VARCHAR) AS true_id
-            FROM read_csv('{out / 'truth' / 'person_map.csv'}', all_varchar = true)""")
+    with open_warehouse(out / "warehouse.duckdb", read_only=True) as warehouse:
+        truth = load_truth(warehouse, out / "truth" / "person_map.csv")
         for threshold in THRESHOLDS:
-            con.execute(f"""CREATE OR REPLACE TEMP TABLE sweep_link AS
+            warehouse.create_table("sweep_link", f"""
                 SELECT unit_id_l, unit_id_r FROM linkage.pair
-                WHERE match_probability >= {threshold}""")
-            connected_components(con, "linkage.unit_person", "sweep_link")
-            m = cluster_metrics(con, "lj_cluster", "truth")
+                WHERE match_probability >= {threshold}""", temporary=True)
+            connected_components(warehouse, "linkage.unit_person", "sweep_link")
+            m = cluster_metrics(warehouse, CLUSTER_TABLE, truth)
             rows.append((threshold, m["pairwise_precision"], m["pairwise_recall"],
                          m["pairwise_f1"]))
-    finally:
-        con.close()
     return rows
 
 

@@ -166,7 +166,7 @@ def warehouse() -> Iterator[Warehouse]:
 
 
 def person_of(warehouse: Warehouse, source: str, spid: str) -> str:
-    rows = warehouse.connection.execute(
+    rows = warehouse.execute(
         "SELECT person_id FROM linkage.unit_person WHERE source = ? AND source_person_id = ?",
         [source, spid],
     ).fetchall()

@@ -24,7 +24,7 @@ from localjustice.errors import LocalJusticeError
 from localjustice.linkage import (
     LinkageOptions,
     cluster_metrics,
-    install_pseudonym_macro,
+    install_pseudonym,
     link_persons,
     linkage_report,
     load_pseudonym_key,
@@ -79,12 +79,11 @@ def test_different_people_with_the_same_name_are_kept_apart(warehouse: Warehouse
 def test_model_quality_on_made_up_population_is_high(warehouse: Warehouse) -> None:
     _with_background(warehouse)
     result = link_persons(warehouse, pseudonym_key=KEY)
-    con = warehouse.connection
-    con.execute("""CREATE TEMP TABLE t AS SELECT unit_id, split_part(unit_id, '-', 2) AS true_id
-                   FROM linkage.unit_person""")
-    con.execute("CREATE TEMP VIEW p AS SELECT unit_id, person_id AS cluster_id "
-                "FROM linkage.unit_person")
-    metrics = cluster_metrics(con, "p", "t")
+    warehouse.create_table("t", """SELECT unit_id, split_part(unit_id, '-', 2) AS true_id
+                                   FROM linkage.unit_person""", temporary=True)
+    warehouse.create_table("p", "SELECT unit_id, person_id AS cluster_id FROM linkage.unit_person",
+                           temporary=True)
+    metrics = cluster_metrics(warehouse, "p", "t")
     assert metrics["pairwise_f1"] >= 0.97
     assert result.comparisons > 0 and result.blocking_counts
 
@@ -308,14 +307,13 @@ def test_linkage_tables_are_outside_the_analysis_zone(warehouse: Warehouse) -> N
     assert schemas == {"linkage"}
 
 
-def test_quality_measures_match_a_hand_count() -> None:
-    con = duckdb.connect()
+def test_quality_measures_match_a_hand_count(any_warehouse: Warehouse) -> None:
     # predicted {a, b, c} {d}; truth {a, b} {c, d}
-    con.execute("CREATE TABLE p AS SELECT * FROM (VALUES ('a', '1'), ('b', '1'), ('c', '1'), "
-                "('d', '2')) AS v(unit_id, cluster_id)")
-    con.execute("CREATE TABLE t AS SELECT * FROM (VALUES ('a', 'x'), ('b', 'x'), ('c', 'y'), "
-                "('d', 'y'), ('e', 'z')) AS v(unit_id, true_id)")
-    m = cluster_metrics(con, "p", "t")
+    any_warehouse.create_table("p", "SELECT * FROM (VALUES ('a', '1'), ('b', '1'), ('c', '1'), "
+                               "('d', '2')) AS v(unit_id, cluster_id)", temporary=True)
+    any_warehouse.create_table("t", "SELECT * FROM (VALUES ('a', 'x'), ('b', 'x'), ('c', 'y'), "
+                               "('d', 'y'), ('e', 'z')) AS v(unit_id, true_id)", temporary=True)
+    m = cluster_metrics(any_warehouse, "p", "t")
     assert m["predicted_pairs"] == 3 and m["true_pairs"] == 2 and m["true_positive_pairs"] == 1
     assert m["pairwise_precision"] == pytest.approx(1 / 3)
     assert m["pairwise_recall"] == pytest.approx(1 / 2)
@@ -368,16 +366,21 @@ def test_a_saved_model_links_even_a_tiny_delivery(warehouse: Warehouse, tmp_path
     assert result.method == "probabilistic"
 
 
-def test_pseudonym_is_hmac_sha256_of_the_canonical_unit() -> None:
-    con = duckdb.connect()
-    install_pseudonym_macro(con, KEY)
-    got = con.execute("SELECT lj_pseudonym('P', 'court_outcomes:C1')").fetchall()[0][0]
-    expected = hmac.new(KEY, b"court_outcomes:C1", hashlib.sha256).hexdigest()
-    assert got == "P" + expected[:PSEUDONYM_HEX_CHARS]
-    long_key = b"k" * 100
-    install_pseudonym_macro(con, long_key)
-    got = con.execute("SELECT lj_hmac('x')").fetchall()[0][0]
-    assert got == hmac.new(long_key, b"x", hashlib.sha256).hexdigest()
+def test_pseudonym_is_hmac_sha256_of_the_canonical_unit(any_warehouse: Warehouse) -> None:
+    """The same keyed HMAC on every engine, so a person's id does not depend on the engine: a key
+    shorter than SHA-256's block, one longer (hashed first, RFC 2104), and text beyond ASCII."""
+    messages = ["court_outcomes:C1", "x", "prison_custody:Zoë-Ó'Brien"]
+    for key in (KEY, b"k" * 100):
+        install_pseudonym(any_warehouse, key)
+        select = ", ".join(f"lj_pseudonym('P', ?) AS p{i}" for i in range(len(messages)))
+        got = list(any_warehouse.execute(f"SELECT {select}", messages).fetchone() or ())
+        assert got == ["P" + hmac.new(key, m.encode(), hashlib.sha256).hexdigest()[
+            :PSEUDONYM_HEX_CHARS] for m in messages]
+
+
+def test_an_empty_key_is_refused_without_defining_anything(any_warehouse: Warehouse) -> None:
+    with pytest.raises(LocalJusticeError, match="empty"):
+        install_pseudonym(any_warehouse, b"")
 
 
 def test_a_different_key_gives_different_ids(warehouse: Warehouse) -> None:

@@ -31,7 +31,7 @@ import pytest
 import localjustice.synth.generator as synth_generator
 from localjustice.contract import load_contract
 from localjustice.ingest import ingest_delivery
-from localjustice.linkage import build_analysis_zone_from_person_map, install_pseudonym_macro
+from localjustice.linkage import build_analysis_zone_from_person_map, install_pseudonym
 from localjustice.measures import compute_measure, parse_period
 from localjustice.measures.proven_reoffending import pipeline
 from localjustice.synth import generate
@@ -97,8 +97,8 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthetic]:
     with open_warehouse(out / "warehouse.duckdb") as warehouse:
         ingest_delivery(warehouse, out / "delivery")
         con = warehouse.connection
-        install_pseudonym_macro(con, b"test-key-not-secret")
-        zone = build_analysis_zone_from_person_map(con, out / "truth" / "person_map.csv")
+        install_pseudonym(warehouse, b"test-key-not-secret")
+        zone = build_analysis_zone_from_person_map(warehouse, out / "truth" / "person_map.csv")
         assert zone.unmapped_source_persons == 0
         con.register("generator_cohort_frame", captured["cohort"])
         con.execute("""

@@ -1,7 +1,8 @@
 """Linkage: one person across agencies, with measured quality.
 
-Splink (DuckDB backend) deduplicates and links every person-bearing extract of the identity zone;
-clusters become pseudonymous persons (keyed HMAC ``person_id``) in the analysis zone, which holds
+Splink deduplicates and links every person-bearing extract of the identity zone, on the
+warehouse's engine (DuckDB or Spark), through the ``Warehouse`` interface only; clusters become
+pseudonymous persons (keyed HMAC ``person_id``) in the analysis zone, which holds
 no names, full dates of birth, postcodes or source ids. Uncertain pairs go to a clerical review
 queue whose decisions override the model on every later run.
 """
@@ -19,7 +20,7 @@ from localjustice.linkage.pipeline import (
 )
 from localjustice.linkage.pseudonym import (
     KEY_ENV,
-    install_pseudonym_macro,
+    install_pseudonym,
     load_pseudonym_key,
 )
 from localjustice.linkage.quality import (
@@ -57,7 +58,7 @@ __all__ = [
     "build_analysis_zone_from_person_map",
     "cluster_metrics",
     "decision_count",
-    "install_pseudonym_macro",
+    "install_pseudonym",
     "link_persons",
     "link_table",
     "linkage_report",

@@ -21,20 +21,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
+import pyarrow as pa
 
 from localjustice.area import load_area
 from localjustice.contract import Contract, load_contract
-from localjustice.errors import LocalJusticeError
 from localjustice.linkage.clusters import PERSON_PREFIX
+from localjustice.linkage.engine_sql import neutral_type
+from localjustice.linkage.quality import read_person_map
 from localjustice.linkage.store import UNIT_PERSON_TABLE, count_of
+from localjustice.warehouse import ANALYSIS_SCHEMA, Dialect, Warehouse
 from localjustice.warehouse.analysis_layout import (
+    CRIME_COLUMNS,
     CRIME_TABLE,
     EVENT_COLUMNS,
     EVENT_TABLE,
     EVENT_TYPES,
+    PERSON_COLUMNS,
     PERSON_TABLE,
-    analysis_layout_ddl,
 )
 from localjustice.warehouse.layout import identity_table
 
@@ -100,9 +103,13 @@ _EVENT_SPECS: dict[str, tuple[str, dict[str, str]]] = {
     }),
 }
 
+#: A crime's latest delivered row, the one events and ``analysis.crime`` take.
+_LATEST_CRIME = ("QUALIFY row_number() OVER (PARTITION BY crime_id "
+                 "ORDER BY batch_id DESC, source_row DESC) = 1")
+
 _EXTRA_JOINS = {
-    "police_victims": f"LEFT JOIN (SELECT DISTINCT ON (crime_id) * FROM {_CRIMES} "
-                      "ORDER BY crime_id, batch_id DESC) AS c ON c.crime_id = t.crime_id",
+    "police_victims": f"LEFT JOIN (SELECT * FROM {_CRIMES} {_LATEST_CRIME}) AS c "
+                      "ON c.crime_id = t.crime_id",
     "prison_custody": "LEFT JOIN lj_establishment AS est "
                       "ON est.establishment_code = t.establishment_code",
 }
@@ -110,23 +117,30 @@ _EXTRA_JOINS = {
 _FIXED = ("event_key", "person_id", "source", "event_type", "age_at_event", "borough_code")
 
 
-def _event_branch(source: str, unit_person: str) -> str:
+def _cast(dialect: Dialect, expression: str, sql_type: str) -> str:
+    """``expression`` as the column type of the analysis layout (its constraints left out)."""
+    return f"CAST({expression} AS {neutral_type(dialect, sql_type.split(' ')[0])})"
+
+
+def _whole_years(dialect: Dialect, start: str, end: str) -> str:
+    """Whole years from ``start`` to ``end``, by the engines' one rule for whole months."""
+    return f"CAST(floor({dialect.months_between(start, end)} / 12) AS INTEGER)"
+
+
+def _event_branch(dialect: Dialect, source: str, unit_person: str) -> str:
     key_sql, own = _EVENT_SPECS[source]
     select: list[str] = []
     for name, sql_type in EVENT_COLUMNS:
         if name in _FIXED:
             continue
-        base_type = sql_type.split(" ")[0]
-        expression = own.get(name, "NULL")
-        select.append(f"CAST({expression} AS {base_type}) AS {name}")
+        select.append(f"{_cast(dialect, own.get(name, 'NULL'), sql_type)} AS {name}")
     return f"""
         SELECT
             lj_pseudonym('E', '{source}:' || {key_sql}) AS event_key,
             up.person_id,
             '{source}' AS source,
             '{EVENT_TYPES[source]}' AS event_type,
-            CAST(date_sub('year', t.date_of_birth, {own['event_date']}) AS INTEGER)
-                AS age_at_event,
+            {_whole_years(dialect, 't.date_of_birth', own['event_date'])} AS age_at_event,
             t.borough_code,
             {', '.join(select)},
             t.batch_id AS _batch_id,
@@ -138,15 +152,15 @@ def _event_branch(source: str, unit_person: str) -> str:
     """
 
 
-def _register_establishments(con: duckdb.DuckDBPyConnection, area_slug: str) -> None:
-    con.execute("CREATE OR REPLACE TEMP TABLE lj_establishment "
-                "(establishment_code VARCHAR PRIMARY KEY, in_area BOOLEAN NOT NULL)")
-    rows = [(e.code, e.in_area) for e in load_area(area_slug).establishments]
-    if rows:
-        con.executemany("INSERT INTO lj_establishment VALUES (?, ?)", rows)
+def _register_establishments(warehouse: Warehouse, area_slug: str) -> None:
+    establishments = load_area(area_slug).establishments
+    warehouse.register_arrow("lj_establishment", pa.table({
+        "establishment_code": pa.array([e.code for e in establishments], pa.string()),
+        "in_area": pa.array([e.in_area for e in establishments], pa.bool_()),
+    }))
 
 
-def _person_sql(contract: Contract, unit_person: str) -> str:
+def _person_sql(dialect: Dialect, contract: Contract, unit_person: str) -> str:
     branches = "\nUNION ALL\n".join(
         f"""SELECT up.person_id, '{f.name}' AS source, year(t.date_of_birth) AS year_of_birth,
                    nullif(t.sex, 'U') AS sex, nullif(t.ethnicity, 'NS') AS ethnicity,
@@ -160,11 +174,13 @@ def _person_sql(contract: Contract, unit_person: str) -> str:
 
     def modal(column: str) -> str:
         return f"""{column}_mode AS (
-            SELECT person_id, first({column} ORDER BY n DESC, {column}) AS {column}
+            SELECT person_id, {column}
             FROM (SELECT person_id, {column}, count(*) AS n FROM attrs
-                  WHERE {column} IS NOT NULL GROUP BY ALL)
-            GROUP BY person_id
+                  WHERE {column} IS NOT NULL GROUP BY person_id, {column}) AS counted
+            QUALIFY row_number() OVER (PARTITION BY person_id ORDER BY n DESC, {column}) = 1
         )"""
+
+    types = dict(PERSON_COLUMNS)
 
     return f"""
         WITH attrs AS ({branches}),
@@ -173,66 +189,68 @@ def _person_sql(contract: Contract, unit_person: str) -> str:
         {modal('ethnicity')},
         {modal('borough_code')},
         persons AS (
-            SELECT person_id, list(DISTINCT source ORDER BY source) AS sources,
+            SELECT person_id, array_sort(array_agg(DISTINCT source)) AS sources,
                    bool_or(sex_unknown) AS any_sex_unknown,
                    bool_or(ethnicity_not_stated) AS any_not_stated
             FROM attrs GROUP BY person_id
         )
-        SELECT p.person_id, y.year_of_birth,
+        SELECT p.person_id,
+               {_cast(dialect, 'y.year_of_birth', types['year_of_birth'])} AS year_of_birth,
                coalesce(s.sex, CASE WHEN p.any_sex_unknown THEN 'U' END) AS sex,
                coalesce(e.ethnicity, CASE WHEN p.any_not_stated THEN 'NS' END) AS ethnicity,
                b.borough_code, p.sources
         FROM persons AS p
-        LEFT JOIN year_of_birth_mode AS y USING (person_id)
-        LEFT JOIN sex_mode AS s USING (person_id)
-        LEFT JOIN ethnicity_mode AS e USING (person_id)
-        LEFT JOIN borough_code_mode AS b USING (person_id)
+        LEFT JOIN year_of_birth_mode AS y ON y.person_id = p.person_id
+        LEFT JOIN sex_mode AS s ON s.person_id = p.person_id
+        LEFT JOIN ethnicity_mode AS e ON e.person_id = p.person_id
+        LEFT JOIN borough_code_mode AS b ON b.person_id = p.person_id
         ORDER BY p.person_id
     """
 
 
 def build_analysis_zone(
-    con: duckdb.DuckDBPyConnection,
+    warehouse: Warehouse,
     *,
     area_slug: str = "london",
     contract: Contract | None = None,
     unit_person: str = UNIT_PERSON_TABLE,
 ) -> tuple[int, int]:
-    """Rebuild ``analysis.person``, ``analysis.event`` and ``analysis.crime``.
+    """Rebuild ``analysis.person``, ``analysis.event`` and ``analysis.crime``, each whole.
 
     Persons are those of ``unit_person`` (source, source_person_id, person_id): linkage's by
-    default. Needs ``lj_pseudonym`` installed on ``con``. Returns (persons, events).
+    default. Needs ``lj_pseudonym`` installed. Returns (persons, events). Column types are the
+    analysis layout's (``warehouse.analysis_layout``) on every engine.
     """
     contract = contract or load_contract()
-    for statement in analysis_layout_ddl():
-        con.execute(statement)
-    _register_establishments(con, area_slug)
+    dialect = warehouse.dialect
+    warehouse.execute(f"CREATE SCHEMA IF NOT EXISTS {ANALYSIS_SCHEMA}")
+    _register_establishments(warehouse, area_slug)
     columns = ", ".join(name for name, _ in EVENT_COLUMNS)
     branches = "\nUNION ALL\n".join(
-        _event_branch(f.name, unit_person) for f in contract.person_bearing_files
+        _event_branch(dialect, f.name, unit_person) for f in contract.person_bearing_files
         if f.name in _EVENT_SPECS
     )
-    con.execute(f"DELETE FROM {EVENT_TABLE}")
-    con.execute(f"""
-        INSERT INTO {EVENT_TABLE} ({columns})
-        SELECT {columns} FROM ({branches})
+    warehouse.create_table(EVENT_TABLE, f"""
+        SELECT {columns} FROM ({branches}) AS events
         QUALIFY row_number() OVER (PARTITION BY event_key
                                    ORDER BY _batch_id DESC, _source_row DESC) = 1
         ORDER BY person_id, event_date, event_key
-    """)
-    con.execute(f"DELETE FROM {PERSON_TABLE}")
-    con.execute(f"INSERT INTO {PERSON_TABLE} {_person_sql(contract, unit_person)}")
-    con.execute(f"DELETE FROM {CRIME_TABLE}")
-    con.execute(f"""
-        INSERT INTO {CRIME_TABLE}
-        SELECT lj_pseudonym('C', crime_id), offence_group, committed_date, recorded_date,
-               borough_code
+    """, step="analysis zone: events")
+    warehouse.create_table(PERSON_TABLE, _person_sql(dialect, contract, unit_person),
+                           step="analysis zone: persons")
+    crime_types = dict(CRIME_COLUMNS)
+    warehouse.create_table(CRIME_TABLE, f"""
+        SELECT lj_pseudonym('C', crime_id) AS crime_key,
+               {_cast(dialect, 'offence_group', crime_types['offence_group'])} AS offence_group,
+               {_cast(dialect, 'committed_date', crime_types['committed_date'])} AS committed_date,
+               {_cast(dialect, 'recorded_date', crime_types['recorded_date'])} AS recorded_date,
+               {_cast(dialect, 'borough_code', crime_types['borough_code'])} AS borough_code
         FROM {_CRIMES}
-        QUALIFY row_number() OVER (PARTITION BY crime_id ORDER BY batch_id DESC,
-                                   source_row DESC) = 1
-    """)
-    return (count_of(con, f"SELECT count(*) FROM {PERSON_TABLE}"),
-            count_of(con, f"SELECT count(*) FROM {EVENT_TABLE}"))
+        {_LATEST_CRIME}
+    """, step="analysis zone: crimes")
+    warehouse.unregister("lj_establishment")
+    return (count_of(warehouse, f"SELECT count(*) FROM {PERSON_TABLE}"),
+            count_of(warehouse, f"SELECT count(*) FROM {EVENT_TABLE}"))
 
 
 @dataclass(frozen=True)
@@ -246,7 +264,7 @@ class MappedZone:
 
 
 def build_analysis_zone_from_person_map(
-    con: duckdb.DuckDBPyConnection,
+    warehouse: Warehouse,
     person_map: Path,
     *,
     area_slug: str = "london",
@@ -263,19 +281,16 @@ def build_analysis_zone_from_person_map(
     next ``link_persons`` rebuilds the zone from linkage again. Needs ``lj_pseudonym``.
     """
     contract = contract or load_contract()
-    if not person_map.is_file():
-        raise LocalJusticeError(f"No person map at {person_map}.")
+    mapped_rows = read_person_map(person_map, what="person map")
     units = "\nUNION\n".join(
         f"SELECT DISTINCT '{f.name}' AS source, source_person_id FROM {identity_table(f)}"
         for f in contract.person_bearing_files)
+    warehouse.register_arrow("lj_person_map_rows", mapped_rows)
     try:
-        con.execute(f"""
-            CREATE OR REPLACE TEMP TABLE lj_mapped_unit_person AS
+        warehouse.create_table("lj_mapped_unit_person", f"""
             WITH mapped AS (
-                SELECT DISTINCT CAST(source AS VARCHAR) AS source,
-                       CAST(source_person_id AS VARCHAR) AS source_person_id,
-                       CAST(true_person_id AS VARCHAR) AS cluster
-                FROM read_csv(?, header = true, all_varchar = true)
+                SELECT DISTINCT source, source_person_id, true_person_id AS cluster
+                FROM lj_person_map_rows
             )
             SELECT u.source, u.source_person_id,
                    lj_pseudonym('{PERSON_PREFIX}',
@@ -283,15 +298,13 @@ def build_analysis_zone_from_person_map(
                        AS person_id,
                    m.cluster IS NULL AS unmapped
             FROM ({units}) AS u
-            LEFT JOIN mapped AS m USING (source, source_person_id)
-        """, [str(person_map)])
-    except duckdb.Error as exc:
-        raise LocalJusticeError(
-            f"Cannot read the person map {person_map}: it needs the columns source, "
-            f"source_person_id and true_person_id ({type(exc).__name__})."
-        ) from None
-    persons, events = build_analysis_zone(con, area_slug=area_slug, contract=contract,
+            LEFT JOIN mapped AS m
+              ON m.source = u.source AND m.source_person_id = u.source_person_id
+        """, temporary=True, step="analysis zone: person map")
+    finally:
+        warehouse.unregister("lj_person_map_rows")
+    persons, events = build_analysis_zone(warehouse, area_slug=area_slug, contract=contract,
                                           unit_person="lj_mapped_unit_person")
-    unmapped = count_of(con, "SELECT count(*) FROM lj_mapped_unit_person WHERE unmapped")
-    con.execute("DROP TABLE lj_mapped_unit_person")
+    unmapped = count_of(warehouse, "SELECT count(*) FROM lj_mapped_unit_person WHERE unmapped")
+    warehouse.execute("DROP TABLE IF EXISTS lj_mapped_unit_person")
     return MappedZone(persons=persons, events=events, unmapped_source_persons=unmapped)

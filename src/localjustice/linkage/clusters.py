@@ -23,18 +23,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import duckdb
-
+from localjustice.linkage.engine_sql import array_of
 from localjustice.linkage.store import (
     CLUSTER_CHANGE_TABLE,
     PERSON_KEY_TABLE,
     UNIT_PERSON_TABLE,
     count_of,
 )
+from localjustice.warehouse import Warehouse
 
 #: Prefix of every person pseudonym, so a person id is recognisable wherever it appears.
 PERSON_PREFIX = "P"
 _MAX_PASSES = 1_000
+#: The result of ``connected_components``.
+CLUSTER_TABLE = "lj_cluster"
 
 
 @dataclass(frozen=True)
@@ -46,33 +48,33 @@ class ClusterSummary:
     new: int
 
 
-def connected_components(con: duckdb.DuckDBPyConnection, nodes: str, edges: str) -> None:
+def connected_components(warehouse: Warehouse, nodes: str, edges: str) -> None:
     """Label every node of ``nodes(unit_id)`` with the smallest unit id it is linked to.
 
-    ``edges(unit_id_l, unit_id_r)``; the result is the temp table ``lj_cluster(unit_id,
-    cluster_id)``.
+    ``edges(unit_id_l, unit_id_r)``; the result is the temporary table ``lj_cluster(unit_id,
+    cluster_id)``. Each pass is materialised as a temporary table of its own (on Spark a cached
+    one), so a pass reads the last one's result rather than recomputing the whole chain of
+    passes before it.
     """
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE lj_edge AS
+    warehouse.create_table("lj_edge", f"""
         SELECT unit_id_l AS a, unit_id_r AS b FROM {edges}
         UNION SELECT unit_id_r, unit_id_l FROM {edges}
-    """)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE lj_cluster AS
-        SELECT DISTINCT unit_id, unit_id AS cluster_id FROM {nodes}
-    """)
-    for _ in range(_MAX_PASSES):
-        con.execute("""
-            CREATE OR REPLACE TEMP TABLE lj_cluster_next AS
+    """, temporary=True, step="clusters: edges")
+    current = "lj_cluster_0"
+    warehouse.create_table(current, f"SELECT DISTINCT unit_id, unit_id AS cluster_id FROM {nodes}",
+                           temporary=True, step="clusters: start")
+    for number in range(1, _MAX_PASSES + 1):
+        following = f"lj_cluster_{number}"
+        warehouse.create_table(following, f"""
             WITH neighbour AS (
                 SELECT e.a AS unit_id, min(c.cluster_id) AS cluster_id
-                FROM lj_edge AS e JOIN lj_cluster AS c ON c.unit_id = e.b
+                FROM lj_edge AS e JOIN {current} AS c ON c.unit_id = e.b
                 GROUP BY e.a
             ),
             propagated AS (
                 SELECT c.unit_id, least(c.cluster_id, coalesce(n.cluster_id, c.cluster_id))
                        AS cluster_id
-                FROM lj_cluster AS c LEFT JOIN neighbour AS n USING (unit_id)
+                FROM {current} AS c LEFT JOIN neighbour AS n ON n.unit_id = c.unit_id
             ),
             -- pointer jumping: adopt the label of one's label, halving chain length per pass
             jumped AS (
@@ -81,48 +83,61 @@ def connected_components(con: duckdb.DuckDBPyConnection, nodes: str, edges: str)
                 FROM propagated AS p LEFT JOIN propagated AS l ON l.unit_id = p.cluster_id
             )
             SELECT * FROM jumped
-        """)
-        changed = count_of(con, """
-            SELECT count(*) FROM lj_cluster_next AS n JOIN lj_cluster AS c USING (unit_id)
+        """, temporary=True, step=f"clusters: pass {number}")
+        changed = count_of(warehouse, f"""
+            SELECT count(*) FROM {following} AS n JOIN {current} AS c ON c.unit_id = n.unit_id
             WHERE n.cluster_id <> c.cluster_id
         """)
-        con.execute("CREATE OR REPLACE TEMP TABLE lj_cluster AS SELECT * FROM lj_cluster_next")
+        _drop_temporary(warehouse, current)
+        current = following
         if changed == 0:
             break
-    con.execute("DROP TABLE IF EXISTS lj_cluster_next")
-    con.execute("DROP TABLE IF EXISTS lj_edge")
+    warehouse.create_table(CLUSTER_TABLE, f"SELECT unit_id, cluster_id FROM {current}",
+                           temporary=True, step="clusters: result")
+    _drop_temporary(warehouse, current)
+    _drop_temporary(warehouse, "lj_edge")
 
 
-def assign_person_ids(con: duckdb.DuckDBPyConnection, run_id: str, units: str) -> ClusterSummary:
+def _drop_temporary(warehouse: Warehouse, name: str) -> None:
+    warehouse.execute(f"DROP TABLE IF EXISTS {name}")
+
+
+def assign_person_ids(warehouse: Warehouse, run_id: str, units: str) -> ClusterSummary:
     """Give every cluster in ``lj_cluster`` a person id, keeping previous ids where unchanged.
 
     ``units(unit_id, source, source_person_id)``. Needs ``lj_pseudonym`` installed. Replaces
     ``linkage.unit_person`` and ``linkage.person``; appends merges and splits to
     ``linkage.cluster_change``.
+
+    Everything is worked out in temporary tables from the previous tables first, and only then
+    written, each table whole: on an engine whose tables cannot share a transaction (Spark), a
+    failure before the writes leaves the previous persons in place, and the change rows, written
+    first, name this run, which is only registered (``linkage.run``) once every table is written.
     """
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE lj_assignment AS
+    warehouse.create_table("lj_assignment", f"""
         WITH previous AS (
             SELECT unit_id, person_id FROM {UNIT_PERSON_TABLE}
         ),
         cluster_previous AS (
-            SELECT c.cluster_id, list(DISTINCT p.person_id ORDER BY p.person_id) AS olds
-            FROM lj_cluster AS c JOIN previous AS p USING (unit_id)
+            SELECT c.cluster_id, count(DISTINCT p.person_id) AS previous_persons,
+                   min(p.person_id) AS first_previous,
+                   array_sort(array_agg(DISTINCT p.person_id)) AS olds
+            FROM {CLUSTER_TABLE} AS c JOIN previous AS p ON p.unit_id = c.unit_id
             GROUP BY c.cluster_id
         ),
         previous_spread AS (
             SELECT p.person_id, count(DISTINCT c.cluster_id) AS clusters
-            FROM previous AS p JOIN lj_cluster AS c USING (unit_id)
+            FROM previous AS p JOIN {CLUSTER_TABLE} AS c ON c.unit_id = p.unit_id
             GROUP BY p.person_id
         ),
         kept AS (
-            SELECT cp.cluster_id, cp.olds[1] AS person_id
+            SELECT cp.cluster_id, cp.first_previous AS person_id
             FROM cluster_previous AS cp
-            JOIN previous_spread AS s ON s.person_id = cp.olds[1]
-            WHERE len(cp.olds) = 1 AND s.clusters = 1
+            JOIN previous_spread AS s ON s.person_id = cp.first_previous
+            WHERE cp.previous_persons = 1 AND s.clusters = 1
         ),
         clusters AS (
-            SELECT cluster_id, count(*) AS units FROM lj_cluster GROUP BY cluster_id
+            SELECT cluster_id, count(*) AS units FROM {CLUSTER_TABLE} GROUP BY cluster_id
         )
         SELECT
             cl.cluster_id,
@@ -130,51 +145,58 @@ def assign_person_ids(con: duckdb.DuckDBPyConnection, run_id: str, units: str) -
             coalesce(k.person_id, lj_pseudonym('{PERSON_PREFIX}', cl.cluster_id)) AS person_id,
             coalesce(pk.canonical_unit_id, cl.cluster_id) AS canonical_unit_id,
             k.person_id IS NOT NULL AS kept,
-            coalesce(cp.olds, []) AS olds
+            coalesce(cp.previous_persons, 0) AS previous_persons,
+            cp.olds
         FROM clusters AS cl
-        LEFT JOIN kept AS k USING (cluster_id)
+        LEFT JOIN kept AS k ON k.cluster_id = cl.cluster_id
         LEFT JOIN {PERSON_KEY_TABLE} AS pk ON pk.person_id = k.person_id
-        LEFT JOIN cluster_previous AS cp USING (cluster_id)
-    """)
-    con.execute(f"""
-        INSERT INTO {CLUSTER_CHANGE_TABLE}
-        SELECT '{run_id}', 'merge', person_id, olds, [person_id]
-        FROM lj_assignment WHERE len(olds) >= 2
-    """)
-    con.execute(f"""
-        INSERT INTO {CLUSTER_CHANGE_TABLE}
-        WITH unit_old_new AS (
+        LEFT JOIN cluster_previous AS cp ON cp.cluster_id = cl.cluster_id
+    """, temporary=True, step="persons: assignment")
+    warehouse.create_table("lj_unit_person_new", f"""
+        SELECT u.unit_id, u.source, u.source_person_id, a.person_id, ? AS run_id
+        FROM (SELECT DISTINCT unit_id, source, source_person_id FROM {units}) AS u
+        JOIN {CLUSTER_TABLE} AS c ON c.unit_id = u.unit_id
+        JOIN lj_assignment AS a ON a.cluster_id = c.cluster_id
+    """.replace("?", _literal(run_id)), temporary=True, step="persons: unit to person")
+    warehouse.create_table("lj_person_new", """
+        SELECT person_id, canonical_unit_id, units FROM lj_assignment
+    """, temporary=True, step="persons: canonical units")
+    current = array_of(warehouse.dialect, "person_id")
+    warehouse.create_table("lj_cluster_change_new", f"""
+        SELECT 'merge' AS change, person_id, olds AS previous_person_ids,
+               {current} AS current_person_ids
+        FROM lj_assignment WHERE previous_persons >= 2
+        UNION ALL
+        SELECT 'split', old_id, {array_of(warehouse.dialect, 'old_id')},
+               array_sort(array_agg(DISTINCT new_id))
+        FROM (
             SELECT p.person_id AS old_id, a.person_id AS new_id
             FROM {UNIT_PERSON_TABLE} AS p
-            JOIN lj_cluster AS c USING (unit_id)
-            JOIN lj_assignment AS a USING (cluster_id)
-        )
-        SELECT '{run_id}', 'split', old_id, [old_id], list(DISTINCT new_id ORDER BY new_id)
-        FROM unit_old_new GROUP BY old_id HAVING count(DISTINCT new_id) >= 2
-    """)
-    con.execute(f"DELETE FROM {UNIT_PERSON_TABLE}")
-    con.execute(f"""
-        INSERT INTO {UNIT_PERSON_TABLE}
-        SELECT u.unit_id, u.source, u.source_person_id, a.person_id, '{run_id}'
-        FROM (SELECT DISTINCT unit_id, source, source_person_id FROM {units}) AS u
-        JOIN lj_cluster AS c USING (unit_id)
-        JOIN lj_assignment AS a USING (cluster_id)
-    """)
-    con.execute(f"DELETE FROM {PERSON_KEY_TABLE}")
-    con.execute(f"""
-        INSERT INTO {PERSON_KEY_TABLE}
-        SELECT person_id, canonical_unit_id, units FROM lj_assignment
-    """)
-    row = con.execute(f"""
-        SELECT count(*),
-               count(*) FILTER (WHERE kept),
-               count(*) FILTER (WHERE NOT kept),
-               (SELECT count(*) FROM {CLUSTER_CHANGE_TABLE}
-                WHERE run_id = '{run_id}' AND change = 'merge'),
-               (SELECT count(*) FROM {CLUSTER_CHANGE_TABLE}
-                WHERE run_id = '{run_id}' AND change = 'split')
-        FROM lj_assignment
-    """).fetchall()[0]
-    con.execute("DROP TABLE IF EXISTS lj_assignment")
-    return ClusterSummary(persons=int(row[0]), kept=int(row[1]), new=int(row[2]),
-                          merges=int(row[3]), splits=int(row[4]))
+            JOIN {CLUSTER_TABLE} AS c ON c.unit_id = p.unit_id
+            JOIN lj_assignment AS a ON a.cluster_id = c.cluster_id
+        ) AS unit_old_new
+        GROUP BY old_id HAVING count(DISTINCT new_id) >= 2
+    """, temporary=True, step="persons: merges and splits")
+    persons, kept = warehouse.execute(
+        "SELECT count(*), count(CASE WHEN kept THEN 1 END) FROM lj_assignment").fetchall()[0]
+    merges, splits = warehouse.execute(
+        "SELECT count(CASE WHEN change = 'merge' THEN 1 END), "
+        "count(CASE WHEN change = 'split' THEN 1 END) FROM lj_cluster_change_new").fetchall()[0]
+    warehouse.execute(f"""
+        INSERT INTO {CLUSTER_CHANGE_TABLE}
+        SELECT ?, change, person_id, previous_person_ids, current_person_ids
+        FROM lj_cluster_change_new
+    """, [run_id], step="persons: record merges and splits")
+    warehouse.create_table(UNIT_PERSON_TABLE, "SELECT * FROM lj_unit_person_new",
+                           step="persons: write unit to person")
+    warehouse.create_table(PERSON_KEY_TABLE, "SELECT * FROM lj_person_new",
+                           step="persons: write canonical units")
+    for name in ("lj_cluster_change_new", "lj_person_new", "lj_unit_person_new", "lj_assignment"):
+        _drop_temporary(warehouse, name)
+    return ClusterSummary(persons=int(persons), kept=int(kept), new=int(persons) - int(kept),
+                          merges=int(merges), splits=int(splits))
+
+
+def _literal(text: str) -> str:
+    """A SQL string literal (for a value this module made, such as a run id)."""
+    return "'" + text.replace("'", "''") + "'"

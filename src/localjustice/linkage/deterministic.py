@@ -14,10 +14,10 @@ the run says plainly that it fell back.
 
 from __future__ import annotations
 
-import duckdb
 import pyarrow as pa
 
 from localjustice.linkage.store import RECORD_TABLE
+from localjustice.warehouse import Warehouse
 
 #: Fewer records than this and the model is not trained (a saved model can still be used).
 MIN_RECORDS_TO_TRAIN = 1_000
@@ -29,7 +29,7 @@ DETERMINISTIC_RULE_SQL = (
 )
 
 
-def deterministic_pairs(con: duckdb.DuckDBPyConnection) -> pa.Table:
+def deterministic_pairs(warehouse: Warehouse) -> pa.Table:
     """Unit pairs linked by a deterministic rule, one row per pair, first rule that fires."""
     branches = "\nUNION ALL\n".join(
         f"""SELECT {order} AS rule_order, '{name}' AS rule,
@@ -39,9 +39,9 @@ def deterministic_pairs(con: duckdb.DuckDBPyConnection) -> pa.Table:
               ON {sql} AND l.unit_id < r.unit_id"""
         for order, (name, sql) in enumerate(DETERMINISTIC_RULE_SQL)
     )
-    return con.sql(f"""
+    return warehouse.execute(f"""
         WITH fired AS ({branches})
-        SELECT unit_id_l, unit_id_r, 1.0 AS match_probability,
-               CAST(NULL AS DOUBLE) AS match_weight, arg_min(rule, rule_order) AS rule
+        SELECT unit_id_l, unit_id_r, CAST(1.0 AS DOUBLE) AS match_probability,
+               CAST(NULL AS DOUBLE) AS match_weight, min_by(rule, rule_order) AS rule
         FROM fired GROUP BY unit_id_l, unit_id_r ORDER BY unit_id_l, unit_id_r
-    """).to_arrow_table()
+    """, step="deterministic pairs").arrow()

@@ -32,17 +32,21 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 from splink.internals.exceptions import EMTrainingException
 
 from localjustice.contract import load_contract
 from localjustice.errors import LocalJusticeError
 from localjustice.linkage.analysis_zone import build_analysis_zone
-from localjustice.linkage.clusters import ClusterSummary, assign_person_ids, connected_components
+from localjustice.linkage.clusters import (
+    CLUSTER_TABLE,
+    ClusterSummary,
+    assign_person_ids,
+    connected_components,
+)
 from localjustice.linkage.deterministic import MIN_RECORDS_TO_TRAIN, deterministic_pairs
 from localjustice.linkage.model import MODEL_COLUMNS, LinkType, load_model, score_pairs
-from localjustice.linkage.pseudonym import install_pseudonym_macro
+from localjustice.linkage.pseudonym import install_pseudonym
 from localjustice.linkage.quality import truth_quality, write_quality, write_source_shares
 from localjustice.linkage.records import build_linkage_records
 from localjustice.linkage.review import LATEST_DECISIONS_SQL, refresh_review_queue
@@ -54,12 +58,14 @@ from localjustice.linkage.store import (
     WEIGHT_HISTOGRAM_TABLE,
     count_of,
     ensure_linkage_layout,
-    first_row,
 )
 from localjustice.progress import NullProgress, Progress
-from localjustice.warehouse import INGEST_SCHEMA, Warehouse, as_duckdb, open_warehouse
+from localjustice.warehouse import INGEST_SCHEMA, Warehouse, open_warehouse
 
 logger = logging.getLogger(__name__)
+
+#: The scored pairs of this run, materialised before any of linkage's tables is written.
+_RUN_PAIRS = "lj_run_pair"
 
 
 @dataclass(frozen=True)
@@ -116,11 +122,11 @@ def _scored(
     if model_path is None and records < options.min_records_to_train:
         note = (f"deterministic: {records} records are too few to train a model on (fewer than "
                 f"{options.min_records_to_train}); {rules}")
-        return deterministic_pairs(as_duckdb(warehouse).connection), "deterministic", note, 0, [], [], None
+        return deterministic_pairs(warehouse), "deterministic", note, 0, [], [], None
     model = load_model(model_path) if model_path is not None else None
-    arrow = as_duckdb(warehouse).connection.sql(
-        f"SELECT {', '.join(MODEL_COLUMNS)} FROM {RECORD_TABLE}").to_arrow_table()
-    before = _inputs_fingerprint(as_duckdb(warehouse).connection)
+    arrow = warehouse.execute(f"SELECT {', '.join(MODEL_COLUMNS)} FROM {RECORD_TABLE}",
+                              step="linkage: records for scoring").arrow()
+    before = _inputs_fingerprint(warehouse)
     try:
         # Scoring runs on its own connection fed by ``arrow``: for its minutes the warehouse is
         # free for pages and other commands (issue 10 finding 13).
@@ -133,8 +139,8 @@ def _scored(
     except EMTrainingException:
         note = ("deterministic: the data gave expectation maximisation too few pairs to train "
                 f"on; {rules}")
-        return deterministic_pairs(as_duckdb(warehouse).connection), "deterministic", note, 0, [], [], None
-    if _inputs_fingerprint(as_duckdb(warehouse).connection) != before:
+        return deterministic_pairs(warehouse), "deterministic", note, 0, [], [], None
+    if _inputs_fingerprint(warehouse) != before:
         raise LocalJusticeError("A delivery was loaded, or another link run finished, while this "
                                 "run was scoring pairs. Run `localjustice link` again.")
     if model is not None:
@@ -146,16 +152,13 @@ def _scored(
             scored.weight_histogram, scored.model)
 
 
-def _inputs_fingerprint(con: duckdb.DuckDBPyConnection) -> tuple[object, ...] | None:
-    """What a run read before it let go of the warehouse: loaded batches and finished runs."""
-    return first_row(con.execute(
-        f"SELECT (SELECT count(*) FROM {INGEST_SCHEMA}.batch), (SELECT count(*) FROM {RUN_TABLE})"))
-
-
-def _insert_rows(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple[Any, ...]]) -> None:
-    if rows:
-        marks = ", ".join("?" * len(rows[0]))
-        con.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+def _inputs_fingerprint(warehouse: Warehouse) -> tuple[int | None, ...]:
+    """What a run read before it let go of the warehouse: loaded batches and finished runs
+    (``None`` for a register this warehouse does not keep)."""
+    return tuple(
+        count_of(warehouse, f"SELECT count(*) FROM {table}") if warehouse.has_table(table) else None
+        for table in (f"{INGEST_SCHEMA}.batch", RUN_TABLE)
+    )
 
 
 def link_persons(
@@ -172,6 +175,13 @@ def link_persons(
 
     ``model_path`` reuses a saved model; otherwise a model is trained (and written to
     ``save_model_to`` when given). ``truth_path`` measures the result against a truth file.
+
+    The writes are one transaction on DuckDB: a failure leaves every table as the previous run
+    left it. Spark's tables cannot share a transaction, so there each table is replaced whole,
+    from temporary tables worked out beforehand, in an order that keeps every table readable if
+    the run stops part way: the scored pairs, this run's merges and splits (named by its run id),
+    the persons, the review queue, the analysis zone, the run's figures, and last the run itself
+    in ``linkage.run``; a report reads the last registered run, and the next run rewrites all.
     """
     options = options or LinkageOptions()
     progress = progress or NullProgress()
@@ -179,17 +189,15 @@ def link_persons(
     clock = time.perf_counter()
     run_id = started.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     contract = load_contract()
-    con = as_duckdb(warehouse).connection
-    ensure_linkage_layout(con)
-    install_pseudonym_macro(con, pseudonym_key)
+    ensure_linkage_layout(warehouse)
 
     step = progress.step("Linkage: preparing records", total=None)
-    records = build_linkage_records(con, contract)
+    records = build_linkage_records(warehouse, contract)
     step.advance()
     if records == 0:
         raise LocalJusticeError("No person-bearing records in the identity zone. "
                                 "Load a delivery first: localjustice ingest DIR.")
-    units = count_of(con, f"SELECT count(DISTINCT unit_id) FROM {RECORD_TABLE}")
+    units = count_of(warehouse, f"SELECT count(DISTINCT unit_id) FROM {RECORD_TABLE}")
     logger.info("linkage input: %d records, %d source persons", records, units)
 
     step = progress.step("Linkage: scoring pairs", total=None)
@@ -201,53 +209,50 @@ def link_persons(
         save_model_to.write_text(json.dumps(model, indent=2), encoding="utf-8")
 
     step = progress.step("Linkage: clustering into persons", total=None)
-    con = as_duckdb(warehouse).connection  # a new connection when scoring let go of the file
-    install_pseudonym_macro(con, pseudonym_key)
-    con.register("lj_scored_pairs", pairs)
-    with warehouse.transaction():
-        tx = con
-        tx.execute(f"DELETE FROM {PAIR_TABLE}")
-        tx.execute(f"INSERT INTO {PAIR_TABLE} SELECT unit_id_l, unit_id_r, match_probability, "
-                   "match_weight, rule FROM lj_scored_pairs")
-        tx.execute(f"""
-            CREATE OR REPLACE TEMP TABLE lj_link AS
+    # after scoring: releasing the warehouse ended the session's temporary objects
+    install_pseudonym(warehouse, pseudonym_key)
+    _materialise_pairs(warehouse, pairs)
+    with warehouse.transaction() as tx:
+        tx.create_table(PAIR_TABLE, f"SELECT * FROM {_RUN_PAIRS}", step="linkage: write pairs")
+        tx.create_table("lj_link", f"""
             WITH decisions AS ({LATEST_DECISIONS_SQL})
-            SELECT p.unit_id_l, p.unit_id_r FROM {PAIR_TABLE} AS p
-            LEFT JOIN decisions AS d USING (unit_id_l, unit_id_r)
-            WHERE p.match_probability >= {options.threshold} AND d.same_person IS DISTINCT FROM false
+            SELECT p.unit_id_l, p.unit_id_r FROM {_RUN_PAIRS} AS p
+            LEFT JOIN decisions AS d ON d.unit_id_l = p.unit_id_l AND d.unit_id_r = p.unit_id_r
+            WHERE p.match_probability >= {float(options.threshold)!r}
+              AND d.same_person IS DISTINCT FROM false
             UNION
             SELECT unit_id_l, unit_id_r FROM decisions WHERE same_person
-        """)
-        decisions = count_of(tx, f"SELECT count(*) FROM ({LATEST_DECISIONS_SQL})")
+        """, temporary=True, step="linkage: links")
+        decisions = count_of(tx, f"SELECT count(*) FROM ({LATEST_DECISIONS_SQL}) AS d")
         links = count_of(tx, "SELECT count(*) FROM lj_link")
         connected_components(tx, RECORD_TABLE, "lj_link")
         summary: ClusterSummary = assign_person_ids(tx, run_id, RECORD_TABLE)
         step.advance()
 
         step = progress.step("Linkage: review queue and analysis zone", total=None)
-        queued = refresh_review_queue(tx, run_id, PAIR_TABLE, options.review_floor,
+        queued = refresh_review_queue(tx, run_id, _RUN_PAIRS, options.review_floor,
                                       options.review_ceiling)
         _, events = build_analysis_zone(tx, area_slug=options.area, contract=contract)
-        _insert_rows(tx, BLOCKING_COUNT_TABLE, [
+        tx.insert_rows(BLOCKING_COUNT_TABLE, [
             (run_id, order, name, count, sum(c for _, c in blocking[: order + 1]))
             for order, (name, count) in enumerate(blocking)
         ])
-        _insert_rows(tx, WEIGHT_HISTOGRAM_TABLE, [(run_id, a, b, c) for a, b, c in histogram])
+        tx.insert_rows(WEIGHT_HISTOGRAM_TABLE, [(run_id, a, b, c) for a, b, c in histogram])
         write_source_shares(tx, run_id)
         quality = truth_quality(tx, truth_path) if truth_path is not None else {}
         write_quality(tx, run_id, quality)
         seconds = time.perf_counter() - clock
-        tx.execute(f"INSERT INTO {RUN_TABLE} VALUES "
-                   "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
-                       run_id, started, datetime.now(), method, note, records, units,
-                       comparisons, links, summary.persons,
-                       options.threshold, options.review_floor, queued,
-                       decisions,
-                       summary.merges, summary.splits, seconds,
-                       json.dumps(model) if model is not None else None,
-                   ])
+        tx.insert_rows(RUN_TABLE, [(
+            run_id, started, datetime.now(), method, note, records, units,
+            comparisons, links, summary.persons,
+            options.threshold, options.review_floor, queued,
+            decisions,
+            summary.merges, summary.splits, seconds,
+            json.dumps(model) if model is not None else None,
+        )])
         step.advance()
-    con.unregister("lj_scored_pairs")
+    for name in ("lj_link", CLUSTER_TABLE, _RUN_PAIRS):
+        warehouse.execute(f"DROP TABLE IF EXISTS {name}")
     logger.info("linkage: %s; %d persons from %d source persons", method, summary.persons, units)
     return LinkageResult(
         run_id=run_id, method=method, method_note=note, records=records, units=units,
@@ -258,6 +263,21 @@ def link_persons(
         model_path=model_path or (save_model_to if model is not None else None),
         quality=quality, blocking_counts=blocking,
     )
+
+
+def _materialise_pairs(warehouse: Warehouse, pairs: pa.Table) -> None:
+    """The scored pairs (Arrow, from scoring or the deterministic rules) as the temporary table
+    ``lj_run_pair``, in the pair table's types."""
+    warehouse.register_arrow("lj_scored_pairs", pairs)
+    try:
+        warehouse.create_table(_RUN_PAIRS, """
+            SELECT CAST(unit_id_l AS STRING) AS unit_id_l, CAST(unit_id_r AS STRING) AS unit_id_r,
+                   CAST(match_probability AS DOUBLE) AS match_probability,
+                   CAST(match_weight AS DOUBLE) AS match_weight, CAST(rule AS STRING) AS rule
+            FROM lj_scored_pairs
+        """, temporary=True, step="linkage: scored pairs")
+    finally:
+        warehouse.unregister("lj_scored_pairs")
 
 
 @dataclass
@@ -279,30 +299,30 @@ def link_table(people: Any, *, options: LinkageOptions | None = None) -> TableLi
     ``people`` (pandas or Arrow) has the columns source, source_person_id, forename, surname,
     date_of_birth (DATE), sex, postcode, borough_code and pnc_id (a trusted identifier or NULL).
     Returns each source person's cluster (its smallest unit id). Used by benchmarks and to try
-    the model on other data; nothing is written anywhere.
+    the model on other data; nothing is written anywhere (it runs on an in-memory warehouse).
     """
     options = options or LinkageOptions()
     clock = time.perf_counter()
-    con = duckdb.connect(":memory:")
-    try:
-        ensure_linkage_layout(con)
-        con.register("lj_people", people)
-        records = build_linkage_records(con, source_rows_sql="SELECT * FROM lj_people")
-        arrow = con.sql(f"SELECT {', '.join(MODEL_COLUMNS)} FROM {RECORD_TABLE}").to_arrow_table()
-        with open_warehouse(None) as scratch:  # only its Splink API is used
-            scored = score_pairs(arrow, warehouse=scratch, model=None,
-                                 review_floor=options.review_floor,
-                                 link_type=options.link_type, seed=options.seed,
-                                 u_max_pairs=options.u_max_pairs,
-                                 memory_limit=options.splink_memory_limit)
-        con.register("lj_scored_pairs", scored.pairs)
-        con.execute(f"""CREATE TEMP TABLE lj_link AS SELECT unit_id_l, unit_id_r
-                        FROM lj_scored_pairs WHERE match_probability >= {options.threshold}""")
-        connected_components(con, RECORD_TABLE, "lj_link")
-        clusters = con.sql("SELECT unit_id, cluster_id FROM lj_cluster ORDER BY unit_id"
-                           ).to_arrow_table()
-    finally:
-        con.close()
+    table = people if isinstance(people, pa.Table) else pa.Table.from_pandas(
+        people, preserve_index=False)
+    with open_warehouse(None) as warehouse:
+        ensure_linkage_layout(warehouse)
+        warehouse.register_arrow("lj_people", table)
+        records = build_linkage_records(warehouse, source_rows_sql="SELECT * FROM lj_people")
+        arrow = warehouse.execute(f"SELECT {', '.join(MODEL_COLUMNS)} FROM {RECORD_TABLE}").arrow()
+        scored = score_pairs(arrow, warehouse=warehouse, model=None,
+                             review_floor=options.review_floor,
+                             link_type=options.link_type, seed=options.seed,
+                             u_max_pairs=options.u_max_pairs,
+                             memory_limit=options.splink_memory_limit)
+        _materialise_pairs(warehouse, scored.pairs)
+        warehouse.create_table("lj_link", f"""
+            SELECT unit_id_l, unit_id_r FROM {_RUN_PAIRS}
+            WHERE match_probability >= {float(options.threshold)!r}
+        """, temporary=True)
+        connected_components(warehouse, RECORD_TABLE, "lj_link")
+        clusters = warehouse.execute(
+            f"SELECT unit_id, cluster_id FROM {CLUSTER_TABLE} ORDER BY unit_id").arrow()
     return TableLinkage(clusters=clusters, pairs=scored.pairs, records=records,
                         comparisons=scored.comparisons, blocking_counts=scored.blocking_counts,
                         model=scored.model, seconds=time.perf_counter() - clock)

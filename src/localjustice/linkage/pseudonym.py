@@ -8,51 +8,39 @@ development the demo generates one and stores it beside the data with a warning,
 development such a stored key is refused, because a key kept next to the data it protects
 protects nothing.
 
-HMAC (RFC 2104) is built from the engine's ``sha256`` so that millions of pseudonyms are
-computed set-wise: ``H((K xor opad) || H((K xor ipad) || message))``. The padded keys are bound
-into a temporary macro on the connection, never written to a table.
+HMAC (RFC 2104) is built from the engine's SHA-256 so that millions of pseudonyms are computed
+set-wise: ``H((K xor opad) || H((K xor ipad) || message))``. The engine's dialect defines it as
+the session function ``lj_pseudonym(prefix, message)`` (a temporary macro on DuckDB, a temporary
+SQL function on Spark), with the padded keys bound into it and never written to a table; both
+engines give the same value for the same key and input, so ids do not depend on the engine.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
-from hashlib import sha256
-
-import duckdb
 
 from localjustice.errors import LocalJusticeError
 from localjustice.settings import PSEUDONYM_KEY_ENV, Settings, SettingsError
+from localjustice.warehouse import Warehouse
+from localjustice.warehouse.dialect import PSEUDONYM_HEX_CHARS
 
 logger = logging.getLogger(__name__)
 
 KEY_ENV = PSEUDONYM_KEY_ENV
-#: Hex characters kept from the HMAC: 80 bits, so collisions are negligible for any city region.
-PSEUDONYM_HEX_CHARS = 20
-_BLOCK = 64
+__all__ = ["KEY_ENV", "PSEUDONYM_HEX_CHARS", "install_pseudonym", "load_pseudonym_key"]
 
 
-def _padded(key: bytes) -> tuple[bytes, bytes]:
-    if len(key) > _BLOCK:
-        key = sha256(key).digest()
-    key = key.ljust(_BLOCK, b"\0")
-    return bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
+def install_pseudonym(warehouse: Warehouse, key: bytes) -> None:
+    """Define ``lj_pseudonym(prefix, message)`` (prefix and the first ``PSEUDONYM_HEX_CHARS`` hex
+    characters of HMAC-SHA256(key, message)) in this warehouse session only.
 
-
-def install_pseudonym_macro(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
-    """Define ``lj_pseudonym(prefix, message)`` on this connection for this session only."""
+    Defined again after ``Warehouse.released`` (which ends the session's temporary objects).
+    The statements hold the padded key, so they run as secret: an error never shows them."""
     if not key:
         raise LocalJusticeError(f"The pseudonym key is empty. Set {KEY_ENV} to a long secret.")
-    inner, outer = _padded(key)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP MACRO lj_hmac(message) AS
-            sha256(unhex('{outer.hex()}') ||
-                   unhex(sha256(unhex('{inner.hex()}') || encode(message))))
-    """)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP MACRO lj_pseudonym(prefix, message) AS
-            prefix || left(lj_hmac(message), {PSEUDONYM_HEX_CHARS})
-    """)
+    for statement in warehouse.dialect.pseudonym_statements(key):
+        warehouse.execute(statement, step="pseudonym function", secret=True)
 
 
 def load_pseudonym_key(settings: Settings, *, generate_demo_key: bool = False) -> bytes:

@@ -21,56 +21,60 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 
 from localjustice.errors import LocalJusticeError
 from localjustice.linkage.store import (
     BLOCKING_COUNT_TABLE,
     CLUSTER_CHANGE_TABLE,
-    LINKAGE_SCHEMA,
     QUALITY_TABLE,
     RUN_TABLE,
     SOURCE_SHARE_TABLE,
     UNIT_PERSON_TABLE,
     WEIGHT_HISTOGRAM_TABLE,
 )
-from localjustice.warehouse import Warehouse, as_duckdb
+from localjustice.warehouse import Warehouse
+
+#: The columns of a truth file (a synthetic delivery's ``truth/person_map.csv``).
+TRUTH_COLUMNS = ("source", "source_person_id", "true_person_id")
 
 
-def cluster_metrics(con: duckdb.DuckDBPyConnection, predicted: str, truth: str) -> dict[str, float]:
+def cluster_metrics(warehouse: Warehouse, predicted: str, truth: str) -> dict[str, float]:
     """Pairwise and B-cubed measures of ``predicted(unit_id, cluster_id)`` against
     ``truth(unit_id, true_id)``, over the units in both."""
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE lj_measured AS
+    divide = warehouse.dialect.divide
+    warehouse.create_table("lj_measured", f"""
         SELECT p.unit_id, p.cluster_id, t.true_id
-        FROM {predicted} AS p JOIN {truth} AS t USING (unit_id)
-    """)
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE lj_measured_groups AS
+        FROM {predicted} AS p JOIN {truth} AS t ON t.unit_id = p.unit_id
+    """, temporary=True, step="linkage quality")
+    warehouse.create_table("lj_measured_groups", """
         WITH by_both AS (SELECT cluster_id, true_id, count(*) AS both_n
                          FROM lj_measured GROUP BY cluster_id, true_id),
              by_cluster AS (SELECT cluster_id, count(*) AS cluster_n
                             FROM lj_measured GROUP BY cluster_id),
              by_true AS (SELECT true_id, count(*) AS true_n FROM lj_measured GROUP BY true_id)
         SELECT b.cluster_id, b.true_id, b.both_n, c.cluster_n, t.true_n
-        FROM by_both AS b JOIN by_cluster AS c USING (cluster_id) JOIN by_true AS t USING (true_id)
-    """)
-    row = con.execute("""
+        FROM by_both AS b JOIN by_cluster AS c ON c.cluster_id = b.cluster_id
+        JOIN by_true AS t ON t.true_id = b.true_id
+    """, temporary=True, step="linkage quality")
+    # n(n-1)/2 pairs in a group of n; ``/`` divides as DOUBLE on both engines
+    row = warehouse.execute(f"""
         SELECT
             sum(both_n * (both_n - 1) / 2) AS true_positive_pairs,
-            sum(both_n * both_n / cluster_n) AS bcubed_precision_sum,
-            sum(both_n * both_n / true_n) AS bcubed_recall_sum,
-            count(*) FILTER (WHERE both_n = cluster_n AND both_n = true_n) AS recovered,
+            sum({divide('both_n * both_n', 'cluster_n')}) AS bcubed_precision_sum,
+            sum({divide('both_n * both_n', 'true_n')}) AS bcubed_recall_sum,
+            count(CASE WHEN both_n = cluster_n AND both_n = true_n THEN 1 END) AS recovered,
             count(DISTINCT true_id) AS true_persons,
             sum(both_n) AS units
         FROM lj_measured_groups
-    """).fetchall()[0]
-    sizes = con.execute("""
+    """, step="linkage quality").fetchall()[0]
+    sizes = warehouse.execute("""
         SELECT (SELECT sum(n * (n - 1) / 2) FROM (SELECT count(*) AS n FROM lj_measured
-                                                  GROUP BY cluster_id)),
+                                                    GROUP BY cluster_id) AS c),
                (SELECT sum(n * (n - 1) / 2) FROM (SELECT count(*) AS n FROM lj_measured
-                                                  GROUP BY true_id))
-    """).fetchall()[0]
+                                                    GROUP BY true_id) AS t)
+    """, step="linkage quality").fetchall()[0]
     units = float(row[5] or 0)
     if not units:
         raise LocalJusticeError("The truth file shares no source persons with the linked data; "
@@ -82,8 +86,8 @@ def cluster_metrics(con: duckdb.DuckDBPyConnection, predicted: str, truth: str) 
     # B-cubed: each unit scores |its cluster & its true person| over the cluster's (or true
     # person's) size; summed per (cluster, true person) group that is both_n^2 / size.
     b_precision, b_recall = float(row[1]) / units, float(row[2]) / units
-    con.execute("DROP TABLE IF EXISTS lj_measured_groups")
-    con.execute("DROP TABLE IF EXISTS lj_measured")
+    warehouse.execute("DROP TABLE IF EXISTS lj_measured_groups")
+    warehouse.execute("DROP TABLE IF EXISTS lj_measured")
     return {
         "pairwise_precision": precision,
         "pairwise_recall": recall,
@@ -103,57 +107,73 @@ def _f1(precision: float, recall: float) -> float:
     return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
 
-def load_truth(con: duckdb.DuckDBPyConnection, truth_path: Path) -> str:
-    """Read ``truth/person_map.csv`` (source, source_person_id, true_person_id) into a temp
-    table ``lj_truth(unit_id, true_id)``; returns its name."""
-    if not truth_path.is_file():
-        raise LocalJusticeError(f"No truth file at {truth_path}.")
+def read_person_map(path: Path, *, what: str = "truth file") -> pa.Table:
+    """A person map's rows (source, source_person_id, true_person_id, all text), in the layout of
+    a synthetic delivery's ``truth/person_map.csv``.
+
+    Read here rather than by the engine, so that every engine reads it the same way; the file is
+    one row per source person, small beside the records. ``what`` names it in errors."""
+    if not path.is_file():
+        raise LocalJusticeError(f"No {what} at {path}.")
     try:
-        con.execute("""
-            CREATE OR REPLACE TEMP TABLE lj_truth AS
-            SELECT DISTINCT CAST(source AS VARCHAR) || ':' || CAST(source_person_id AS VARCHAR)
-                       AS unit_id,
-                   CAST(true_person_id AS VARCHAR) AS true_id
-            FROM read_csv(?, header = true, all_varchar = true)
-        """, [str(truth_path)])
-    except duckdb.Error as exc:
+        return pa_csv.read_csv(path, convert_options=pa_csv.ConvertOptions(
+            include_columns=list(TRUTH_COLUMNS),
+            column_types={name: pa.string() for name in TRUTH_COLUMNS}))
+    except (pa.ArrowInvalid, KeyError) as exc:
         raise LocalJusticeError(
-            f"Cannot read the truth file {truth_path}: it needs the columns source, "
-            f"source_person_id and true_person_id ({type(exc).__name__})."
+            f"Cannot read the {what} {path}: it needs the columns source, source_person_id and "
+            f"true_person_id ({type(exc).__name__})."
         ) from None
+
+
+def load_truth(warehouse: Warehouse, truth_path: Path) -> str:
+    """Read ``truth/person_map.csv`` (source, source_person_id, true_person_id) into a temporary
+    table ``lj_truth(unit_id, true_id)``; returns its name."""
+    warehouse.register_arrow("lj_truth_rows", read_person_map(truth_path))
+    try:
+        warehouse.create_table("lj_truth", """
+            SELECT DISTINCT source || ':' || source_person_id AS unit_id, true_person_id AS true_id
+            FROM lj_truth_rows
+        """, temporary=True, step="linkage quality: truth")
+    finally:
+        warehouse.unregister("lj_truth_rows")
     return "lj_truth"
 
 
-def truth_quality(con: duckdb.DuckDBPyConnection, truth_path: Path) -> dict[str, float]:
+def truth_quality(warehouse: Warehouse, truth_path: Path,
+                  unit_person: str = UNIT_PERSON_TABLE) -> dict[str, float]:
     """The current linkage (``linkage.unit_person``) measured against a truth file."""
-    truth = load_truth(con, truth_path)
-    con.execute(f"""CREATE OR REPLACE TEMP VIEW lj_predicted AS
-                    SELECT unit_id, person_id AS cluster_id FROM {UNIT_PERSON_TABLE}""")
-    return cluster_metrics(con, "lj_predicted", truth)
+    truth = load_truth(warehouse, truth_path)
+    warehouse.create_table("lj_predicted", f"""
+        SELECT unit_id, person_id AS cluster_id FROM {unit_person}
+    """, temporary=True, step="linkage quality")
+    metrics = cluster_metrics(warehouse, "lj_predicted", truth)
+    warehouse.execute("DROP TABLE IF EXISTS lj_predicted")
+    warehouse.execute(f"DROP TABLE IF EXISTS {truth}")
+    return metrics
 
 
-def write_source_shares(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+def write_source_shares(warehouse: Warehouse, run_id: str) -> None:
     """Per source: its persons, and how many are linked within the source and across sources."""
-    con.execute(f"""
+    warehouse.execute(f"""
         INSERT INTO {SOURCE_SHARE_TABLE}
         WITH per_person AS (
-            SELECT person_id, source, count(*) AS n FROM {UNIT_PERSON_TABLE} GROUP BY ALL
+            SELECT person_id, source, count(*) AS n FROM {UNIT_PERSON_TABLE}
+            GROUP BY person_id, source
         ),
         person_sources AS (
             SELECT person_id, count(*) AS sources FROM per_person GROUP BY person_id
         )
-        SELECT '{run_id}', pp.source, sum(pp.n),
+        SELECT ?, pp.source, sum(pp.n),
                sum(CASE WHEN pp.n > 1 THEN pp.n ELSE 0 END),
                sum(CASE WHEN ps.sources > 1 THEN pp.n ELSE 0 END)
-        FROM per_person AS pp JOIN person_sources AS ps USING (person_id)
+        FROM per_person AS pp JOIN person_sources AS ps ON ps.person_id = pp.person_id
         GROUP BY pp.source ORDER BY pp.source
-    """)
+    """, [run_id], step="linkage: source shares")
 
 
-def write_quality(con: duckdb.DuckDBPyConnection, run_id: str, metrics: dict[str, float]) -> None:
-    if metrics:
-        con.executemany(f"INSERT INTO {QUALITY_TABLE} VALUES (?, ?, ?)",
-                        [(run_id, name, value) for name, value in metrics.items()])
+def write_quality(warehouse: Warehouse, run_id: str, metrics: dict[str, float]) -> None:
+    warehouse.insert_rows(QUALITY_TABLE, [(run_id, name, value) for name, value in metrics.items()])
 
 
 @dataclass
@@ -221,42 +241,37 @@ def _charts(report: LinkageReport) -> dict[str, dict[str, Any]]:
 
 def linkage_report(warehouse: Warehouse, *, truth_path: Path | None = None) -> LinkageReport:
     """The last run's report; ``truth_path`` re-measures the current linkage against truth."""
-    con = as_duckdb(warehouse).connection
-    has_runs = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE schema_name = ? AND table_name = 'run'",
-        [LINKAGE_SCHEMA]).fetchall()[0][0]
-    if not has_runs:
+    if not warehouse.has_table(RUN_TABLE):
         raise LocalJusticeError("No linkage has run yet. Run `localjustice link` first.")
-    cursor = con.execute(f"SELECT * FROM {RUN_TABLE} ORDER BY finished_at DESC LIMIT 1")
-    rows_found = cursor.fetchall()
-    if not rows_found:
+    found = warehouse.execute(
+        f"SELECT * FROM {RUN_TABLE} ORDER BY finished_at DESC LIMIT 1").dicts()
+    if not found:
         raise LocalJusticeError("No linkage has run yet. Run `localjustice link` first.")
-    columns = [d[0] for d in cursor.description or []]
-    run = dict(zip(columns, rows_found[0], strict=True))
+    run = found[0]
     model_json = run.pop("model_json")
     run = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in run.items()}
     run_id = run["run_id"]
+    divide = warehouse.dialect.divide
 
     def rows(sql: str) -> list[dict[str, Any]]:
-        cur = con.execute(sql, [run_id])
-        names = [d[0] for d in cur.description or []]
-        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+        return warehouse.execute(sql, [run_id]).dicts()
 
     if truth_path is not None:
-        quality = truth_quality(con, truth_path)
+        quality = truth_quality(warehouse, truth_path)
     else:
         quality = {r["measure"]: r["value"]
                    for r in rows(f"SELECT measure, value FROM {QUALITY_TABLE} WHERE run_id = ?")}
     shares = rows(f"""SELECT source, units, linked_within, linked_across,
-                             round(linked_within / units, 4) AS share_linked_within,
-                             round(linked_across / units, 4) AS share_linked_across
+                             round({divide('linked_within', 'units')}, 4) AS share_linked_within,
+                             round({divide('linked_across', 'units')}, 4) AS share_linked_across
                       FROM {SOURCE_SHARE_TABLE} WHERE run_id = ? ORDER BY source""")
     blocking = rows(f"""SELECT rule, pairs, cumulative_pairs FROM {BLOCKING_COUNT_TABLE}
                         WHERE run_id = ? ORDER BY rule_order""")
     histogram = rows(f"""SELECT bin_start, bin_end, pairs FROM {WEIGHT_HISTOGRAM_TABLE}
                          WHERE run_id = ? ORDER BY bin_start""")
     changes = {r["change"]: int(r["n"]) for r in rows(
-        f"SELECT change, count(*) AS n FROM {CLUSTER_CHANGE_TABLE} WHERE run_id = ? GROUP BY 1")}
+        f"SELECT change, count(*) AS n FROM {CLUSTER_CHANGE_TABLE} WHERE run_id = ? "
+        "GROUP BY change")}
     report = LinkageReport(
         run=run,
         quality=quality,

@@ -25,10 +25,12 @@ import csv
 import io
 from importlib import resources
 
-import duckdb
+import pyarrow as pa
 
 from localjustice.contract import Contract, load_contract
+from localjustice.linkage.engine_sql import regexp_replace_all
 from localjustice.linkage.store import RECORD_TABLE, count_of
+from localjustice.warehouse import Dialect, Warehouse
 from localjustice.warehouse.layout import identity_table
 
 NICKNAME_TABLE = "linkage_nickname"
@@ -43,12 +45,12 @@ def nickname_pairs() -> list[tuple[str, str]]:
     return [(row["nickname"], row["formal"]) for row in csv.DictReader(io.StringIO(body))]
 
 
-def _register_nicknames(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {NICKNAME_TABLE} (nickname VARCHAR PRIMARY KEY, "
-        "formal VARCHAR NOT NULL)"
-    )
-    con.executemany(f"INSERT INTO {NICKNAME_TABLE} VALUES (?, ?)", nickname_pairs())
+def _register_nicknames(warehouse: Warehouse) -> None:
+    pairs = nickname_pairs()
+    warehouse.register_arrow(NICKNAME_TABLE, pa.table({
+        "nickname": pa.array([n for n, _ in pairs], pa.string()),
+        "formal": pa.array([f for _, f in pairs], pa.string()),
+    }))
 
 
 def _source_rows_sql(contract: Contract) -> str:
@@ -63,10 +65,17 @@ def _source_rows_sql(contract: Contract) -> str:
     return "\nUNION ALL\n".join(branches)
 
 
-def records_sql(source_rows_sql: str) -> str:
+def records_sql(dialect: Dialect, source_rows_sql: str) -> str:
     """The query that builds the linkage input, as named steps, from a query giving rows with
     source, source_person_id, forename, surname, date_of_birth, sex, postcode, borough_code and
-    (valid) pnc_id; any list of people with those columns can be linked by the same machinery."""
+    (valid) pnc_id; any list of people with those columns can be linked by the same machinery.
+
+    The same on every engine, down to the variant hash in ``unique_id`` (``md5`` of the same
+    text, the date as ``YYYY-MM-DD``), so both engines give the same records."""
+
+    def replaced(expr: str, pattern: str, replacement: str) -> str:
+        return regexp_replace_all(dialect, f"lower({expr})", f"'{pattern}'", f"'{replacement}'")
+
     return f"""
     WITH source_rows AS (
         {source_rows_sql}
@@ -76,10 +85,10 @@ def records_sql(source_rows_sql: str) -> str:
             source,
             source || ':' || source_person_id AS unit_id,
             source_person_id,
-            nullif(split_part(trim(regexp_replace(lower(forename), '[^a-z]+', ' ', 'g')),
-                              ' ', 1), '') AS forename_std,
-            nullif(regexp_replace(lower(forename), '[^a-z]', '', 'g'), '') AS forename_full,
-            nullif(regexp_replace(lower(surname), '[^a-z]', '', 'g'), '') AS surname_std,
+            nullif(split_part(trim({replaced('forename', '[^a-z]+', ' ')}), ' ', 1), '')
+                AS forename_std,
+            nullif({replaced('forename', '[^a-z]', '')}, '') AS forename_full,
+            nullif({replaced('surname', '[^a-z]', '')}, '') AS surname_std,
             date_of_birth AS dob,
             CASE WHEN sex IN ('M', 'F', 'X') THEN sex END AS sex,
             nullif(upper(trim(postcode)), '') AS postcode,
@@ -92,7 +101,7 @@ def records_sql(source_rows_sql: str) -> str:
     standardised AS (
         SELECT
             v.unit_id || ':' || left(md5(concat_ws('|', v.forename_std, v.surname_std,
-                CAST(v.dob AS VARCHAR), v.sex, v.postcode, v.pnc_id)), 12) AS unique_id,
+                CAST(v.dob AS STRING), v.sex, v.postcode, v.pnc_id)), 12) AS unique_id,
             v.unit_id,
             v.source,
             v.source_person_id,
@@ -101,7 +110,7 @@ def records_sql(source_rows_sql: str) -> str:
             v.forename_full,
             v.surname_std,
             v.dob,
-            strftime(v.dob, '%Y%m%d') AS dob_str,
+            replace(CAST(v.dob AS STRING), '-', '') AS dob_str,
             year(v.dob) AS dob_year,
             month(v.dob) AS dob_month,
             day(v.dob) AS dob_day,
@@ -118,14 +127,15 @@ def records_sql(source_rows_sql: str) -> str:
 
 
 def build_linkage_records(
-    con: duckdb.DuckDBPyConnection,
+    warehouse: Warehouse,
     contract: Contract | None = None,
     *,
     source_rows_sql: str | None = None,
 ) -> int:
     """(Re)build ``linkage.record`` from the identity zone (or from ``source_rows_sql``);
     returns the number of records."""
-    _register_nicknames(con)
+    _register_nicknames(warehouse)
     rows = source_rows_sql or _source_rows_sql(contract or load_contract())
-    con.execute(f"CREATE OR REPLACE TABLE {RECORD_TABLE} AS {records_sql(rows)} ORDER BY unique_id")
-    return count_of(con, f"SELECT count(*) FROM {RECORD_TABLE}")
+    warehouse.create_table(RECORD_TABLE, f"{records_sql(warehouse.dialect, rows)} ORDER BY unique_id",
+                           step="linkage records")
+    return count_of(warehouse, f"SELECT count(*) FROM {RECORD_TABLE}")

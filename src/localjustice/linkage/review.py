@@ -3,10 +3,12 @@
 Each run puts the pairs it is least sure of (match probability in the review band, see
 ``LinkageOptions``) into ``linkage.review_queue``, closest to the threshold first. A steward's
 decision (same person / not the same person) is stored with who made it and when, in
-``linkage.review_decision``, which no run ever clears. On every later run the latest decision
-for a pair overrides the model: "same" adds the link whatever the score, "not same" removes it.
-Decisions name source persons (units), not variants, so they hold when a delivery adds a new
-variant of either person.
+``linkage.review_decision``, which no run ever clears. The queue is the run's pairs less those
+decided since: a decision is one appended row, and takes its pair off the queue without
+rewriting it (Spark's tables cannot delete a row; a run never queues a decided pair again). On
+every later run the latest decision for a pair overrides the model: "same" adds the link whatever
+the score, "not same" removes it. Decisions name source persons (units), not variants, so they
+hold when a delivery adds a new variant of either person.
 
 A decision is taken only on a pair the queue holds (issue 10 finding 6): the queue is what the
 model put before a steward, so a form naming any other two people cannot merge them. Linking two
@@ -26,8 +28,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import duckdb
-
 from localjustice.errors import LocalJusticeError
 from localjustice.linkage.store import (
     MANUAL_LINK_TABLE,
@@ -38,15 +38,22 @@ from localjustice.linkage.store import (
     count_of,
     ensure_linkage_layout,
 )
-from localjustice.warehouse import Warehouse, as_duckdb
+from localjustice.warehouse import Warehouse
 
 #: Latest decision per pair, the one that counts: a manual link is a "same person" decision.
 LATEST_DECISIONS_SQL = f"""
-    SELECT unit_id_l, unit_id_r, arg_max(same_person, decided_at) AS same_person
+    SELECT unit_id_l, unit_id_r, max_by(same_person, decided_at) AS same_person
     FROM (SELECT unit_id_l, unit_id_r, same_person, decided_at FROM {REVIEW_DECISION_TABLE}
           UNION ALL
-          SELECT unit_id_l, unit_id_r, true, linked_at FROM {MANUAL_LINK_TABLE})
+          SELECT unit_id_l, unit_id_r, true, linked_at FROM {MANUAL_LINK_TABLE}) AS decided
     GROUP BY unit_id_l, unit_id_r
+"""
+#: The queue as a steward sees it: the last run's queued pairs that no one has decided since.
+_OPEN_QUEUE_SQL = f"""
+    SELECT q.unit_id_l, q.unit_id_r, q.match_probability, q.match_weight, q.run_id
+    FROM {REVIEW_QUEUE_TABLE} AS q
+    WHERE NOT EXISTS (SELECT 1 FROM {REVIEW_DECISION_TABLE} AS d
+                      WHERE d.unit_id_l = q.unit_id_l AND d.unit_id_r = q.unit_id_r)
 """
 #: The longest stated reason kept for a manual link.
 REASON_MAX = 1000
@@ -91,23 +98,24 @@ class ReviewPair:
 
 
 def refresh_review_queue(
-    con: duckdb.DuckDBPyConnection, run_id: str, pairs: str, floor: float, ceiling: float
+    warehouse: Warehouse, run_id: str, pairs: str, floor: float, ceiling: float
 ) -> int:
-    """Replace the queue with undecided pairs of ``pairs`` whose probability is in the band."""
-    con.execute(f"DELETE FROM {REVIEW_QUEUE_TABLE}")
-    con.execute(f"""
-        INSERT INTO {REVIEW_QUEUE_TABLE}
-        SELECT p.unit_id_l, p.unit_id_r, p.match_probability, p.match_weight, '{run_id}'
+    """Replace the queue with undecided pairs of ``pairs`` whose probability is in the band.
+
+    ``pairs`` must not be the queue itself (the queue is rewritten whole)."""
+    warehouse.create_table(REVIEW_QUEUE_TABLE, f"""
+        SELECT p.unit_id_l, p.unit_id_r, p.match_probability, p.match_weight,
+               '{run_id.replace("'", "''")}' AS run_id
         FROM {pairs} AS p
-        WHERE p.match_probability >= {floor} AND p.match_probability < {ceiling}
+        WHERE p.match_probability >= {float(floor)!r} AND p.match_probability < {float(ceiling)!r}
           AND NOT EXISTS (SELECT 1 FROM ({LATEST_DECISIONS_SQL}) AS d
                           WHERE d.unit_id_l = p.unit_id_l AND d.unit_id_r = p.unit_id_r)
-    """)
-    return count_of(con, f"SELECT count(*) FROM {REVIEW_QUEUE_TABLE}")
+    """, step="linkage: review queue")
+    return count_of(warehouse, f"SELECT count(*) FROM {REVIEW_QUEUE_TABLE}")
 
 
-def _sides(con: duckdb.DuckDBPyConnection, unit_id: str) -> list[dict[str, Any]]:
-    rows = con.execute(f"""
+def _sides(warehouse: Warehouse, unit_id: str) -> list[dict[str, Any]]:
+    rows = warehouse.execute(f"""
         SELECT source, forename_std, surname_std, dob, sex, postcode, pnc_id
         FROM {RECORD_TABLE} WHERE unit_id = ? ORDER BY unique_id
     """, [unit_id]).fetchall()
@@ -121,15 +129,14 @@ def review_queue(warehouse: Warehouse, *, limit: int = 20) -> list[ReviewPair]:
     """
     if not warehouse.has_table(REVIEW_QUEUE_TABLE):
         return []
-    con = as_duckdb(warehouse).connection
-    queued = con.execute(f"""
-        SELECT unit_id_l, unit_id_r, match_probability, match_weight FROM {REVIEW_QUEUE_TABLE}
-        ORDER BY abs(match_probability - 0.5), unit_id_l, unit_id_r LIMIT ?
-    """, [limit]).fetchall()
+    queued = warehouse.execute(f"""
+        SELECT unit_id_l, unit_id_r, match_probability, match_weight FROM ({_OPEN_QUEUE_SQL}) AS q
+        ORDER BY abs(match_probability - 0.5), unit_id_l, unit_id_r LIMIT {int(limit)}
+    """).fetchall()
     return [
         ReviewPair(unit_id_l=left, unit_id_r=right, match_probability=float(prob),
                    match_weight=None if weight is None else float(weight),
-                   left=_sides(con, left), right=_sides(con, right))
+                   left=_sides(warehouse, left), right=_sides(warehouse, right))
         for left, right, prob, weight in queued
     ]
 
@@ -153,26 +160,21 @@ def record_decision(
     if unit_id_a == unit_id_b:
         raise LocalJusticeError("A pair needs two different source persons.")
     left, right = sorted((unit_id_a, unit_id_b))
-    con = as_duckdb(warehouse).connection
-    ensure_linkage_layout(con)
-    if not _queued(con, left, right):
+    ensure_linkage_layout(warehouse)
+    if not _queued(warehouse, left, right):
         raise PairNotQueued(
             "That pair is not in the review queue, so no decision was stored. Decide only the "
             "pairs the queue shows (this one may have been decided already, or a later linkage "
             "run replaced the queue). To link two records the queue does not offer, make a manual "
             "link with a reason.")
-    with warehouse.transaction() as tx:
-        tx.execute(f"INSERT INTO {REVIEW_DECISION_TABLE} VALUES (?, ?, ?, ?, ?)",
-                   [left, right, same_person, reviewer.strip(), decided_at or datetime.now()])
-        tx.execute(f"DELETE FROM {REVIEW_QUEUE_TABLE} WHERE unit_id_l = ? AND unit_id_r = ?",
-                   [left, right])
+    # one appended row, which also takes the pair off the queue (``_OPEN_QUEUE_SQL``)
+    warehouse.insert_rows(REVIEW_DECISION_TABLE, [
+        (left, right, same_person, reviewer.strip(), decided_at or datetime.now())])
 
 
-def _queued(con: duckdb.DuckDBPyConnection, left: str, right: str) -> bool:
-    rows = con.execute(
-        f"SELECT count(*) FROM {REVIEW_QUEUE_TABLE} WHERE unit_id_l = ? AND unit_id_r = ?",
-        [left, right]).fetchall()
-    return bool(rows[0][0])
+def _queued(warehouse: Warehouse, left: str, right: str) -> bool:
+    return count_of(warehouse, f"SELECT count(*) FROM ({_OPEN_QUEUE_SQL}) AS q "
+                               "WHERE unit_id_l = ? AND unit_id_r = ?", [left, right]) > 0
 
 
 def record_manual_link(
@@ -202,9 +204,8 @@ def record_manual_link(
     if unit_id_a == unit_id_b:
         raise ManualLinkRefused("Record B must be a different record from record A",
                                 field="unit_id_b")
-    con = as_duckdb(warehouse).connection
-    ensure_linkage_layout(con)
-    persons = dict(con.execute(
+    ensure_linkage_layout(warehouse)
+    persons = dict(warehouse.execute(
         f"SELECT unit_id, person_id FROM {UNIT_PERSON_TABLE} WHERE unit_id IN (?, ?)",
         [unit_id_a, unit_id_b]).fetchall())
     for unit_id, field, name in ((unit_id_a, "unit_id_a", "A"), (unit_id_b, "unit_id_b", "B")):
@@ -213,16 +214,15 @@ def record_manual_link(
                 f"Record {name} is not a source person the last linkage run knows: enter its "
                 "source and the source's person id, as in court_outcomes:CO-123", field=field)
     left, right = sorted((unit_id_a, unit_id_b))
-    if _queued(con, left, right):
+    if _queued(warehouse, left, right):
         raise ManualLinkRefused("These two records are a pair in the review queue: decide them "
                                 "there instead")
     if persons[unit_id_a] == persons[unit_id_b]:
         raise ManualLinkRefused("These records are already one person: there is nothing to link")
     link = ManualLink(unit_id_l=left, unit_id_r=right, reason=why, linked_by=linked_by.strip(),
                       linked_at=linked_at or datetime.now())
-    with warehouse.transaction() as tx:
-        tx.execute(f"INSERT INTO {MANUAL_LINK_TABLE} VALUES (?, ?, ?, ?, ?)",
-                   [link.unit_id_l, link.unit_id_r, link.reason, link.linked_by, link.linked_at])
+    warehouse.insert_rows(MANUAL_LINK_TABLE, [
+        (link.unit_id_l, link.unit_id_r, link.reason, link.linked_by, link.linked_at)])
     return link
 
 
@@ -232,7 +232,7 @@ def manual_links(warehouse: Warehouse, *, limit: int = 20) -> list[ManualLink]:
         return []
     rows = warehouse.execute(
         f"SELECT unit_id_l, unit_id_r, reason, linked_by, linked_at FROM {MANUAL_LINK_TABLE} "
-        "ORDER BY linked_at DESC, unit_id_l, unit_id_r LIMIT ?", [limit]).fetchall()
+        f"ORDER BY linked_at DESC, unit_id_l, unit_id_r LIMIT {int(limit)}").fetchall()
     return [ManualLink(*row) for row in rows]
 
 
@@ -240,4 +240,4 @@ def decision_count(warehouse: Warehouse) -> int:
     """Pairs whose latest decision (or manual link) overrides the model (read-only)."""
     if not warehouse.has_table(MANUAL_LINK_TABLE):
         return 0
-    return count_of(as_duckdb(warehouse).connection, f"SELECT count(*) FROM ({LATEST_DECISIONS_SQL})")
+    return count_of(warehouse, f"SELECT count(*) FROM ({LATEST_DECISIONS_SQL}) AS d")

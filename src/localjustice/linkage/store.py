@@ -17,7 +17,7 @@ share the identity zone's protection: nothing here is ever copied into the analy
 
 from __future__ import annotations
 
-import duckdb
+from localjustice.warehouse import Warehouse
 
 LINKAGE_SCHEMA = "linkage"
 
@@ -35,117 +35,117 @@ CLUSTER_CHANGE_TABLE = f"{LINKAGE_SCHEMA}.cluster_change"
 QUALITY_TABLE = f"{LINKAGE_SCHEMA}.quality"
 SOURCE_SHARE_TABLE = f"{LINKAGE_SCHEMA}.source_share"
 
-_DDL = (
-    f"CREATE SCHEMA IF NOT EXISTS {LINKAGE_SCHEMA}",
-    f"""CREATE TABLE IF NOT EXISTS {UNIT_PERSON_TABLE} (
-        unit_id VARCHAR PRIMARY KEY,
-        source VARCHAR NOT NULL,
-        source_person_id VARCHAR NOT NULL,
-        person_id VARCHAR NOT NULL,
-        run_id VARCHAR NOT NULL
-    )""",
-    f"""CREATE TABLE IF NOT EXISTS {PERSON_KEY_TABLE} (
-        person_id VARCHAR PRIMARY KEY,
-        canonical_unit_id VARCHAR NOT NULL,
-        units BIGINT NOT NULL
-    )""",
-    f"""CREATE TABLE IF NOT EXISTS {PAIR_TABLE} (
-        unit_id_l VARCHAR NOT NULL,
-        unit_id_r VARCHAR NOT NULL,
-        match_probability DOUBLE NOT NULL,
-        match_weight DOUBLE,
-        rule VARCHAR
-    )""",
-    f"""CREATE TABLE IF NOT EXISTS {REVIEW_QUEUE_TABLE} (
-        unit_id_l VARCHAR NOT NULL,
-        unit_id_r VARCHAR NOT NULL,
-        match_probability DOUBLE NOT NULL,
-        match_weight DOUBLE,
-        run_id VARCHAR NOT NULL,
-        PRIMARY KEY (unit_id_l, unit_id_r)
-    )""",
-    f"""CREATE TABLE IF NOT EXISTS {REVIEW_DECISION_TABLE} (
-        unit_id_l VARCHAR NOT NULL,
-        unit_id_r VARCHAR NOT NULL,
-        same_person BOOLEAN NOT NULL,
-        reviewer VARCHAR NOT NULL,
-        decided_at TIMESTAMP NOT NULL
-    )""",
-    f"""CREATE TABLE IF NOT EXISTS {MANUAL_LINK_TABLE} (
-        unit_id_l VARCHAR NOT NULL,
-        unit_id_r VARCHAR NOT NULL,
-        reason VARCHAR NOT NULL,
-        linked_by VARCHAR NOT NULL,
-        linked_at TIMESTAMP NOT NULL
-    )""",
-    f"""CREATE TABLE IF NOT EXISTS {RUN_TABLE} (
-        run_id VARCHAR PRIMARY KEY,
-        started_at TIMESTAMP NOT NULL,
-        finished_at TIMESTAMP NOT NULL,
-        method VARCHAR NOT NULL,
-        method_note VARCHAR NOT NULL,
-        records BIGINT NOT NULL,
-        units BIGINT NOT NULL,
-        comparisons BIGINT NOT NULL,
-        links BIGINT NOT NULL,
-        persons BIGINT NOT NULL,
-        threshold DOUBLE NOT NULL,
-        review_floor DOUBLE NOT NULL,
-        review_queue BIGINT NOT NULL,
-        decisions_applied BIGINT NOT NULL,
-        merges BIGINT NOT NULL,
-        splits BIGINT NOT NULL,
-        seconds DOUBLE NOT NULL,
-        model_json VARCHAR
-    )""",
-    f"""CREATE TABLE IF NOT EXISTS {BLOCKING_COUNT_TABLE} (
-        run_id VARCHAR NOT NULL,
-        rule_order INTEGER NOT NULL,
-        rule VARCHAR NOT NULL,
-        pairs BIGINT NOT NULL,
-        cumulative_pairs BIGINT NOT NULL
-    )""",
-    f"""CREATE TABLE IF NOT EXISTS {WEIGHT_HISTOGRAM_TABLE} (
-        run_id VARCHAR NOT NULL,
-        bin_start DOUBLE NOT NULL,
-        bin_end DOUBLE NOT NULL,
-        pairs BIGINT NOT NULL
-    )""",
-    f"""CREATE TABLE IF NOT EXISTS {CLUSTER_CHANGE_TABLE} (
-        run_id VARCHAR NOT NULL,
-        change VARCHAR NOT NULL,
-        person_id VARCHAR NOT NULL,
-        previous_person_ids VARCHAR[] NOT NULL,
-        current_person_ids VARCHAR[] NOT NULL
-    )""",
-    f"""CREATE TABLE IF NOT EXISTS {QUALITY_TABLE} (
-        run_id VARCHAR NOT NULL,
-        measure VARCHAR NOT NULL,
-        value DOUBLE
-    )""",
-    f"""CREATE TABLE IF NOT EXISTS {SOURCE_SHARE_TABLE} (
-        run_id VARCHAR NOT NULL,
-        source VARCHAR NOT NULL,
-        units BIGINT NOT NULL,
-        linked_within BIGINT NOT NULL,
-        linked_across BIGINT NOT NULL
-    )""",
+#: Written in DuckDB's DDL, which ``Warehouse.ddl`` translates for Spark (no key constraints there;
+#: a run rewrites its tables whole, so keys hold by how they are built, not by the engine).
+_TABLES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
+    (UNIT_PERSON_TABLE, (
+        ("unit_id", "VARCHAR NOT NULL"),
+        ("source", "VARCHAR NOT NULL"),
+        ("source_person_id", "VARCHAR NOT NULL"),
+        ("person_id", "VARCHAR NOT NULL"),
+        ("run_id", "VARCHAR NOT NULL"),
+    )),
+    (PERSON_KEY_TABLE, (
+        ("person_id", "VARCHAR NOT NULL"),
+        ("canonical_unit_id", "VARCHAR NOT NULL"),
+        ("units", "BIGINT NOT NULL"),
+    )),
+    (PAIR_TABLE, (
+        ("unit_id_l", "VARCHAR NOT NULL"),
+        ("unit_id_r", "VARCHAR NOT NULL"),
+        ("match_probability", "DOUBLE NOT NULL"),
+        ("match_weight", "DOUBLE"),
+        ("rule", "VARCHAR"),
+    )),
+    (REVIEW_QUEUE_TABLE, (
+        ("unit_id_l", "VARCHAR NOT NULL"),
+        ("unit_id_r", "VARCHAR NOT NULL"),
+        ("match_probability", "DOUBLE NOT NULL"),
+        ("match_weight", "DOUBLE"),
+        ("run_id", "VARCHAR NOT NULL"),
+    )),
+    (REVIEW_DECISION_TABLE, (
+        ("unit_id_l", "VARCHAR NOT NULL"),
+        ("unit_id_r", "VARCHAR NOT NULL"),
+        ("same_person", "BOOLEAN NOT NULL"),
+        ("reviewer", "VARCHAR NOT NULL"),
+        ("decided_at", "TIMESTAMP NOT NULL"),
+    )),
+    (MANUAL_LINK_TABLE, (
+        ("unit_id_l", "VARCHAR NOT NULL"),
+        ("unit_id_r", "VARCHAR NOT NULL"),
+        ("reason", "VARCHAR NOT NULL"),
+        ("linked_by", "VARCHAR NOT NULL"),
+        ("linked_at", "TIMESTAMP NOT NULL"),
+    )),
+    (RUN_TABLE, (
+        ("run_id", "VARCHAR NOT NULL"),
+        ("started_at", "TIMESTAMP NOT NULL"),
+        ("finished_at", "TIMESTAMP NOT NULL"),
+        ("method", "VARCHAR NOT NULL"),
+        ("method_note", "VARCHAR NOT NULL"),
+        ("records", "BIGINT NOT NULL"),
+        ("units", "BIGINT NOT NULL"),
+        ("comparisons", "BIGINT NOT NULL"),
+        ("links", "BIGINT NOT NULL"),
+        ("persons", "BIGINT NOT NULL"),
+        ("threshold", "DOUBLE NOT NULL"),
+        ("review_floor", "DOUBLE NOT NULL"),
+        ("review_queue", "BIGINT NOT NULL"),
+        ("decisions_applied", "BIGINT NOT NULL"),
+        ("merges", "BIGINT NOT NULL"),
+        ("splits", "BIGINT NOT NULL"),
+        ("seconds", "DOUBLE NOT NULL"),
+        ("model_json", "VARCHAR"),
+    )),
+    (BLOCKING_COUNT_TABLE, (
+        ("run_id", "VARCHAR NOT NULL"),
+        ("rule_order", "INTEGER NOT NULL"),
+        ("rule", "VARCHAR NOT NULL"),
+        ("pairs", "BIGINT NOT NULL"),
+        ("cumulative_pairs", "BIGINT NOT NULL"),
+    )),
+    (WEIGHT_HISTOGRAM_TABLE, (
+        ("run_id", "VARCHAR NOT NULL"),
+        ("bin_start", "DOUBLE NOT NULL"),
+        ("bin_end", "DOUBLE NOT NULL"),
+        ("pairs", "BIGINT NOT NULL"),
+    )),
+    (CLUSTER_CHANGE_TABLE, (
+        ("run_id", "VARCHAR NOT NULL"),
+        ("change", "VARCHAR NOT NULL"),
+        ("person_id", "VARCHAR NOT NULL"),
+        ("previous_person_ids", "VARCHAR[] NOT NULL"),
+        ("current_person_ids", "VARCHAR[] NOT NULL"),
+    )),
+    (QUALITY_TABLE, (
+        ("run_id", "VARCHAR NOT NULL"),
+        ("measure", "VARCHAR NOT NULL"),
+        ("value", "DOUBLE"),
+    )),
+    (SOURCE_SHARE_TABLE, (
+        ("run_id", "VARCHAR NOT NULL"),
+        ("source", "VARCHAR NOT NULL"),
+        ("units", "BIGINT NOT NULL"),
+        ("linked_within", "BIGINT NOT NULL"),
+        ("linked_across", "BIGINT NOT NULL"),
+    )),
 )
 
 
-def ensure_linkage_layout(con: duckdb.DuckDBPyConnection) -> None:
+def _create_sql(table: str, columns: tuple[tuple[str, str], ...]) -> str:
+    body = ", ".join(f"{name} {sql_type}" for name, sql_type in columns)
+    return f"CREATE TABLE IF NOT EXISTS {table} ({body})"
+
+
+def ensure_linkage_layout(warehouse: Warehouse) -> None:
     """Create linkage's tables when missing; existing decisions and state are kept."""
-    for statement in _DDL:
-        con.execute(statement)
+    warehouse.ddl(f"CREATE SCHEMA IF NOT EXISTS {LINKAGE_SCHEMA}")
+    for table, columns in _TABLES:
+        warehouse.ddl(_create_sql(table, columns))
 
 
-def first_row(result: duckdb.DuckDBPyConnection) -> tuple[object, ...] | None:
-    """The first row of a result, reading it to the end so the connection is free again."""
-    rows = result.fetchall()
-    return tuple(rows[0]) if rows else None
-
-
-def count_of(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+def count_of(warehouse: Warehouse, sql: str, params: list[object] | None = None) -> int:
     """The single integer a counting query returns (0 when it returns nothing)."""
-    row = first_row(con.execute(sql))
-    return int(str(row[0])) if row and row[0] is not None else 0
+    value = warehouse.execute(sql, params).scalar()
+    return int(value) if value is not None else 0
