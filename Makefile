@@ -3,10 +3,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SPARK_STAMP := $(VENV)/.installed-spark
 # the web app's front-end files, copied from node_modules (never committed)
 ASSETS := src/localjustice/web/static/vendor/.built
 
-.PHONY: demo test lint bench install assets system-packages clean
+.PHONY: demo test lint bench install spark assets system-packages java clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,15 +15,36 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+# The Spark engine's Python side, the `spark` extra (pyspark: about 500 MB installed, a minute to
+# install). The tests need it (every data test runs on both engines) and so does a deployment on
+# Spark; the demo runs on DuckDB and does without it, so `make demo` stays as quick as it was.
+$(SPARK_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,spark]'
+	touch $(SPARK_STAMP)
+
 install: $(STAMP)
 
-# Debian packages the web app's build and browser tests need: npm, and Chromium for Playwright
-# (driven at /usr/bin/chromium; Playwright never downloads a browser of its own).
-system-packages:
+# Everything `LOCALJUSTICE_ENGINE=spark` needs on this machine: pyspark, and Java when missing.
+spark: $(SPARK_STAMP) java
+
+# Debian packages the tests need, each installed only when missing: npm for the web app's build,
+# Chromium for Playwright (driven at /usr/bin/chromium; Playwright never downloads a browser of
+# its own), and a Java runtime for Spark (below).
+system-packages: java
 	@if ! command -v npm >/dev/null 2>&1 || ! test -x /usr/bin/chromium; then \
 	  export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && \
 	  apt-get install -y -qq $$(command -v npm >/dev/null 2>&1 || echo nodejs npm) \
 	    $$(test -x /usr/bin/chromium || echo chromium) >/dev/null; fi
+
+# Java 17 or later for Spark 4 (pyspark starts a JVM): Debian's openjdk-17-jre-headless when
+# `java` is missing or older. Debian 13 has no OpenJDK 17; there its default runtime (21, which
+# Spark 4 also supports) is installed instead.
+java:
+	@major=$$(java -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n 1); \
+	if [ "$${major:-0}" -lt 17 ]; then \
+	  export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && \
+	  jre=openjdk-17-jre-headless; apt-cache show $$jre >/dev/null 2>&1 || jre=default-jre-headless; \
+	  echo "Installing Debian's $$jre for Spark"; apt-get install -y -qq $$jre >/dev/null; fi
 
 $(ASSETS): package.json package-lock.json $(STAMP)
 	command -v npm >/dev/null 2>&1 || $(MAKE) system-packages
@@ -40,7 +62,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/mypy
 
-test: lint $(ASSETS) system-packages
+test: lint $(ASSETS) system-packages $(SPARK_STAMP)
 	$(BIN)/pytest -n 2
 
 bench: $(STAMP)

@@ -1,5 +1,6 @@
 """A crash at any moment of a load leaves the warehouse exactly as before: the load process is
-killed with SIGKILL mid-transaction, and the warehouse is then inspected by a fresh process."""
+killed with SIGKILL mid-transaction, and the warehouse and its Parquet records zone are then
+inspected by a fresh process (kills during the Parquet export: test_records_atomicity.py)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ import duckdb
 import pytest
 
 from localjustice.warehouse import open_warehouse
+from localjustice.warehouse.records_zone import latest_register, published_batches, records_dir
 from tests.ingest.deliveries import valid_row, write_csv
+from tests.ingest.records_checks import readers_agree_or_refuse, zone_is_whole
 
 pytestmark = pytest.mark.slow
 
@@ -71,12 +74,17 @@ def test_a_load_killed_mid_transaction_leaves_no_partial_batch(tmp_path: Path) -
     proc.wait(timeout=60)
     assert proc.returncode == -signal.SIGKILL, "".join(seen)
     assert _state(data_dir) == (0, 0, 0, 0)
+    # nor is anything of it in the Parquet records zone
+    records = records_dir(data_dir)
+    assert published_batches(records) == set() and latest_register(records) is None
 
-    # and the warehouse is usable: the same delivery then loads whole
+    # and the warehouse is usable: the same delivery then loads whole, in both stores
     done = _ingest_process(delivery, data_dir)
     _, err = done.communicate(timeout=300)
     assert done.returncode == 0, err
     assert _state(data_dir) == (2, 1, VICTIM_ROWS, 0)
+    with open_warehouse(data_dir / "warehouse.duckdb") as wh:
+        assert zone_is_whole(wh, data_dir)
 
 
 def test_kills_at_arbitrary_moments_leave_all_or_nothing(tmp_path: Path) -> None:
@@ -88,3 +96,5 @@ def test_kills_at_arbitrary_moments_leave_all_or_nothing(tmp_path: Path) -> None
         proc.send_signal(signal.SIGKILL)
         proc.communicate(timeout=60)
         assert _state(data_dir) in {(0, 0, 0, 0), (2, 1, VICTIM_ROWS, 0)}
+        with open_warehouse(data_dir / "warehouse.duckdb") as wh:
+            assert readers_agree_or_refuse(wh, data_dir) in {"agrees", "refuses"}

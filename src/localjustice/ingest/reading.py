@@ -13,11 +13,10 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-import duckdb
-
 from localjustice.contract import ExtractFile
 from localjustice.errors import LocalJusticeError
 from localjustice.ingest.sql import ident, literal
+from localjustice.warehouse import DuckDBWarehouse, WarehouseError
 
 ROW = "_row"
 
@@ -81,8 +80,8 @@ def _scan_sql(path: Path, file_format: str) -> str:
     return f"read_parquet({literal(str(path))})"
 
 
-def _describe_read_error(exc: duckdb.Error, file_format: str) -> str:
-    text = str(exc).lower()
+def _describe_read_error(exc: WarehouseError, file_format: str) -> str:
+    text = exc.engine_message.lower()
     if "invalid unicode" in text or "not utf-8 encoded" in text:
         return "the file is not UTF-8 encoded text; re-export it as UTF-8"
     if file_format == "parquet":
@@ -93,7 +92,7 @@ def _describe_read_error(exc: duckdb.Error, file_format: str) -> str:
             "check for unbalanced quotes or a different delimiter")
 
 
-def _rejection(path: Path, exc: duckdb.Error, file_format: str) -> FileRejected:
+def _rejection(path: Path, exc: WarehouseError, file_format: str) -> FileRejected:
     """Why the engine could not read the file. The UTF-8 scan runs only here, after a failure,
     so the common case pays nothing for it; it names the line of the first bad byte."""
     if file_format == "csv":
@@ -105,15 +104,15 @@ def _rejection(path: Path, exc: duckdb.Error, file_format: str) -> FileRejected:
 
 
 def stage_file(
-    con: duckdb.DuckDBPyConnection, path: Path, file_format: str, extract: ExtractFile, table: str,
+    wh: DuckDBWarehouse, path: Path, file_format: str, extract: ExtractFile, table: str,
 ) -> StagedFile:
     """Create ``table`` (temporary) holding the file's rows as trimmed-later text plus ``_row``."""
     if path.stat().st_size == 0:
         raise FileRejected("the file is empty")
     scan = _scan_sql(path, file_format)
     try:
-        described = con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()
-    except duckdb.Error as exc:
+        described = wh.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()
+    except WarehouseError as exc:
         raise _rejection(path, exc, file_format) from None
     headers = [str(row[0]) for row in described]
     types = {str(row[0]): str(row[1]) for row in described}
@@ -136,10 +135,10 @@ def stage_file(
             selects.append(f"CAST(NULL AS VARCHAR) AS {ident(column)}")
     selects += [f"{_as_text(ident(h), types[h])} AS {ident(h)}" for h in extras]
     try:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {', '.join(selects)} FROM {scan}")
-    except duckdb.Error as exc:
+        wh.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {', '.join(selects)} FROM {scan}")
+    except WarehouseError as exc:
         raise _rejection(path, exc, file_format) from None
-    count = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    count = wh.execute(f"SELECT count(*) FROM {table}").fetchone()
     rows = int(count[0]) if count else 0
     if rows == 0:
         raise FileRejected("the file has a header but no data rows")

@@ -1,8 +1,11 @@
 """The probabilistic model: comparisons, blocking rules, unsupervised training, scoring.
 
-Fellegi-Sunter as implemented by Splink (Ministry of Justice), DuckDB backend. Splink runs on its
-own in-memory DuckDB connection fed the standard linkage input (``records.py``) as Arrow, so its
-working tables never land in the warehouse and the same code runs on Splink's Spark backend.
+Fellegi-Sunter as implemented by Splink (Ministry of Justice), on whichever engine the warehouse
+runs: ``warehouse.splink_api()`` gives Splink's ``DuckDBAPI`` (a private in-memory DuckDB, so
+Splink's working tables never land in the warehouse file) or its ``SparkAPI`` (the warehouse's
+session, with Splink's similarity jar). The linkage input (``records.py``) goes in as Arrow and the
+scored pairs come back as Arrow; everything run here besides Splink's own steps is SQL that both
+engines read alike, sent through Splink's database API.
 
 Comparisons are chosen for agency identity data:
 
@@ -18,28 +21,42 @@ Parameters are learnt without labels (Splink's method): ``u`` from random pairs,
 deterministic rules with an assumed recall, and ``m`` by expectation maximisation over two
 blocked samples, each blocking on columns the other leaves free so every comparison is
 estimated once.
+
+**A saved model is engine-neutral.** Splink's own model JSON carries each level's SQL in the
+dialect it was trained on (``jaro_winkler_similarity("forename_std_l", ...)`` on DuckDB,
+``jaro_winkler(`forename_std_l`, ...)`` on Spark), so a model trained on one engine cannot be
+loaded on the other. Ours keeps the comparisons where they are defined, in code, through Splink's
+comparison-library constructors, and saves only what training learnt: the prior, and ``m`` and
+``u`` for every level keyed by comparison and level label, with the blocking rules as plain
+equi-joins that read the same on every engine (``portable_model``). Scoring renders the
+comparisons for the engine at hand and puts the saved parameters back (``splink_settings``).
+Files in the earlier format (Splink's JSON, DuckDB's SQL) still load on DuckDB as saved, and on
+Spark when their comparisons are exactly this version's.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
+import re
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import duckdb
 import pyarrow as pa
+import splink
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
-from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+import sqlglot
+from splink import Linker, SettingsCreator, block_on
 from splink.blocking_rule_library import CustomRule
 from splink.internals.exceptions import EMTrainingException
 
 from localjustice.errors import LocalJusticeError
+from localjustice.warehouse import Warehouse
 
 logger = logging.getLogger(__name__)
 
@@ -184,32 +201,17 @@ def linkage_settings(link_type: LinkType = "link_and_dedupe") -> SettingsCreator
     )
 
 
-@dataclass
-class ScoredPairs:
-    """What a probabilistic run hands on: unit pairs and the figures the report shows."""
-
-    pairs: pa.Table
-    comparisons: int
-    blocking_counts: list[tuple[str, int]]
-    weight_histogram: list[tuple[float, float, int]]
-    model: dict[str, Any]
-
-
-@contextmanager
-def splink_engine(memory_limit: str | None = None) -> Iterator[DuckDBAPI]:
-    """A private in-memory DuckDB for Splink's working tables, closed afterwards."""
-    con = duckdb.connect(":memory:")
-    if memory_limit:
-        con.execute(f"SET memory_limit = '{memory_limit}'")
-    con.execute("SET preserve_insertion_order = false")
-    try:
-        yield DuckDBAPI(connection=con)
-    finally:
-        con.close()
 
 
 #: Pairs sampled for each EM session: plenty for ~40 parameters, and bounded at any scale.
 EM_MAX_PAIRS = 2e6
+#: Pairs per chunk when sampling for u. Splink splits the sample into chunks (10 by default) and
+#: a probe before them, per comparison, to bound memory and stop once every level has been seen
+#: 100 times; a comparison with a rare level (swapped names) never stops early, so it runs all
+#: eleven. Each chunk is a query, which costs little on DuckDB but about a second on Spark
+#: whatever its size: chunks of a million pairs keep the memory bound and spare a small
+#: sample 50 queries.
+U_PAIRS_PER_CHUNK = 1e6
 
 
 def train(linker: Linker, *, seed: int, u_max_pairs: float) -> None:
@@ -217,7 +219,9 @@ def train(linker: Linker, *, seed: int, u_max_pairs: float) -> None:
     linker.training.estimate_probability_two_random_records_match(
         list(DETERMINISTIC_RULES), recall=DETERMINISTIC_RECALL
     )
-    linker.training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
+    linker.training.estimate_u_using_random_sampling(
+        max_pairs=u_max_pairs, seed=seed,
+        num_chunks=max(1, min(10, math.ceil(u_max_pairs / U_PAIRS_PER_CHUNK))))
     # Blocked on date of birth: learns name, sex, postcode and PNC m values.
     linker.training.estimate_parameters_using_expectation_maximisation(
         block_on("dob"), max_pairs=EM_MAX_PAIRS)
@@ -268,8 +272,190 @@ def regularise(model: dict[str, Any]) -> dict[str, Any]:
     return model
 
 
+
+# --- the saved model, engine-neutral -----------------------------------------------------------
+
+#: What a portable model file says it is; the version rises when its shape changes.
+MODEL_FORMAT = "localjustice-linkage-model"
+MODEL_FORMAT_VERSION = 2
+#: The engines whose SQL Splink renders for us (Splink's dialect names).
+MODEL_DIALECTS = ("duckdb", "spark")
+
+#: A blocking rule every engine reads alike: equalities and inequalities between a left and a
+#: right column, joined by AND (the form all of ours take).
+_NEUTRAL_TERM = r"l\.[A-Za-z_][A-Za-z0-9_]*\s*(?:=|<>)\s*r\.[A-Za-z_][A-Za-z0-9_]*"
+_NEUTRAL_RULE = re.compile(rf"\s*{_NEUTRAL_TERM}(?:\s+AND\s+{_NEUTRAL_TERM})*\s*", re.IGNORECASE)
+
+
+class ModelNotPortable(LocalJusticeError):
+    """A saved model whose comparisons or blocking rules this version cannot render anew."""
+
+
+def is_portable(model: dict[str, Any]) -> bool:
+    """Whether ``model`` is in the engine-neutral format (not Splink's own settings JSON)."""
+    return model.get("format") == MODEL_FORMAT
+
+
+def _comparison_levels(dialect: str) -> list[dict[str, Any]]:
+    """This version's comparisons as Splink renders them for ``dialect``."""
+    comparisons: list[dict[str, Any]] = linkage_settings().create_settings_dict(dialect)["comparisons"]
+    return comparisons
+
+
+def _same_condition(saved: str, ours: str, dialect: str) -> bool:
+    """Whether two level conditions are the same SQL (compared as parsed, not as text)."""
+    if saved.strip() == ours.strip():
+        return True
+    try:
+        return bool(sqlglot.parse_one(saved, read=dialect) == sqlglot.parse_one(ours, read=dialect))
+    except sqlglot.errors.ParseError:
+        return False
+
+
+def _check_comparisons(saved: list[dict[str, Any]], dialect: str | None) -> None:
+    """Raise unless ``saved`` has this version's comparisons and levels, in order.
+
+    Levels are matched by label; with ``dialect`` (a Splink JSON model) their SQL must also be
+    what this version renders for that dialect, so a level whose label stayed while its rule
+    changed is caught.
+    """
+    ours = _comparison_levels(dialect or "duckdb")
+    names = [c.get("output_column_name") for c in saved]
+    if names != [c["output_column_name"] for c in ours]:
+        raise ModelNotPortable(f"its comparisons are {names}, this version's "
+                               f"{[c['output_column_name'] for c in ours]}")
+    for mine, theirs in zip(ours, saved, strict=True):
+        levels = theirs.get("comparison_levels", [])
+        labels = [lv.get("label_for_charts") for lv in levels]
+        if labels != [lv["label_for_charts"] for lv in mine["comparison_levels"]]:
+            raise ModelNotPortable(f"its {mine['output_column_name']} comparison has the levels "
+                                   f"{labels}, this version's "
+                                   f"{[lv['label_for_charts'] for lv in mine['comparison_levels']]}")
+        if dialect is None:
+            continue
+        for our_level, level in zip(mine["comparison_levels"], levels, strict=True):
+            if not _same_condition(str(level.get("sql_condition", "")),
+                                   our_level["sql_condition"], dialect):
+                raise ModelNotPortable(
+                    f"its level {level.get('label_for_charts')!r} of {mine['output_column_name']} "
+                    f"tests {level.get('sql_condition')!r}, this version "
+                    f"{our_level['sql_condition']!r}")
+
+
+def _neutral_rule(rule: Any) -> dict[str, str]:
+    """A saved blocking rule in the neutral form, or ``ModelNotPortable``."""
+    sql = rule.get("blocking_rule") if isinstance(rule, dict) else rule
+    if not isinstance(sql, str) or not _NEUTRAL_RULE.fullmatch(sql):
+        raise ModelNotPortable(f"its blocking rule {sql!r} is not a plain equi-join of left and "
+                               "right columns")
+    sql = " ".join(sql.split())
+    return {"name": _rule_name(sql), "sql": sql}
+
+
+def _link_type_of(rules: list[dict[str, str]]) -> LinkType:
+    """Link-only work adds ``l.source <> r.source`` to every rule (``_blocking_sql``)."""
+    if rules and all("l.source <> r.source" in rule["sql"] for rule in rules):
+        return "link_only"
+    return "link_and_dedupe"
+
+
+def _parameters(level: dict[str, Any]) -> dict[str, Any]:
+    """What training learnt about one level, and what identifies it."""
+    out: dict[str, Any] = {"label_for_charts": level["label_for_charts"]}
+    if level.get("is_null_level"):
+        out["is_null_level"] = True
+        return out
+    for key in ("m_probability", "u_probability"):
+        if level.get(key) is not None:
+            out[key] = float(level[key])
+    return out
+
+
+def portable_model(model: dict[str, Any]) -> dict[str, Any]:
+    """The engine-neutral form of a trained model.
+
+    ``model`` is Splink's settings JSON in either engine's dialect (``save_model_to_json()``, or
+    a file saved by an earlier version) or already portable (checked, and copied). Raises
+    ``ModelNotPortable`` when its comparisons or blocking rules are not this version's: the
+    parameters of a level can only be carried over to the same level.
+    """
+    if is_portable(model):
+        _check_portable(model)
+        return copy.deepcopy(model)
+    dialect = model.get("sql_dialect")
+    if dialect not in MODEL_DIALECTS:
+        raise ModelNotPortable(f"it records no SQL dialect Splink can render ({dialect!r})")
+    comparisons = model.get("comparisons", [])
+    _check_comparisons(comparisons, str(dialect))
+    rules = [_neutral_rule(r) for r in model.get("blocking_rules_to_generate_predictions", [])]
+    prior = model.get("probability_two_random_records_match")
+    # ``trained_on`` and ``splink_version`` are for the reader (the report, an auditor); loading
+    # needs neither.
+    return {
+        "format": MODEL_FORMAT,
+        "format_version": MODEL_FORMAT_VERSION,
+        "trained_on": dialect,
+        "splink_version": splink.__version__,
+        "link_type": _link_type_of(rules),
+        "probability_two_random_records_match": None if prior is None else float(prior),
+        "blocking_rules": rules,
+        "comparisons": [
+            {"output_column_name": c["output_column_name"],
+             "comparison_description": c.get("comparison_description", ""),
+             "comparison_levels": [_parameters(lv) for lv in c.get("comparison_levels", [])]}
+            for c in comparisons
+        ],
+    }
+
+
+def _check_portable(model: dict[str, Any]) -> None:
+    version = model.get("format_version")
+    if not isinstance(version, int) or version > MODEL_FORMAT_VERSION:
+        raise ModelNotPortable(f"it is format version {version!r}; this version reads up to "
+                               f"{MODEL_FORMAT_VERSION} (a newer Local Justice saved it)")
+    _check_comparisons(model.get("comparisons", []), None)
+    for rule in model.get("blocking_rules", []):
+        _neutral_rule(rule.get("sql") if isinstance(rule, dict) else rule)
+    if not model.get("blocking_rules"):
+        raise ModelNotPortable("it has no blocking rules")
+
+
+def splink_settings(model: dict[str, Any], dialect: str) -> dict[str, Any]:
+    """Splink's settings for ``dialect``: our comparisons rendered there, the model's parameters.
+
+    A model in the earlier format (Splink's JSON) is used as saved on its own engine, and
+    converted for the other when its comparisons are exactly this version's.
+    """
+    if not is_portable(model):
+        if model.get("sql_dialect", "duckdb") == dialect:
+            return copy.deepcopy(model)
+        try:
+            model = portable_model(model)
+        except ModelNotPortable as exc:
+            raise ModelNotPortable(
+                f"This linkage model was saved by an earlier version for "
+                f"{model.get('sql_dialect', 'duckdb')}, with that engine's SQL, and cannot be "
+                f"used on {dialect}: {exc}. Train a model on {dialect} (run `localjustice link` "
+                "without --model), or use this one on the engine it was saved for.") from None
+    else:
+        _check_portable(model)
+    settings = linkage_settings(model.get("link_type", "link_and_dedupe")).create_settings_dict(dialect)
+    for ours, saved in zip(settings["comparisons"], model["comparisons"], strict=True):
+        for level, params in zip(ours["comparison_levels"], saved["comparison_levels"], strict=True):
+            for key in ("m_probability", "u_probability"):
+                if key in params and not level.get("is_null_level"):
+                    level[key] = params[key]
+    if model.get("probability_two_random_records_match") is not None:
+        settings["probability_two_random_records_match"] = model["probability_two_random_records_match"]
+    settings["blocking_rules_to_generate_predictions"] = [
+        {"blocking_rule": rule["sql"], "sql_dialect": dialect} for rule in model["blocking_rules"]
+    ]
+    settings["sql_dialect"] = dialect
+    return settings
+
+
 def load_model(path: Path) -> dict[str, Any]:
-    """A saved model (Splink settings JSON with trained parameters)."""
+    """A saved model: the portable format, or Splink's settings JSON of earlier versions."""
     try:
         model: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -277,24 +463,94 @@ def load_model(path: Path) -> dict[str, Any]:
                                 "`localjustice link` without --model.") from None
     except json.JSONDecodeError as exc:
         raise LocalJusticeError(f"The linkage model at {path} is not valid JSON ({exc}).") from None
-    if "comparisons" not in model:
+    if not isinstance(model, dict) or "comparisons" not in model:
         raise LocalJusticeError(f"{path} is not a linkage model: it has no comparisons.")
+    if is_portable(model):
+        try:
+            _check_portable(model)
+        except ModelNotPortable as exc:
+            raise ModelNotPortable(f"The linkage model at {path} cannot be used: {exc}. Train a "
+                                   "new one by running `localjustice link` without --model.") from None
     return model
 
 
+# --- scoring -------------------------------------------------------------------------------------
+
+@dataclass
+class ScoredPairs:
+    """What a probabilistic run hands on: unit pairs and the figures the report shows."""
+
+    pairs: pa.Table
+    comparisons: int
+    blocking_counts: list[tuple[str, int]]
+    weight_histogram: list[tuple[float, float, int]]
+    #: the model that scored them, portable (earlier-format models that cannot be: as saved)
+    model: dict[str, Any]
+
+
 def _histogram_sql(table: str, bin_width: float) -> str:
+    # floor() is an integer on Spark and a double on DuckDB: cast so both give doubles.
+    start = f"CAST(floor(match_weight / {bin_width!r}) AS DOUBLE) * {bin_width!r}"
     return f"""
-        SELECT floor(match_weight / {bin_width}) * {bin_width} AS bin_start,
-               floor(match_weight / {bin_width}) * {bin_width} + {bin_width} AS bin_end,
-               count(*) AS pairs
+        SELECT {start} AS bin_start, {start} + {bin_width!r} AS bin_end, count(*) AS pairs
         FROM {table}
-        GROUP BY 1, 2 ORDER BY 1
+        GROUP BY 1, 2
     """
+
+
+def _unit_pairs_sql(table: str, review_floor: float) -> str:
+    """Each pair of units once, scored by the best pair of their variants."""
+    return f"""
+        SELECT least(unit_id_l, unit_id_r) AS unit_id_l,
+               greatest(unit_id_l, unit_id_r) AS unit_id_r,
+               max(match_probability) AS match_probability,
+               max(match_weight) AS match_weight,
+               CAST(NULL AS STRING) AS rule
+        FROM {table}
+        WHERE unit_id_l <> unit_id_r AND match_probability >= {review_floor!r}
+        GROUP BY least(unit_id_l, unit_id_r), greatest(unit_id_l, unit_id_r)
+    """
+
+
+def _read(db_api: Any, sql: str) -> pa.Table:
+    """Run one query through Splink's database API (so on its engine) and return it as Arrow."""
+    frame = db_api.query_sql(sql)
+    try:
+        table: pa.Table = frame.as_pyarrow_table()
+    finally:
+        frame.drop_table_from_database_and_remove_from_cache()
+    return table
+
+
+def _drop_working_tables(db_api: Any, records_name: str) -> None:
+    """Drop every table and view this run made through Splink's API, and its input.
+
+    On Spark they are temporary views in a session that outlives the run, and Splink's own
+    ``drop_table_from_database_and_remove_from_cache`` leaves them there (on Spark it drops only
+    Delta tables), so each run would leave ~100 views behind. Splink records what it ran
+    (``executed_queries``) and registered (``_registered_table_names``); both are dropped here
+    through its engine-neutral ``delete_table_from_database``. A failure is logged, never
+    raised, so it cannot hide the error that ended the run.
+    """
+    names = {frame.physical_name for frame in db_api._intermediate_table_cache.executed_queries}
+    names |= set(db_api._created_tables) | set(db_api._registered_table_names) | {records_name}
+    for name in sorted(names):
+        try:
+            db_api.delete_table_from_database(name)
+        except Exception:  # the engine's own error types belong to warehouse/
+            logger.warning("could not drop Splink's working table %s", name, exc_info=True)
+
+
+def _pair_schema(unit_id: pa.DataType) -> pa.Schema:
+    return pa.schema([("unit_id_l", unit_id), ("unit_id_r", unit_id),
+                      ("match_probability", pa.float64()), ("match_weight", pa.float64()),
+                      ("rule", pa.string())])
 
 
 def score_pairs(
     records: pa.Table,
     *,
+    warehouse: Warehouse,
     model: dict[str, Any] | None,
     review_floor: float,
     link_type: LinkType = "link_and_dedupe",
@@ -302,57 +558,55 @@ def score_pairs(
     u_max_pairs: float = 5e6,
     memory_limit: str | None = None,
 ) -> ScoredPairs:
-    """Score every blocked pair; keep unit pairs at or above ``review_floor``.
+    """Score every blocked pair on the warehouse's engine; keep unit pairs at or above ``review_floor``.
 
     ``model`` reuses saved parameters (and its own blocking rules); ``None`` trains afresh on
     ``records``. Pairs come back per unit (the best-scoring pair of their variants), ordered
-    ``unit_id_l < unit_id_r``.
+    ``unit_id_l < unit_id_r``. ``memory_limit`` bounds Splink's private DuckDB.
     """
-    with splink_engine(memory_limit) as db_api:
-        table = db_api.register(records, dataset_display_name="linkage_records")
-        settings: SettingsCreator | dict[str, Any] = (
-            model if model is not None else linkage_settings(link_type)
-        )
-        linker = Linker(table, settings, log_level=logging.ERROR)
-        if model is None:
-            train(linker, seed=seed, u_max_pairs=u_max_pairs)
-            trained = regularise(linker.misc.save_model_to_json())
-            linker = Linker(table, trained, log_level=logging.ERROR)
-        predictions = linker.inference.predict(warning_mode="never")
-        con = db_api.duckdb_con
-        name = predictions.physical_name
-        comparisons = int(con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0])
-        rules = linker._settings_obj._blocking_rules_to_generate_predictions
-        by_key = dict(con.execute(
-            f"SELECT CAST(match_key AS INTEGER), count(*) FROM {name} GROUP BY 1"
-        ).fetchall())
-        blocking_counts = [
-            (_rule_name(rule.blocking_rule_sql), int(by_key.get(i, 0)))
-            for i, rule in enumerate(rules)
-        ]
-        histogram = [
-            (float(a), float(b), int(c))
-            for a, b, c in con.execute(_histogram_sql(name, 1.0)).fetchall()
-        ]
-        pairs = con.sql(f"""
-            SELECT least(unit_id_l, unit_id_r) AS unit_id_l,
-                   greatest(unit_id_l, unit_id_r) AS unit_id_r,
-                   max(match_probability) AS match_probability,
-                   max(match_weight) AS match_weight,
-                   CAST(NULL AS VARCHAR) AS rule
-            FROM {name}
-            WHERE unit_id_l <> unit_id_r AND match_probability >= ?
-            GROUP BY 1, 2
-            ORDER BY 1, 2
-        """, params=[review_floor]).to_arrow_table()
-        trained = linker.misc.save_model_to_json()
-        predictions.drop_table_from_database_and_remove_from_cache()
+    review_floor = float(review_floor)
+    if not math.isfinite(review_floor):
+        raise LocalJusticeError(f"The review floor must be a probability, not {review_floor}.")
+    with warehouse.splink_api(memory_limit=memory_limit) as db_api:
+        dialect = db_api.sql_dialect.sql_dialect_str
+        settings = (linkage_settings(link_type).create_settings_dict(dialect) if model is None
+                    else splink_settings(model, dialect))
+        # A name of its own: Spark's temporary views outlive one Splink API on a shared session.
+        name = f"lj_linkage_records_{uuid.uuid4().hex[:12]}"
+        table = db_api.register(records, table_name=name, dataset_display_name="linkage_records")
+        try:
+            linker = Linker(table, settings, log_level=logging.ERROR)
+            if model is None:
+                train(linker, seed=seed, u_max_pairs=u_max_pairs)
+                used = regularise(portable_model(linker.misc.save_model_to_json()))
+                linker = Linker(table, splink_settings(used, dialect), log_level=logging.ERROR)
+            else:
+                try:
+                    used = portable_model(model)
+                except ModelNotPortable:
+                    used = model  # an earlier-format model, on its own engine
+            predictions = linker.inference.predict(warning_mode="never")
+            scored = predictions.physical_name
+            by_key = {int(row["match_key"]): int(row["pairs"]) for row in _read(db_api, f"""
+                SELECT CAST(match_key AS INTEGER) AS match_key, count(*) AS pairs
+                FROM {scored} GROUP BY CAST(match_key AS INTEGER)""").to_pylist()}
+            rules = linker._settings_obj._blocking_rules_to_generate_predictions
+            blocking_counts = [(_rule_name(rule.blocking_rule_sql), by_key.get(i, 0))
+                               for i, rule in enumerate(rules)]
+            histogram = sorted(
+                (float(row["bin_start"]), float(row["bin_end"]), int(row["pairs"]))
+                for row in _read(db_api, _histogram_sql(scored, 1.0)).to_pylist())
+            pairs = (_read(db_api, _unit_pairs_sql(scored, review_floor))
+                     .cast(_pair_schema(records.schema.field("unit_id").type))
+                     .sort_by([("unit_id_l", "ascending"), ("unit_id_r", "ascending")]))
+        finally:
+            _drop_working_tables(db_api, name)
     return ScoredPairs(
         pairs=pairs,
-        comparisons=comparisons,
+        comparisons=sum(by_key.values()),
         blocking_counts=blocking_counts,
         weight_histogram=histogram,
-        model=trained,
+        model=used,
     )
 
 

@@ -133,7 +133,7 @@ def _scored(
         # free for pages and other commands (issue 10 finding 13).
         with warehouse.released():
             scored = score_pairs(
-                arrow, model=model, review_floor=options.review_floor,
+                arrow, warehouse=warehouse, model=model, review_floor=options.review_floor,
                 link_type=options.link_type, seed=options.seed, u_max_pairs=options.u_max_pairs,
                 memory_limit=options.splink_memory_limit,
             )
@@ -310,7 +310,8 @@ def link_table(people: Any, *, options: LinkageOptions | None = None) -> TableLi
         warehouse.register_arrow("lj_people", table)
         records = build_linkage_records(warehouse, source_rows_sql="SELECT * FROM lj_people")
         arrow = warehouse.execute(f"SELECT {', '.join(MODEL_COLUMNS)} FROM {RECORD_TABLE}").arrow()
-        scored = score_pairs(arrow, model=None, review_floor=options.review_floor,
+        scored = score_pairs(arrow, warehouse=warehouse, model=None,
+                             review_floor=options.review_floor,
                              link_type=options.link_type, seed=options.seed,
                              u_max_pairs=options.u_max_pairs,
                              memory_limit=options.splink_memory_limit)

@@ -41,8 +41,15 @@ def open_warehouse(path: Path | None, *, read_only: bool = False,
                 "LOCALJUSTICE_ENGINE=spark needs pyspark and Java 17: install them with "
                 "`pip install 'localjustice[spark]'` and Debian's openjdk-17-jre-headless "
                 f"(`make install` does both) ({exc}).") from None
-        return open_spark(storage, master=spark_master or DEFAULT_SPARK_MASTER,
-                          read_only=read_only, memory=spark_memory)
+        warehouse = open_spark(storage, master=spark_master or DEFAULT_SPARK_MASTER,
+                               read_only=read_only, memory=spark_memory)
+        if path is not None:
+            # the identity zone and batch register: the Parquet that ingestion wrote beside
+            # the DuckDB file (warehouse/records_zone.py)
+            from localjustice.warehouse.records_zone import attach_records_zone
+
+            attach_records_zone(warehouse, path.parent)
+        return warehouse
     raise LocalJusticeError(f"Unknown engine {engine!r}: LOCALJUSTICE_ENGINE is one of "
                             f"{', '.join(ENGINES)}.")
 
