@@ -39,18 +39,17 @@ def _prepare(out: Path, scale: float, seed: int) -> None:
     from localjustice.linkage.records import build_linkage_records
     from localjustice.linkage.store import RECORD_TABLE, ensure_linkage_layout
     from localjustice.synth import generate
-    from localjustice.warehouse import as_duckdb, open_warehouse
+    from localjustice.warehouse import open_warehouse
 
     if (out / "records.parquet").is_file():
         return
     generate(out, scale=scale, seed=seed)
     with open_warehouse(out / "warehouse.duckdb") as warehouse:
         ingest_delivery(warehouse, out / "delivery")
-        con = as_duckdb(warehouse).connection
-        ensure_linkage_layout(con)
-        build_linkage_records(con, load_contract())
-        pq.write_table(con.sql(f"SELECT {', '.join(MODEL_COLUMNS)} FROM {RECORD_TABLE}")
-                       .to_arrow_table(), out / "records.parquet")
+        ensure_linkage_layout(warehouse)
+        build_linkage_records(warehouse, load_contract())
+        pq.write_table(warehouse.execute(f"SELECT {', '.join(MODEL_COLUMNS)} FROM {RECORD_TABLE}")
+                       .arrow(), out / "records.parquet")
 
 
 def _quality(pairs: Any, units: Any, truth: Any, threshold: float) -> tuple[float, int]:

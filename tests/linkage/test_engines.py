@@ -43,7 +43,7 @@ from localjustice.linkage.pipeline import LinkageOptions
 from localjustice.linkage.records import build_linkage_records
 from localjustice.linkage.store import RECORD_TABLE, ensure_linkage_layout
 from localjustice.synth import generate
-from localjustice.warehouse import Warehouse, as_duckdb, open_warehouse
+from localjustice.warehouse import Warehouse, open_warehouse
 
 SCALE = 0.02
 #: u from 200,000 random pairs: enough at this size, and few queries on Spark.
@@ -80,10 +80,9 @@ def delivery(tmp_path_factory: pytest.TempPathFactory) -> Delivery:
 
 
 def _linkage_records(warehouse: Warehouse) -> pa.Table:
-    con = as_duckdb(warehouse).connection
-    ensure_linkage_layout(con)
-    build_linkage_records(con, load_contract())
-    return con.sql(f"SELECT {', '.join(MODEL_COLUMNS)} FROM {RECORD_TABLE}").to_arrow_table()
+    ensure_linkage_layout(warehouse)
+    build_linkage_records(warehouse, load_contract())
+    return warehouse.execute(f"SELECT {', '.join(MODEL_COLUMNS)} FROM {RECORD_TABLE}").arrow()
 
 
 def _score(warehouse: Warehouse, records: pa.Table, model: dict[str, Any] | None) -> ScoredPairs:
