@@ -172,3 +172,24 @@ def person_of(warehouse: Warehouse, source: str, spid: str) -> str:
     ).fetchall()
     assert rows, "source person not linked"
     return str(rows[0][0])
+
+
+def copy_identity_zone(source: Warehouse, target: Warehouse) -> None:
+    """Every identity table of ``source`` written into ``target`` through Arrow (how the tests put
+    a made-up identity zone on Spark, where ingestion writes none)."""
+    for extract in load_contract().files.values():
+        table = f"identity.{extract.name}"
+        target.register_arrow("lj_copy_rows", source.execute(f"SELECT * FROM {table}").arrow())
+        target.create_table(table, "SELECT * FROM lj_copy_rows")
+        target.unregister("lj_copy_rows")
+
+
+@pytest.fixture
+def spark_warehouse(request: pytest.FixtureRequest) -> Iterator[Warehouse]:
+    """An empty warehouse on the test session's local Spark."""
+    from tests.conftest import fresh_spark_warehouse
+
+    wh = fresh_spark_warehouse(request.getfixturevalue("spark_session"),
+                               request.getfixturevalue("spark_storage"))
+    yield wh
+    wh.close()

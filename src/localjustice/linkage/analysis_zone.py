@@ -28,7 +28,7 @@ from localjustice.contract import Contract, load_contract
 from localjustice.linkage.clusters import PERSON_PREFIX
 from localjustice.linkage.engine_sql import neutral_type
 from localjustice.linkage.quality import read_person_map
-from localjustice.linkage.store import UNIT_PERSON_TABLE, count_of
+from localjustice.linkage.store import UNIT_PERSON_TABLE, count_of, drop_temporary
 from localjustice.warehouse import ANALYSIS_SCHEMA, Dialect, Warehouse
 from localjustice.warehouse.analysis_layout import (
     CRIME_COLUMNS,
@@ -160,8 +160,9 @@ def _register_establishments(warehouse: Warehouse, area_slug: str) -> None:
     }))
 
 
-def _person_sql(dialect: Dialect, contract: Contract, unit_person: str) -> str:
-    branches = "\nUNION ALL\n".join(
+def _person_attributes_sql(contract: Contract, unit_person: str) -> str:
+    """Each record's person and the attributes a person takes the most frequent of."""
+    return "\nUNION ALL\n".join(
         f"""SELECT up.person_id, '{f.name}' AS source, year(t.date_of_birth) AS year_of_birth,
                    nullif(t.sex, 'U') AS sex, nullif(t.ethnicity, 'NS') AS ethnicity,
                    t.borough_code, t.sex = 'U' AS sex_unknown,
@@ -171,6 +172,11 @@ def _person_sql(dialect: Dialect, contract: Contract, unit_person: str) -> str:
               ON up.source = '{f.name}' AND up.source_person_id = t.source_person_id"""
         for f in contract.person_bearing_files
     )
+
+
+def _person_sql(dialect: Dialect, attrs: str) -> str:
+    """One row per person from ``attrs`` (``_person_attributes_sql``, read five times: so
+    materialised first, or Spark would scan every identity table for each)."""
 
     def modal(column: str) -> str:
         return f"""{column}_mode AS (
@@ -183,7 +189,7 @@ def _person_sql(dialect: Dialect, contract: Contract, unit_person: str) -> str:
     types = dict(PERSON_COLUMNS)
 
     return f"""
-        WITH attrs AS ({branches}),
+        WITH attrs AS (SELECT * FROM {attrs}),
         {modal('year_of_birth')},
         {modal('sex')},
         {modal('ethnicity')},
@@ -236,8 +242,11 @@ def build_analysis_zone(
                                    ORDER BY _batch_id DESC, _source_row DESC) = 1
         ORDER BY person_id, event_date, event_key
     """, step="analysis zone: events")
-    warehouse.create_table(PERSON_TABLE, _person_sql(dialect, contract, unit_person),
+    warehouse.create_table("lj_person_attrs", _person_attributes_sql(contract, unit_person),
+                           temporary=True, step="analysis zone: person attributes")
+    warehouse.create_table(PERSON_TABLE, _person_sql(dialect, "lj_person_attrs"),
                            step="analysis zone: persons")
+    drop_temporary(warehouse, "lj_person_attrs")
     crime_types = dict(CRIME_COLUMNS)
     warehouse.create_table(CRIME_TABLE, f"""
         SELECT lj_pseudonym('C', crime_id) AS crime_key,
@@ -306,5 +315,5 @@ def build_analysis_zone_from_person_map(
     persons, events = build_analysis_zone(warehouse, area_slug=area_slug, contract=contract,
                                           unit_person="lj_mapped_unit_person")
     unmapped = count_of(warehouse, "SELECT count(*) FROM lj_mapped_unit_person WHERE unmapped")
-    warehouse.execute("DROP TABLE IF EXISTS lj_mapped_unit_person")
+    drop_temporary(warehouse, "lj_mapped_unit_person")
     return MappedZone(persons=persons, events=events, unmapped_source_persons=unmapped)

@@ -29,6 +29,7 @@ from localjustice.linkage.store import (
     PERSON_KEY_TABLE,
     UNIT_PERSON_TABLE,
     count_of,
+    drop_temporary,
 )
 from localjustice.warehouse import Warehouse
 
@@ -88,18 +89,13 @@ def connected_components(warehouse: Warehouse, nodes: str, edges: str) -> None:
             SELECT count(*) FROM {following} AS n JOIN {current} AS c ON c.unit_id = n.unit_id
             WHERE n.cluster_id <> c.cluster_id
         """)
-        _drop_temporary(warehouse, current)
+        drop_temporary(warehouse, current)
         current = following
         if changed == 0:
             break
     warehouse.create_table(CLUSTER_TABLE, f"SELECT unit_id, cluster_id FROM {current}",
                            temporary=True, step="clusters: result")
-    _drop_temporary(warehouse, current)
-    _drop_temporary(warehouse, "lj_edge")
-
-
-def _drop_temporary(warehouse: Warehouse, name: str) -> None:
-    warehouse.execute(f"DROP TABLE IF EXISTS {name}")
+    drop_temporary(warehouse, current, "lj_edge")
 
 
 def assign_person_ids(warehouse: Warehouse, run_id: str, units: str) -> ClusterSummary:
@@ -191,8 +187,8 @@ def assign_person_ids(warehouse: Warehouse, run_id: str, units: str) -> ClusterS
                            step="persons: write unit to person")
     warehouse.create_table(PERSON_KEY_TABLE, "SELECT * FROM lj_person_new",
                            step="persons: write canonical units")
-    for name in ("lj_cluster_change_new", "lj_person_new", "lj_unit_person_new", "lj_assignment"):
-        _drop_temporary(warehouse, name)
+    drop_temporary(warehouse, "lj_cluster_change_new", "lj_person_new", "lj_unit_person_new",
+                   "lj_assignment")
     return ClusterSummary(persons=int(persons), kept=int(kept), new=int(persons) - int(kept),
                           merges=int(merges), splits=int(splits))
 

@@ -57,6 +57,7 @@ from localjustice.linkage.store import (
     RUN_TABLE,
     WEIGHT_HISTOGRAM_TABLE,
     count_of,
+    drop_temporary,
     ensure_linkage_layout,
 )
 from localjustice.progress import NullProgress, Progress
@@ -251,8 +252,7 @@ def link_persons(
             json.dumps(model) if model is not None else None,
         )])
         step.advance()
-    for name in ("lj_link", CLUSTER_TABLE, _RUN_PAIRS):
-        warehouse.execute(f"DROP TABLE IF EXISTS {name}")
+    drop_temporary(warehouse, "lj_link", CLUSTER_TABLE, _RUN_PAIRS)
     logger.info("linkage: %s; %d persons from %d source persons", method, summary.persons, units)
     return LinkageResult(
         run_id=run_id, method=method, method_note=note, records=records, units=units,

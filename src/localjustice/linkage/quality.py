@@ -33,6 +33,7 @@ from localjustice.linkage.store import (
     SOURCE_SHARE_TABLE,
     UNIT_PERSON_TABLE,
     WEIGHT_HISTOGRAM_TABLE,
+    drop_temporary,
 )
 from localjustice.warehouse import Warehouse
 
@@ -86,8 +87,7 @@ def cluster_metrics(warehouse: Warehouse, predicted: str, truth: str) -> dict[st
     # B-cubed: each unit scores |its cluster & its true person| over the cluster's (or true
     # person's) size; summed per (cluster, true person) group that is both_n^2 / size.
     b_precision, b_recall = float(row[1]) / units, float(row[2]) / units
-    warehouse.execute("DROP TABLE IF EXISTS lj_measured_groups")
-    warehouse.execute("DROP TABLE IF EXISTS lj_measured")
+    drop_temporary(warehouse, "lj_measured_groups", "lj_measured")
     return {
         "pairwise_precision": precision,
         "pairwise_recall": recall,
@@ -148,8 +148,7 @@ def truth_quality(warehouse: Warehouse, truth_path: Path,
         SELECT unit_id, person_id AS cluster_id FROM {unit_person}
     """, temporary=True, step="linkage quality")
     metrics = cluster_metrics(warehouse, "lj_predicted", truth)
-    warehouse.execute("DROP TABLE IF EXISTS lj_predicted")
-    warehouse.execute(f"DROP TABLE IF EXISTS {truth}")
+    drop_temporary(warehouse, "lj_predicted", truth)
     return metrics
 
 

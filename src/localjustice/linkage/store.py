@@ -149,3 +149,11 @@ def count_of(warehouse: Warehouse, sql: str, params: list[object] | None = None)
     """The single integer a counting query returns (0 when it returns nothing)."""
     value = warehouse.execute(sql, params).scalar()
     return int(value) if value is not None else 0
+
+
+def drop_temporary(warehouse: Warehouse, *names: str) -> None:
+    """Drop temporary tables made with ``create_table(..., temporary=True)``, freeing what the
+    engine kept for them (Spark's checkpointed copy goes with ``unregister``)."""
+    for name in names:
+        warehouse.execute(f"DROP TABLE IF EXISTS {name}")
+        warehouse.unregister(name)
