@@ -3,10 +3,12 @@ needs (everything else NULL). Identifiers are synthetic ("P1", "E1", ...)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 from itertools import count
 from typing import Any
+
+import pyarrow as pa
 
 from localjustice.warehouse import Warehouse, open_warehouse
 from localjustice.warehouse.analysis_layout import (
@@ -19,6 +21,8 @@ from localjustice.warehouse.analysis_layout import (
     analysis_layout_ddl,
 )
 
+ANALYSIS_TABLES = (PERSON_TABLE, EVENT_TABLE, CRIME_TABLE)
+
 CAMDEN = "E09000007"
 HACKNEY = "E09000012"
 
@@ -29,7 +33,7 @@ class Zone:
     def __init__(self) -> None:
         self.warehouse: Warehouse = open_warehouse(None)
         for statement in analysis_layout_ddl():
-            self.warehouse.connection.execute(statement)
+            self.warehouse.execute(statement)
         self._keys = count(1)
 
     def person(self, person_id: str, *, year_of_birth: int = 1990, sex: str = "M",
@@ -71,14 +75,56 @@ class Zone:
             "crime_key": crime_key, "offence_group": offence_group, "committed_date": committed,
             "recorded_date": committed, "borough_code": borough_code})
 
+    def event_rows(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Many events in one statement (through Arrow), each as ``event`` would add it."""
+        self._insert_many(EVENT_TABLE, EVENT_COLUMNS, [
+            {"event_key": f"E{next(self._keys)}", "source": "test", **row} for row in rows])
+
+    def person_rows(self, rows: Sequence[dict[str, Any]]) -> None:
+        self._insert_many(PERSON_TABLE, PERSON_COLUMNS, [{"sources": ["test"], **r} for r in rows])
+
+    def crime_rows(self, rows: Sequence[dict[str, Any]]) -> None:
+        self._insert_many(CRIME_TABLE, CRIME_COLUMNS, rows)
+
+    def _insert_many(self, table: str, layout: tuple[tuple[str, str], ...],
+                     rows: Sequence[dict[str, Any]]) -> None:
+        names = [n for n, _ in layout]
+        unknown = {k for r in rows for k in r} - set(names)
+        if unknown:
+            raise KeyError(f"not columns of {table}: {unknown}")
+        batch = pa.table({n: [r.get(n) for r in rows] for n in names})
+        self.warehouse.register_arrow("zone_rows", batch)
+        try:
+            self.warehouse.execute(f"INSERT INTO {table} SELECT {', '.join(names)} FROM zone_rows")
+        finally:
+            self.warehouse.unregister("zone_rows")
+
     def _insert(self, table: str, layout: tuple[tuple[str, str], ...], row: dict[str, Any]) -> None:
         names = [n for n, _ in layout]
         unknown = set(row) - set(names)
         if unknown:
             raise KeyError(f"not columns of {table}: {unknown}")
-        self.warehouse.connection.execute(
+        self.warehouse.execute(
             f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
             [row.get(n) for n in names])
+
+
+def copy_analysis_zone(source: Warehouse, target: Warehouse) -> None:
+    """The analysis zone of ``source`` made again in ``target`` (another engine), through Arrow:
+    the same rows and column types, so a measure can be run on both and compared. The rows go in
+    the reverse order of their keys, so that a result depending on the order rows happen to be
+    stored in (a tie an ORDER BY leaves open) differs between the two."""
+    for statement in analysis_layout_ddl():
+        target.ddl(statement)
+    for table, (key, _) in zip(ANALYSIS_TABLES, (PERSON_COLUMNS[0], EVENT_COLUMNS[0],
+                                                  CRIME_COLUMNS[0]), strict=True):
+        name = "copy_" + table.replace(".", "_")
+        target.register_arrow(
+            name, source.execute(f"SELECT * FROM {table} ORDER BY {key} DESC").arrow())
+        try:
+            target.create_table(table, f"SELECT * FROM {name}")
+        finally:
+            target.unregister(name)
 
 
 def zone() -> Iterator[Zone]:

@@ -68,15 +68,26 @@ def raw_grouping_sql(source: str, raws: Sequence[str], aggregates: str) -> str:
 def labelled_breakdown_sql(grouped: str, classifications: Sequence[Classification],
                            sums: Sequence[str]) -> str:
     """The long result (``breakdown``, ``category``, ``sums``) from ``raw_grouping_sql`` rows:
-    the total row, then each classification's raw groups labelled and added up."""
-    totals = ", ".join(f"sum(g.{c}) AS {c}" for c in sums)
-    parts = [f"SELECT '{TOTAL_KEY}' AS breakdown, CAST(NULL AS VARCHAR) AS category, "
-             f"{', '.join(f'g.{c}' for c in sums)} FROM {grouped} AS g "
-             f"WHERE g.grouped_by = '{TOTAL_KEY}'"]
-    parts += [f"SELECT '{c.breakdown}' AS breakdown, {c.label} AS category, {totals} "
-              f"FROM {grouped} AS g {c.join} WHERE g.grouped_by = '{c.raw}' GROUP BY {c.label}"
-              for c in classifications]
-    return "\nUNION ALL\n".join(parts)
+    the total row, then each classification's raw groups labelled and added up.
+
+    One pass over ``grouped``: each raw group is paired with the breakdowns that classify it,
+    labelled and summed in one GROUP BY (Spark would otherwise read ``grouped`` once for each
+    breakdown, and recompute it each time unless it is materialised).
+    """
+    pairs = ", ".join(f"('{c.breakdown}', '{c.raw}')" for c in classifications)
+    labels = " ".join(f"WHEN '{c.breakdown}' THEN {c.label}" for c in classifications)
+    joins = " ".join(dict.fromkeys(c.join for c in classifications if c.join))
+    return f"""
+        SELECT breakdown, category, {', '.join(f'sum({c}) AS {c}' for c in sums)}
+        FROM (
+            SELECT b.breakdown, CASE b.breakdown {labels} END AS category,
+                   {', '.join(f'g.{c}' for c in sums)}
+            FROM {grouped} AS g
+            JOIN (VALUES ('{TOTAL_KEY}', '{TOTAL_KEY}'), {pairs}) AS b(breakdown, raw)
+              ON b.raw = g.grouped_by
+            {joins}
+        ) AS labelled
+        GROUP BY breakdown, category"""
 
 
 def _sort_key(order: tuple[str, ...], category: str) -> tuple[int, int, str]:

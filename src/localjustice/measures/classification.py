@@ -151,8 +151,10 @@ def age_within_bounds_sql(on: str, year_of_birth: str, born_after: str, born_by:
     md_d = month_day_sql(on)
     after, by = f"coalesce({born_after}, 0)", f"coalesce({born_by}, 1231)"
 
-    def line(md: str) -> str:  # a day count through the year, for the middle of the range
-        return f"(({md}) // 100 * 31 + ({md}) % 100)"
+    def line(md: str) -> str:
+        # A day count through the year (month * 31 + day), for the middle of the range, times
+        # 100 so that it needs no integer division (``//`` is DuckDB's, ``DIV`` Spark's).
+        return f"(31 * ({md}) + 69 * (({md}) % 100))"
 
     return f"""CASE
         WHEN {born_after} IS NULL AND {born_by} IS NULL THEN NULL

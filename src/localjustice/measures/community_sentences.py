@@ -16,10 +16,10 @@ from typing import Any
 
 from localjustice.measures.breakdowns import Breakdown, build_tables, grouping_sets_sql
 from localjustice.measures.period import Period
-from localjustice.measures.pipeline import Pipeline, Step, fetch_dicts
+from localjustice.measures.pipeline import DEFAULT_DIALECT, Pipeline, Step, sql_text
 from localjustice.measures.sentencing import COMMUNITY, quarter_sql, sentence_step
 from localjustice.measures.tables import CountColumn, MeasureResult, MeasureTable, RateColumn
-from localjustice.warehouse import Warehouse
+from localjustice.warehouse import Dialect, Warehouse
 
 NAME = "community_sentences"
 TITLE = "Community sentence use"
@@ -52,8 +52,12 @@ REQUIREMENT_RATES = (RateColumn("requirement_share", "Share of orders (%)", "wit
                                 "orders"),)
 
 
-def pipeline(period: Period, *, borough: str | None = None) -> Pipeline:
+def pipeline(period: Period, *, borough: str | None = None,
+             dialect: Dialect = DEFAULT_DIALECT) -> Pipeline:
+    """The measure as named steps; ``dialect`` is taken for the common signature (this measure's
+    SQL is the same on every engine)."""
     community = ", ".join(f"'{s}'" for s in COMMUNITY)
+    codes = ", ".join(f"({sql_text(code)})" for code in REQUIREMENT_LABELS)
     return Pipeline.of([
         sentence_step(period, borough=borough),
         Step("classified", f"""
@@ -61,29 +65,31 @@ def pipeline(period: Period, *, borough: str | None = None) -> Pipeline:
                    CASE WHEN sentence_type IN ({community}) THEN 1 ELSE 0 END AS community,
                    CASE WHEN sentence_type = 'suspended_sentence' THEN 1 ELSE 0 END AS suspended,
                    CASE WHEN sentence_type = 'immediate_custody' THEN 1 ELSE 0 END AS custody
-            FROM sentence"""),
+            FROM sentence""", materialise=True),
         Step("by_quarter", grouping_sets_sql(
             "classified", BY_QUARTER,
             "count(*) AS sentences, sum(community) AS community, sum(suspended) AS suspended, "
             "sum(custody) AS custody, sum(1 - community - suspended - custody) AS other")),
-        Step("order_requirement", """
-            SELECT DISTINCT o.order_id, r.requirement
-            FROM (SELECT row_number() OVER () AS order_id, requirements FROM classified
-                  WHERE community = 1 OR suspended = 1) AS o
-            CROSS JOIN UNNEST(o.requirements) AS r(requirement)"""),
+        Step("order_requirement", f"""
+            -- Each community or suspended order (one per sentence) with each requirement it
+            -- carries, once however often the extract lists it.
+            SELECT r.requirement
+            FROM classified AS o CROSS JOIN (VALUES {codes}) AS r(requirement)
+            WHERE (o.community = 1 OR o.suspended = 1)
+              AND array_contains(o.requirements, r.requirement)"""),
         Step("requirement_use", """
             SELECT requirement AS category, count(*) AS with_requirement,
                    (SELECT count(*) FROM classified WHERE community = 1 OR suspended = 1) AS orders
             FROM order_requirement GROUP BY requirement"""),
-    ])
+    ], name=NAME)
 
 
 def compute(warehouse: Warehouse, period: Period, *, borough: str | None = None) -> MeasureResult:
-    pipe = pipeline(period, borough=borough)
-    total, by_quarter = build_tables(fetch_dicts(warehouse, pipe.sql("by_quarter")), BY_QUARTER,
-                                     name_prefix=NAME, title="Sentences by type", counts=COUNTS,
-                                     rates=RATES)
-    used = {r["category"]: r for r in fetch_dicts(warehouse, pipe.sql("requirement_use"))}
+    pipe = pipeline(period, borough=borough, dialect=warehouse.dialect)
+    total, by_quarter = build_tables(
+        pipe.run(warehouse, "by_quarter"), BY_QUARTER,
+        name_prefix=NAME, title="Sentences by type", counts=COUNTS, rates=RATES)
+    used = {r["category"]: r for r in pipe.run(warehouse, "requirement_use")}
     orders = total["community"] + total["suspended"]
     requirements = MeasureTable(
         name=f"{NAME}_requirements", title="Requirements on community and suspended orders",

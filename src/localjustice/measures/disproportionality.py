@@ -21,9 +21,9 @@ from typing import Any
 
 from localjustice.measures.classification import NOT_STATED, WHITE, ethnic_group_sql
 from localjustice.measures.period import Period
-from localjustice.measures.pipeline import Pipeline, Step, fetch_dicts
+from localjustice.measures.pipeline import DEFAULT_DIALECT, Pipeline, Step
 from localjustice.measures.tables import CountColumn, MeasureResult, MeasureTable, RateColumn
-from localjustice.warehouse import Warehouse
+from localjustice.warehouse import Dialect, Warehouse
 from localjustice.warehouse.analysis_layout import EVENT_TABLE, PERSON_TABLE
 
 NAME = "disproportionality"
@@ -41,7 +41,11 @@ STAGES = (
 Z_95 = 1.959964
 
 
-def pipeline(period: Period, *, borough: str | None = None) -> Pipeline:
+def pipeline(period: Period, *, borough: str | None = None,
+             dialect: Dialect = DEFAULT_DIALECT) -> Pipeline:
+    """The measure as named steps; ``dialect`` makes every rate a DOUBLE division on its engine
+    (Spark would give ``1.0 * a / b`` as a decimal of six places)."""
+    div = dialect.divide
     borough_filter = f"AND coalesce(e.borough_code, p.borough_code) = '{borough}'" if borough else ""
     start, end = period.sql_start(), period.sql_end()
     rri_steps = []
@@ -51,10 +55,11 @@ def pipeline(period: Period, *, borough: str | None = None) -> Pipeline:
                    g.{reached} AS reached, g.{base} - g.{reached} AS not_reached,
                    CASE WHEN g.{reached} > 0 AND w.{reached} > 0 AND g.{base} > 0 AND w.{base} > 0
                         AND g.ethnic_group NOT IN ('{WHITE}', '{NOT_STATED}')
-                        THEN (1.0 * g.{reached} / g.{base}) / (1.0 * w.{reached} / w.{base}) END AS rri,
+                        THEN {div(div(f'g.{reached}', f'g.{base}'), div(f'w.{reached}', f'w.{base}'))}
+                        END AS rri,
                    CASE WHEN g.{reached} > 0 AND w.{reached} > 0 AND g.{base} > 0 AND w.{base} > 0
-                        THEN sqrt(1.0 / g.{reached} - 1.0 / g.{base}
-                                  + 1.0 / w.{reached} - 1.0 / w.{base}) END AS se
+                        THEN sqrt({div('1', f'g.{reached}')} - {div('1', f'g.{base}')}
+                                  + {div('1', f'w.{reached}')} - {div('1', f'w.{base}')}) END AS se
             FROM by_group AS g CROSS JOIN (SELECT * FROM by_group WHERE ethnic_group = '{WHITE}') AS w""")
     return Pipeline.of([
         Step("formal_case", f"""
@@ -63,7 +68,7 @@ def pipeline(period: Period, *, borough: str | None = None) -> Pipeline:
                    max(CASE WHEN e.event_type = 'court_outcome' THEN 1 ELSE 0 END) AS charged,
                    max(CASE WHEN e.outcome = 'convicted' THEN 1 ELSE 0 END) AS convicted,
                    max(CASE WHEN e.sentence_type = 'immediate_custody' THEN 1 ELSE 0 END) AS custody,
-                   {ethnic_group_sql('any_value(p.ethnicity)')} AS ethnic_group
+                   {ethnic_group_sql('max(p.ethnicity)')} AS ethnic_group
             FROM {EVENT_TABLE} AS e
             LEFT JOIN {PERSON_TABLE} AS p ON p.person_id = e.person_id
             WHERE e.event_type IN ('court_outcome', 'out_of_court_disposal')
@@ -72,13 +77,13 @@ def pipeline(period: Period, *, borough: str | None = None) -> Pipeline:
         Step("by_group", """
             SELECT ethnic_group, count(*) AS formal, sum(charged) AS charged,
                    sum(convicted) AS convicted, sum(custody) AS custody
-            FROM formal_case GROUP BY ethnic_group"""),
+            FROM formal_case GROUP BY ethnic_group""", materialise=True),
         Step("relative_rate", "\nUNION ALL\n".join(rri_steps)),
         Step("rri", f"""
             SELECT stage, category, base, reached, not_reached, rri,
                    exp(ln(rri) - {Z_95} * se) AS rri_low, exp(ln(rri) + {Z_95} * se) AS rri_high
             FROM relative_rate"""),
-    ])
+    ], name=NAME)
 
 
 def _stage_table(stage: str, label: str, rows: list[dict[str, Any]]) -> MeasureTable:
@@ -109,7 +114,7 @@ def _stage_table(stage: str, label: str, rows: list[dict[str, Any]]) -> MeasureT
 
 
 def compute(warehouse: Warehouse, period: Period, *, borough: str | None = None) -> MeasureResult:
-    rows = fetch_dicts(warehouse, pipeline(period, borough=borough).sql())
+    rows = pipeline(period, borough=borough, dialect=warehouse.dialect).run(warehouse)
     tables = [_stage_table(stage, label, rows) for stage, label, _, _ in STAGES]
     headline: dict[str, Any] = {"formal_cases": tables[0].total["base"] if tables[0].total else 0}
     return MeasureResult(NAME, TITLE, period, headline, tables, METHODOLOGY,

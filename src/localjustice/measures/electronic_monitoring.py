@@ -15,9 +15,9 @@ from typing import Any
 
 from localjustice.measures.breakdowns import Breakdown, build_tables, grouping_sets_sql
 from localjustice.measures.period import Period
-from localjustice.measures.pipeline import Pipeline, Step, fetch_dicts
+from localjustice.measures.pipeline import DEFAULT_DIALECT, Pipeline, Step
 from localjustice.measures.tables import CountColumn, MeasureResult, MeasureTable, RateColumn
-from localjustice.warehouse import Warehouse
+from localjustice.warehouse import Dialect, Warehouse
 from localjustice.warehouse.analysis_layout import EVENT_TABLE, PERSON_TABLE
 
 NAME = "electronic_monitoring"
@@ -48,7 +48,10 @@ ENDED_RATES = (
 )
 
 
-def pipeline(period: Period, *, borough: str | None = None) -> Pipeline:
+def pipeline(period: Period, *, borough: str | None = None,
+             dialect: Dialect = DEFAULT_DIALECT) -> Pipeline:
+    """The measure as named steps; ``dialect`` is taken for the common signature (this measure's
+    SQL is the same on every engine)."""
     label = " ".join(f"WHEN e.monitoring_type = '{k}' THEN '{v}'" for k, v in TYPE_LABELS.items())
     borough_filter = f"AND coalesce(e.borough_code, p.borough_code) = '{borough}'" if borough else ""
     start, end = period.sql_start(), period.sql_end()
@@ -72,16 +75,16 @@ def pipeline(period: Period, *, borough: str | None = None) -> Pipeline:
             BY_TYPE,
             "count(*) AS ended, sum(CASE WHEN violations > 0 THEN 1 ELSE 0 END) AS with_violation, "
             "sum(violations) AS violations")),
-    ])
+    ], name=NAME)
 
 
 def compute(warehouse: Warehouse, period: Period, *, borough: str | None = None) -> MeasureResult:
-    pipe = pipeline(period, borough=borough)
+    pipe = pipeline(period, borough=borough, dialect=warehouse.dialect)
     started_total, started = build_tables(
-        fetch_dicts(warehouse, pipe.sql("started")), BY_TYPE, name_prefix=f"{NAME}_started",
+        pipe.run(warehouse, "started"), BY_TYPE, name_prefix=f"{NAME}_started",
         title="Monitoring orders started, by source", counts=STARTED, rates=())
     ended_total, ended = build_tables(
-        fetch_dicts(warehouse, pipe.sql("ended")), BY_TYPE, name_prefix=f"{NAME}_ended",
+        pipe.run(warehouse, "ended"), BY_TYPE, name_prefix=f"{NAME}_ended",
         title="Monitoring orders ended, and violations", counts=ENDED, rates=ENDED_RATES,
         complements={"without_violation": ("ended", "with_violation")})
     tables: list[MeasureTable] = [*started, *ended]

@@ -7,6 +7,7 @@ reoffending statistics", section 2, "The cohort"); every measure here accepts ei
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -52,6 +53,17 @@ class Period:
     def sql_end(self) -> str:
         """The first day after the period, as a SQL literal (ranges are half-open)."""
         return f"DATE '{self.end.isoformat()}'"
+
+
+def add_months(day: date, months: int) -> date:
+    """``day`` plus whole calendar months: the same day of the month, or the month's last day
+    where the month is shorter (31 August + 6 months = 28 or 29 February; 29 February + 12 months
+    = 28 February). The one month rule of every measure, in Python for the literal bounds of a
+    scan; in SQL it is ``warehouse.dialect.add_months``, the same rule on both engines.
+    """
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def parse_period(text: str) -> Period:

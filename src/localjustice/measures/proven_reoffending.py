@@ -19,6 +19,15 @@ numbers below refer to it.
   February) - and proven by a court conviction or a caution by the end of a further 6-month
   waiting period (18 months after the index date). An offence committed on or before the index
   date and proven later is not a reoffence. Each offence dealt with counts once.
+* **The month rule** (one rule on every engine): n months after a day is the same day of the
+  month n months later, or that month's last day when it is shorter, so the follow-up of an
+  index date on 31 August 2018 takes offences committed to 31 August 2019 and proven by 29
+  February 2020, and of 29 February 2020 offences committed to 28 February 2021. It is the
+  Guide's "same date a year later", and a day, not a count of days (365 or 366) or of month
+  boundaries crossed (DuckDB's ``date_diff('month', ...)``), or Spark's fractional
+  ``months_between``: those put the end of a follow-up that starts on a month end a day or more
+  away from the Guide's. In SQL it is ``warehouse.dialect.add_months`` (the whole months between
+  two days, ``dialect.months_between``, is its inverse); in Python ``period.add_months``.
 * **Measures** (Guide, "Headline measures"): the binary rate (share of the cohort with at least
   one proven reoffence), the number of proven reoffences, reoffences per reoffender and
   reoffences per offender; split (Guide, "Breakdowns") by adult (18+) / juvenile (10-17) and age
@@ -44,6 +53,7 @@ such sentence in the data is "Custody: length not known".
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 from localjustice.errors import LocalJusticeError
@@ -66,10 +76,10 @@ from localjustice.measures.classification import (
     outside_area_label,
     sex_sql,
 )
-from localjustice.measures.period import Period
-from localjustice.measures.pipeline import Pipeline, Step, fetch_dicts
+from localjustice.measures.period import Period, add_months
+from localjustice.measures.pipeline import DEFAULT_DIALECT, Pipeline, Step, first_rows_sql
 from localjustice.measures.tables import CountColumn, MeasureResult, RateColumn
-from localjustice.warehouse import Warehouse
+from localjustice.warehouse import Dialect, Warehouse
 from localjustice.warehouse.analysis_layout import EVENT_TABLE, PERSON_TABLE
 
 NAME = "proven_reoffending"
@@ -152,17 +162,17 @@ _PRIORITY = {CUSTODY_LONG: 1, CUSTODY_SHORT: 2, CUSTODY_UNKNOWN: 3, COURT_ORDER:
 
 
 #: The index event's attributes, in the order that breaks same-day ties after the disposal's
-#: priority, so the choice is always the same.
+#: priority, so the choice is always the same (an unknown value after any known one).
 _TIE_BREAK = ("offence_group", "borough_code", "age_at_event", "age_known_on")
+_CANDIDATE_COLUMNS = ("person_id", "index_date", "disposal", *_TIE_BREAK)
 
 
 def _in_period(column: str, period: Period) -> str:
     return f"{column} >= {period.sql_start()} AND {column} < {period.sql_end()}"
 
 
-def _months_after(day: str, months: int) -> str:
-    """``day`` plus whole calendar months, as a DATE (31 Jan + 1 month = 28 or 29 Feb)."""
-    return f"CAST({day} + INTERVAL {months} MONTH AS DATE)"
+def _date(day: date) -> str:
+    return f"DATE '{day.isoformat()}'"
 
 
 #: Sub-cohorts the measure can be narrowed to (the MoU's groups), as filters on ``offender``.
@@ -183,7 +193,8 @@ def _filters(borough: str | None, cohort: str | None) -> str:
     return f"WHERE {' AND '.join(clauses)}" if clauses else ""
 
 
-def pipeline(period: Period, *, borough: str | None = None, cohort: str | None = None) -> Pipeline:
+def pipeline(period: Period, *, borough: str | None = None, cohort: str | None = None,
+             dialect: Dialect = DEFAULT_DIALECT) -> Pipeline:
     """The measure as named steps, ending at one grouped row per breakdown category.
 
     The headline figures need only who is in the cohort, when their follow-up starts and what
@@ -192,12 +203,14 @@ def pipeline(period: Period, *, borough: str | None = None, cohort: str | None =
     borough that the breakdowns classify by, is worked out separately (``index_event``): it is
     the costlier question and the headline does not depend on it. A narrowed pipeline (a borough
     or a sub-cohort) has no ``headline`` step; its total is the breakdown's total row.
+    ``dialect`` spells the follow-up's months for the engine the SQL will run on.
     """
     court_order_list = ", ".join(f"'{s}'" for s in COURT_ORDER_SENTENCES)
     borough_filter = _filters(borough, cohort)
     # Bounds every reoffence of this cohort lies within, so the scan can skip the rest: committed
     # after the period starts and by 12 months after its last day, proven by 18 months after it.
-    last_day = f"DATE '{period.last_day.isoformat()}'"
+    committed_by = _date(add_months(period.last_day, FOLLOW_UP_MONTHS))
+    proven_by = _date(add_months(period.last_day, FOLLOW_UP_MONTHS + WAITING_MONTHS))
     headline = [] if borough_filter else [
         Step("headline", """
             -- The whole cohort's totals (the headline of the Guide's tables).
@@ -205,27 +218,33 @@ def pipeline(period: Period, *, borough: str | None = None, cohort: str | None =
                    coalesce(sum(r.proven_reoffences), 0) AS proven_reoffences
             FROM cohort AS c LEFT JOIN proven_reoffence AS r ON r.person_id = c.person_id""")]
     return Pipeline.of([
-        Step("custody_sentence", f"""
-            -- Immediate custody sentences, one per person, case and sentencing date.
-            SELECT person_id, case_key, event_date AS sentence_date,
-                   max(custody_days) AS custody_days,
-                   arg_max(offence_group, custody_days) AS offence_group
+        Step("custody_sentence", first_rows_sql(f"""
+            -- Immediate custody sentences, one per person, case and sentencing date: the
+            -- longest, with its offence (of equally long ones, the first offence group by name).
+            SELECT person_id, case_key, event_date AS sentence_date, custody_days, offence_group
             FROM {EVENT_TABLE}
             WHERE event_type = 'court_outcome' AND outcome = 'convicted'
-              AND sentence_type = 'immediate_custody'
-            GROUP BY person_id, case_key, event_date"""),
-        Step("release", f"""
+              AND sentence_type = 'immediate_custody'""",
+            ("person_id", "case_key", "sentence_date", "custody_days", "offence_group"),
+            partition_by="person_id, case_key, sentence_date",
+            order_by="custody_days DESC NULLS LAST, offence_group NULLS LAST"), materialise=True),
+        Step("release", first_rows_sql(f"""
             -- Releases from sentenced custody in the period (remand releases are never index
-            -- events), with the sentence served: the latest on or before reception.
-            SELECT c.person_id, c.end_date AS index_date, c.borough_code,
-                   s.custody_days, s.offence_group, c.age_at_event, c.event_date AS age_known_on
+            -- events), with the sentence served: the latest on or before reception (of one
+            -- day's, the longest, then by offence group and case, so the choice is always the same).
+            SELECT c.event_key, c.person_id, c.end_date AS index_date, c.borough_code,
+                   s.case_key, s.sentence_date, s.custody_days, s.offence_group, c.age_at_event,
+                   c.event_date AS age_known_on
             FROM {EVENT_TABLE} AS c
             LEFT JOIN custody_sentence AS s
               ON s.person_id = c.person_id AND s.sentence_date <= c.event_date
             WHERE c.event_type = 'custody' AND c.custody_type = 'sentenced'
-              AND {_in_period('c.end_date', period)}
-            QUALIFY row_number() OVER (PARTITION BY c.event_key
-                                       ORDER BY s.sentence_date DESC, s.custody_days DESC) = 1"""),
+              AND {_in_period('c.end_date', period)}""",
+            ("person_id", "index_date", "borough_code", "custody_days", "offence_group",
+             "age_at_event", "age_known_on"),
+            partition_by="event_key",
+            order_by="sentence_date DESC NULLS LAST, custody_days DESC NULLS LAST, "
+                     "offence_group NULLS LAST, case_key NULLS LAST")),
         Step("court_disposal", f"""
             -- Convictions at court in the period without immediate custody on that case and day.
             SELECT e.person_id, e.event_date AS index_date, e.borough_code, e.offence_group,
@@ -265,15 +284,15 @@ def pipeline(period: Period, *, borough: str | None = None, cohort: str | None =
             SELECT person_id, index_date, borough_code, offence_group, age_at_event, age_known_on,
                    '{CAUTION}' AS disposal
             FROM caution
-            ) AS c"""),
+            ) AS c""", materialise=True),
         Step("cohort", f"""
             -- One row per person: the first eligible event's date starts the follow-up, which
             -- takes in offences committed to 12 months after it, proven by 18 months after it.
             SELECT person_id, index_date,
-                   {_months_after('index_date', FOLLOW_UP_MONTHS)} AS committed_by,
-                   {_months_after('index_date', FOLLOW_UP_MONTHS + WAITING_MONTHS)} AS proven_by
+                   {dialect.add_months('index_date', FOLLOW_UP_MONTHS)} AS committed_by,
+                   {dialect.add_months('index_date', FOLLOW_UP_MONTHS + WAITING_MONTHS)} AS proven_by
             FROM (SELECT person_id, min(index_date) AS index_date
-                  FROM index_candidate GROUP BY person_id) AS first_event"""),
+                  FROM index_candidate GROUP BY person_id) AS first_event""", materialise=True),
         Step("proven_offence", f"""
             -- Offences proven by a conviction or a caution, breaches excluded; only those that
             -- can fall in this cohort's follow-up.
@@ -283,8 +302,8 @@ def pipeline(period: Period, *, borough: str | None = None, cohort: str | None =
                    OR event_type = 'out_of_court_disposal')
               AND coalesce(offence_group, '') <> 'breach'
               AND offence_date > {period.sql_start()}
-              AND offence_date <= {_months_after(last_day, FOLLOW_UP_MONTHS)}
-              AND event_date <= {_months_after(last_day, FOLLOW_UP_MONTHS + WAITING_MONTHS)}"""),
+              AND offence_date <= {committed_by}
+              AND event_date <= {proven_by}"""),
         Step("proven_reoffence", """
             -- Committed after the index date and within 12 months; proven within 18 months.
             SELECT c.person_id, count(*) AS proven_reoffences
@@ -292,23 +311,23 @@ def pipeline(period: Period, *, borough: str | None = None, cohort: str | None =
             JOIN proven_offence AS o ON o.person_id = c.person_id
             WHERE o.offence_date > c.index_date AND o.offence_date <= c.committed_by
               AND o.proven_date <= c.proven_by
-            GROUP BY c.person_id"""),
+            GROUP BY c.person_id""", materialise=True),
         *headline,
-        Step("index_event", f"""
+        Step("index_event", first_rows_sql(f"""
             -- One row per person: the event that starts the follow-up. Of the eligible events on
             -- the first day (nearly always one), the most severe disposal; then offence group,
-            -- borough and age, so the choice is always the same.
-            SELECT c.person_id, c.index_date, c.disposal, {', '.join(f'c.{f}' for f in _TIE_BREAK)}
+            -- borough and age (an unknown one last), so the choice is always the same.
+            SELECT c.priority, {', '.join(f'c.{f}' for f in _CANDIDATE_COLUMNS)}
             FROM index_candidate AS c
-            SEMI JOIN cohort AS f ON f.person_id = c.person_id AND f.index_date = c.index_date
-            QUALIFY row_number() OVER (PARTITION BY c.person_id
-                                       ORDER BY c.priority, {', '.join(f'c.{f}' for f in _TIE_BREAK)}
-                                      ) = 1"""),
+            SEMI JOIN cohort AS f ON f.person_id = c.person_id AND f.index_date = c.index_date""",
+            _CANDIDATE_COLUMNS, partition_by="person_id",
+            order_by=", ".join(["priority", *(f"{f} NULLS LAST" for f in _TIE_BREAK)])),
+             materialise=True),
         Step("birthday", birthday_evidence_sql(
             EVENT_TABLE,
             "SELECT person_id FROM index_event "
             "WHERE age_at_event IS NULL OR age_known_on <> index_date",
-            AGE_EVIDENCE)),
+            AGE_EVIDENCE), materialise=True),
         Step("aged_index", f"""
             -- Age at the index date: the event's own where it is known on that day (cautions,
             -- court outcomes); else from where the person's records place the birthday.
@@ -345,17 +364,12 @@ def pipeline(period: Period, *, borough: str | None = None, cohort: str | None =
         Step("breakdown", labelled_breakdown_sql(
             "offender_group", CLASSIFICATIONS,
             ("offenders", "reoffenders", "proven_reoffences"))),
-    ])
+    ], name=NAME)
 
 
 def follow_up_end(period: Period) -> str:
     """The last day on which a reoffence by this cohort can still be proven (ISO date)."""
-    last = period.last_day
-    month = last.month + FOLLOW_UP_MONTHS + WAITING_MONTHS
-    year, month = last.year + (month - 1) // 12, (month - 1) % 12 + 1
-    day = min(last.day, [31, 29 if year % 4 == 0 and (year % 100 or year % 400 == 0) else 28,
-                         31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1])
-    return f"{year:04d}-{month:02d}-{day:02d}"
+    return add_months(period.last_day, FOLLOW_UP_MONTHS + WAITING_MONTHS).isoformat()
 
 
 def data_end(warehouse: Warehouse) -> str | None:
@@ -363,7 +377,8 @@ def data_end(warehouse: Warehouse) -> str | None:
     # fetchall, not fetchone: a partly read result blocks the connection's next register().
     rows = warehouse.execute(
         f"SELECT max(event_date) FROM {EVENT_TABLE} "
-        "WHERE event_type IN ('court_outcome', 'out_of_court_disposal')").fetchall()
+        "WHERE event_type IN ('court_outcome', 'out_of_court_disposal')",
+        step=f"{NAME}: data end").fetchall()
     return rows[0][0].isoformat() if rows and rows[0][0] is not None else None
 
 
@@ -381,13 +396,13 @@ def _headline(offenders: int, reoffenders: int, reoffences: int) -> dict[str, An
 def headline(warehouse: Warehouse, period: Period) -> dict[str, Any]:
     """The whole cohort's headline figures alone (raw, not disclosure-controlled), without the
     breakdowns: the same numbers as ``compute(...).headline``, for a caller that needs only them."""
-    row = fetch_dicts(warehouse, pipeline(period).sql("headline"))[0]
+    row = pipeline(period, dialect=warehouse.dialect).run(warehouse, "headline")[0]
     return _headline(int(row["offenders"]), int(row["reoffenders"]), int(row["proven_reoffences"]))
 
 
 def compute(warehouse: Warehouse, period: Period, *, borough: str | None = None,
             cohort: str | None = None) -> MeasureResult:
-    rows = fetch_dicts(warehouse, pipeline(period, borough=borough, cohort=cohort).sql())
+    rows = pipeline(period, borough=borough, cohort=cohort, dialect=warehouse.dialect).run(warehouse)
     total, tables = build_tables(
         rows, BREAKDOWNS, name_prefix=NAME, title=TITLE, counts=COUNTS, rates=RATES,
         complements={"non_reoffenders": ("offenders", "reoffenders")})

@@ -4,7 +4,9 @@ The MoU's second outcome (London MoU, "Outcomes": a reduction in repeat victimis
 cohort is every person recorded as the victim of a crime committed in the period (one row per
 person, after linkage, so one person known to several agencies counts once); their index crime
 is the first in the period. A *repeat victim* is the victim of another recorded crime (a
-different crime) committed from the index date to 12 months after it, the window the Home
+different crime) committed from the index date to 12 months after it (the same day of the month a
+year later, 29 February running to 28 February: the month rule of ``proven_reoffending``), the
+window the Home
 Office uses for repeat victimisation in the Crime Survey for England and Wales (ONS, "Crime in
 England and Wales: Annual trend and demographic tables", repeat victimisation). Splits: offence
 group of the index crime, borough where it was committed (the victim's borough when the crime's
@@ -17,10 +19,10 @@ from typing import Any
 
 from localjustice.measures.breakdowns import AGE_BAND_ORDER, Breakdown, build_tables, grouping_sets_sql
 from localjustice.measures.classification import age_band_sql, borough_sql, ethnic_group_sql, sex_sql
-from localjustice.measures.period import Period
-from localjustice.measures.pipeline import Pipeline, Step, fetch_dicts
+from localjustice.measures.period import Period, add_months
+from localjustice.measures.pipeline import DEFAULT_DIALECT, Pipeline, Step, first_rows_sql
 from localjustice.measures.tables import CountColumn, MeasureResult, RateColumn
-from localjustice.warehouse import Warehouse
+from localjustice.warehouse import Dialect, Warehouse
 from localjustice.warehouse.analysis_layout import CRIME_TABLE, EVENT_TABLE, PERSON_TABLE
 
 NAME = "repeat_victimisation"
@@ -46,26 +48,32 @@ RATES = (RateColumn("rate", "Proportion victimised again within 12 months (%)", 
                     "victims"),)
 
 
-def pipeline(period: Period, *, borough: str | None = None) -> Pipeline:
+def pipeline(period: Period, *, borough: str | None = None,
+             dialect: Dialect = DEFAULT_DIALECT) -> Pipeline:
+    """The measure as named steps; ``dialect`` spells the 12-month window for its engine."""
     borough_filter = f"WHERE borough_code = '{borough}'" if borough else ""
+    columns = ("person_id", "crime_key", "event_date", "age_at_event", "offence_group",
+               "borough_code")
     return Pipeline.of([
         Step("victimisation", f"""
-            SELECT e.person_id, e.crime_key, e.event_date, e.age_at_event,
+            SELECT e.event_key, e.person_id, e.crime_key, e.event_date, e.age_at_event,
                    coalesce(c.offence_group, e.offence_group) AS offence_group,
                    coalesce(c.borough_code, e.borough_code) AS borough_code
             FROM {EVENT_TABLE} AS e
             LEFT JOIN {CRIME_TABLE} AS c ON c.crime_key = e.crime_key
-            WHERE e.event_type = 'victimisation' AND e.event_date IS NOT NULL"""),
-        Step("first_victimisation", f"""
+            WHERE e.event_type = 'victimisation' AND e.event_date IS NOT NULL""", materialise=True),
+        Step("first_victimisation", first_rows_sql(f"""
+            -- Each victim's first crime in the period (of one day's, by crime, then by record).
             SELECT * FROM victimisation
-            WHERE event_date >= {period.sql_start()} AND event_date < {period.sql_end()}
-            QUALIFY row_number() OVER (PARTITION BY person_id ORDER BY event_date, crime_key) = 1"""),
+            WHERE event_date >= {period.sql_start()} AND event_date < {period.sql_end()}""",
+            columns, partition_by="person_id",
+            order_by="event_date, crime_key NULLS LAST, event_key"), materialise=True),
         Step("repeat", f"""
             SELECT DISTINCT f.person_id
             FROM first_victimisation AS f
             JOIN victimisation AS v ON v.person_id = f.person_id
             WHERE v.crime_key <> f.crime_key AND v.event_date >= f.event_date
-              AND v.event_date <= CAST(f.event_date + INTERVAL {WINDOW_MONTHS} MONTH AS DATE)"""),
+              AND v.event_date <= {dialect.add_months('f.event_date', WINDOW_MONTHS)}"""),
         Step("victim", f"""
             SELECT * FROM (
                 SELECT f.person_id, coalesce(f.borough_code, p.borough_code) AS borough_code,
@@ -81,11 +89,11 @@ def pipeline(period: Period, *, borough: str | None = None) -> Pipeline:
             ) AS v {borough_filter}"""),
         Step("breakdown", grouping_sets_sql(
             "victim", BREAKDOWNS, "count(*) AS victims, sum(repeated) AS repeat_victims")),
-    ])
+    ], name=NAME)
 
 
 def compute(warehouse: Warehouse, period: Period, *, borough: str | None = None) -> MeasureResult:
-    rows = fetch_dicts(warehouse, pipeline(period, borough=borough).sql())
+    rows = pipeline(period, borough=borough, dialect=warehouse.dialect).run(warehouse)
     total, tables = build_tables(rows, BREAKDOWNS, name_prefix=NAME, title=TITLE, counts=COUNTS,
                                  rates=RATES, complements={"single_victims": ("victims",
                                                                               "repeat_victims")})
@@ -93,9 +101,10 @@ def compute(warehouse: Warehouse, period: Period, *, borough: str | None = None)
         row["category"] = str(row["category"]).replace("_", " ").capitalize()
     # fetchall, not fetchone: a partly read result blocks the connection's next register().
     seen = warehouse.execute(
-        f"SELECT max(event_date) FROM {EVENT_TABLE} WHERE event_type = 'victimisation'").fetchall()
+        f"SELECT max(event_date) FROM {EVENT_TABLE} WHERE event_type = 'victimisation'",
+        step=f"{NAME}: data end").fetchall()
     data_end = seen[0][0].isoformat() if seen and seen[0][0] else None
-    window_end = period.end.replace(year=period.end.year + 1).isoformat()
+    window_end = add_months(period.last_day, WINDOW_MONTHS).isoformat()
     victims, repeats = total["victims"], total["repeat_victims"]
     headline: dict[str, Any] = {
         "victims": victims, "repeat_victims": repeats,

@@ -15,10 +15,10 @@ from typing import Any
 from localjustice.measures.breakdowns import Breakdown, build_tables, grouping_sets_sql
 from localjustice.measures.classification import sex_sql
 from localjustice.measures.period import Period
-from localjustice.measures.pipeline import Pipeline, Step, fetch_dicts
+from localjustice.measures.pipeline import DEFAULT_DIALECT, Pipeline, Step
 from localjustice.measures.sentencing import SHORT_CUSTODY_DAYS, quarter_sql, sentence_step
 from localjustice.measures.tables import CountColumn, MeasureResult, MeasureTable, RateColumn
-from localjustice.warehouse import Warehouse
+from localjustice.warehouse import Dialect, Warehouse
 
 NAME = "women_short_sentences"
 TITLE = "Short custodial sentences: women against men"
@@ -38,7 +38,10 @@ BY_SEX = (Breakdown("sex", "Sex", ("Female", "Male")),)
 WOMEN = (Breakdown("quarter", "Quarter"), Breakdown("offence_group", "Offence group"))
 
 
-def pipeline(period: Period, *, borough: str | None = None) -> Pipeline:
+def pipeline(period: Period, *, borough: str | None = None,
+             dialect: Dialect = DEFAULT_DIALECT) -> Pipeline:
+    """The measure as named steps; ``dialect`` is taken for the common signature (this measure's
+    SQL is the same on every engine)."""
     aggregates = ("count(*) AS sentences, sum(short) AS short_custody, "
                   "sum(longer) AS longer_custody, sum(1 - short - longer) AS non_custodial")
     return Pipeline.of([
@@ -55,14 +58,14 @@ def pipeline(period: Period, *, borough: str | None = None) -> Pipeline:
         Step("by_sex", grouping_sets_sql("classified", BY_SEX, aggregates)),
         Step("women", grouping_sets_sql(
             "(SELECT * FROM classified WHERE sex = 'Female') AS f", WOMEN, aggregates)),
-    ])
+    ], name=NAME)
 
 
 def compute(warehouse: Warehouse, period: Period, *, borough: str | None = None) -> MeasureResult:
-    pipe = pipeline(period, borough=borough)
-    _, by_sex = build_tables(fetch_dicts(warehouse, pipe.sql("by_sex")), BY_SEX, name_prefix=NAME,
+    pipe = pipeline(period, borough=borough, dialect=warehouse.dialect)
+    _, by_sex = build_tables(pipe.run(warehouse, "by_sex"), BY_SEX, name_prefix=NAME,
                              title="Sentences and short custody", counts=COUNTS, rates=RATES)
-    _, women = build_tables(fetch_dicts(warehouse, pipe.sql("women")), WOMEN,
+    _, women = build_tables(pipe.run(warehouse, "women"), WOMEN,
                             name_prefix=f"{NAME}_women", title="Women's sentences and short custody",
                             counts=COUNTS, rates=RATES)
     for row in women[1].rows:
