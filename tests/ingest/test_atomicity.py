@@ -50,7 +50,7 @@ def _ingest_process(delivery: Path, data_dir: Path) -> subprocess.Popen[str]:
 
 def _state(data_dir: Path) -> tuple[int, int, int, int]:
     with open_warehouse(data_dir / "warehouse.duckdb") as wh:
-        row = wh.connection.execute(
+        row = wh.execute(
             "SELECT (SELECT count(*) FROM ingest.batch), (SELECT count(*) FROM "
             "identity.police_crimes), (SELECT count(*) FROM identity.police_victims), "
             "(SELECT count(*) FROM ingest.quarantine)"

@@ -188,11 +188,6 @@ def wait_until_published(records: Path, wait_seconds: float = PUBLISH_WAIT_SECON
         time.sleep(_POLL_SECONDS)
 
 
-def _engine(warehouse: Warehouse) -> str:
-    engine = getattr(warehouse, "engine", None) or getattr(warehouse, "dialect", "duckdb")
-    return str(getattr(engine, "name", engine))
-
-
 def _literal(engine: str, value: str) -> str:
     """A string literal: Spark's parser reads backslash escapes, DuckDB's doubles the quote."""
     if engine == "spark":
@@ -246,7 +241,7 @@ def attach_records_zone(
     beside them (the conservation checks do). Raises ``RecordsZoneIncomplete`` while a committed
     delivery is not fully published, or when a listed batch's files are missing.
     """
-    engine = _engine(warehouse)
+    engine = warehouse.engine
     records = records_dir(data_dir)
     wait_until_published(records, wait_seconds)
     register = latest_register(records)
