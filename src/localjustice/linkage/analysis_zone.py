@@ -26,7 +26,6 @@ import pyarrow as pa
 from localjustice.area import load_area
 from localjustice.contract import Contract, load_contract
 from localjustice.linkage.clusters import PERSON_PREFIX
-from localjustice.linkage.engine_sql import neutral_type
 from localjustice.linkage.quality import read_person_map
 from localjustice.linkage.store import UNIT_PERSON_TABLE, count_of, drop_temporary
 from localjustice.warehouse import ANALYSIS_SCHEMA, Dialect, Warehouse
@@ -119,7 +118,7 @@ _FIXED = ("event_key", "person_id", "source", "event_type", "age_at_event", "bor
 
 def _cast(dialect: Dialect, expression: str, sql_type: str) -> str:
     """``expression`` as the column type of the analysis layout (its constraints left out)."""
-    return f"CAST({expression} AS {neutral_type(dialect, sql_type.split(' ')[0])})"
+    return f"CAST({expression} AS {dialect.column_type(sql_type.split(' ')[0])})"
 
 
 def _whole_years(dialect: Dialect, start: str, end: str) -> str:

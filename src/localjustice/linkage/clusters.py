@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from localjustice.linkage.engine_sql import array_of
 from localjustice.linkage.store import (
     CLUSTER_CHANGE_TABLE,
     PERSON_KEY_TABLE,
@@ -157,13 +156,13 @@ def assign_person_ids(warehouse: Warehouse, run_id: str, units: str) -> ClusterS
     warehouse.create_table("lj_person_new", """
         SELECT person_id, canonical_unit_id, units FROM lj_assignment
     """, temporary=True, step="persons: canonical units")
-    current = array_of(warehouse.dialect, "person_id")
+    current = warehouse.dialect.array_of("person_id")
     warehouse.create_table("lj_cluster_change_new", f"""
         SELECT 'merge' AS change, person_id, olds AS previous_person_ids,
                {current} AS current_person_ids
         FROM lj_assignment WHERE previous_persons >= 2
         UNION ALL
-        SELECT 'split', old_id, {array_of(warehouse.dialect, 'old_id')},
+        SELECT 'split', old_id, {warehouse.dialect.array_of('old_id')},
                array_sort(array_agg(DISTINCT new_id))
         FROM (
             SELECT p.person_id AS old_id, a.person_id AS new_id

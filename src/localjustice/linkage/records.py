@@ -28,7 +28,6 @@ from importlib import resources
 import pyarrow as pa
 
 from localjustice.contract import Contract, load_contract
-from localjustice.linkage.engine_sql import regexp_replace_all
 from localjustice.linkage.store import RECORD_TABLE, count_of
 from localjustice.warehouse import Dialect, Warehouse
 from localjustice.warehouse.layout import identity_table
@@ -74,7 +73,7 @@ def records_sql(dialect: Dialect, source_rows_sql: str) -> str:
     text, the date as ``YYYY-MM-DD``), so both engines give the same records."""
 
     def replaced(expr: str, pattern: str, replacement: str) -> str:
-        return regexp_replace_all(dialect, f"lower({expr})", f"'{pattern}'", f"'{replacement}'")
+        return dialect.regexp_replace_all(f"lower({expr})", f"'{pattern}'", f"'{replacement}'")
 
     return f"""
     WITH source_rows AS (

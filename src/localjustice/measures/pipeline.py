@@ -23,11 +23,6 @@ from localjustice.warehouse.duckdb import DuckDBDialect
 
 #: The dialect a pipeline is written in when none is given (DuckDB, the default engine).
 DEFAULT_DIALECT: Dialect = DuckDBDialect()
-#: Engines that plan every reference to a common table expression afresh (Spark inlines them), so
-#: a step read several times is computed once into a temporary table there. DuckDB computes a
-#: repeated one once by itself, and a temporary table only adds a write (proven reoffending's
-#: headline took a third longer at scale 2). A property of the engine: it belongs in the dialect.
-RECOMPUTES_REPEATED_STEPS = frozenset({"spark"})
 
 
 @dataclass(frozen=True)
@@ -89,7 +84,7 @@ class Pipeline:
         would compute it again for every reference (or ``always``); the map of step to table,
         for ``sql(materialised=...)``."""
         done: dict[str, str] = {}
-        if not always and warehouse.dialect.name not in RECOMPUTES_REPEATED_STEPS:
+        if not always and not warehouse.dialect.recomputes_repeated_ctes:
             return done
         chosen = self._upto(upto)
         for step in chosen[:-1]:

@@ -39,6 +39,9 @@ class Dialect(ABC):
     name: ClassVar[str]
     #: sqlglot's name for the engine
     sqlglot_name: ClassVar[str]
+    #: whether a common table expression read several times is computed again for each read
+    #: (Spark) or once (DuckDB); pipelines materialise such steps only where it is
+    recomputes_repeated_ctes: ClassVar[bool]
 
     @abstractmethod
     def date_diff_days(self, start: str, end: str) -> str:
@@ -62,6 +65,21 @@ class Dialect(ABC):
     @abstractmethod
     def string_agg(self, expr: str, separator: str, order_by: str | None = None) -> str:
         """Values of ``expr`` in a group joined by ``separator`` (a SQL literal), in order."""
+
+    @abstractmethod
+    def regexp_replace_all(self, expr: str, pattern: str, replacement: str) -> str:
+        """``expr`` with every match of the regular expression ``pattern`` replaced (literals)."""
+
+    @abstractmethod
+    def array_of(self, *exprs: str) -> str:
+        """A list of the given values, in order."""
+
+    @abstractmethod
+    def column_type(self, sql_type: str) -> str:
+        """A column type (with any ``NOT NULL`` after it) in this engine's spelling.
+
+        Accepts DuckDB's spelling or the neutral ``STRING``; ``T[]`` is a list of ``T``.
+        """
 
     @abstractmethod
     def pseudonym_statements(self, key: bytes) -> list[str]:

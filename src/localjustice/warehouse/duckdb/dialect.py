@@ -8,6 +8,21 @@ from localjustice.warehouse.dialect import PSEUDONYM_HEX_CHARS, Dialect, hmac_pa
 class DuckDBDialect(Dialect):
     name = "duckdb"
     sqlglot_name = "duckdb"
+    recomputes_repeated_ctes = False
+
+    def regexp_replace_all(self, expr: str, pattern: str, replacement: str) -> str:
+        # DuckDB replaces the first match unless given the 'g' option
+        return f"regexp_replace({expr}, {pattern}, {replacement}, 'g')"
+
+    def array_of(self, *exprs: str) -> str:
+        return f"list_value({', '.join(exprs)})"
+
+    def column_type(self, sql_type: str) -> str:
+        base, _, rest = sql_type.strip().partition(" ")
+        element = base.removesuffix("[]").upper()
+        element = "VARCHAR" if element == "STRING" else element
+        spelled = f"{element}[]" if base.endswith("[]") else element
+        return f"{spelled} {rest}".strip()
 
     def date_diff_days(self, start: str, end: str) -> str:
         return f"date_diff('day', {start}, {end})"

@@ -15,6 +15,21 @@ _JSON = re.compile(r"\bJSON\b")
 class SparkDialect(Dialect):
     name = "spark"
     sqlglot_name = "spark"
+    recomputes_repeated_ctes = True
+
+    def regexp_replace_all(self, expr: str, pattern: str, replacement: str) -> str:
+        return f"regexp_replace({expr}, {pattern}, {replacement})"  # every match, always
+
+    def array_of(self, *exprs: str) -> str:
+        return f"array({', '.join(exprs)})"
+
+    def column_type(self, sql_type: str) -> str:
+        # Spark refuses VARCHAR without a length and spells a list ARRAY<T>
+        base, _, rest = sql_type.strip().partition(" ")
+        element = base.removesuffix("[]").upper()
+        element = {"VARCHAR": "STRING", "TEXT": "STRING"}.get(element, element)
+        spelled = f"ARRAY<{element}>" if base.endswith("[]") else element
+        return f"{spelled} {rest}".strip()
 
     def date_diff_days(self, start: str, end: str) -> str:
         return f"datediff({end}, {start})"
