@@ -252,6 +252,16 @@ def test_training_and_scoring_on_spark_leave_no_working_views(
     assert not [v for v in views if v.startswith(("__splink__", "lj_linkage_records"))]
 
 
+def test_splink_leaves_no_identity_data_in_the_checkpoint_folder(
+        spark_scored: ScoredPairs, spark_session: Any) -> None:
+    """Splink writes its working tables (names and dates of birth among them) as Parquet in the
+    checkpoint folder and never deletes them; the warehouse deletes each run's own."""
+    folder = Path(str(spark_session.sparkContext.getCheckpointDir()).removeprefix("file:"))
+    left = [p.name for p in folder.iterdir() if p.name.startswith("__splink__")] \
+        if folder.exists() else []
+    assert left == []
+
+
 # --- model files of earlier versions (Splink's JSON in DuckDB's SQL) -------------------------------
 
 def test_an_earlier_model_file_is_used_as_saved_on_duckdb_and_converted_for_spark(

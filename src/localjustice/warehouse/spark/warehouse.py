@@ -152,11 +152,34 @@ class SparkWarehouse(Warehouse):
         from splink import SparkAPI
 
         # Splink's working tables break their lineage as Parquet in the session's checkpoint
-        # folder (inside the storage folder), as Splink recommends off Databricks.
-        yield SparkAPI(  # type: ignore[no-untyped-call]
-            spark_session=self.session, break_lineage_method="parquet",
-            num_partitions_on_repartition=LOCAL_SHUFFLE_PARTITIONS,
-            register_udfs_automatically=True)
+        # folder (inside the storage folder), as Splink recommends off Databricks. They hold
+        # identity data (names, dates of birth, postcodes) and Splink never deletes them, so the
+        # run's own are deleted when it ends: identity data stays in the identity zone.
+        before = set(self._splink_files())
+        try:
+            yield SparkAPI(  # type: ignore[no-untyped-call]
+                spark_session=self.session, break_lineage_method="parquet",
+                num_partitions_on_repartition=LOCAL_SHUFFLE_PARTITIONS,
+                register_udfs_automatically=True)
+        finally:
+            for name, path in self._splink_files().items():
+                if name not in before:
+                    path.getFileSystem(self._hadoop_conf()).delete(path, True)
+
+    def _hadoop_conf(self) -> Any:
+        return self.session.sparkContext._jsc.hadoopConfiguration()
+
+    def _splink_files(self) -> dict[str, Any]:
+        """Splink's working-table folders in the checkpoint folder, by name (any file system)."""
+        folder = self.session.sparkContext.getCheckpointDir()
+        if folder is None:
+            return {}
+        path = self.session.sparkContext._jvm.org.apache.hadoop.fs.Path(folder)
+        fs = path.getFileSystem(self._hadoop_conf())
+        if not fs.exists(path):
+            return {}
+        return {status.getPath().getName(): status.getPath() for status in fs.listStatus(path)
+                if status.getPath().getName().startswith("__splink__")}
 
     def close(self) -> None:
         for frame in self._temporary.values():
