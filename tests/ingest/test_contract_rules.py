@@ -151,8 +151,9 @@ def _ingest_with_bad_row(
     extract = load_contract().file(source)
     good = valid_row(source)
     bad = valid_row(source, **overrides)
-    if extract.key:
-        bad[extract.key] = bad[extract.key] and bad[extract.key] + "-bad"
+    # the bad row is another record: its key (the last key column names the row) differs
+    last = extract.key[-1]
+    bad[last] = bad[last] and bad[last] + "-bad"
     files = {source: [good, bad]}
     if source != "police_crimes":
         files["police_crimes"] = [valid_row("police_crimes")]
@@ -196,10 +197,9 @@ def test_a_bad_pnc_id_is_a_warning_and_the_row_still_loads(
         valid_row(source, pnc_id="01/123456Z"),  # wrong format
         valid_row(source, pnc_id="2001/0000001R"),  # right format, wrong check letter (Q)
     ]
-    key = load_contract().file(source).key
-    if key:
-        for i, row in enumerate(rows):
-            row[key] = f"{row[key]}-{i}"
+    key = load_contract().file(source).key[-1]
+    for i, row in enumerate(rows):
+        row[key] = f"{row[key]}-{i}"
     files = {source: rows}
     if source != "police_crimes":
         files["police_crimes"] = [valid_row("police_crimes")]

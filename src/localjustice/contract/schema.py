@@ -59,7 +59,8 @@ class ExtractFile:
     name: str
     doc: str
     person_bearing: bool
-    key: str | None
+    key: tuple[str, ...]
+    partner: str
     event_date: str
     columns: tuple[Column, ...]
     rules: tuple[RowRule, ...] = field(default=())
@@ -154,6 +155,15 @@ def _rule(raw: dict[str, Any], file_name: str) -> RowRule:
     )
 
 
+def _key(raw: object, name: str) -> tuple[str, ...]:
+    """The natural key that names one record across deliveries: one column or a list of them."""
+    if isinstance(raw, str) and raw:
+        return (raw,)
+    if isinstance(raw, list) and raw and all(isinstance(k, str) and k for k in raw):
+        return tuple(raw)
+    raise ContractError(f"{name}: key must name a column or a list of columns")
+
+
 def parse_contract(text: str) -> Contract:
     raw = tomllib.loads(text)
     identity = tuple(_column(c, raw, identity=True) for c in raw["identity"])
@@ -168,7 +178,8 @@ def parse_contract(text: str) -> Contract:
             name=name,
             doc=spec.get("doc", ""),
             person_bearing=bool(spec["person_bearing"]),
-            key=spec.get("key") or None,
+            key=_key(spec.get("key"), name),
+            partner=str(spec.get("partner", name)),
             event_date=spec["event_date"],
             columns=columns,
             rules=tuple(_rule(r, name) for r in spec.get("rules", ())),
@@ -192,6 +203,9 @@ def _check_references(contract: Contract) -> None:
             for col in (rule.column, rule.other if rule.kind == "not_before" else "", rule.when):
                 if col and col not in names:
                     raise ContractError(f"{extract.name}: rule {rule.kind} names unknown {col!r}")
+        for col in extract.key:
+            if col not in names:
+                raise ContractError(f"{extract.name}: key names unknown column {col!r}")
             if rule.kind == "references":
                 target = contract.files.get(rule.file)
                 if target is None or rule.other not in target.column_names:

@@ -118,7 +118,10 @@ def _record_batch(
     extras: tuple[str, ...], started: datetime,
 ) -> None:
     wh.execute(
-        f"INSERT INTO {INGEST_SCHEMA}.batch VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"""INSERT INTO {INGEST_SCHEMA}.batch (batch_id, delivery, source, file_name, file_format,
+            file_sha256, contract_version, status, message, rows_read, rows_loaded,
+            rows_quarantined, rows_with_warnings, extra_columns, started_at, finished_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [batch_id, delivery, item.extract.name, item.path.name, item.file_format, sha256,
          contract.version, status, message, *counts, list(extras), started,
          datetime.now(UTC).replace(tzinfo=None)],

@@ -38,9 +38,9 @@ from localjustice.warehouse.analysis_layout import (
     PERSON_COLUMNS,
     PERSON_TABLE,
 )
-from localjustice.warehouse.layout import identity_table
+from localjustice.warehouse.layout import current_table
 
-_CRIMES = identity_table("police_crimes")
+_CRIMES = current_table("police_crimes")
 
 #: Per extract: the event key's source expression and the event's own columns (the rest NULL).
 _EVENT_SPECS: dict[str, tuple[str, dict[str, str]]] = {
@@ -144,7 +144,7 @@ def _event_branch(dialect: Dialect, source: str, unit_person: str) -> str:
             {', '.join(select)},
             t.batch_id AS _batch_id,
             t.source_row AS _source_row
-        FROM {identity_table(source)} AS t
+        FROM {current_table(source)} AS t
         JOIN {unit_person} AS up
           ON up.source = '{source}' AND up.source_person_id = t.source_person_id
         {_EXTRA_JOINS.get(source, '')}
@@ -166,7 +166,7 @@ def _person_attributes_sql(contract: Contract, unit_person: str) -> str:
                    nullif(t.sex, 'U') AS sex, nullif(t.ethnicity, 'NS') AS ethnicity,
                    t.borough_code, t.sex = 'U' AS sex_unknown,
                    t.ethnicity = 'NS' AS ethnicity_not_stated
-            FROM {identity_table(f)} AS t
+            FROM {current_table(f)} AS t
             JOIN {unit_person} AS up
               ON up.source = '{f.name}' AND up.source_person_id = t.source_person_id"""
         for f in contract.person_bearing_files
@@ -291,7 +291,7 @@ def build_analysis_zone_from_person_map(
     contract = contract or load_contract()
     mapped_rows = read_person_map(person_map, what="person map")
     units = "\nUNION\n".join(
-        f"SELECT DISTINCT '{f.name}' AS source, source_person_id FROM {identity_table(f)}"
+        f"SELECT DISTINCT '{f.name}' AS source, source_person_id FROM {current_table(f)}"
         for f in contract.person_bearing_files)
     warehouse.register_arrow("lj_person_map_rows", mapped_rows)
     try:

@@ -30,7 +30,7 @@ import pyarrow as pa
 from localjustice.contract import Contract, load_contract
 from localjustice.linkage.store import RECORD_TABLE, count_of
 from localjustice.warehouse import Dialect, Warehouse
-from localjustice.warehouse.layout import identity_table
+from localjustice.warehouse.layout import current_table
 
 NICKNAME_TABLE = "linkage_nickname"
 
@@ -58,7 +58,7 @@ def _source_rows_sql(contract: Contract) -> str:
         f"""SELECT '{extract.name}' AS source, source_person_id, forename, surname,
                date_of_birth, sex, postcode, borough_code,
                CASE WHEN pnc_id_valid THEN pnc_id END AS pnc_id
-            FROM {identity_table(extract)}"""
+            FROM {current_table(extract)}"""
         for extract in contract.person_bearing_files
     ]
     return "\nUNION ALL\n".join(branches)

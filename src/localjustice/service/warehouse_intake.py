@@ -41,7 +41,7 @@ from localjustice.service.models import (
 from localjustice.service.rules import VictimsCode, load_victims_code
 from localjustice.service.scope import require_bulk_import
 from localjustice.service.working_days import WorkingCalendar, england_and_wales
-from localjustice.warehouse import Warehouse, as_duckdb, identity_table
+from localjustice.warehouse import Warehouse, as_duckdb, current_table
 
 SOURCE = "victim_referrals"
 MAX_LABEL_ROUNDS = 50
@@ -81,10 +81,10 @@ def import_referrals(warehouse: Warehouse, sessions: sessionmaker[Session], acto
     con = as_duckdb(warehouse).connection.cursor()
     with sessions() as s, s.begin():
         _load_service_state(con, s, allocation, code, calendar)
-        total = int(con.execute(f"SELECT count(DISTINCT referral_id) FROM {identity_table(SOURCE)}")
+        total = int(con.execute(f"SELECT count(DISTINCT referral_id) FROM {current_table(SOURCE)}")
                     .fetchone()[0])  # type: ignore[index]
-        con.execute(_FRESH_SQL.format(referrals=identity_table(SOURCE),
-                                      victims=identity_table("police_victims"),
+        con.execute(_FRESH_SQL.format(referrals=current_table(SOURCE),
+                                      victims=current_table("police_victims"),
                                       ref_key=name_key_sql("r.forename", "r.surname"),
                                       vic_key=name_key_sql("v.forename", "v.surname")))
         fresh = int(con.execute("SELECT count(*) FROM svc_fresh").fetchone()[0])  # type: ignore[index]

@@ -12,6 +12,7 @@ from localjustice.warehouse.layout import (
     ANALYSIS_SCHEMA,
     IDENTITY_SCHEMA,
     INGEST_SCHEMA,
+    current_table,
     identity_table,
 )
 from localjustice.warehouse.open import open_configured, open_warehouse
@@ -30,6 +31,7 @@ __all__ = [
     "WarehouseBusy",
     "WarehouseError",
     "as_duckdb",
+    "current_table",
     "identity_table",
     "open_configured",
     "open_warehouse",

@@ -6,6 +6,7 @@ records. Layout under ``<data_dir>/records/``::
 
     source=<extract>/batch=<batch_id>/part-0.parquet   one batch's rows, columns as identity.<extract>
     register/register-<generation>.parquet             the whole ingest.batch table after one ingest
+    register/version_end-<generation>.parquet          the whole ingest.version_end table, likewise
     _staging/<token>/...                               files being written; never read
     _publishing.json                                   a delivery committed on DuckDB is being published
 
@@ -32,7 +33,12 @@ from typing import TYPE_CHECKING
 
 from localjustice.contract import ExtractFile, load_contract
 from localjustice.errors import LocalJusticeError
-from localjustice.warehouse.layout import IDENTITY_SCHEMA, INGEST_SCHEMA, sql_type
+from localjustice.warehouse.layout import (
+    IDENTITY_SCHEMA,
+    INGEST_SCHEMA,
+    current_view_sql,
+    sql_type,
+)
 
 if TYPE_CHECKING:
     from localjustice.warehouse import Warehouse
@@ -67,6 +73,23 @@ REGISTER_COLUMNS: tuple[tuple[str, str], ...] = (
     ("extra_columns", "VARCHAR[]"),
     ("started_at", "TIMESTAMP"),
     ("finished_at", "TIMESTAMP"),
+    ("partner", "VARCHAR"),
+    ("extract_date", "DATE"),
+    ("mode", "VARCHAR"),
+    ("rows_new", "BIGINT"),
+    ("rows_changed", "BIGINT"),
+    ("rows_unchanged", "BIGINT"),
+    ("rows_withdrawn", "BIGINT"),
+    ("rows_resolved", "BIGINT"),
+)
+
+#: The columns of ``ingest.version_end``, likewise.
+VERSION_END_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("source", "VARCHAR"),
+    ("batch_id", "VARCHAR"),
+    ("source_row", "BIGINT"),
+    ("ended_by_batch", "VARCHAR"),
+    ("reason", "VARCHAR"),
 )
 
 #: DuckDB's column types as Spark SQL spells them (DuckDB writes TIMESTAMP without a time zone).
@@ -109,6 +132,11 @@ def batch_file(records: Path, extract: str, batch_id: str) -> Path:
 
 def register_path(records: Path, generation: int) -> Path:
     return records / REGISTER_DIR / f"register-{generation:06d}.parquet"
+
+
+def version_end_path(records: Path, generation: int) -> Path:
+    """Written beside its register generation and renamed into place before it."""
+    return records / REGISTER_DIR / f"version_end-{generation:06d}.parquet"
 
 
 def staging_dir(records: Path) -> Path:
@@ -261,6 +289,14 @@ def attach_records_zone(
         register_sql = f"SELECT * FROM {_scan(engine, register)}"
     warehouse.execute(f"CREATE OR REPLACE VIEW {ingest_schema}.batch AS {register_sql}",
                       step="attach records zone")
+    ends = None
+    if register is not None:
+        generation = int(register.name.removeprefix("register-").removesuffix(".parquet"))
+        ends = version_end_path(records, generation)
+    ends_sql = (f"SELECT * FROM {_scan(engine, ends)}" if ends is not None and ends.is_file()
+                else _empty_select(engine, list(VERSION_END_COLUMNS)))
+    warehouse.execute(f"CREATE OR REPLACE VIEW {ingest_schema}.version_end AS {ends_sql}",
+                      step="attach records zone")
     for extract in load_contract().files.values():
         columns = identity_columns(extract)
         ids = batches.get(extract.name, ())
@@ -276,4 +312,9 @@ def attach_records_zone(
             select = f"SELECT {names} FROM {scan} WHERE {by} IN ({keep})"
         warehouse.execute(f"CREATE OR REPLACE VIEW {identity_schema}.{extract.name} AS {select}",
                           step="attach records zone")
+        current = current_view_sql(extract, history=f"{identity_schema}.{extract.name}",
+                                   ends=f"{ingest_schema}.version_end")
+        warehouse.execute(
+            f"CREATE OR REPLACE VIEW {identity_schema}.current_{extract.name} AS {current}",
+            step="attach records zone")
     return ZoneSnapshot(records, register, batches)
