@@ -94,15 +94,18 @@ def synth(
 
 def _ingest_table(result: DeliveryResult) -> Table:
     table = Table(title=f"Delivery {result.delivery}")
-    for name in ("source", "status", "read", "loaded", "quarantined", "warnings", "conserved"):
-        table.add_column(name, justify="right" if name in {"read", "loaded", "quarantined",
-                                                           "warnings"} else "left")
+    numbers = ("read", "new", "changed", "unchanged", "withdrawn", "quarantined", "resolved",
+               "warnings")
+    for name in ("source", "status", *numbers, "conserved"):
+        table.add_column(name, justify="right" if name in numbers else "left")
     for f in result.files:
         loaded = f.status == "loaded"
-        conserved = "yes" if f.rows_read == f.rows_loaded + f.rows_quarantined else "NO"
+        conserved = "yes" if f.rows_read == f.rows_loaded + f.rows_quarantined + f.unchanged \
+            else "NO"
         table.add_row(f.source, f.status.replace("_", " "), *(
-            (f"{f.rows_read:,}", f"{f.rows_loaded:,}", f"{f.rows_quarantined:,}",
-             f"{f.rows_with_warnings:,}", conserved) if loaded else ("", "", "", "", "")))
+            (*(f"{n:,}" for n in (f.rows_read, f.new, f.changed, f.unchanged, f.withdrawn,
+                                  f.rows_quarantined, f.resolved, f.rows_with_warnings)),
+             conserved) if loaded else ("",) * (len(numbers) + 1)))
     return table
 
 
@@ -153,8 +156,11 @@ def _reasons_table(state: WarehouseStatus, limit: int | None = None) -> Table:
 def status(
     data_dir: DataDir = None,
     output: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    open_only: Annotated[bool, typer.Option(
+        "--open", help="List only the quarantined rows still waiting for a correction, by partner."
+    )] = False,
 ) -> None:
-    """Show loaded batches with row conservation, and quarantine reasons with counts."""
+    """Show loaded batches with row conservation and what each changed, and quarantine reasons."""
     from localjustice.ingest import warehouse_status
     from localjustice.warehouse import open_warehouse
 
@@ -167,21 +173,57 @@ def status(
     except LocalJusticeError as exc:
         raise _fail(exc) from None
     if output == "json":
-        console.print_json(json.dumps(state.as_json()))
+        payload = state.as_json()
+        if open_only:
+            payload = {k: payload[k] for k in ("open_quarantine", "open_by_partner",
+                                               "resolved_quarantine")}
+        console.print_json(json.dumps(payload))
+        return
+    if open_only:
+        _print_open(state)
         return
     batches = Table(title="Batches")
-    for name in ("batch", "delivery", "source", "status", "read", "loaded", "quarantined",
-                 "warnings", "conserved", "at"):
+    for name in ("batch", "delivery", "source", "mode", "extract", "status", "read", "new",
+                 "changed", "unchanged", "withdrawn", "quarantined", "resolved", "warnings",
+                 "conserved", "at"):
         batches.add_column(name)
     for b in state.batches:
-        batches.add_row(b.batch_id, b.delivery, b.source, b.status, str(b.rows_read),
-                        str(b.rows_loaded), str(b.rows_quarantined), str(b.rows_with_warnings),
+        batches.add_row(b.batch_id, b.delivery, b.source, b.mode, b.extract_date, b.status,
+                        *(str(n) for n in (b.rows_read, b.rows_new, b.rows_changed,
+                                           b.rows_unchanged, b.rows_withdrawn, b.rows_quarantined,
+                                           b.rows_resolved, b.rows_with_warnings)),
                         "yes" if b.conserved else "NO", b.loaded_at)
     console.print(batches)
     console.print(_reasons_table(state))
     for b in state.batches:
         if b.status == "rejected":
             console.print(f"  {b.file_name} ({b.delivery}) rejected: {b.message}")
+        elif b.message:
+            console.print(f"  {b.file_name} ({b.delivery}): {b.message}")
+    by_partner = state.open_by_partner()
+    if by_partner:
+        console.print(f"{sum(by_partner.values()):,} quarantined row(s) still wait for a correction "
+                      f"({state.resolved_items:,} resolved by later deliveries): "
+                      "`localjustice status --open` lists them by partner.")
+
+
+def _print_open(state: WarehouseStatus) -> None:
+    """For the data owner: what is still unresolved, per partner, by file and row (no values)."""
+    if not state.open_items:
+        console.print(f"No open quarantine items ({state.resolved_items:,} resolved by later "
+                      "deliveries).")
+        return
+    for partner, count in sorted(state.open_by_partner().items()):
+        table = Table(title=f"{partner}: {count:,} row(s) waiting for a correction")
+        for name in ("delivery", "file", "row", "rule", "reason"):
+            table.add_column(name, justify="right" if name == "row" else "left")
+        for item in state.open_items:
+            if item.partner == partner:
+                table.add_row(item.delivery, item.file_name, str(item.row_number), item.rules,
+                              item.reasons)
+        console.print(table)
+    console.print("A later delivery that brings a valid row with the same record key resolves an "
+                  "item; `localjustice status` shows which batch did.")
 
 
 @app.command()

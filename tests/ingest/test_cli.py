@@ -21,7 +21,7 @@ def _delivery(tmp_path: Path) -> Path:
         "police_victims": [
             valid_row("police_victims", forename=SECRET_FORENAME, surname=SECRET_SURNAME),
             valid_row("police_victims", forename=SECRET_FORENAME, surname=SECRET_SURNAME,
-                      date_of_birth="1990-02-31", postcode="ZZ"),
+                      source_person_id="V2", date_of_birth="1990-02-31", postcode="ZZ"),
         ],
     })
 

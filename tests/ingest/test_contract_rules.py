@@ -228,21 +228,6 @@ def test_duplicate_keys_inside_a_file_hold_back_every_copy(
     assert held == [(2,), (3,)]
 
 
-def test_a_key_already_loaded_from_an_earlier_delivery_is_held_back(
-    tmp_path: Path, warehouse: Warehouse
-) -> None:
-    first = delivery(tmp_path / "d1", {"police_crimes": [valid_row("police_crimes")]})
-    second = delivery(tmp_path / "d2", {"police_crimes": [
-        valid_row("police_crimes", recorded_date="2018-03-05"),
-        valid_row("police_crimes", crime_id="C9")]})
-    ingest_delivery(warehouse, first, as_of=AS_OF)
-    result = ingest_delivery(warehouse, second, as_of=AS_OF)
-    assert (result.files[0].rows_loaded, result.files[0].rows_quarantined) == (1, 1)
-    reason = warehouse.connection.execute(
-        "SELECT reason FROM ingest.quarantine WHERE rule = 'unique'").fetchone()
-    assert reason is not None and "earlier delivery" in reason[0]
-
-
 def test_victims_may_reference_crimes_from_an_earlier_delivery(
     tmp_path: Path, warehouse: Warehouse
 ) -> None:

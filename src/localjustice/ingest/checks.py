@@ -15,7 +15,7 @@ from datetime import date
 
 from localjustice.contract import PNC_CHECK_LETTERS, Column, Contract, ExtractFile, RowRule
 from localjustice.ingest.sql import ident, literal, literal_list, value
-from localjustice.warehouse import identity_table
+from localjustice.warehouse import current_table, identity_table
 
 _ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _INTEGER = r"^-?[0-9]+$"
@@ -187,21 +187,29 @@ def rule_checks(extract: ExtractFile, rule: RowRule) -> list[Check]:
     raise AssertionError(f"unhandled rule kind {rule.kind}")
 
 
+def key_label(extract: ExtractFile) -> str:
+    return " and ".join(extract.key)
+
+
 def uniqueness_checks(extract: ExtractFile) -> list[Check]:
-    checks: list[Check] = []
-    for column in extract.columns:
-        if not column.unique:
-            continue
-        checks.append(Check(
-            column.name, "unique", f"{column.name} appears on more than one row of this file; all "
-            "copies are held back until the source says which is right",
-            f"_dup_{column.name}",
-        ))
-        checks.append(Check(
-            column.name, "unique", f"{column.name} was already loaded from an earlier delivery",
-            f"_seen_{column.name}",
-        ))
-    return checks
+    """Two rows of one file with the same natural key: the source has not said which is right.
+
+    A key already loaded from an earlier delivery is not a problem: that row is a new version of
+    the record (``ingest.load``)."""
+    together = " together" if len(extract.key) > 1 else ""
+    return [Check(
+        extract.key[0], "unique", f"{key_label(extract)} appear{'s' if not together else ''}"
+        f"{together} on more than one row of this file; all copies are held back until the "
+        "source says which is right", "_dup_key",
+    )]
+
+
+def key_text_sql(extract: ExtractFile, alias: str = "") -> str:
+    """The natural key as one text value (parts joined by a unit separator), for matching a
+    quarantined row with a later version of it."""
+    prefix = f"{alias}." if alias else ""
+    parts = [f"{prefix}{ident(k)}" for k in extract.key]
+    return parts[0] if len(parts) == 1 else f"concat_ws(chr(31), {', '.join(parts)})"
 
 
 def all_checks(extract: ExtractFile, *, as_of: date) -> list[Check]:
@@ -215,22 +223,19 @@ def checked_rows_sql(contract: Contract, extract: ExtractFile, stage: str, *, as
     """One query over the staged file: each row that breaks a rule or earns a warning, with the
     lists of its violations and warnings.
 
-    Named steps as CTEs: ``helpers`` adds the cross-row facts (duplicates inside the file, keys seen
-    in earlier deliveries, references, the event date of a referenced row); ``flagged`` keeps the
+    Named steps as CTEs: ``helpers`` adds the cross-row facts (natural keys repeated inside the file,
+    references, the event date of a referenced row); ``flagged`` keeps the
     rows where any rule fails, which is cheap to test; only those get their lists built.
     """
     helper_cols: list[str] = []
     joins: list[str] = []
-    for column in extract.columns:
-        if column.unique:
-            v = ident(column.name)
-            repeated = (f"SELECT {value(column.name)} FROM {stage} WHERE {value(column.name)} "
-                        f"IS NOT NULL GROUP BY 1 HAVING count(*) > 1")
-            helper_cols.append(f"COALESCE({v} IN ({repeated}), FALSE) AS _dup_{column.name}")
-            helper_cols.append(
-                f"COALESCE({v} IN (SELECT {column.name} FROM {identity_table(extract)}), FALSE) "
-                f"AS _seen_{column.name}"
-            )
+    keys = [value(k) for k in extract.key]
+    key_expr = keys[0] if len(keys) == 1 else f"({', '.join(keys)})"
+    own_key = (ident(extract.key[0]) if len(keys) == 1
+               else f"({', '.join(ident(k) for k in extract.key)})")
+    repeated = (f"SELECT {key_expr} FROM {stage} WHERE {' AND '.join(f'{k} IS NOT NULL' for k in keys)} "
+                f"GROUP BY ALL HAVING count(*) > 1")
+    helper_cols.append(f"COALESCE({own_key} IN ({repeated}), FALSE) AS _dup_key")
     for rule in extract.rules:
         if rule.kind == "references":
             target = identity_table(contract.file(rule.file))
@@ -241,7 +246,8 @@ def checked_rows_sql(contract: Contract, extract: ExtractFile, stage: str, *, as
     if "." in extract.event_date:
         ref_file, ref_col = extract.event_date.split(".", 1)
         ref_rule = next(r for r in extract.rules if r.kind == "references" and r.file == ref_file)
-        target = identity_table(contract.file(ref_file))
+        # the referenced record's current version: one row per key, however many versions
+        target = current_table(contract.file(ref_file))
         joins.append(
             f"LEFT JOIN (SELECT {ref_rule.other} AS _ref_key, {ref_col} AS _event_date_ref "
             f"FROM {target}) AS _ref ON _ref._ref_key = s.{ident(ref_rule.column)}"

@@ -1,9 +1,19 @@
-"""Find the extract files of a delivery folder and the order they must load in."""
+"""Find the extract files of a delivery folder, its manifest, and the order they must load in.
+
+The manifest (``manifest.toml``, optional) is the partner's statement about the delivery: who sent
+it, the date the data were extracted, whether each file is a full snapshot of that extract or
+only new and changed records, and how many rows each file holds (a control total). Its format is
+documented in docs/contract.md ("Deliveries and the manifest"). A delivery without one is read as
+changes only, with no extract date and no control totals, which is what a first delivery is.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
+from typing import Literal
 
 from localjustice.contract import Contract, ExtractFile
 from localjustice.errors import LocalJusticeError
@@ -11,11 +21,35 @@ from localjustice.errors import LocalJusticeError
 FORMATS = {".csv": "csv", ".parquet": "parquet"}
 
 
+MANIFEST_NAME = "manifest.toml"
+Mode = Literal["snapshot", "changes"]
+MODES: tuple[Mode, ...] = ("snapshot", "changes")
+
+
+@dataclass(frozen=True)
+class FileManifest:
+    mode: Mode = "changes"
+    #: the control total: data rows in the file, header excluded (None: not stated)
+    rows: int | None = None
+
+
+@dataclass(frozen=True)
+class Manifest:
+    extract_date: date | None = None
+    partner: str | None = None
+    files: dict[str, FileManifest] = field(default_factory=dict)
+
+    def of(self, extract: str) -> FileManifest:
+        return self.files.get(extract, FileManifest())
+
+
 @dataclass(frozen=True)
 class DeliveryFile:
     extract: ExtractFile
     path: Path
     file_format: str
+    mode: Mode = "changes"
+    control_rows: int | None = None
 
 
 @dataclass(frozen=True)
@@ -24,6 +58,54 @@ class Delivery:
     files: tuple[DeliveryFile, ...]
     #: files in the folder that are not extracts of the contract (reported, never read)
     ignored: tuple[str, ...]
+    manifest: Manifest = field(default_factory=Manifest)
+
+
+def _bad_manifest(path: Path, what: str) -> LocalJusticeError:
+    return LocalJusticeError(
+        f"The manifest {path} {what}; nothing from this delivery was loaded. See "
+        "docs/contract.md, \"Deliveries and the manifest\", for its format.")
+
+
+def read_manifest(path: Path, contract: Contract) -> Manifest:
+    """Parse and check a manifest; every mistake is named, since a wrong one would mislead the
+    load (a snapshot withdraws what it lacks)."""
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise _bad_manifest(path, f"is not valid TOML ({exc})") from None
+    unknown = set(raw) - {"partner", "extract_date", "files"}
+    if unknown:
+        raise _bad_manifest(path, f"has unknown keys: {', '.join(sorted(unknown))}")
+    extract_date = raw.get("extract_date")
+    if not isinstance(extract_date, date):
+        raise _bad_manifest(path, "needs extract_date, the date the data were extracted, as a "
+                            "TOML date such as 2026-10-31")
+    if extract_date > date.today():
+        raise _bad_manifest(path, f"gives an extract date in the future ({extract_date})")
+    partner = raw.get("partner")
+    if partner is not None and not isinstance(partner, str):
+        raise _bad_manifest(path, "gives a partner that is not text")
+    files_raw = raw.get("files", {})
+    if not isinstance(files_raw, dict):
+        raise _bad_manifest(path, "has [files] that is not a table")
+    files: dict[str, FileManifest] = {}
+    for name, spec in files_raw.items():
+        if name not in contract.files:
+            raise _bad_manifest(path, f"names {name!r}, which is not an extract of the contract "
+                                f"({', '.join(contract.files)})")
+        if not isinstance(spec, dict) or set(spec) - {"mode", "rows"}:
+            raise _bad_manifest(path, f"has [files.{name}] with keys other than mode and rows")
+        mode = spec.get("mode", "changes")
+        if mode not in MODES:
+            raise _bad_manifest(path, f"gives [files.{name}] mode {mode!r}; use \"snapshot\" or "
+                                "\"changes\"")
+        rows = spec.get("rows")
+        if rows is not None and (not isinstance(rows, int) or isinstance(rows, bool) or rows < 0):
+            raise _bad_manifest(path, f"gives [files.{name}] rows that is not a whole number of "
+                                "0 or more")
+        files[name] = FileManifest(mode, rows)
+    return Manifest(extract_date, partner, files)
 
 
 def load_order(contract: Contract) -> list[str]:
@@ -48,7 +130,11 @@ def find_delivery(folder: Path, contract: Contract) -> Delivery:
         raise LocalJusticeError(f"No delivery folder at {folder}.")
     found: dict[str, DeliveryFile] = {}
     ignored: list[str] = []
+    manifest_path = folder / MANIFEST_NAME
+    manifest = read_manifest(manifest_path, contract) if manifest_path.is_file() else Manifest()
     for path in sorted(p for p in folder.iterdir() if p.is_file()):
+        if path.name == MANIFEST_NAME:
+            continue
         file_format = FORMATS.get(path.suffix.lower())
         stem = path.name[: -len(path.suffix)] if file_format else ""
         if file_format is None or stem not in contract.files:
@@ -59,11 +145,17 @@ def find_delivery(folder: Path, contract: Contract) -> Delivery:
                 f"The delivery has both {found[stem].path.name} and {path.name}; send one file per "
                 "extract so it is clear which to load."
             )
-        found[stem] = DeliveryFile(contract.files[stem], path, file_format)
+        stated = manifest.of(stem)
+        found[stem] = DeliveryFile(contract.files[stem], path, file_format, stated.mode,
+                                   stated.rows)
     if not found:
         expected = ", ".join(f"{n}.csv" for n in contract.files)
         raise LocalJusticeError(
             f"No extract files in {folder}. Expected files named like: {expected} (or .parquet)."
         )
+    absent = sorted(set(manifest.files) - set(found))
+    if absent:
+        raise _bad_manifest(manifest_path, f"lists {', '.join(absent)}, but the folder holds no "
+                            "such file")
     ordered = tuple(found[name] for name in load_order(contract) if name in found)
-    return Delivery(name=folder.name, files=ordered, ignored=tuple(ignored))
+    return Delivery(name=folder.name, files=ordered, ignored=tuple(ignored), manifest=manifest)

@@ -10,6 +10,7 @@ Parquet (``ingest.records``): staged before the commit, published after it.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -21,13 +22,14 @@ from localjustice.errors import LocalJusticeError
 from localjustice.ingest.checks import (
     checked_rows_sql,
     cleaned_sql,
+    key_text_sql,
     normalised,
     pnc_check_letter_ok,
 )
 from localjustice.ingest.delivery import DeliveryFile, find_delivery
 from localjustice.ingest.reading import FileRejected, StagedFile, file_sha256, stage_file
 from localjustice.ingest.records import StagedDelivery, publish, repair_records_zone, stage_delivery
-from localjustice.ingest.sql import ident, literal
+from localjustice.ingest.sql import ident, literal, value
 from localjustice.progress import NullProgress, Progress
 from localjustice.warehouse import (
     INGEST_SCHEMA,
@@ -35,8 +37,10 @@ from localjustice.warehouse import (
     Warehouse,
     WarehouseError,
     as_duckdb,
+    current_table,
     identity_table,
 )
+from localjustice.warehouse.layout import VERSION_END_TABLE
 from localjustice.warehouse.records_zone import records_dir
 
 log = logging.getLogger(__name__)
@@ -53,6 +57,27 @@ class FileResult:
     rows_loaded: int = 0
     rows_quarantined: int = 0
     rows_with_warnings: int = 0
+    #: of the rows loaded: records not known before, and new versions of known ones
+    new: int = 0
+    changed: int = 0
+    #: rows identical to the current version (not stored again)
+    unchanged: int = 0
+    #: current records missing from this full snapshot
+    withdrawn: int = 0
+    #: quarantined rows of earlier deliveries that this file brought a valid version of
+    resolved: int = 0
+    #: versions kept as history only, from an extract older than the current one
+    older: int = 0
+
+
+@dataclass(frozen=True)
+class _Changes:
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    withdrawn: int = 0
+    older: int = 0
+    message: str = ""
 
 
 @dataclass(frozen=True)
@@ -75,8 +100,12 @@ class DeliveryResult:
         return sum(f.rows_read for f in self.files if f.status == "loaded")
 
 
-def batch_id_for(source: str, sha256: str) -> str:
-    """Deterministic: the same file content for the same source is the same batch."""
+def batch_id_for(source: str, sha256: str, stated: str = "") -> str:
+    """Deterministic: the same file content for the same source, with the same manifest
+    statement about it (mode and control total), is the same batch. The statement is part of the
+    id so that a file rejected for a wrong control total loads once the manifest is corrected."""
+    if stated:
+        sha256 = hashlib.sha256(f"{sha256}|{stated}".encode()).hexdigest()
     return f"{source}-{sha256[:16]}"
 
 
@@ -145,11 +174,13 @@ class _Prepared:
     previous: tuple[str, str] | None = None
 
 
-def _prepare(wh: DuckDBWarehouse, item: DeliveryFile, progress: Progress) -> _Prepared:
+def _prepare(wh: DuckDBWarehouse, item: DeliveryFile, progress: Progress,
+             stated: bool) -> _Prepared:
     step = progress.step(f"read {item.path.name}", total=2)
     started = datetime.now(UTC).replace(tzinfo=None)
     sha256 = file_sha256(item.path)
-    prepared = _Prepared(item, sha256, batch_id_for(item.extract.name, sha256), started)
+    statement = f"{item.mode}:{item.control_rows}" if stated else ""
+    prepared = _Prepared(item, sha256, batch_id_for(item.extract.name, sha256, statement), started)
     step.advance()
     prepared.previous = _previous_batch(wh, prepared.batch_id)
     if prepared.previous is None:
@@ -160,13 +191,21 @@ def _prepare(wh: DuckDBWarehouse, item: DeliveryFile, progress: Progress) -> _Pr
                      prepared.staged.rows)
         except FileRejected as exc:
             prepared.rejection = str(exc)
+        staged = prepared.staged
+        if staged is not None and item.control_rows is not None and staged.rows != item.control_rows:
+            prepared.rejection = (
+                f"{item.path.name}: the manifest gives {item.control_rows} data rows but the file "
+                f"holds {staged.rows}, so the file may be cut short or from another extract; it "
+                "was not loaded. Ask the partner to re-send it, or correct the manifest's rows.")
+            wh.execute(f"DROP TABLE {staged.table}")
+            prepared.staged = None
     step.advance()
     return prepared
 
 
 def _load_file(
     wh: DuckDBWarehouse, prepared: _Prepared, delivery: str, contract: Contract,
-    as_of: date, progress: Progress,
+    as_of: date, progress: Progress, extract_date: date | None, partner: str,
 ) -> FileResult:
     item, batch_id = prepared.item, prepared.batch_id
     extract = item.extract
@@ -196,17 +235,25 @@ def _load_file(
     typed = [f"{_typed(c)} AS {c.name}" for c in extract.columns]
     if extract.person_bearing:
         typed.append(f"{_pnc_valid(extract)} AS pnc_id_valid")
+    valid_sql = (f"SELECT {literal(batch_id)} AS batch_id, _row AS source_row, {', '.join(typed)} "
+                 f"FROM ({cleaned_sql(extract, staged.table)}) WHERE _row NOT IN {rejected}")
+    history = wh.execute(f"SELECT EXISTS (SELECT 1 FROM {identity_table(extract)})").scalar()
+    if history:
+        changes = _load_versions(wh, extract, batch_id, valid_sql, staged.table, item.mode,
+                                 extract_date)
+    else:
+        # a first delivery: every valid row is a new record, so it goes straight in
+        wh.execute(f"INSERT INTO {identity_table(extract)} BY NAME {valid_sql}")
+        changes = _Changes()
     wh.execute(
-        f"INSERT INTO {identity_table(extract)} BY NAME SELECT {literal(batch_id)} AS batch_id, "
-        f"_row AS source_row, {', '.join(typed)} FROM ({cleaned_sql(extract, staged.table)}) "
-        f"WHERE _row NOT IN {rejected}"
-    )
-    wh.execute(
-        f"""INSERT INTO {INGEST_SCHEMA}.quarantine
-        SELECT {literal(batch_id)}, {literal(extract.name)}, {literal(item.path.name)}, p._row,
-               p.v."column", p.v.rule, p.v.reason, {staged.raw_row_json("s")}
+        f"""INSERT INTO {INGEST_SCHEMA}.quarantine BY NAME
+        SELECT {literal(batch_id)} AS batch_id, {literal(extract.name)} AS source,
+               {literal(item.path.name)} AS file_name, p._row AS row_number,
+               p.v."column" AS column_name, p.v.rule AS rule, p.v.reason AS reason,
+               {staged.raw_row_json("s")} AS raw_row, {key_text_sql(extract, "c")} AS record_key
         FROM (SELECT _row, unnest(_violations) AS v FROM {problems}) AS p
-        JOIN {staged.table} AS s ON s._row = p._row"""
+        JOIN {staged.table} AS s ON s._row = p._row
+        JOIN ({cleaned_sql(extract, staged.table)}) AS c ON c._row = p._row"""
     )
     wh.execute(
         f"""INSERT INTO {INGEST_SCHEMA}.warning
@@ -222,7 +269,12 @@ def _load_file(
     assert counts is not None
     read = staged.rows
     quarantined, warned = int(counts[0]), int(counts[1])
-    loaded = read - quarantined
+    loaded = read - quarantined - changes.unchanged
+    if not history:
+        changes = _Changes(new=loaded)
+    resolved = _resolve_quarantine(
+        wh, extract, batch_id, "_valid" if history else
+        f"(SELECT * FROM {identity_table(extract)} WHERE batch_id = {literal(batch_id)})")
     stored = wh.execute(
         f"SELECT (SELECT count(*) FROM {identity_table(extract)} WHERE batch_id = ?), "
         f"(SELECT count(DISTINCT row_number) FROM {INGEST_SCHEMA}.quarantine WHERE batch_id = ?)",
@@ -232,19 +284,116 @@ def _load_file(
     if (int(stored[0]), int(stored[1])) != (loaded, quarantined):
         raise LocalJusticeError(
             f"{item.path.name}: rows do not add up (read {read}, loaded {stored[0]}, quarantined "
-            f"{stored[1]}); nothing from this delivery was kept. This is a bug: please report it."
+            f"{stored[1]}, unchanged {changes.unchanged}); nothing from this delivery was kept. "
+            "This is a bug: please report it."
         )
     _record_batch(wh, batch_id=batch_id, delivery=delivery, item=item, sha256=prepared.sha256,
-                  contract=contract, status="loaded", message="",
+                  contract=contract, status="loaded", message=changes.message,
                   counts=(read, loaded, quarantined, warned), extras=staged.extra_columns,
                   started=prepared.started)
+    wh.execute(
+        f"""UPDATE {INGEST_SCHEMA}.batch SET partner = ?, extract_date = ?, mode = ?, rows_new = ?,
+            rows_changed = ?, rows_unchanged = ?, rows_withdrawn = ?, rows_resolved = ?
+            WHERE batch_id = ?""",
+        [partner, extract_date, item.mode, changes.new, changes.changed, changes.unchanged,
+         changes.withdrawn, resolved, batch_id])
     wh.execute(f"DROP TABLE {problems}")
     wh.execute(f"DROP TABLE {staged.table}")
     step.advance()
-    log.info("loaded source=%s batch=%s read=%d loaded=%d quarantined=%d", extract.name, batch_id,
-             read, loaded, quarantined)
-    return FileResult(extract.name, item.path.name, batch_id, "loaded", "", read, loaded,
-                      quarantined, warned)
+    log.info("loaded source=%s batch=%s read=%d new=%d changed=%d unchanged=%d older=%d "
+             "withdrawn=%d quarantined=%d resolved=%d", extract.name, batch_id, read, changes.new,
+             changes.changed, changes.unchanged, changes.older, changes.withdrawn, quarantined,
+             resolved)
+    return FileResult(extract.name, item.path.name, batch_id, "loaded", changes.message, read,
+                      loaded, quarantined, warned, new=changes.new, changed=changes.changed,
+                      unchanged=changes.unchanged, withdrawn=changes.withdrawn, resolved=resolved,
+                      older=changes.older)
+
+
+def _load_versions(
+    wh: DuckDBWarehouse, extract: ExtractFile, batch_id: str, valid_sql: str, stage: str,
+    mode: str, extract_date: date | None,
+) -> _Changes:
+    """Load a file onto an extract that already holds records: each valid row is a new record, a
+    new version of a known one, or identical to the current version (not stored again). Set-based:
+    one join of the file's valid rows with the current versions on the natural key.
+
+    A delivery extracted before the newest one already loaded for this source never overrides:
+    its differing rows are kept as history with an ``older_extract`` end. A full snapshot withdraws
+    the current records whose key it lacks (the key of a quarantined row counts as present: a
+    broken row is not a withdrawal); an older snapshot withdraws nothing.
+    """
+    history, current = identity_table(extract), current_table(extract)
+    lit = literal(batch_id)
+    newest = wh.execute(
+        f"SELECT max(extract_date) FROM {INGEST_SCHEMA}.batch WHERE source = ? AND status = 'loaded'",
+        [extract.name]).scalar()
+    older = extract_date is not None and newest is not None and extract_date < newest
+    key_on = " AND ".join(f"c.{ident(k)} = v.{ident(k)}" for k in extract.key)
+    compared = [c.name for c in extract.columns] + (["pnc_id_valid"] if extract.person_bearing else [])
+    same = " AND ".join(f"c.{ident(c)} IS NOT DISTINCT FROM v.{ident(c)}" for c in compared)
+    keys = ", ".join(ident(k) for k in extract.key)
+    wh.execute(f"CREATE OR REPLACE TEMP TABLE _valid AS {valid_sql}")
+    wh.execute(f"""CREATE OR REPLACE TEMP TABLE _compared AS
+        SELECT v.source_row, c.batch_id AS current_batch, c.source_row AS current_row,
+            CASE WHEN c.batch_id IS NOT NULL AND {same} THEN 'unchanged'
+                 WHEN c.batch_id IS NULL AND h._known IS NULL THEN 'new'
+                 WHEN {'TRUE' if older else 'FALSE'} THEN 'older_extract'
+                 ELSE 'changed' END AS change
+        FROM _valid AS v
+        LEFT JOIN {current} AS c ON {key_on}
+        LEFT JOIN (SELECT DISTINCT {keys}, TRUE AS _known FROM {history}) AS h
+          ON {" AND ".join(f"h.{ident(k)} = v.{ident(k)}" for k in extract.key)}""")
+    wh.execute(f"""INSERT INTO {history} BY NAME SELECT v.* FROM _valid AS v
+        JOIN _compared USING (source_row) WHERE change <> 'unchanged'""")
+    wh.execute(f"""INSERT INTO {VERSION_END_TABLE}
+        SELECT {literal(extract.name)}, current_batch, current_row, {lit}, 'superseded'
+        FROM _compared WHERE change = 'changed' AND current_batch IS NOT NULL
+        UNION ALL
+        SELECT {literal(extract.name)}, {lit}, source_row, coalesce(current_batch, {lit}),
+               'older_extract'
+        FROM _compared WHERE change = 'older_extract'""")
+    withdrawn = 0
+    if mode == "snapshot" and not older:
+        present = " AND ".join(f"{value(k)} = c.{ident(k)}" for k in extract.key)
+        wh.execute(f"""INSERT INTO {VERSION_END_TABLE}
+            SELECT {literal(extract.name)}, c.batch_id, c.source_row, {lit}, 'withdrawn'
+            FROM {current} AS c
+            WHERE c.batch_id <> {lit} AND NOT EXISTS (SELECT 1 FROM {stage} WHERE {present})""")
+        withdrawn = int(wh.execute(
+            f"SELECT count(*) FROM {VERSION_END_TABLE} WHERE ended_by_batch = ? AND reason = "
+            "'withdrawn'", [batch_id]).scalar())
+    row = wh.execute("""SELECT count(*) FILTER (WHERE change = 'new'),
+        count(*) FILTER (WHERE change = 'changed'), count(*) FILTER (WHERE change = 'unchanged'),
+        count(*) FILTER (WHERE change = 'older_extract') FROM _compared""").fetchone()
+    assert row is not None
+    new, changed, unchanged, older_rows = (int(x) for x in row)
+    notes = []
+    if older:
+        notes.append(f"extracted {extract_date}, before the {newest} extract already loaded: "
+                     f"{older_rows} differing row(s) kept as history only, no newer version "
+                     "overridden" + (", nothing withdrawn" if mode == "snapshot" else ""))
+    elif withdrawn:
+        notes.append(f"{withdrawn} record(s) missing from this full snapshot withdrawn")
+    wh.execute("DROP TABLE _compared")
+    return _Changes(new, changed, unchanged, withdrawn, older_rows, "; ".join(notes))
+
+
+def _resolve_quarantine(wh: DuckDBWarehouse, extract: ExtractFile, batch_id: str,
+                        valid: str) -> int:
+    """Quarantined rows of earlier batches whose record this batch brought a valid row of
+    (``valid``: this file's valid rows) are resolved by it: the correction arrived."""
+    wh.execute(f"""INSERT INTO {INGEST_SCHEMA}.quarantine_resolved
+        SELECT DISTINCT q.batch_id, q.row_number, {literal(batch_id)}
+        FROM {INGEST_SCHEMA}.quarantine AS q
+        WHERE q.source = {literal(extract.name)} AND q.batch_id <> {literal(batch_id)}
+          AND q.record_key IN (SELECT {key_text_sql(extract)} FROM {valid})
+          AND NOT EXISTS (SELECT 1 FROM {INGEST_SCHEMA}.quarantine_resolved AS r
+                          WHERE r.batch_id = q.batch_id AND r.row_number = q.row_number)""")
+    wh.execute("DROP TABLE IF EXISTS _valid")
+    return int(wh.execute(
+        f"SELECT count(*) FROM {INGEST_SCHEMA}.quarantine_resolved WHERE resolved_by_batch = ?",
+        [batch_id]).scalar())
 
 
 def ingest_delivery(
@@ -269,10 +418,13 @@ def ingest_delivery(
     try:
         if records is not None:
             repair_records_zone(wh, records)
-        prepared = [_prepare(wh, item, progress) for item in delivery.files]
+        stated = bool(delivery.manifest.files)
+        prepared = [_prepare(wh, item, progress, stated) for item in delivery.files]
         with wh.transaction():
             for item in prepared:
-                results.append(_load_file(wh, item, delivery.name, contract, as_of, progress))
+                partner = delivery.manifest.partner or item.item.extract.partner
+                results.append(_load_file(wh, item, delivery.name, contract, as_of, progress,
+                                          delivery.manifest.extract_date, partner))
             if records is not None and any(r.status in {"loaded", "rejected"} for r in results):
                 step = progress.step("write the records zone (Parquet)", total=1)
                 staged = stage_delivery(wh, records, [

@@ -29,6 +29,7 @@ from localjustice.contract import load_contract
 from localjustice.errors import LocalJusticeError
 from localjustice.ingest.sql import literal
 from localjustice.warehouse import INGEST_SCHEMA, DuckDBWarehouse, identity_table
+from localjustice.warehouse.layout import VERSION_END_TABLE
 from localjustice.warehouse.records_zone import (
     PART_FILE,
     batch_dir,
@@ -40,6 +41,7 @@ from localjustice.warehouse.records_zone import (
     register_generations,
     register_path,
     staging_dir,
+    version_end_path,
 )
 
 log = logging.getLogger(__name__)
@@ -111,11 +113,16 @@ def _export_batch(wh: DuckDBWarehouse, folder: Path, extract: str, batch_id: str
 
 
 def _export_register(wh: DuckDBWarehouse, folder: Path, generation: int) -> Path:
+    """The register and, beside it, the version ends it goes with (small: a month's changes)."""
     path = register_path(folder, generation)
     path.parent.mkdir(parents=True, exist_ok=True)
     wh.execute(f"COPY (SELECT * FROM {INGEST_SCHEMA}.batch ORDER BY finished_at, batch_id) "
                 f"TO {literal(str(path))} (FORMAT parquet)")
+    ends = version_end_path(folder, generation)
+    wh.execute(f"COPY (SELECT * FROM {VERSION_END_TABLE} ORDER BY source, batch_id, source_row) "
+               f"TO {literal(str(ends))} (FORMAT parquet)")
     _fsync(path)
+    _fsync(ends)
     _fsync(path.parent)
     return path
 
@@ -166,6 +173,8 @@ def _publish_register(staged_root: Path, records: Path, generation: int) -> None
     target.parent.mkdir(parents=True, exist_ok=True)
     if target.exists():
         raise LocalJusticeError(f"Register generation {generation} already exists in {records}.")
+    # the ends first: a reader pins a register, then reads the ends of that same generation
+    os.replace(version_end_path(staged_root, generation), version_end_path(records, generation))
     os.rename(register_path(staged_root, generation), target)
     _fsync(target.parent)
 

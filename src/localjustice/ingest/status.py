@@ -1,10 +1,12 @@
-"""What has been loaded: batches with their row conservation, and quarantine reasons with counts."""
+"""What has been loaded: batches with their row conservation and what each changed, quarantine
+reasons with counts, and the quarantine items still waiting for their partner's correction."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from localjustice.contract import load_contract
 from localjustice.warehouse import INGEST_SCHEMA, Warehouse, as_duckdb
 
 
@@ -21,10 +23,19 @@ class BatchSummary:
     rows_quarantined: int
     rows_with_warnings: int
     loaded_at: str
+    partner: str = ""
+    extract_date: str = ""
+    mode: str = "changes"
+    rows_new: int = 0
+    rows_changed: int = 0
+    rows_unchanged: int = 0
+    rows_withdrawn: int = 0
+    rows_resolved: int = 0
 
     @property
     def conserved(self) -> bool:
-        return self.rows_read == self.rows_loaded + self.rows_quarantined
+        """Every row read is a stored version, a held-back row or identical to what is current."""
+        return self.rows_read == self.rows_loaded + self.rows_quarantined + self.rows_unchanged
 
 
 @dataclass(frozen=True)
@@ -38,14 +49,39 @@ class ReasonCount:
 
 
 @dataclass(frozen=True)
+class OpenItem:
+    """A quarantined row no later delivery has brought a valid version of. Names the file and
+    row for the data owner; never the row's values."""
+
+    partner: str
+    source: str
+    delivery: str
+    file_name: str
+    row_number: int
+    rules: str
+    reasons: str
+
+
+@dataclass(frozen=True)
 class WarehouseStatus:
     batches: tuple[BatchSummary, ...]
     reasons: tuple[ReasonCount, ...]
+    open_items: tuple[OpenItem, ...] = ()
+    resolved_items: int = 0
+
+    def open_by_partner(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for item in self.open_items:
+            counts[item.partner] = counts.get(item.partner, 0) + 1
+        return counts
 
     def as_json(self) -> dict[str, Any]:
         return {
             "batches": [asdict(b) | {"conserved": b.conserved} for b in self.batches],
             "reasons": [asdict(r) for r in self.reasons],
+            "open_quarantine": [asdict(i) for i in self.open_items],
+            "open_by_partner": self.open_by_partner(),
+            "resolved_quarantine": self.resolved_items,
         }
 
 
@@ -53,14 +89,35 @@ def warehouse_status(warehouse: Warehouse) -> WarehouseStatus:
     con = as_duckdb(warehouse).connection
     batches = tuple(
         BatchSummary(str(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5] or ""),
-                     int(r[6]), int(r[7]), int(r[8]), int(r[9]), str(r[10]))
+                     int(r[6]), int(r[7]), int(r[8]), int(r[9]), str(r[10]), str(r[11] or ""),
+                     str(r[12] or ""), str(r[13]), *(int(x) for x in r[14:19]))
         for r in con.execute(
             f"""SELECT batch_id, delivery, source, file_name, status, message, rows_read,
                        rows_loaded, rows_quarantined, rows_with_warnings,
-                       strftime(finished_at, '%Y-%m-%d %H:%M:%S')
+                       strftime(finished_at, '%Y-%m-%d %H:%M:%S'), partner,
+                       CAST(extract_date AS VARCHAR), mode, rows_new, rows_changed,
+                       rows_unchanged, rows_withdrawn, rows_resolved
                 FROM {INGEST_SCHEMA}.batch ORDER BY finished_at, batch_id"""
         ).fetchall()
     )
+    partner_of = {f.name: f.partner for f in load_contract().files.values()}
+    open_rows = con.execute(
+        f"""SELECT q.source, b.delivery, q.file_name, q.row_number,
+                   string_agg(DISTINCT q.rule, ', ' ORDER BY q.rule),
+                   string_agg(DISTINCT q.reason, '; ' ORDER BY q.reason)
+            FROM {INGEST_SCHEMA}.quarantine AS q
+            JOIN {INGEST_SCHEMA}.batch AS b USING (batch_id)
+            WHERE NOT EXISTS (SELECT 1 FROM {INGEST_SCHEMA}.quarantine_resolved AS r
+                              WHERE r.batch_id = q.batch_id AND r.row_number = q.row_number)
+            GROUP BY q.source, b.delivery, q.file_name, q.row_number, b.finished_at
+            ORDER BY b.finished_at, q.source, q.row_number"""
+    ).fetchall()
+    open_items = tuple(
+        OpenItem(partner_of.get(str(r[0]), str(r[0])), str(r[0]), str(r[1]), str(r[2]), int(r[3]),
+                 str(r[4]), str(r[5]))
+        for r in open_rows)
+    resolved = int(con.execute(
+        f"SELECT count(*) FROM {INGEST_SCHEMA}.quarantine_resolved").fetchone()[0])  # type: ignore[index]
     reasons = tuple(
         ReasonCount(str(r[0]), str(r[1]), str(r[2]), str(r[3]), int(r[4]), str(r[5]))
         for r in con.execute(
@@ -73,4 +130,4 @@ def warehouse_status(warehouse: Warehouse) -> WarehouseStatus:
                 ORDER BY 6, 5 DESC, 1, 2"""
         ).fetchall()
     )
-    return WarehouseStatus(batches, reasons)
+    return WarehouseStatus(batches, reasons, open_items, resolved)

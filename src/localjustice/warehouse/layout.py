@@ -123,8 +123,10 @@ INGEST_DDL = (
         column_name VARCHAR NOT NULL,
         rule VARCHAR NOT NULL,
         reason VARCHAR NOT NULL,
-        raw_row JSON NOT NULL
+        raw_row JSON NOT NULL,
+        record_key VARCHAR
     )""",
+    f"ALTER TABLE {INGEST_SCHEMA}.quarantine ADD COLUMN IF NOT EXISTS record_key VARCHAR",
     f"""CREATE TABLE IF NOT EXISTS {INGEST_SCHEMA}.warning (
         batch_id VARCHAR NOT NULL,
         source VARCHAR NOT NULL,

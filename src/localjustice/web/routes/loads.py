@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
 
+from fastapi import APIRouter, Query, Request
+
+from localjustice.web.deps import PRINTABLE
 from localjustice.web.rendering import page
 from localjustice.web.services.loads import LoadsView, loads_view
 
@@ -11,6 +14,11 @@ router = APIRouter()
 
 
 @page(router, "/loads", permission="loads:view", template="loads.html", title="Data loads",
-      summary="Loaded batches with row conservation, and quarantine reasons with counts")
-def loads(request: Request) -> LoadsView:
-    return loads_view(request.app.state.warehouse)
+      summary="Loaded batches with row conservation and what each changed, quarantine reasons "
+              "with counts, and the quarantined rows still waiting for a correction (by partner)")
+def loads(
+    request: Request,
+    partner: Annotated[str, Query(max_length=100, pattern=PRINTABLE)] = "",
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+) -> LoadsView:
+    return loads_view(request.app.state.warehouse, partner=partner.strip(), page=page)

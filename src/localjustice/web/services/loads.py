@@ -1,4 +1,5 @@
-"""Data loads: every batch with its row conservation, and why rows were held back, with counts.
+"""Data loads: every batch with its row conservation and what it changed, why rows were held back,
+and the quarantined rows still waiting for their partner's correction.
 
 Built only from ``ingest.warehouse_status``: counts, rules and reasons, never a row's values, so
 the page is safe for roles without access to the identity zone.
@@ -25,6 +26,14 @@ class Batch(BaseModel):
     rows_with_warnings: int
     conserved: bool
     loaded_at: str
+    partner: str
+    extract_date: str
+    mode: str
+    rows_new: int
+    rows_changed: int
+    rows_unchanged: int
+    rows_withdrawn: int
+    rows_resolved: int
 
 
 class Reason(BaseModel):
@@ -36,6 +45,25 @@ class Reason(BaseModel):
     rows: int
 
 
+class OpenItem(BaseModel):
+    partner: str
+    source: str
+    delivery: str
+    file_name: str
+    row_number: int
+    rules: str
+    reasons: str
+
+
+class OpenPartner(BaseModel):
+    partner: str
+    rows: int
+
+
+#: Open quarantine items on one page of the loads page.
+OPEN_PAGE_SIZE = 50
+
+
 class LoadsView(BaseModel):
     batches: list[Batch]
     reasons: list[Reason]
@@ -43,13 +71,25 @@ class LoadsView(BaseModel):
     rows_loaded: int
     rows_quarantined: int
     all_conserved: bool
+    open_by_partner: list[OpenPartner]
+    #: one page of the open items (of ``partner`` when one is chosen)
+    open_items: list[OpenItem]
+    open_total: int
+    resolved_total: int
+    partner: str
+    page: int
+    pages: int
 
 
-def loads_view(gate: WarehouseGate) -> LoadsView:
+def loads_view(gate: WarehouseGate, *, partner: str = "", page: int = 1) -> LoadsView:
     with gate.open() as warehouse:
         state = warehouse_status(warehouse)
     payload = state.as_json()
     batches = [Batch.model_validate(b) for b in payload["batches"]]
+    chosen = [OpenItem.model_validate(i) for i in payload["open_quarantine"]
+              if not partner or i["partner"] == partner]
+    pages = max(1, -(-len(chosen) // OPEN_PAGE_SIZE))
+    page = min(page, pages)
     return LoadsView(
         batches=batches,
         reasons=[Reason.model_validate(r) for r in payload["reasons"]],
@@ -57,4 +97,12 @@ def loads_view(gate: WarehouseGate) -> LoadsView:
         rows_loaded=sum(b.rows_loaded for b in batches),
         rows_quarantined=sum(b.rows_quarantined for b in batches),
         all_conserved=all(b.conserved for b in batches),
+        open_by_partner=[OpenPartner(partner=k, rows=v)
+                         for k, v in sorted(state.open_by_partner().items())],
+        open_items=chosen[(page - 1) * OPEN_PAGE_SIZE: page * OPEN_PAGE_SIZE],
+        open_total=len(chosen),
+        resolved_total=state.resolved_items,
+        partner=partner,
+        page=page,
+        pages=pages,
     )

@@ -1,0 +1,271 @@
+"""Deliveries every month: a known key is a new version, not a duplicate (issue 12).
+
+Each test loads a first delivery, then a later one, and checks what is current, what is history,
+and what the batch says it changed. Hand-built rows, so every expected count is worked by hand.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from localjustice.errors import LocalJusticeError
+from localjustice.ingest import ingest_delivery
+from localjustice.warehouse import Warehouse
+from tests.ingest.deliveries import delivery, valid_row
+
+AS_OF = date(2019, 6, 30)
+
+
+def _custody(custody_id: str, **overrides: str) -> dict[str, str]:
+    return valid_row("prison_custody", custody_id=custody_id, **overrides)
+
+
+def _open(custody_id: str, **overrides: str) -> dict[str, str]:
+    return _custody(custody_id, release_date="", **overrides)
+
+
+def _manifest(folder: Path, extract_date: str, files: dict[str, tuple[str, int | None]]) -> None:
+    lines = ['partner = "HMPPS test"', f"extract_date = {extract_date}"]
+    for name, (mode, rows) in files.items():
+        lines.append(f"[files.{name}]")
+        lines.append(f'mode = "{mode}"')
+        if rows is not None:
+            lines.append(f"rows = {rows}")
+    (folder / "manifest.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _current(warehouse: Warehouse, table: str = "prison_custody") -> dict[str, str | None]:
+    """custody_id -> release date of the current version."""
+    rows = warehouse.execute(
+        f"SELECT custody_id, CAST(release_date AS VARCHAR) FROM identity.current_{table}"
+    ).fetchall()
+    return {str(r[0]): (None if r[1] is None else str(r[1])) for r in rows}
+
+
+def _versions(warehouse: Warehouse) -> int:
+    return int(warehouse.execute("SELECT count(*) FROM identity.prison_custody").scalar())
+
+
+def _load(warehouse: Warehouse, folder: Path) -> tuple[int, int, int, int, int]:
+    result = ingest_delivery(warehouse, folder, as_of=AS_OF)
+    f = next(f for f in result.files if f.source == "prison_custody")
+    assert f.status == "loaded", f.message
+    return f.new, f.changed, f.unchanged, f.withdrawn, f.rows_quarantined
+
+
+def test_a_released_custody_period_is_a_new_version_not_a_duplicate(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    first = delivery(tmp_path / "m1", {"prison_custody": [_open(f"X{i}") for i in range(1, 8)]})
+    assert _load(warehouse, first) == (7, 0, 0, 0, 0)
+    # five of the seven open periods come back released; one new period; one untouched
+    later = [_custody(f"X{i}", release_date="2018-09-01") for i in range(1, 6)] + \
+        [_open("X6"), _open("X8")]
+    second = delivery(tmp_path / "m2", {"prison_custody": later})
+    assert _load(warehouse, second) == (1, 5, 1, 0, 0)
+    current = _current(warehouse)
+    assert current == {**{f"X{i}": "2018-09-01" for i in range(1, 6)}, "X6": None, "X7": None,
+                       "X8": None}
+    # nothing overwritten: the five open versions are still there as history
+    assert _versions(warehouse) == 7 + 5 + 1
+    ends = warehouse.execute(
+        "SELECT reason, count(*) FROM ingest.version_end GROUP BY ALL").fetchall()
+    assert ends == [("superseded", 5)]
+    state = warehouse.execute(
+        "SELECT rows_read, rows_loaded, rows_new, rows_changed, rows_unchanged FROM ingest.batch "
+        "ORDER BY finished_at").fetchall()
+    assert state[-1] == (7, 6, 1, 5, 1)
+
+
+def test_a_delivery_sent_again_unchanged_changes_nothing(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    rows = [_open("X1"), _open("X2")]
+    _load(warehouse, delivery(tmp_path / "m1", {"prison_custody": rows}))
+    # same records, a different file (order and an extra column differ), so not skipped by hash
+    again = delivery(tmp_path / "m2", {"prison_custody": [
+        {**r, "comment": "resent"} for r in reversed(rows)]})
+    assert _load(warehouse, again) == (0, 0, 2, 0, 0)
+    assert _versions(warehouse) == 2
+    assert warehouse.execute("SELECT count(*) FROM ingest.version_end").scalar() == 0
+
+
+def test_a_bad_new_version_is_quarantined_and_the_previous_stays_current(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    _load(warehouse, delivery(tmp_path / "m1", {"prison_custody": [_open("X1")]}))
+    # released before it was received: breaks not_before, so held back on its own
+    bad = delivery(tmp_path / "m2", {"prison_custody": [_custody("X1", release_date="2017-01-01")]})
+    assert _load(warehouse, bad) == (0, 0, 0, 0, 1)
+    assert _current(warehouse) == {"X1": None}
+    # the next month the partner sends it fixed: loaded, and the quarantine item resolved
+    fixed = delivery(tmp_path / "m3", {"prison_custody": [_custody("X1", release_date="2018-08-01")]})
+    result = ingest_delivery(warehouse, fixed, as_of=AS_OF)
+    assert (result.files[0].changed, result.files[0].resolved) == (1, 1)
+    assert _current(warehouse) == {"X1": "2018-08-01"}
+    resolved = warehouse.execute(
+        "SELECT r.resolved_by_batch = ?, q.rule FROM ingest.quarantine_resolved r "
+        "JOIN ingest.quarantine q USING (batch_id, row_number)", [result.files[0].batch_id]
+    ).fetchall()
+    assert resolved == [(True, "not_before")]
+
+
+def test_a_row_quarantined_on_first_delivery_loads_when_corrected(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    _load(warehouse, delivery(tmp_path / "m1", {"prison_custody": [
+        _open("X1"), _open("X2", reception_date="2018-02-31")]}))
+    assert _current(warehouse) == {"X1": None}
+    result = ingest_delivery(warehouse, delivery(tmp_path / "m2", {"prison_custody": [
+        _open("X2", reception_date="2018-02-28")]}), as_of=AS_OF)
+    assert (result.files[0].new, result.files[0].resolved) == (1, 1)
+    assert _current(warehouse) == {"X1": None, "X2": None}
+    assert warehouse.execute("SELECT count(*) FROM ingest.quarantine_resolved").scalar() == 1
+
+
+def test_a_full_snapshot_withdraws_what_it_lacks_and_keeps_it_in_history(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    _load(warehouse, delivery(tmp_path / "m1", {"prison_custody": [
+        _open("X1"), _open("X2"), _open("X3"), _open("X4")]}))
+    snapshot = delivery(tmp_path / "m2", {"prison_custody": [
+        _open("X1"), _custody("X2", release_date="2018-09-01"),
+        _open("X4", reception_date="2018-02-31")]})  # X4 present but broken: not a withdrawal
+    _manifest(snapshot, "2018-09-30", {"prison_custody": ("snapshot", 3)})
+    result = ingest_delivery(warehouse, snapshot, as_of=AS_OF)
+    f = result.files[0]
+    assert (f.new, f.changed, f.unchanged, f.withdrawn, f.rows_quarantined) == (0, 1, 1, 1, 1)
+    assert "withdrawn" in f.message
+    assert _current(warehouse) == {"X1": None, "X2": "2018-09-01", "X4": None}
+    withdrawn = warehouse.execute(
+        "SELECT t.custody_id FROM ingest.version_end e JOIN identity.prison_custody t "
+        "USING (batch_id, source_row) WHERE e.reason = 'withdrawn'").fetchall()
+    assert withdrawn == [("X3",)]
+    assert warehouse.execute(
+        "SELECT mode, extract_date, partner, rows_withdrawn FROM ingest.batch WHERE batch_id = ?",
+        [f.batch_id]).fetchone() == ("snapshot", date(2018, 9, 30), "HMPPS test", 1)
+
+
+def test_changes_only_never_withdraw(tmp_path: Path, warehouse: Warehouse) -> None:
+    _load(warehouse, delivery(tmp_path / "m1", {"prison_custody": [_open("X1"), _open("X2")]}))
+    changes = delivery(tmp_path / "m2", {"prison_custody": [_open("X3")]})
+    _manifest(changes, "2018-09-30", {"prison_custody": ("changes", 1)})
+    assert _load(warehouse, changes) == (1, 0, 0, 0, 0)
+    assert set(_current(warehouse)) == {"X1", "X2", "X3"}
+
+
+def test_an_older_extract_never_overrides_a_newer_one(tmp_path: Path, warehouse: Warehouse) -> None:
+    newer = delivery(tmp_path / "oct", {"prison_custody": [_custody("X1", release_date="2018-10-01"),
+                                                          _open("X2")]})
+    _manifest(newer, "2018-10-31", {"prison_custody": ("changes", None)})
+    _load(warehouse, newer)
+    older = delivery(tmp_path / "sep", {"prison_custody": [_open("X1"), _open("X2"), _open("X3")]})
+    _manifest(older, "2018-09-30", {"prison_custody": ("snapshot", None)})
+    result = ingest_delivery(warehouse, older, as_of=AS_OF)
+    f = result.files[0]
+    # X1 differs: kept as history only; X2 identical; X3 unknown, so new; snapshot withdraws nothing
+    assert (f.new, f.changed, f.unchanged, f.older, f.withdrawn) == (1, 0, 1, 1, 0)
+    assert "before the 2018-10-31 extract" in f.message and "nothing withdrawn" in f.message
+    assert _current(warehouse) == {"X1": "2018-10-01", "X2": None, "X3": None}
+    assert _versions(warehouse) == 4
+    assert warehouse.execute(
+        "SELECT reason FROM ingest.version_end").fetchall() == [("older_extract",)]
+
+
+def test_a_wrong_control_total_rejects_that_file_only(tmp_path: Path, warehouse: Warehouse) -> None:
+    folder = delivery(tmp_path / "m1", {
+        "prison_custody": [_open("X1"), _open("X2")],
+        "police_crimes": [valid_row("police_crimes")],
+    })
+    _manifest(folder, "2018-09-30", {"prison_custody": ("changes", 3),
+                                     "police_crimes": ("changes", 1)})
+    result = ingest_delivery(warehouse, folder, as_of=AS_OF)
+    by_source = {f.source: f for f in result.files}
+    assert by_source["prison_custody"].status == "rejected"
+    assert "manifest gives 3 data rows but the file holds 2" in by_source["prison_custody"].message
+    assert by_source["police_crimes"].status == "loaded"
+    assert _versions(warehouse) == 0
+    # the partner corrects the manifest: the same file now loads
+    _manifest(folder, "2018-09-30", {"prison_custody": ("changes", 2),
+                                     "police_crimes": ("changes", 1)})
+    again = {f.source: f for f in ingest_delivery(warehouse, folder, as_of=AS_OF).files}
+    assert again["prison_custody"].status == "loaded"
+    assert again["police_crimes"].status == "already_loaded"
+    assert _versions(warehouse) == 2
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('extract_date = "2018-09-30"\n', "TOML date"),
+    ("extract_date = 2018-09-30\n[files.prisons]\nmode = \"changes\"\n", "not an extract"),
+    ("extract_date = 2018-09-30\n[files.prison_custody]\nmode = \"full\"\n", "snapshot"),
+    ("extract_date = 2018-09-30\n[files.prison_custody]\nrows = -1\n", "whole number"),
+    ("extract_date = 2018-09-30\n[files.police_crimes]\nrows = 1\n", "no such file"),
+    ("extract_date = 2018-09-30\nsent_by = \"me\"\n", "unknown keys"),
+    ("extract_date = 2018-09-\n", "not valid TOML"),
+])
+def test_a_malformed_manifest_refuses_the_delivery_with_its_mistake(
+    tmp_path: Path, warehouse: Warehouse, text: str, message: str
+) -> None:
+    folder = delivery(tmp_path / "m1", {"prison_custody": [_open("X1")]})
+    (folder / "manifest.toml").write_text(text, encoding="utf-8")
+    with pytest.raises(LocalJusticeError, match=message):
+        ingest_delivery(warehouse, folder, as_of=AS_OF)
+    assert warehouse.execute("SELECT count(*) FROM ingest.batch").scalar() == 0
+
+
+def test_duplicate_keys_inside_one_delivery_stay_a_quarantine_reason(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    _load(warehouse, delivery(tmp_path / "m1", {"prison_custody": [_open("X1")]}))
+    both = delivery(tmp_path / "m2", {"prison_custody": [
+        _custody("X1", release_date="2018-09-01"), _custody("X1", release_date="2018-09-02")]})
+    assert _load(warehouse, both) == (0, 0, 0, 0, 2)
+    assert _current(warehouse) == {"X1": None}
+
+
+def test_victims_are_versioned_by_crime_and_person(tmp_path: Path, warehouse: Warehouse) -> None:
+    crimes = [valid_row("police_crimes")]
+    ingest_delivery(warehouse, delivery(tmp_path / "m1", {
+        "police_crimes": crimes,
+        "police_victims": [valid_row("police_victims", source_person_id="V1"),
+                           valid_row("police_victims", source_person_id="V2")]}), as_of=AS_OF)
+    result = ingest_delivery(warehouse, delivery(tmp_path / "m2", {
+        "police_crimes": crimes,  # identical file: skipped by hash
+        "police_victims": [valid_row("police_victims", source_person_id="V1",
+                                     contact_preference="letter")]}), as_of=AS_OF)
+    victims = next(f for f in result.files if f.source == "police_victims")
+    assert (victims.new, victims.changed, victims.unchanged) == (0, 1, 0)
+    current = warehouse.execute(
+        "SELECT source_person_id, contact_preference FROM identity.current_police_victims "
+        "ORDER BY 1").fetchall()
+    assert current == [("V1", "letter"), ("V2", "email")]
+
+
+def test_a_failure_during_a_monthly_load_leaves_the_warehouse_as_before(
+    tmp_path: Path, warehouse: Warehouse, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _load(warehouse, delivery(tmp_path / "m1", {"prison_custody": [_open("X1"), _open("X2")]}))
+    before = warehouse.execute(
+        "SELECT (SELECT count(*) FROM identity.prison_custody), (SELECT count(*) FROM "
+        "ingest.version_end), (SELECT count(*) FROM ingest.batch)").fetchone()
+    import localjustice.ingest.load as load
+
+    def broken(*args: object, **kwargs: object) -> int:
+        raise OSError("disk full")
+
+    monkeypatch.setattr(load, "_resolve_quarantine", broken)
+    snapshot = delivery(tmp_path / "m2", {"prison_custody": [_custody("X1", release_date="2018-09-01")]})
+    _manifest(snapshot, "2018-09-30", {"prison_custody": ("snapshot", 1)})
+    with pytest.raises(OSError):
+        ingest_delivery(warehouse, snapshot, as_of=AS_OF)
+    after = warehouse.execute(
+        "SELECT (SELECT count(*) FROM identity.prison_custody), (SELECT count(*) FROM "
+        "ingest.version_end), (SELECT count(*) FROM ingest.batch)").fetchone()
+    assert after == before
+    assert _current(warehouse) == {"X1": None, "X2": None}
+    monkeypatch.undo()
+    _load(warehouse, snapshot)
+    assert _current(warehouse) == {"X1": "2018-09-01"}
