@@ -93,3 +93,31 @@ def test_a_zone_left_part_published_is_refused_on_every_engine(
     with pytest.raises(RecordsZoneIncomplete):
         attach_records_zone(any_warehouse, data_dir, identity_schema=identity, ingest_schema=ingest,
                             wait_seconds=0.1)
+
+
+def test_current_versions_are_duckdbs_on_every_engine(
+    loaded: tuple[Path, DuckDBWarehouse], any_warehouse: Warehouse, tmp_path: Path
+) -> None:
+    """A later delivery changes one victim and a full snapshot of crimes withdraws one: the
+    engine under test reads the same current records as DuckDB from the zone."""
+    data_dir, duck = loaded
+    later = delivery(tmp_path / "m2", {
+        "police_crimes": [valid_row("police_crimes", crime_id=f"C{i}") for i in range(1, 5)],
+        "police_victims": [valid_row("police_victims", source_person_id="P1", crime_id="C1",
+                                     contact_preference="letter")],
+    })
+    (later / "manifest.toml").write_text(
+        'extract_date = 2019-12-31\n[files.police_crimes]\nmode = "snapshot"\n', encoding="utf-8")
+    ingest_delivery(duck, later, as_of=AS_OF)
+    identity, ingest = _schemas(any_warehouse)
+    snapshot = attach_records_zone(any_warehouse, data_dir, identity_schema=identity,
+                                   ingest_schema=ingest)
+    assert snapshot.generation == 2
+    assert any_warehouse.scalar(f"SELECT count(*) FROM {ingest}.version_end") == 2
+    for name in ("police_crimes", "police_victims"):
+        assert _rows(any_warehouse, f"{identity}.current_{name}") == \
+            _rows(duck, f"identity.current_{name}"), name
+    assert any_warehouse.scalar(f"SELECT count(*) FROM {identity}.current_police_crimes") == 4
+    assert any_warehouse.scalar(
+        f"SELECT contact_preference FROM {identity}.current_police_victims "
+        "WHERE source_person_id = 'P1'") == "letter"

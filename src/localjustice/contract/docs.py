@@ -44,6 +44,45 @@ def _rule_text(rule: RowRule) -> str:
     raise AssertionError(rule.kind)
 
 
+DELIVERIES_SECTION = (
+    "## Deliveries and the manifest",
+    "",
+    "Partners send a delivery every month (or week): a folder of extract files and, optionally, a",
+    "`manifest.toml`. Each extract's **record key** (below) names one record across deliveries. A",
+    "row whose key is already known is a **new version** of that record: every version is kept",
+    "(`identity.<extract>`, with the batch that brought it), and linkage, the measures and the case",
+    "service read the current one (`identity.current_<extract>`). A row identical to the current",
+    "version changes nothing. A new version that breaks a rule is quarantined on its own and the",
+    "previous version stays current; a later valid row of a quarantined record resolves that",
+    "quarantine item (`localjustice status --open` lists what is still waiting, per partner). Two",
+    "rows with the same key in one file are both quarantined.",
+    "",
+    "The manifest states who sent the delivery, when it was extracted, and for each file whether it",
+    "is a full snapshot or changes only, with a control total:",
+    "",
+    "```toml",
+    'partner = "HM Prison and Probation Service"  # optional: who sent the delivery',
+    "extract_date = 2026-10-31                     # required: the date the data were extracted",
+    "[files.prison_custody]                        # one table per file, named by extract",
+    'mode = "snapshot"                             # "snapshot" or "changes" (the default)',
+    "rows = 1234                                   # optional: data rows in the file, header excluded",
+    "```",
+    "",
+    "- `snapshot`: the file is the whole current set of that extract; a current record whose key",
+    "  it lacks is **withdrawn** (kept in history, no longer current) and counted on the batch. A",
+    "  quarantined row of the snapshot still counts as present.",
+    "- `changes`: the file holds new and changed records only; nothing is withdrawn.",
+    "- `rows`: a file whose data rows differ from its control total is rejected with both numbers;",
+    "  the rest of the delivery loads. Once the manifest is corrected the same file loads.",
+    "- A delivery extracted before one already loaded for the same extract never overrides: its",
+    "  differing rows are kept as history only, and its snapshot withdraws nothing (the batch says",
+    "  so).",
+    "- A manifest that is malformed, names an unknown extract or a file the folder lacks, or gives",
+    "  an extract date in the future refuses the whole delivery with the mistake named.",
+    "- Without a manifest every file is `changes`, with no extract date and no control total.",
+)
+
+
 def contract_markdown(contract: Contract) -> str:
     lines = [
         "# The extract contract (generated)",
@@ -54,9 +93,13 @@ def contract_markdown(contract: Contract) -> str:
         "",
         "A bad value in a row quarantines that row with the rule's name and a reason; a missing",
         "required column, an empty or unreadable file, or a file that is not UTF-8 rejects the file.",
+        "",
+        *DELIVERIES_SECTION,
     ]
     for extract in contract.files.values():
-        lines += ["", f"## {extract.name}", "", extract.doc, "",
+        key = " and ".join(f"`{k}`" for k in extract.key)
+        lines += ["", f"## {extract.name}", "", extract.doc,
+                  f"Sent by: {extract.partner}. Record key: {key}.", "",
                   "| column | type | rule |", "|---|---|---|"]
         for column in extract.columns:
             lines.append(f"| {column.name} | {column.type} | {_column_rule(column)} |")
