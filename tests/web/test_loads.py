@@ -1,0 +1,102 @@
+"""The data loads page after monthly deliveries: what each batch changed, and the quarantined rows
+still waiting for a correction, by partner, paginated (issue 12). Never a row's values."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from localjustice.ingest import ingest_delivery
+from localjustice.warehouse import open_warehouse
+from tests.ingest.deliveries import delivery, valid_row
+from tests.web.conftest import ClientFor
+from tests.web.published import write_measures
+
+AS_OF = date(2019, 6, 30)
+SECRET_SURNAME = "Quillfeatherstone"
+
+
+@pytest.fixture(scope="module")
+def versioned_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Month 1: 3 good custody periods and 60 bad ones (a mistyped date), a bad victim. Month 2:
+    one period released, one bad period fixed, as a snapshot that withdraws X3."""
+    folder = tmp_path_factory.mktemp("versioned")
+    bad = [valid_row("prison_custody", custody_id=f"B{i}", reception_date="2018-02-31",
+                     surname=SECRET_SURNAME) for i in range(60)]
+    first = delivery(folder / "2018-09", {
+        "prison_custody": [valid_row("prison_custody", custody_id=f"X{i}", release_date="")
+                           for i in range(1, 4)] + bad,
+        "police_crimes": [valid_row("police_crimes")],
+        "police_victims": [valid_row("police_victims", date_of_birth="1990-13-01")],
+    })
+    second = delivery(folder / "2018-10", {"prison_custody": [
+        valid_row("prison_custody", custody_id="X1", release_date="2018-10-01"),
+        valid_row("prison_custody", custody_id="X2", release_date=""),
+        valid_row("prison_custody", custody_id="B7", reception_date="2018-02-28"),
+    ]})
+    (second / "manifest.toml").write_text(
+        'partner = "HMPPS"\nextract_date = 2018-10-31\n'
+        '[files.prison_custody]\nmode = "snapshot"\nrows = 3\n', encoding="utf-8")
+    path = folder / "warehouse.duckdb"
+    with open_warehouse(path) as warehouse:
+        ingest_delivery(warehouse, first, as_of=AS_OF)
+        ingest_delivery(warehouse, second, as_of=AS_OF)
+    return path
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, versioned_warehouse: Path) -> Path:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    shutil.copyfile(versioned_warehouse, folder / "warehouse.duckdb")
+    write_measures(folder / "published")
+    return folder
+
+
+def test_each_batch_says_what_it_changed_and_every_batch_conserves(client_for: ClientFor) -> None:
+    data = client_for("data_steward").get("/api/loads").json()
+    assert data["all_conserved"] is True
+    second = next(b for b in data["batches"] if b["delivery"] == "2018-10")
+    assert (second["mode"], second["extract_date"], second["partner"]) == \
+        ("snapshot", "2018-10-31", "HMPPS")
+    assert (second["rows_read"], second["rows_new"], second["rows_changed"],
+            second["rows_unchanged"], second["rows_withdrawn"], second["rows_resolved"]) == \
+        (3, 1, 1, 1, 1, 1)
+    assert "withdrawn" in second["message"]
+
+
+def test_open_items_are_counted_by_partner_and_paginated(client_for: ClientFor) -> None:
+    client = client_for("data_steward")
+    data = client.get("/api/loads").json()
+    # 60 bad periods less the one fixed, and the victim with an impossible date
+    assert [(p["partner"], p["rows"]) for p in data["open_by_partner"]] == \
+        [("police", 1), ("prisons", 59)]
+    assert data["resolved_total"] == 1
+    assert (data["open_total"], data["pages"], len(data["open_items"])) == (60, 2, 50)
+    prisons = client.get("/api/loads", params={"partner": "prisons", "page": 2}).json()
+    assert (prisons["open_total"], prisons["page"], len(prisons["open_items"])) == (59, 2, 9)
+    assert {i["file_name"] for i in prisons["open_items"]} == {"prison_custody.csv"}
+    listed = {i["row_number"] for p in (1, 2) for i in client.get(
+        "/api/loads", params={"partner": "prisons", "page": p}).json()["open_items"]}
+    # rows 4..63 of the first file were bad; row 11 (B7) was fixed the next month
+    assert listed == set(range(4, 64)) - {11}
+
+
+def test_the_page_shows_the_open_items_and_never_a_value(client_for: ClientFor) -> None:
+    client = client_for("analyst")
+    page = client.get("/loads", params={"partner": "prisons"})
+    assert page.status_code == 200
+    assert "Waiting for a correction" in page.text and "Open items of prisons (59, page 1 of 2)" \
+        in page.text
+    assert 'href="/loads?partner=prisons&amp;page=2#open"' in page.text
+    assert SECRET_SURNAME not in page.text and "2018-02-31" not in page.text
+    assert "records missing from this full snapshot withdrawn" not in page.text  # (1 record(s))
+    assert "1 record(s) missing from this full snapshot withdrawn" in page.text
+
+
+def test_roles_without_loads_access_are_refused(client_for: ClientFor) -> None:
+    assert client_for("caseworker").get("/api/loads").status_code == 403
+    assert client_for(None).get("/api/loads").status_code == 401
