@@ -111,19 +111,39 @@ def _ingest_table(result: DeliveryResult) -> Table:
 
 @app.command()
 def ingest(
-    delivery: Annotated[Path, typer.Argument(help="Folder holding <source>.csv/.parquet files.")],
+    deliveries: Annotated[list[Path], typer.Argument(
+        help="Delivery folder(s) holding <source>.csv/.parquet files (and optionally "
+             "manifest.toml), loaded in the order given, e.g. monthly/2018-*.")],
     data_dir: DataDir = None,
 ) -> None:
-    """Validate a delivery against the contract and load it, all or nothing."""
+    """Validate deliveries against the contract and load each, all or nothing.
+
+    A row whose record is already known becomes a new version of it; each delivery's table
+    says what it added, changed, left unchanged, withdrew, held back and corrected."""
     from localjustice.ingest import ingest_delivery
     from localjustice.warehouse import open_warehouse
 
     settings = _settings(data_dir)
+    rejected, done = 0, 0
     try:
-        with open_warehouse(settings.warehouse_path) as warehouse, rich_progress(console) as bar:
-            result = ingest_delivery(warehouse, delivery, progress=bar)
+        with open_warehouse(settings.warehouse_path) as warehouse:
+            for delivery in deliveries:
+                with rich_progress(console) as bar:
+                    result = ingest_delivery(warehouse, delivery, progress=bar)
+                _print_delivery(result, settings)
+                rejected += len(result.rejected)
+                done += 1
     except LocalJusticeError as exc:
+        if done:
+            err_console.print(f"The first {done} delivery(ies) are loaded; "
+                              f"{deliveries[done]} and any after it are not.")
         raise _fail(exc) from None
+    if rejected:
+        err_console.print(f"[bold red]{rejected} file(s) rejected[/]; the rest loaded.")
+        raise typer.Exit(code=1)
+
+
+def _print_delivery(result: DeliveryResult, settings: Settings) -> None:
     console.print(_ingest_table(result))
     for f in result.files:
         if f.message:
@@ -136,9 +156,6 @@ def ingest(
         rate = result.rows_read / result.seconds if result.seconds else 0.0
         console.print(f"Loaded into {settings.warehouse_path} in {result.seconds:.1f} s "
                       f"({rate:,.0f} rows/s). See `localjustice status` for quarantine reasons.")
-    if result.rejected:
-        err_console.print(f"[bold red]{len(result.rejected)} file(s) rejected[/]; the rest loaded.")
-        raise typer.Exit(code=1)
 
 
 def _reasons_table(state: WarehouseStatus, limit: int | None = None) -> Table:

@@ -75,3 +75,42 @@ def test_data_dir_comes_from_the_environment(tmp_path: Path) -> None:
                            env={"LOCALJUSTICE_DATA_DIR": str(data)})
     assert result.exit_code == 0, result.output
     assert (data / "warehouse.duckdb").exists()
+
+
+def test_monthly_deliveries_load_in_order_and_status_open_lists_what_waits(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    first = delivery(tmp_path / "2018-09", {"prison_custody": [
+        valid_row("prison_custody", custody_id="X1", release_date=""),
+        valid_row("prison_custody", custody_id="X2", reception_date="2018-02-31"),
+        valid_row("prison_custody", custody_id="X3", reception_date="2018-02-30")]})
+    second = delivery(tmp_path / "2018-10", {"prison_custody": [
+        valid_row("prison_custody", custody_id="X1", release_date="2018-10-01"),
+        valid_row("prison_custody", custody_id="X2", reception_date="2018-02-28")]})
+    (second / "manifest.toml").write_text(
+        'extract_date = 2018-10-31\n[files.prison_custody]\nrows = 2\n', encoding="utf-8")
+    result = runner.invoke(app, ["ingest", str(first), str(second), "--data-dir", str(data)])
+    assert result.exit_code == 0, result.output
+    assert "Delivery 2018-09" in result.output and "Delivery 2018-10" in result.output
+    state = json.loads(runner.invoke(
+        app, ["status", "--data-dir", str(data), "--format", "json"]).output)
+    second_batch = state["batches"][-1]
+    assert (second_batch["rows_changed"], second_batch["rows_new"], second_batch["rows_resolved"],
+            second_batch["conserved"]) == (1, 1, 1, True)
+    opened = json.loads(runner.invoke(
+        app, ["status", "--open", "--data-dir", str(data), "--format", "json"]).output)
+    assert opened["open_by_partner"] == {"prisons": 1}
+    assert [(i["file_name"], i["row_number"], i["rules"]) for i in opened["open_quarantine"]] == \
+        [("prison_custody.csv", 3, "date_format")]
+    table = runner.invoke(app, ["status", "--open", "--data-dir", str(data)])
+    assert table.exit_code == 0 and "prisons: 1 row(s) waiting for a correction" in table.output
+
+
+def test_a_bad_manifest_stops_the_run_and_says_which_deliveries_loaded(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    first = delivery(tmp_path / "2018-09", {"police_crimes": [valid_row("police_crimes")]})
+    second = delivery(tmp_path / "2018-10", {"police_crimes": [valid_row("police_crimes")]})
+    (second / "manifest.toml").write_text("extract_date = 'soon'\n", encoding="utf-8")
+    result = runner.invoke(app, ["ingest", str(first), str(second), "--data-dir", str(data)])
+    assert result.exit_code != 0
+    assert "The first 1 delivery(ies) are loaded" in result.output
+    assert "TOML date" in result.output

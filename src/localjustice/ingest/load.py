@@ -383,6 +383,12 @@ def _resolve_quarantine(wh: DuckDBWarehouse, extract: ExtractFile, batch_id: str
                         valid: str) -> int:
     """Quarantined rows of earlier batches whose record this batch brought a valid row of
     (``valid``: this file's valid rows) are resolved by it: the correction arrived."""
+    earlier = wh.execute(
+        f"SELECT EXISTS (SELECT 1 FROM {INGEST_SCHEMA}.quarantine WHERE source = ? "
+        "AND batch_id <> ?)", [extract.name, batch_id]).scalar()
+    if not earlier:  # a first delivery: nothing to resolve, and no need to hash its keys
+        wh.execute("DROP TABLE IF EXISTS _valid")
+        return 0
     wh.execute(f"""INSERT INTO {INGEST_SCHEMA}.quarantine_resolved
         SELECT DISTINCT q.batch_id, q.row_number, {literal(batch_id)}
         FROM {INGEST_SCHEMA}.quarantine AS q
