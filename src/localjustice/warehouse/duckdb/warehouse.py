@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -161,13 +161,17 @@ class DuckDBWarehouse(Warehouse):
     def transaction(self) -> Iterator[Warehouse]:
         """All or nothing: anything raised inside rolls every statement back."""
         con = self.connection
-        con.execute("BEGIN TRANSACTION")
+        with _errors("begin transaction", "BEGIN TRANSACTION"):
+            con.execute("BEGIN TRANSACTION")
         try:
             yield self
         except BaseException:
-            con.execute("ROLLBACK")
+            # if the engine already aborted it, the original failure is the one to report
+            with suppress(duckdb.Error):
+                con.execute("ROLLBACK")
             raise
-        con.execute("COMMIT")
+        with _errors("commit", "COMMIT"):
+            con.execute("COMMIT")
 
     @contextmanager
     def released(self) -> Iterator[None]:
