@@ -131,8 +131,6 @@ def inject_errors(
     tables: dict[str, pd.DataFrame], error_rate: float, rng: np.random.Generator
 ) -> pd.DataFrame:
     """Break ``error_rate`` of each table's rows in place; return the list of what was broken."""
-    contract = load_contract()
-    event_dates = {name: f.event_date for name, f in contract.files.items() if "." not in f.event_date}
     records: list[pd.DataFrame] = []
     referenced = set(tables["police_victims"]["crime_id"]) if "police_victims" in tables else set()
     for source, table in tables.items():
@@ -143,32 +141,60 @@ def inject_errors(
         if source == "police_crimes":
             eligible = np.flatnonzero(~table["crime_id"].isin(referenced).to_numpy())
         rows = np.sort(rng.choice(eligible, size=min(count, len(eligible)), replace=False))
-        faults = _faults(contract.file(source), event_dates)
-        choice = rng.integers(0, len(faults), len(rows))
-        fallback = faults[0]
-        for fi, fault in enumerate(faults):
-            mine = rows[choice == fi]
-            column_pick = rng.integers(0, len(fault.columns), len(mine))
-            for ci, column in enumerate(fault.columns):
-                target = mine[column_pick == ci]
-                sub = table.iloc[target]
-                ok = fault.applies(sub, column)
-                chosen, fallen = target[ok], target[~ok]
-                if len(chosen):
-                    table.loc[table.index[chosen], column] = fault.value(table.iloc[chosen], column, rng)
-                    records.append(
-                        pd.DataFrame(
-                            {"source": source, "row_number": chosen + 1, "column": column, "rule": fault.rule}
-                        )
+        records.append(break_rows(table, source, rows, rng))
+    return _listing(records)
+
+
+def break_rows(
+    table: pd.DataFrame,
+    source: str,
+    rows: NDArray[np.int64],
+    rng: np.random.Generator,
+    protected: frozenset[str] = frozenset(),
+) -> pd.DataFrame:
+    """Give each row at the positions ``rows`` one fault, in place; list them (row_number from 1).
+
+    ``protected`` columns are never broken (the monthly deliveries protect the natural key and the
+    source person id, so that the corrected row can come back as a version of the same record).
+    """
+    contract = load_contract()
+    event_dates = {name: f.event_date for name, f in contract.files.items() if "." not in f.event_date}
+    records: list[pd.DataFrame] = []
+    faults = [
+        _Fault(f.rule, tuple(c for c in f.columns if c not in protected), f.applies, f.value)
+        for f in _faults(contract.file(source), event_dates)
+    ]
+    faults = [f for f in faults if f.columns]
+    choice = rng.integers(0, len(faults), len(rows))
+    fallback = faults[0]
+    for fi, fault in enumerate(faults):
+        mine = rows[choice == fi]
+        column_pick = rng.integers(0, len(fault.columns), len(mine))
+        for ci, column in enumerate(fault.columns):
+            target = mine[column_pick == ci]
+            sub = table.iloc[target]
+            ok = fault.applies(sub, column)
+            chosen, fallen = target[ok], target[~ok]
+            if len(chosen):
+                table.loc[table.index[chosen], column] = fault.value(table.iloc[chosen], column, rng)
+                records.append(
+                    pd.DataFrame(
+                        {"source": source, "row_number": chosen + 1, "column": column, "rule": fault.rule}
                     )
-                if len(fallen):
-                    req = fallback.columns[0]
-                    table.loc[table.index[fallen], req] = ""
-                    records.append(
-                        pd.DataFrame(
-                            {"source": source, "row_number": fallen + 1, "column": req, "rule": fallback.rule}
-                        )
+                )
+            if len(fallen):
+                req = fallback.columns[0]
+                table.loc[table.index[fallen], req] = ""
+                records.append(
+                    pd.DataFrame(
+                        {"source": source, "row_number": fallen + 1, "column": req, "rule": fallback.rule}
                     )
+                )
+    return _listing(records)
+
+
+def _listing(records: list[pd.DataFrame]) -> pd.DataFrame:
+    records = [r for r in records if len(r)]
     if not records:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in INJECTED_COLUMNS})
     out = pd.concat(records, ignore_index=True)
