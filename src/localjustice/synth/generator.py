@@ -20,6 +20,15 @@ from localjustice.synth.calibration_check import measure
 from localjustice.synth.custody_estate import assign_establishments
 from localjustice.synth.delivery import TRUE_PERSON, Events, build_delivery
 from localjustice.synth.injected_errors import inject_errors
+from localjustice.synth.monthly import (
+    DELIVERY_MODES,
+    MONTHLY,
+    DeliveryChanges,
+    DeliverySettings,
+    MonthlySeries,
+    cancelled_crimes,
+    parse_history_until,
+)
 from localjustice.synth.names import forenames, surnames
 from localjustice.synth.offending import simulate_justice
 from localjustice.synth.parameters import load_parameters
@@ -31,12 +40,22 @@ from localjustice.synth.writer import FORMATS, write_frame, write_table
 
 _EARLIEST_YEAR = 1990
 #: Independent random streams, one per stage, so a change in one stage does not reshuffle others.
-_STAGES = ("people", "offending", "estate", "supervision", "victims", "identity", "errors")
+#: Stages may be added at the end only: SeedSequence children are numbered, so earlier ones keep
+#: their streams.
+_STAGES = ("people", "offending", "estate", "supervision", "victims", "identity", "errors", "deliveries")
 
 
 def _check_arguments(
-    out: Path, scale: float, start_year: int, years: int, file_format: str, error_rate: float
-) -> None:
+    out: Path,
+    scale: float,
+    start_year: int,
+    years: int,
+    file_format: str,
+    error_rate: float,
+    deliveries: str,
+    history_until: str | None,
+) -> int | None:
+    """Refuse arguments that cannot work; return the history month's index, if one is given."""
     if not math.isfinite(scale) or scale <= 0:
         raise LocalJusticeError(f"scale must be a positive number (1 = one year of London); got {scale}.")
     if years < 1:
@@ -45,6 +64,11 @@ def _check_arguments(
         raise LocalJusticeError(f"Unknown file format {file_format!r}; use one of {', '.join(FORMATS)}.")
     if not 0 <= error_rate <= 0.5:
         raise LocalJusticeError(f"error_rate must be between 0 and 0.5; got {error_rate}.")
+    if deliveries not in DELIVERY_MODES:
+        raise LocalJusticeError(f"Unknown deliveries {deliveries!r}; use one of {', '.join(DELIVERY_MODES)}.")
+    if history_until is not None and deliveries != "monthly":
+        raise LocalJusticeError("history_until needs monthly deliveries (--deliveries monthly).")
+    history_index = parse_history_until(history_until, start_year, 12 * years)
     last = start_year + years - 1
     if start_year < _EARLIEST_YEAR or last >= date.today().year:
         raise LocalJusticeError(
@@ -53,7 +77,7 @@ def _check_arguments(
             f"dates in the future)."
         )
     try:
-        for folder in (out / "delivery", out / "truth"):
+        for folder in (out / ("delivery" if deliveries == "single" else MONTHLY), out / "truth"):
             folder.mkdir(parents=True, exist_ok=True)
             probe = folder / ".write-test"
             probe.write_bytes(b"")
@@ -62,6 +86,7 @@ def _check_arguments(
         raise LocalJusticeError(
             f"Cannot write to {out}: {exc.strerror or exc}. Choose a writable folder."
         ) from None
+    return history_index
 
 
 def _true_ids(person: np.ndarray) -> np.ndarray:
@@ -99,17 +124,26 @@ def generate(
     file_format: str = "csv",
     progress: Progress = NullProgress(),  # noqa: B008 - a stateless default
     error_rate: float = 0.001,
+    deliveries: str = "single",
+    history_until: str | None = None,
 ) -> SynthSummary:
     """Write a synthetic London delivery to ``out/delivery`` and its hidden truth to ``out/truth``.
 
     ``scale`` 1 is one year of London at full size (see ``calibration.toml`` for the targets and
     their sources). The same arguments give byte-identical files. Raises ``LocalJusticeError``
     for arguments that cannot work.
+
+    ``deliveries="monthly"`` writes the same final state as one delivery per month instead
+    (``out/monthly/YYYY-MM/``, each with a manifest; see ``localjustice.synth.monthly``), and with
+    ``history_until="YYYY-MM"`` the months up to that one as one delivery ``out/history/``.
     """
     out = Path(out)
-    _check_arguments(out, scale, start_year, years, file_format, error_rate)
+    history_index = _check_arguments(
+        out, scale, start_year, years, file_format, error_rate, deliveries, history_until
+    )
     began = time.perf_counter()
     params = load_parameters()
+    delivery_settings = DeliverySettings.from_parameters(params)
     area = load_area("london")
     contract = load_contract()
     sim = params.section("simulation")
@@ -170,15 +204,33 @@ def generate(
         np.concatenate([t[TRUE_PERSON].to_numpy() for t in tables.values() if TRUE_PERSON in t])
     )
     delivered = {s: t.drop(columns=[TRUE_PERSON], errors="ignore") for s, t in tables.items()}
+    window_months = 12 * years
+    # No-crimed crimes are drawn in either layout, so the single delivery is the monthly final state.
+    cancelled = cancelled_crimes(delivered, start_year, window_months, delivery_settings, streams["deliveries"])
+    universe = {s: t.copy() for s, t in delivered.items()} if deliveries == "monthly" else {}
+    delivered["police_crimes"] = delivered["police_crimes"][~cancelled].reset_index(drop=True)
     injected = inject_errors(delivered, error_rate, streams["errors"])
 
     step = progress.step("Writing files", len(delivered) + 1)
-    delivery_dir, truth_dir = out / "delivery", out / "truth"
-    for source, table in delivered.items():
-        for fmt in FORMATS:
-            (delivery_dir / f"{source}.{fmt}").unlink(missing_ok=True)
-        write_table(table, delivery_dir / f"{source}.{file_format}", file_format)
-        step.advance(1)
+    truth_dir = out / "truth"
+    reports: tuple[DeliveryChanges, ...] = ()
+    if deliveries == "single":
+        delivery_dir = out / "delivery"
+        for source, table in delivered.items():
+            for fmt in FORMATS:
+                (delivery_dir / f"{source}.{fmt}").unlink(missing_ok=True)
+            write_table(table, delivery_dir / f"{source}.{file_format}", file_format)
+            step.advance(1)
+    else:
+        series = MonthlySeries(
+            universe, cancelled, delivered, injected, start_year, window_months, delivery_settings,
+            streams["deliveries"],
+        )
+        series.add_life()
+        series.plan(0 if history_index is None else history_index, error_rate)
+        written, injected = series.write(out, history_index, file_format)
+        reports = tuple(written)
+        step.advance(len(delivered))
     area_codes = np.array([la.code for la in area.local_authorities])
     write_frame(person_map, truth_dir / "person_map.csv")
     write_frame(_people_truth(people, appearing, area_codes), truth_dir / "people.parquet")
@@ -204,4 +256,5 @@ def generate(
         injected_errors=len(injected),
         elapsed_seconds=time.perf_counter() - began,
         calibration=calibration,
+        deliveries=reports,
     )

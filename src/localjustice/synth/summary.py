@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from rich.table import Table
 
 from localjustice.synth.calibration_check import Measured
+from localjustice.synth.monthly import CHANGE_KINDS, DeliveryChanges
 
 
 @dataclass(frozen=True)
@@ -19,6 +20,8 @@ class SynthSummary:
     injected_errors: int
     elapsed_seconds: float
     calibration: dict[str, Measured] = field(default_factory=dict)
+    #: monthly deliveries only: each delivery folder, in load order, and what it changes
+    deliveries: tuple[DeliveryChanges, ...] = ()
 
     @property
     def total_rows(self) -> int:
@@ -41,4 +44,16 @@ class SynthSummary:
             table.add_row(m.name, shown + mark, target)
         table.add_row("injected errors", f"{self.injected_errors:,}", "")
         table.add_row("seconds", f"{self.elapsed_seconds:.1f}", "")
+        return table
+
+    def deliveries_table(self) -> Table:
+        """One row per delivery of a monthly series: rows sent and what they change."""
+        table = Table(title="Monthly deliveries (rows sent, and what they change)")
+        table.add_column("delivery")
+        table.add_column("extract date")
+        table.add_column("rows", justify="right")
+        for kind in CHANGE_KINDS:
+            table.add_column(kind.replace("_", " "), justify="right")
+        for d in self.deliveries:
+            table.add_row(d.delivery, d.extract_date, f"{d.rows:,}", *(f"{d.changes[k]:,}" for k in CHANGE_KINDS))
         return table
