@@ -78,18 +78,35 @@ def synth(
     years: Annotated[int, typer.Option(help="Number of calendar years simulated.")] = 1,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 1,
     file_format: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
+    deliveries: Annotated[str, typer.Option(
+        "--deliveries", help="single: one delivery of the final state, OUT/delivery/. monthly: "
+        "the same final state as one delivery per month, OUT/monthly/YYYY-MM/, each with a "
+        "manifest.toml, in which records change as life goes on (releases, orders ending, "
+        "late-recorded and reclassified crimes, no-crimed crimes withdrawn by the quarterly "
+        "police_crimes snapshot, corrected dates of birth, broken rows re-sent fixed); "
+        "OUT/load_order.txt lists the folders in the order to load them.")] = "single",
+    history_until: Annotated[str | None, typer.Option(
+        "--history-until", metavar="YYYY-MM", help="With --deliveries monthly: write the state at "
+        "the end of this month as one delivery, OUT/history/ (every file a snapshot), and only "
+        "the months after it as monthly deliveries.")] = None,
 ) -> None:
-    """Write a synthetic multi-agency London delivery and its hidden truth file."""
+    """Write a synthetic multi-agency London delivery (or monthly deliveries) and its hidden truth."""
     from localjustice.synth import generate
 
     try:
         with rich_progress(console) as progress:
             summary = generate(out, scale=scale, start_year=start, years=years, seed=seed,
-                               file_format=file_format, progress=progress)
+                               file_format=file_format, progress=progress,
+                               deliveries=deliveries, history_until=history_until)
     except LocalJusticeError as exc:
         raise _fail(exc) from None
     console.print(summary.as_table())
-    console.print(f"Delivery written to {out / 'delivery'}; truth file in {out / 'truth'}.")
+    if summary.deliveries:
+        console.print(summary.deliveries_table())
+        console.print(f"{len(summary.deliveries)} deliveries written under {out}; load them in the "
+                      f"order of {out / 'load_order.txt'}. Truth file in {out / 'truth'}.")
+    else:
+        console.print(f"Delivery written to {out / 'delivery'}; truth file in {out / 'truth'}.")
 
 
 def _ingest_table(result: DeliveryResult) -> Table:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from rich import box
 from rich.table import Table
 
 from localjustice.synth.calibration_check import Measured
-from localjustice.synth.monthly import CHANGE_KINDS, DeliveryChanges
+from localjustice.synth.monthly import DeliveryChanges
 
 
 @dataclass(frozen=True)
@@ -48,12 +49,33 @@ class SynthSummary:
 
     def deliveries_table(self) -> Table:
         """One row per delivery of a monthly series: rows sent and what they change."""
-        table = Table(title="Monthly deliveries (rows sent, and what they change)")
-        table.add_column("delivery")
-        table.add_column("extract date")
-        table.add_column("rows", justify="right")
-        for kind in CHANGE_KINDS:
-            table.add_column(kind.replace("_", " "), justify="right")
+        table = Table(
+            title="Deliveries, in load order (each extracted on its month's last day)",
+            box=box.SIMPLE,
+            pad_edge=False,
+            collapse_padding=True,
+            caption="new: records first sent (late: crimes recorded after the month committed); "
+            "ended: released or order ended; reclass: crime reclassified; dob: date of birth "
+            "corrected; fixed: a broken row re-sent fixed; broken: rows made to fail a rule; "
+            "withdrawn: no-crimed, missing from a snapshot; resent: unchanged rows of a snapshot.",
+        )
+        table.add_column("delivery", no_wrap=True)
+        for name in ("rows", *_SHORT.values()):
+            table.add_column(name, justify="right", no_wrap=True)
         for d in self.deliveries:
-            table.add_row(d.delivery, d.extract_date, f"{d.rows:,}", *(f"{d.changes[k]:,}" for k in CHANGE_KINDS))
+            table.add_row(d.delivery, f"{d.rows:,}", *(f"{d.changes[k]:,}" for k in _SHORT))
         return table
+
+
+#: Column labels of the deliveries table, by change kind.
+_SHORT = {
+    "new": "new",
+    "late_recorded": "late",
+    "ended": "ended",
+    "reclassified": "reclass",
+    "dob_corrected": "dob",
+    "corrected": "fixed",
+    "broken": "broken",
+    "withdrawn": "withdrawn",
+    "resent_unchanged": "resent",
+}
