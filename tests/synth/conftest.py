@@ -30,3 +30,25 @@ def faulty_delivery(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Syn
 def calibration_delivery(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SynthSummary]:
     out = tmp_path_factory.mktemp("calibration")
     return out, generate(out, scale=CALIBRATION_SCALE, seed=3, error_rate=0.0)
+
+
+#: One seed and error rate for a monthly series and the single delivery it must end in.
+SERIES = {"scale": 0.01, "seed": 13, "error_rate": 0.01}
+
+
+@pytest.fixture(scope="session")
+def monthly_series(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SynthSummary]:
+    out = tmp_path_factory.mktemp("monthly")
+    return out, generate(out, deliveries="monthly", **SERIES)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def history_series(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SynthSummary]:
+    out = tmp_path_factory.mktemp("history")
+    return out, generate(out, deliveries="monthly", history_until="2018-09", **SERIES)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def series_final_state(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, SynthSummary]:
+    out = tmp_path_factory.mktemp("final")
+    return out, generate(out, **SERIES)  # type: ignore[arg-type]
