@@ -9,18 +9,26 @@ change nothing (the previous version stays current), but their key counts as sen
 from __future__ import annotations
 
 import tomllib
+from functools import cache
 from pathlib import Path
 
 import pandas as pd
 
 from localjustice.contract import load_contract
-from tests.synth.contract_rules import read_delivery
+from tests.synth.contract_rules import read_delivery as read_uncached
+
+
+@cache
+def read_delivery(folder: Path) -> dict[str, pd.DataFrame]:
+    """A delivery's tables, read once per test session (callers must not change them)."""
+    return read_uncached(folder)
 
 
 def load_order(out: Path) -> list[Path]:
     return [out / line for line in (out / "load_order.txt").read_text().split()]
 
 
+@cache
 def manifest(folder: Path) -> dict[str, object]:
     return tomllib.loads((folder / "manifest.toml").read_text(encoding="utf-8"))
 

@@ -206,7 +206,9 @@ def generate(
     delivered = {s: t.drop(columns=[TRUE_PERSON], errors="ignore") for s, t in tables.items()}
     window_months = 12 * years
     # No-crimed crimes are drawn in either layout, so the single delivery is the monthly final state.
-    cancelled = cancelled_crimes(delivered, start_year, window_months, delivery_settings, streams["deliveries"])
+    cancelled = cancelled_crimes(
+        delivered, start_year, window_months, delivery_settings, streams["deliveries"]
+    )
     universe = {s: t.copy() for s, t in delivered.items()} if deliveries == "monthly" else {}
     delivered["police_crimes"] = delivered["police_crimes"][~cancelled].reset_index(drop=True)
     injected = inject_errors(delivered, error_rate, streams["errors"])
@@ -223,7 +225,13 @@ def generate(
             step.advance(1)
     else:
         series = MonthlySeries(
-            universe, cancelled, delivered, injected, start_year, window_months, delivery_settings,
+            universe,
+            cancelled,
+            delivered,
+            injected,
+            start_year,
+            window_months,
+            delivery_settings,
             streams["deliveries"],
         )
         series.add_life()

@@ -144,7 +144,9 @@ def parse_history_until(text: str | None, start_year: int, months: int) -> int |
         return None
     found = _MONTH.match(text)
     if not found or not 1 <= int(found.group(2)) <= 12:
-        raise LocalJusticeError(f"history_until must be a month written YYYY-MM, such as 2018-09; got {text!r}.")
+        raise LocalJusticeError(
+            f"history_until must be a month written YYYY-MM, such as 2018-09; got {text!r}."
+        )
     index = (int(found.group(1)) - start_year) * 12 + int(found.group(2)) - 1
     if not 0 <= index < months - 1:
         last = _month_name(months - 2, start_year)
@@ -389,7 +391,9 @@ class MonthlySeries:
         events.loc[once, "error_rule"] = by_record.loc[records, "rule"].to_numpy()
 
     # --- writing --------------------------------------------------------------------------------
-    def write(self, out: Path, history_until: int | None, file_format: str) -> tuple[list[DeliveryChanges], pd.DataFrame]:
+    def write(
+        self, out: Path, history_until: int | None, file_format: str
+    ) -> tuple[list[DeliveryChanges], pd.DataFrame]:
         """Write every delivery folder, the load order and the per-delivery truth."""
         _clear(out)
         plan: list[tuple[str, Path, int, bool]] = []
@@ -404,7 +408,10 @@ class MonthlySeries:
         listings: list[pd.DataFrame] = []
         for name, folder, s, history in plan:
             folder.mkdir(parents=True, exist_ok=True)
-            manifest = [f'partner = "{self.settings.partner}"', f"extract_date = {_month_end(s, self.start_year)}"]
+            manifest = [
+                f'partner = "{self.settings.partner}"',
+                f"extract_date = {_month_end(s, self.start_year)}",
+            ]
             counts = dict.fromkeys(CHANGE_KINDS, 0)
             total = 0
             for source in self.sources.values():
@@ -449,9 +456,16 @@ class MonthlySeries:
             reports.append(DeliveryChanges(name, _month_end(s, self.start_year), total, counts))
         order = [str(folder.relative_to(out)) for _, folder, _, _ in plan]
         (out / LOAD_ORDER).write_text("\n".join(order) + "\n", encoding="utf-8")
-        listing = pd.concat(listings, ignore_index=True) if listings else pd.DataFrame(columns=INJECTED_MONTHLY_COLUMNS)
+        listing = (
+            pd.concat(listings, ignore_index=True)
+            if listings
+            else pd.DataFrame(columns=INJECTED_MONTHLY_COLUMNS)
+        )
         changes = pd.DataFrame(
-            [{"delivery": r.delivery, "extract_date": r.extract_date, "rows": r.rows, **r.changes} for r in reports]
+            [
+                {"delivery": r.delivery, "extract_date": r.extract_date, "rows": r.rows, **r.changes}
+                for r in reports
+            ]
         )
         write_frame(changes, out / "truth" / "delivery_changes.csv")
         return reports, listing
