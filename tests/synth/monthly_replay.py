@@ -2,7 +2,7 @@
 
 Per file in load order: a "changes" file updates or adds the record of each row, keyed by the
 extract's natural key; a "snapshot" file does the same and withdraws every current record whose
-key it lacks. Rows listed in ``truth/injected_errors.csv`` for that delivery are quarantined: they
+key it lacks. Rows listed in ``truth/monthly_injected_errors.csv`` for that delivery are quarantined: they
 change nothing (the previous version stays current), but their key counts as sent.
 """
 
@@ -40,7 +40,7 @@ def key_of(source: str, table: pd.DataFrame) -> pd.Series:
 
 def replay(out: Path, *, quarantine: bool = True) -> dict[str, pd.DataFrame]:
     """The current version of every record after loading the series in order."""
-    listed = pd.read_csv(out / "truth" / "injected_errors.csv", dtype=str, keep_default_na=False)
+    listed = pd.read_csv(out / "truth" / "monthly_injected_errors.csv", dtype=str, keep_default_na=False)
     current: dict[str, pd.DataFrame] = {}
     for folder in load_order(out):
         files = manifest(folder)["files"]

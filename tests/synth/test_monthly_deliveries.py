@@ -24,7 +24,7 @@ MONTHS = [f"2018-{m:02d}" for m in range(1, 13)]
 
 
 def _listed(out: Path) -> pd.DataFrame:
-    return pd.read_csv(out / "truth" / "injected_errors.csv", dtype=str, keep_default_na=False)
+    return pd.read_csv(out / "truth" / "monthly_injected_errors.csv", dtype=str, keep_default_na=False)
 
 
 def _single_clean(final: Path) -> dict[str, pd.DataFrame]:
@@ -321,15 +321,21 @@ def test_history_is_one_snapshot_delivery_followed_by_the_later_months(history_s
     assert not (out / "monthly" / "2018-09").exists()
 
 
-def test_a_monthly_series_is_byte_identical_for_a_seed(tmp_path: Path, monthly_series: Series) -> None:
+def test_a_monthly_series_is_byte_identical_for_a_seed_and_can_share_a_folder_with_its_final_state(
+    tmp_path: Path, monthly_series: Series, series_final_state: Series
+) -> None:
     out, _ = monthly_series
+    final, _ = series_final_state
     from tests.synth.conftest import SERIES
 
+    generate(tmp_path, **SERIES)  # type: ignore[arg-type]
     generate(tmp_path, deliveries="monthly", **SERIES)  # type: ignore[arg-type]
+    for path in [*sorted((final / "delivery").iterdir()), final / "truth" / "injected_errors.csv"]:
+        assert path.read_bytes() == (tmp_path / path.relative_to(final)).read_bytes(), path
     for folder in load_order(out):
         for path in sorted(folder.iterdir()):
             assert path.read_bytes() == (tmp_path / path.relative_to(out)).read_bytes(), path
-    for name in ("injected_errors.csv", "delivery_changes.csv", "person_map.csv"):
+    for name in ("monthly_injected_errors.csv", "delivery_changes.csv", "person_map.csv"):
         assert (out / "truth" / name).read_bytes() == (tmp_path / "truth" / name).read_bytes()
 
 

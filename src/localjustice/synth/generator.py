@@ -23,6 +23,7 @@ from localjustice.synth.injected_errors import inject_errors
 from localjustice.synth.monthly import (
     DELIVERY_MODES,
     MONTHLY,
+    MONTHLY_INJECTED,
     DeliveryChanges,
     DeliverySettings,
     MonthlySeries,
@@ -242,7 +243,7 @@ def generate(
     area_codes = np.array([la.code for la in area.local_authorities])
     write_frame(person_map, truth_dir / "person_map.csv")
     write_frame(_people_truth(people, appearing, area_codes), truth_dir / "people.parquet")
-    write_frame(injected, truth_dir / "injected_errors.csv")
+    write_frame(injected, truth_dir / ("injected_errors.csv" if deliveries == "single" else MONTHLY_INJECTED))
     report = {
         "contract_version": contract.version,
         "scale": scale,

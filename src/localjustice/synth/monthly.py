@@ -29,7 +29,7 @@ Layout (``out`` is the folder given to ``generate``)::
                                                      then out/monthly/ holds the months after it
     out/load_order.txt                               the delivery folders, in the order to load
     out/truth/                                       person map, people, calibration as for a single
-                                                     delivery; injected_errors.csv per delivery
+                                                     delivery; monthly_injected_errors.csv per delivery
                                                      (with the delivery that fixed each row) and
                                                      delivery_changes.csv (what each one changed)
 """
@@ -55,6 +55,9 @@ from localjustice.synth.writer import FORMATS, write_frame, write_table
 HISTORY = "history"
 MONTHLY = "monthly"
 LOAD_ORDER = "load_order.txt"
+#: The truth of a series' broken rows; named apart from the single delivery's injected_errors.csv,
+#: so that both layouts can be written into one folder.
+MONTHLY_INJECTED = "monthly_injected_errors.csv"
 MANIFEST = "manifest.toml"
 DELIVERY_MODES = ("single", "monthly")
 
@@ -439,7 +442,6 @@ class MonthlySeries:
                 self._count(counts, events.iloc[sent], s, history)
                 errors = events.iloc[sent].reset_index(drop=True)
                 errors = errors[errors["error_rule"] != ""]
-                fixed_m = errors["fixed_m"].to_numpy()
                 listings.append(
                     pd.DataFrame(
                         {
@@ -448,7 +450,7 @@ class MonthlySeries:
                             "row_number": errors.index.to_numpy() + 1,
                             "column": errors["error_column"].to_numpy(),
                             "rule": errors["error_rule"].to_numpy(),
-                            "fixed_in": [name_of.get(int(f), "") for f in fixed_m],
+                            "fixed_in": errors["fixed_m"].map(name_of).fillna("").to_numpy(),
                         }
                     )
                 )
