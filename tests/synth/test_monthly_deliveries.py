@@ -12,7 +12,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
+from localjustice.cli import app
 from localjustice.contract import load_contract
 from localjustice.errors import LocalJusticeError
 from localjustice.synth import SynthSummary, generate
@@ -355,3 +357,41 @@ def test_delivery_arguments_that_cannot_work_are_refused(
 ) -> None:
     with pytest.raises(LocalJusticeError, match=message):
         generate(tmp_path, scale=0.01, **kwargs)  # type: ignore[arg-type]
+
+
+def test_the_summary_and_the_changes_file_agree_with_the_manifests(monthly_series: Series) -> None:
+    out, summary = monthly_series
+    changes = pd.read_csv(out / "truth" / "delivery_changes.csv", dtype={"delivery": str})
+    assert list(changes["delivery"]) == [d.delivery for d in summary.deliveries]
+    for report, (_, row) in zip(summary.deliveries, changes.iterrows(), strict=True):
+        stated = manifest(out / "monthly" / report.delivery)["files"]
+        assert report.rows == row["rows"] == sum(f["rows"] for f in stated.values())  # type: ignore[union-attr]
+        assert report.changes == {k: row[k] for k in report.changes}
+        assert report.changes["new"] > 0
+    assert summary.deliveries_table().row_count == 12
+    assert sum(d.changes["corrected"] for d in summary.deliveries) == (_listed(out)["fixed_in"] != "").sum()
+
+
+def test_the_command_writes_history_and_months_and_says_where(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app,
+        [
+            "synth",
+            "--out",
+            str(tmp_path),
+            "--scale",
+            "0.003",
+            "--deliveries",
+            "monthly",
+            "--history-until",
+            "2018-11",
+        ],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "load_order.txt").read_text().split() == ["history", "monthly/2018-12"]
+    assert "Deliveries, in load order" in result.output
+    assert "load_order.txt" in result.output
+    refused = CliRunner().invoke(app, ["synth", "--out", str(tmp_path), "--history-until", "2018-11"])
+    assert refused.exit_code != 0
+    assert "needs monthly deliveries" in refused.output
