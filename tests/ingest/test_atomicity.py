@@ -98,3 +98,52 @@ def test_kills_at_arbitrary_moments_leave_all_or_nothing(tmp_path: Path) -> None
         assert _state(data_dir) in {(0, 0, 0, 0), (2, 1, VICTIM_ROWS, 0)}
         with open_warehouse(data_dir / "warehouse.duckdb") as wh:
             assert readers_agree_or_refuse(wh, data_dir) in {"agrees", "refuses"}
+
+
+def _ends(data_dir: Path) -> tuple[int, int, int]:
+    with open_warehouse(data_dir / "warehouse.duckdb") as wh:
+        row = wh.execute(
+            "SELECT (SELECT count(*) FROM ingest.version_end), (SELECT count(*) FROM "
+            "identity.current_police_victims), (SELECT count(*) FROM ingest.batch)").fetchone()
+    assert row is not None
+    return (int(row[0]), int(row[1]), int(row[2]))
+
+
+def test_a_monthly_load_killed_mid_transaction_leaves_the_warehouse_as_before(
+    tmp_path: Path
+) -> None:
+    """The second month re-sends every victim changed, as a snapshot: killed while its new
+    versions and their ends are being written, nothing of it stays, and then it loads whole."""
+    first = _large_delivery(tmp_path / "m1")
+    data_dir = tmp_path / "data"
+    done = _ingest_process(first, data_dir)
+    assert done.communicate(timeout=300)[1] is not None and done.returncode == 0
+    before = (_state(data_dir), _ends(data_dir))
+    second = tmp_path / "m2"
+    second.mkdir()
+    con = duckdb.connect()
+    con.execute(
+        f"COPY (SELECT * REPLACE ('letter' AS contact_preference) FROM "
+        f"read_csv('{first / 'police_victims.csv'}', all_varchar = true)) "
+        f"TO '{second / 'police_victims.csv'}' (HEADER, DELIMITER ',')")
+    con.close()
+    (second / "manifest.toml").write_text(
+        'extract_date = 2018-10-31\n[files.police_victims]\nmode = "snapshot"\n'
+        f"rows = {VICTIM_ROWS}\n", encoding="utf-8")
+    proc = _ingest_process(second, data_dir)
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if "staged source=police_victims" in line:
+            time.sleep(0.5)  # inside the transaction: the comparison and the new versions
+            proc.send_signal(signal.SIGKILL)
+            break
+    proc.wait(timeout=60)
+    assert proc.returncode == -signal.SIGKILL
+    assert (_state(data_dir), _ends(data_dir)) == before
+    again = _ingest_process(second, data_dir)
+    assert again.communicate(timeout=300)[1] is not None and again.returncode == 0
+    assert _ends(data_dir) == (VICTIM_ROWS, VICTIM_ROWS, 3)
+    with open_warehouse(data_dir / "warehouse.duckdb") as wh:
+        assert zone_is_whole(wh, data_dir)
+        assert wh.scalar("SELECT count(DISTINCT contact_preference) FROM "
+                         "identity.current_police_victims") == 1
