@@ -234,6 +234,16 @@ def status(
             console.print(f"  {b.file_name} ({b.delivery}) rejected: {b.message}")
         elif b.message:
             console.print(f"  {b.file_name} ({b.delivery}): {b.message}")
+    if state.resolved:
+        fixed = Table(title="Quarantined rows corrected by a later delivery")
+        for name in ("source", "delivery", "file", "row", "resolved by batch", "in delivery"):
+            fixed.add_column(name, justify="right" if name == "row" else "left")
+        for item in state.resolved[:20]:
+            fixed.add_row(item.source, item.delivery, item.file_name, str(item.row_number),
+                          item.resolved_by_batch, item.resolved_by_delivery)
+        if len(state.resolved) > 20:
+            fixed.caption = f"{len(state.resolved) - 20:,} more: localjustice status --format json"
+        console.print(fixed)
     by_partner = state.open_by_partner()
     if by_partner:
         console.print(f"{sum(by_partner.values()):,} quarantined row(s) still wait for a correction "

@@ -96,6 +96,11 @@ def test_monthly_deliveries_load_in_order_and_status_open_lists_what_waits(tmp_p
     second_batch = state["batches"][-1]
     assert (second_batch["rows_changed"], second_batch["rows_new"], second_batch["rows_resolved"],
             second_batch["conserved"]) == (1, 1, 1, True)
+    assert [(i["row_number"], i["resolved_by_delivery"], i["resolved_by_batch"])
+            for i in state["resolved_items"]] == [(2, "2018-10", second_batch["batch_id"])]
+    plain = runner.invoke(app, ["status", "--data-dir", str(data)], env={"COLUMNS": "250"})
+    assert "corrected by a later delivery" in plain.output
+    assert "1 quarantined row(s) still wait for a correction" in plain.output
     opened = json.loads(runner.invoke(
         app, ["status", "--open", "--data-dir", str(data), "--format", "json"]).output)
     assert opened["open_by_partner"] == {"prisons": 1}

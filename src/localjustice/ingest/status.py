@@ -63,11 +63,27 @@ class OpenItem:
 
 
 @dataclass(frozen=True)
+class ResolvedItem:
+    """A quarantined row a later batch brought a valid version of."""
+
+    source: str
+    delivery: str
+    file_name: str
+    row_number: int
+    resolved_by_batch: str
+    resolved_by_delivery: str
+
+
+@dataclass(frozen=True)
 class WarehouseStatus:
     batches: tuple[BatchSummary, ...]
     reasons: tuple[ReasonCount, ...]
     open_items: tuple[OpenItem, ...] = ()
-    resolved_items: int = 0
+    resolved: tuple[ResolvedItem, ...] = ()
+
+    @property
+    def resolved_items(self) -> int:
+        return len(self.resolved)
 
     def open_by_partner(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -82,6 +98,7 @@ class WarehouseStatus:
             "open_quarantine": [asdict(i) for i in self.open_items],
             "open_by_partner": self.open_by_partner(),
             "resolved_quarantine": self.resolved_items,
+            "resolved_items": [asdict(i) for i in self.resolved],
         }
 
 
@@ -116,8 +133,17 @@ def warehouse_status(warehouse: Warehouse) -> WarehouseStatus:
         OpenItem(partner_of.get(str(r[0]), str(r[0])), str(r[0]), str(r[1]), str(r[2]), int(r[3]),
                  str(r[4]), str(r[5]))
         for r in open_rows)
-    resolved = int(con.execute(
-        f"SELECT count(*) FROM {INGEST_SCHEMA}.quarantine_resolved").fetchone()[0])  # type: ignore[index]
+    resolved = tuple(
+        ResolvedItem(str(r[0]), str(r[1]), str(r[2]), int(r[3]), str(r[4]), str(r[5]))
+        for r in con.execute(
+            f"""SELECT DISTINCT q.source, b.delivery, q.file_name, q.row_number,
+                       r.resolved_by_batch, rb.delivery, b.finished_at
+                FROM {INGEST_SCHEMA}.quarantine_resolved AS r
+                JOIN {INGEST_SCHEMA}.quarantine AS q USING (batch_id, row_number)
+                JOIN {INGEST_SCHEMA}.batch AS b ON b.batch_id = r.batch_id
+                JOIN {INGEST_SCHEMA}.batch AS rb ON rb.batch_id = r.resolved_by_batch
+                ORDER BY b.finished_at, q.source, q.row_number"""
+        ).fetchall())
     reasons = tuple(
         ReasonCount(str(r[0]), str(r[1]), str(r[2]), str(r[3]), int(r[4]), str(r[5]))
         for r in con.execute(
