@@ -138,13 +138,26 @@ def test_each_session_gets_its_own_name_and_csrf_token_in_a_cached_layout(client
     pages = [client.get("/dashboard").text for client in (one, other, board)]
     assert len({csrf_of(page) for page in pages}) == 3
     assert "Test analyst (analyst)" in pages[0] and "Test board (board)" in pages[2]
-    assert all(part in pages[2] for part in ('href="#main-content"', 'class="govuk-header"',
+    assert all(part in pages[2] for part in ('href="#main-content"', 'class="lj-org-header"',
                                               "govuk-phase-banner", "govuk-footer"))
 
 
 def test_a_dashboard_page_is_all_ascii_so_it_is_sent_without_transcoding(client_for: ClientFor) -> None:
     page = client_for("analyst").get("/dashboard")
-    assert page.content.isascii() and "&#169; Crown copyright" in page.text
+    assert page.content.isascii() and "&copy; Mayor&#39;s Office for Policing and Crime" in page.text
+
+
+def test_pages_carry_the_areas_organisation_not_the_gov_uk_crown(client_for: ClientFor) -> None:
+    """Issue 13: a London partnership's service, not a GOV.UK one (the GOV.UK Design System says
+    services not on GOV.UK must not use the crown, the logotype or Crown copyright)."""
+    for client, path in ((client_for(None), "/sign-in"), (client_for("analyst"), "/dashboard")):
+        page = client.get(path).text
+        assert '<a class="lj-org-header__link" href="/">London Criminal Justice Partnership</a>' \
+            in page
+        assert "Open Government Licence v3.0" in page
+        for gov_uk in ("Crown copyright", "govuk-header__logo", "govuk-logo", "govuk-footer__crown",
+                       "govuk-header__logotype"):
+            assert gov_uk not in page, (path, gov_uk)
 
 
 def test_methodology_page_per_measure(client_for: ClientFor) -> None:

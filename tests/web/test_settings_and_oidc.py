@@ -135,3 +135,15 @@ def test_oidc_refuses_someone_without_an_account_here(
     assert response.status_code == 403 and "Ask an administrator to add you" in response.text
     assert client.get("/api/").json()["signed_in"] is False
     oidc_app.state.engine.dispose()
+
+
+def test_an_unknown_area_fails_fast_naming_the_known_ones(monkeypatch: pytest.MonkeyPatch,
+                                                          tmp_path: Path) -> None:
+    from localjustice.settings import SettingsError
+    from localjustice.web import WebSettings
+
+    monkeypatch.setenv("LOCALJUSTICE_AREA", "atlantis")
+    with pytest.raises(SettingsError, match="Known areas: london"):
+        WebSettings.from_env(tmp_path)
+    monkeypatch.setenv("LOCALJUSTICE_AREA", "London")
+    assert WebSettings.from_env(tmp_path).area == "london"

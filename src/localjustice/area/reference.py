@@ -43,11 +43,24 @@ class Establishment:
 
 
 @dataclass(frozen=True)
+class Organisation:
+    """Who runs the service in an area, as its pages show it (header, footer, licence line)."""
+
+    name: str
+    short_name: str
+    url: str
+    copyright: str
+    licence: str
+    licence_url: str
+
+
+@dataclass(frozen=True)
 class Area:
     slug: str
     name: str
     local_authorities: tuple[LocalAuthority, ...]
     establishments: tuple[Establishment, ...]
+    organisation: Organisation
 
     @property
     def authority_codes(self) -> frozenset[str]:
@@ -98,8 +111,15 @@ def load_area(slug: str = "london") -> Area:
         )
         for row in _data_rows((root / "establishments.csv").read_text(encoding="utf-8"))
     )
+    org = meta.get("organisation")
+    fields = ("name", "short_name", "url", "copyright", "licence", "licence_url")
+    if not isinstance(org, dict) or any(not isinstance(org.get(f), str) or not org.get(f)
+                                        for f in fields):
+        raise UnknownAreaError(
+            f"Area {slug!r}: area.toml needs an [organisation] table with {', '.join(fields)}.")
     area = Area(slug=slug, name=meta["name"], local_authorities=authorities,
-                establishments=establishments)
+                establishments=establishments,
+                organisation=Organisation(**{f: str(org[f]) for f in fields}))
     _validate(area)
     return area
 

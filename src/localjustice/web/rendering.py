@@ -25,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from localjustice.access import ROLES
+from localjustice.area import Organisation, load_area
 from localjustice.web.authorise import Permit, current_user
 from localjustice.web.middleware.session import csrf_token
 
@@ -129,13 +130,16 @@ class _FixedParts:
         self.env = env
         self._parts: dict[str, Markup] = {}
 
-    def __call__(self, part: str) -> Markup:
-        html = self._parts.get(part)
+    def __call__(self, part: str, organisation: Organisation | None = None) -> Markup:
+        """``organisation`` (the area's, same for every page of an app) names who runs it."""
+        key = f"{part}|{organisation.name if organisation else ''}"
+        html = self._parts.get(key)
         if html is None:
-            html = ascii_html(self.env.get_template(self.TEMPLATE).render(part=part).strip())
+            html = ascii_html(self.env.get_template(self.TEMPLATE).render(
+                part=part, organisation=organisation).strip())
             if not html:
                 raise ValueError(f"{self.TEMPLATE} has no part {part!r}")
-            self._parts[part] = html
+            self._parts[key] = html
         return html
 
 
@@ -196,7 +200,8 @@ def _layout_context(request: Request) -> dict[str, Any]:
         if user is not None and matrix.allows(user.role, item.permission)
     ]
     return {"user": user, "csrf_token": token, "csrf_field": csrf_field, "navigation": nav,
-            "service_name": SERVICE_NAME, "production": request.app.state.settings.production}
+            "service_name": SERVICE_NAME, "production": request.app.state.settings.production,
+            "organisation": load_area(request.app.state.settings.area).organisation}
 
 
 def render(request: Request, template: str, context: dict[str, Any], status_code: int = 200,

@@ -96,6 +96,8 @@ class WebSettings:
     audit_checkpoints: Path | None = None
     #: at most one checkpoint per this many seconds while events are being sealed
     audit_checkpoint_seconds: float = 60.0
+    #: the area whose data names the organisation running the service (``LOCALJUSTICE_AREA``)
+    area: str = "london"
 
     def __post_init__(self) -> None:
         if self.login_failures_per_address >= self.lockout_failures:
@@ -150,7 +152,20 @@ class WebSettings:
             audit_checkpoints=checkpoints_path(chosen_dir) if source.get(CHECKPOINTS_ENV) else None,
             audit_checkpoint_seconds=_int(source, "LOCALJUSTICE_AUDIT_CHECKPOINT_SECONDS", 60),
             oidc=_oidc(source),
+            area=_area(source),
         )
+
+
+def _area(source: Mapping[str, str]) -> str:
+    """``LOCALJUSTICE_AREA``, checked against the areas whose data ship with the package."""
+    from localjustice.area import UnknownAreaError, load_area
+
+    slug = source.get("LOCALJUSTICE_AREA", "").strip().lower() or "london"
+    try:
+        load_area(slug)
+    except UnknownAreaError as exc:
+        raise SettingsError(f"LOCALJUSTICE_AREA: {exc}") from None
+    return slug
 
 
 def _int(source: Mapping[str, str], name: str, default: int) -> int:
