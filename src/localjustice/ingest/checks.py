@@ -204,11 +204,13 @@ def uniqueness_checks(extract: ExtractFile) -> list[Check]:
     )]
 
 
-def key_text_sql(extract: ExtractFile, alias: str = "") -> str:
+def key_text_sql(extract: ExtractFile, alias: str = "", *, raw: bool = False) -> str:
     """The natural key as one text value (parts joined by a unit separator), for matching a
-    quarantined row with a later version of it."""
+    quarantined row with a later version of it. ``raw``: from a staged file's text cells,
+    trimmed as the contract reads them (the same value the typed key column holds)."""
     prefix = f"{alias}." if alias else ""
-    parts = [f"{prefix}{ident(k)}" for k in extract.key]
+    parts = [f"NULLIF(TRIM({prefix}{ident(k)}), '')" if raw else f"{prefix}{ident(k)}"
+             for k in extract.key]
     return parts[0] if len(parts) == 1 else f"concat_ws(chr(31), {', '.join(parts)})"
 
 

@@ -250,10 +250,10 @@ def _load_file(
         SELECT {literal(batch_id)} AS batch_id, {literal(extract.name)} AS source,
                {literal(item.path.name)} AS file_name, p._row AS row_number,
                p.v."column" AS column_name, p.v.rule AS rule, p.v.reason AS reason,
-               {staged.raw_row_json("s")} AS raw_row, {key_text_sql(extract, "c")} AS record_key
+               {staged.raw_row_json("s")} AS raw_row,
+               {key_text_sql(extract, "s", raw=True)} AS record_key
         FROM (SELECT _row, unnest(_violations) AS v FROM {problems}) AS p
-        JOIN {staged.table} AS s ON s._row = p._row
-        JOIN ({cleaned_sql(extract, staged.table)}) AS c ON c._row = p._row"""
+        JOIN {staged.table} AS s ON s._row = p._row"""
     )
     wh.execute(
         f"""INSERT INTO {INGEST_SCHEMA}.warning
