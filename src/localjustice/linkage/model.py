@@ -226,12 +226,17 @@ def train(linker: Linker, *, seed: int, u_max_pairs: float) -> None:
     linker.training.estimate_parameters_using_expectation_maximisation(
         block_on("dob"), max_pairs=EM_MAX_PAIRS)
     # Blocked on names and district: learns date of birth, sex and PNC m values. Data without
-    # UK postcodes (no districts) blocks on names alone.
+    # UK postcodes (no districts) blocks on names alone. A session that finds no pairs leaves
+    # the linker holding only the comparisons it would have trained (Splink 5 filters the
+    # linker's own settings in place before it fails), so they are put back before the retry.
+    settings = linker._settings_obj
+    before = settings.core_model_settings.copy()
     try:
         linker.training.estimate_parameters_using_expectation_maximisation(
             block_on("forename_canonical", "surname_std", "postcode_district"),
             max_pairs=EM_MAX_PAIRS)
     except EMTrainingException:
+        settings.core_model_settings = before
         linker.training.estimate_parameters_using_expectation_maximisation(
             block_on("forename_canonical", "surname_std"), max_pairs=EM_MAX_PAIRS)
 
