@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import json
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from localjustice.ingest import ingest_delivery
 from localjustice.linkage.model import (
     MODEL_COLUMNS,
     MODEL_FORMAT_VERSION,
+    ONE_DIGIT_CONDITION,
     ModelNotPortable,
     ScoredPairs,
     load_model,
@@ -315,3 +317,49 @@ def test_a_model_with_other_levels_or_a_newer_format_is_refused(duckdb_scored: S
         _saved_and_loaded(newer, tmp_path)
     with pytest.raises(ModelNotPortable):
         splink_settings(renamed, "duckdb")
+
+
+def _dates_one_edit_away(day: date) -> list[date]:
+    """Every real date whose YYYYMMDD differs from ``day``'s by one digit or one adjacent swap."""
+    text = day.strftime("%Y%m%d")
+    edits = {text[:i] + d + text[i + 1:] for i in range(8) for d in "0123456789"}
+    edits |= {text[:i] + text[i + 1] + text[i] + text[i + 2:] for i in range(7)}
+    out = []
+    for candidate in sorted(edits - {text}):
+        try:
+            out.append(datetime.strptime(candidate, "%Y%m%d").date())
+        except ValueError:
+            continue
+    return out
+
+
+def test_the_one_digit_level_is_damerau_levenshtein_one_computed_only_where_it_can_hold(
+    warehouse: Warehouse,
+) -> None:
+    """The guarded condition (``ONE_DIGIT_CONDITION``) agrees with plain Damerau-Levenshtein 1,
+    as earlier versions tested it, on every date one edit away from a few dates (across the
+    year/month and month/day boundaries too) and on pairs that are further apart."""
+    bases = [date(1978, 7, 11), date(1990, 12, 31), date(2001, 1, 10), date(1969, 10, 2)]
+    pairs = [(b, d) for b in bases for d in _dates_one_edit_away(b)]
+    pairs += [(b, b + timedelta(days=n)) for b in bases for n in (1, 9, 10, 31, 45, 365, 400, 3653)]
+    assert len(pairs) > 100
+    warehouse.register_arrow("lj_date_pairs", pa.table({
+        "dob_l": pa.array([p[0] for p in pairs], pa.date32()),
+        "dob_r": pa.array([p[1] for p in pairs], pa.date32()),
+    }))
+    earlier = load_model(LEGACY_MODEL)["comparisons"][1]["comparison_levels"][3]
+    assert earlier["label_for_charts"] == "One digit wrong or two adjacent digits swapped"
+    rows = warehouse.execute(f"""
+        WITH p AS (
+            SELECT strftime(dob_l, '%Y%m%d') AS dob_str_l, strftime(dob_r, '%Y%m%d') AS dob_str_r,
+                   year(dob_l) AS dob_year_l, year(dob_r) AS dob_year_r,
+                   day(dob_l) AS dob_day_l, day(dob_r) AS dob_day_r
+            FROM lj_date_pairs
+        )
+        SELECT ({ONE_DIGIT_CONDITION}) AS ours, ({earlier['sql_condition']}) AS theirs FROM p
+    """).fetchall()
+    assert sum(1 for ours, _ in rows if ours) > 100  # the one-edit pairs are at distance 1
+    assert [ours for ours, _ in rows] == [theirs for _, theirs in rows]
+    # and a model saved with the earlier SQL still converts for the other engine
+    assert portable_model(load_model(LEGACY_MODEL))["comparisons"][1]["output_column_name"] == \
+        "date_of_birth"
