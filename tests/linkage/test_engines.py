@@ -40,6 +40,7 @@ from localjustice.linkage.model import (
     portable_model,
     score_pairs,
     splink_settings,
+    u_sample_pairs,
 )
 from localjustice.linkage.pipeline import LinkageOptions
 from localjustice.linkage.records import build_linkage_records
@@ -363,3 +364,27 @@ def test_the_one_digit_level_is_damerau_levenshtein_one_computed_only_where_it_c
     # and a model saved with the earlier SQL still converts for the other engine
     assert portable_model(load_model(LEGACY_MODEL))["comparisons"][1]["output_column_name"] == \
         "date_of_birth"
+
+
+def test_a_postcode_without_a_uk_district_stands_for_its_district(warehouse: Warehouse) -> None:
+    """FEBRL's Australian postcodes have no UK district; the whole postcode takes its place, so
+    the names + district blocking rule still finds a record whose birth year is wrong."""
+    warehouse.register_arrow("lj_people", pa.table({
+        "source": ["A", "A", "A"], "source_person_id": ["1", "2", "3"],
+        "forename": ["Ann", "Bob", "Cy"], "surname": ["Ray", "Ode", "Lu"],
+        "date_of_birth": pa.array([date(1980, 1, 2)] * 3, pa.date32()),
+        "sex": [None, None, None], "postcode": ["SW1A 1AA", "3181", None],
+        "borough_code": [None, None, None], "pnc_id": [None, None, None],
+    }))
+    ensure_linkage_layout(warehouse)
+    build_linkage_records(warehouse, source_rows_sql="SELECT * FROM lj_people")
+    rows = warehouse.execute(
+        f"SELECT source_person_id, postcode_district FROM {RECORD_TABLE} ORDER BY 1").fetchall()
+    assert rows == [("1", "SW1A"), ("2", "3181"), ("3", None)]
+
+
+def test_u_sampling_draws_fewer_pairs_for_a_small_input_and_the_cap_for_a_large_one() -> None:
+    assert u_sample_pairs(10_000, 5e6) == 1e6  # FEBRL4
+    assert u_sample_pairs(678_289, 5e6) == 5e6  # London at scale 1: the cap
+    assert u_sample_pairs(200, 5e6) == 1e5  # a floor for tiny inputs
+    assert u_sample_pairs(10_000, 5e5) == 5e5  # a smaller cap still wins

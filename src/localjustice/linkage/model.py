@@ -226,6 +226,19 @@ EM_MAX_PAIRS = 2e6
 U_PAIRS_PER_CHUNK = 1e6
 
 
+#: Random pairs per linkage record that u sampling is allowed, below the cap ``u_max_pairs``: a
+#: small input gets a smaller sample. Measured: on FEBRL4 (10,000 records) 1e6 pairs give the
+#: same model quality as 5e6 (F1 0.9896 both, and 0.9896 at 5e5) in 2.1 s of training instead of
+#: 4.7 s; on synthetic London at scale 1 (678,000 records) 1e6 would cost 0.001 F1 (0.9887
+#: against 0.9897), so a large input keeps the cap.
+U_PAIRS_PER_RECORD = 100
+
+
+def u_sample_pairs(records: int, u_max_pairs: float) -> float:
+    """How many random pairs u sampling draws for ``records`` linkage records."""
+    return float(min(u_max_pairs, max(U_PAIRS_PER_RECORD * records, 1e5)))
+
+
 def train(linker: Linker, *, seed: int, u_max_pairs: float) -> None:
     """Unsupervised estimation: prior from deterministic rules, u by sampling, m by EM."""
     linker.training.estimate_probability_two_random_records_match(
@@ -589,8 +602,8 @@ def score_pairs(
     """Score every blocked pair on the warehouse's engine; keep unit pairs at or above ``review_floor``.
 
     ``model`` reuses saved parameters (and its own blocking rules); ``None`` trains afresh on
-    ``records``. Pairs come back per unit (the best-scoring pair of their variants), ordered
-    ``unit_id_l < unit_id_r``. ``memory_limit`` bounds Splink's private DuckDB.
+    ``records``, u from ``u_sample_pairs`` random pairs (at most ``u_max_pairs``). Pairs come back
+    per unit (the best-scoring pair of their variants), ordered ``unit_id_l < unit_id_r``. ``memory_limit`` bounds Splink's private DuckDB.
     """
     review_floor = float(review_floor)
     if not math.isfinite(review_floor):
@@ -605,7 +618,7 @@ def score_pairs(
         try:
             linker = Linker(table, settings, log_level=logging.ERROR)
             if model is None:
-                train(linker, seed=seed, u_max_pairs=u_max_pairs)
+                train(linker, seed=seed, u_max_pairs=u_sample_pairs(records.num_rows, u_max_pairs))
                 used = regularise(portable_model(linker.misc.save_model_to_json()))
                 linker = Linker(table, splink_settings(used, dialect), log_level=logging.ERROR)
             else:

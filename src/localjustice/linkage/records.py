@@ -15,7 +15,9 @@ Cleaning, in one set-based statement:
 - date of birth: kept as a DATE plus ``YYYYMMDD`` text and its parts, for transposition and
   single-digit-error levels;
 - sex: ``U`` (not known) is missing;
-- postcode: as stored (normalised at ingest) plus its district ("SW1A 1AA" -> "SW1A");
+- postcode: as stored (normalised at ingest) plus its district ("SW1A 1AA" -> "SW1A"), or the
+  whole postcode when it has no UK district (other countries' postcodes, as in FEBRL), so the
+  blocking rule and EM session on names and district still find a wrong birth year there;
 - PNC id: only when ingest found it valid; a malformed id is never a key.
 """
 
@@ -115,8 +117,8 @@ def records_sql(dialect: Dialect, source_rows_sql: str) -> str:
             day(v.dob) AS dob_day,
             v.sex,
             v.postcode,
-            nullif(regexp_extract(v.postcode, '^([A-Z]{{1,2}}[0-9][A-Z0-9]?)', 1), '')
-                AS postcode_district,
+            coalesce(nullif(regexp_extract(v.postcode, '^([A-Z]{{1,2}}[0-9][A-Z0-9]?)', 1), ''),
+                     v.postcode) AS postcode_district,
             v.pnc_id
         FROM variants AS v
         LEFT JOIN {NICKNAME_TABLE} AS n ON n.nickname = v.forename_std
