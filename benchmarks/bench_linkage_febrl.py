@@ -73,6 +73,11 @@ THRESHOLD = 0.9
 SOURCE_OF = {"A": "court_outcomes", "B": "prison_custody"}
 
 
+def _column(frame: pd.DataFrame, name: str, kind: pa.DataType) -> pa.Array:
+    """One column as Arrow, pandas' missing values (NaN, NaT) as nulls."""
+    return pa.Array.from_pandas(frame[name].reset_index(drop=True), type=kind)
+
+
 def _identity_rows(frame: pd.DataFrame, source: str) -> pa.Table:
     """FEBRL rows as rows of ``identity.<source>``: the identity columns from FEBRL, every other
     contract column a constant of its type."""
@@ -100,16 +105,16 @@ def _identity_rows(frame: pd.DataFrame, source: str) -> pa.Table:
         else:
             columns[column.name] = pa.array([f"{source}-{column.name}-{i}" for i in range(n)])
     columns.update(
-        source_person_id=pa.Array.from_pandas(people["source_person_id"].reset_index(drop=True), type=pa.string()),
-        forename=pa.Array.from_pandas(people["forename"].reset_index(drop=True), type=pa.string()),
+        source_person_id=_column(people, "source_person_id", pa.string()),
+        forename=_column(people, "forename", pa.string()),
         middle_names=pa.nulls(n, pa.string()),
-        surname=pa.Array.from_pandas(people["surname"].reset_index(drop=True), type=pa.string()),
-        date_of_birth=pa.Array.from_pandas(people["date_of_birth"].reset_index(drop=True), type=pa.date32()),
+        surname=_column(people, "surname", pa.string()),
+        date_of_birth=_column(people, "date_of_birth", pa.date32()),
         sex=pa.nulls(n, pa.string()),
         ethnicity=pa.nulls(n, pa.string()),
-        postcode=pa.Array.from_pandas(people["postcode"].reset_index(drop=True), type=pa.string()),
+        postcode=_column(people, "postcode", pa.string()),
         borough_code=pa.array(["E09000030"] * n),
-        pnc_id=pa.Array.from_pandas(people["pnc_id"].reset_index(drop=True), type=pa.string()),
+        pnc_id=_column(people, "pnc_id", pa.string()),
         pnc_id_valid=pa.array((people["pnc_id"].notna()).tolist()),
     )
     if source == "prison_custody":

@@ -251,11 +251,11 @@ def train(linker: Linker, *, seed: int, u_max_pairs: float) -> None:
     linker.training.estimate_parameters_using_expectation_maximisation(
         block_on("dob"), max_pairs=EM_MAX_PAIRS)
     # Blocked on names and district: learns date of birth, sex and PNC m values. Data without
-    # UK postcodes (no districts) blocks on names alone. A session that finds no pairs leaves
+    # postcodes (no districts) blocks on names alone. A session that finds no pairs leaves
     # the linker holding only the comparisons it would have trained (Splink 5 filters the
     # linker's own settings in place before it fails), so they are put back before the retry.
     settings = linker._settings_obj
-    before = settings.core_model_settings.copy()
+    before = settings.core_model_settings.copy()  # type: ignore[no-untyped-call]
     try:
         linker.training.estimate_parameters_using_expectation_maximisation(
             block_on("forename_canonical", "surname_std", "postcode_district"),
@@ -603,7 +603,8 @@ def score_pairs(
 
     ``model`` reuses saved parameters (and its own blocking rules); ``None`` trains afresh on
     ``records``, u from ``u_sample_pairs`` random pairs (at most ``u_max_pairs``). Pairs come back
-    per unit (the best-scoring pair of their variants), ordered ``unit_id_l < unit_id_r``. ``memory_limit`` bounds Splink's private DuckDB.
+    per unit (the best-scoring pair of their variants), ordered ``unit_id_l < unit_id_r``.
+    ``memory_limit`` bounds Splink's private DuckDB.
     """
     review_floor = float(review_floor)
     if not math.isfinite(review_floor):
