@@ -10,21 +10,33 @@ is the time of ``ingest_delivery`` alone, into a fresh warehouse file, then a se
 re-load. It prints the CPU seconds too (they vary less than wall time when other work shares the
 cores), the time of the Parquet step inside the load, and checks the zone against DuckDB.
 
-    python benchmarks/bench_ingest.py [--scale 10] [--delivery DIR]
+Issue 12's target sets it beside a plain DuckDB load of the same files, timed first in the same
+run into a fresh warehouse file of its own: one ``CREATE TABLE ... AS SELECT * FROM read_csv(...)``
+per file, nothing checked, every column text (``all_varchar``, as ingest reads them too: typed
+sniffing fails on the synthetic files' deliberately malformed dates). Ingest should take at most
+1.5x that.
+``--profile`` also prints where ingest spent its time, per kind of statement.
+
+    python benchmarks/bench_ingest.py [--scale 10] [--delivery DIR] [--profile]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import re
 import tempfile
 import time
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from localjustice.ingest import ingest_delivery
 from localjustice.synth import generate
-from localjustice.warehouse import open_warehouse
+from localjustice.warehouse import DuckDBWarehouse, open_warehouse
 from localjustice.warehouse.records_zone import attach_records_zone, records_dir
 
 PARQUET_STEP = "write the records zone (Parquet)"
@@ -69,7 +81,57 @@ def _zone_files(folder: Path) -> dict[str, tuple[int, int]]:
     return {str(p): (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.rglob("*") if p.is_file()}
 
 
-def main(scale: float = 1.0, delivery: Path | None = None) -> None:
+def plain_load(delivery: Path, target: Path) -> tuple[float, float, int]:
+    """Every CSV of ``delivery`` loaded as DuckDB would with no checks: seconds, CPU seconds,
+    rows."""
+    rows = 0
+    with open_warehouse(target) as warehouse:
+        started, cpu_started = time.perf_counter(), time.process_time()
+        for path in sorted(delivery.glob("*.csv")):
+            warehouse.execute(f"CREATE TABLE plain_{path.stem} AS "
+                              f"SELECT * FROM read_csv('{path}', all_varchar = true)")
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+        for path in sorted(delivery.glob("*.csv")):
+            rows += int(warehouse.scalar(f"SELECT count(*) FROM plain_{path.stem}"))
+    return seconds, cpu, rows
+
+
+def _statement_kind(sql: str) -> str:
+    """A statement named by its verb, its table and its source, without values."""
+    text = " ".join(sql.split())
+    text = re.sub(r"'[^']*'", "'…'", text)
+    match = re.match(r"(CREATE OR REPLACE TEMP TABLE|CREATE TEMP TABLE|CREATE OR REPLACE TABLE|"
+                     r"INSERT INTO|DESCRIBE|DROP TABLE|SELECT|COPY|DELETE FROM|UPDATE)\s+(\S+)?",
+                     text, re.IGNORECASE)
+    if not match:
+        return text[:60]
+    head = f"{match.group(1)} {match.group(2) or ''}"
+    source = re.search(r"FROM\s+(read_csv|read_parquet|\(?\s*SELECT)", text)
+    return head + (f" ... {source.group(1)}" if source else "")
+
+
+@contextmanager
+def statement_times() -> Iterator[dict[str, list[tuple[float, float]]]]:
+    """Time every statement a DuckDB warehouse runs, wall and CPU seconds, grouped by
+    ``_statement_kind`` (DuckDB runs a statement when it is executed; fetching is cheap)."""
+    times: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    original = DuckDBWarehouse.execute
+
+    def timed(self: DuckDBWarehouse, sql: str, *args: Any, **kwargs: Any) -> Any:
+        started, cpu_started = time.perf_counter(), time.process_time()
+        result = original(self, sql, *args, **kwargs)
+        times[_statement_kind(sql)].append(
+            (time.perf_counter() - started, time.process_time() - cpu_started))
+        return result
+
+    DuckDBWarehouse.execute = timed  # type: ignore[method-assign]
+    try:
+        yield times
+    finally:
+        DuckDBWarehouse.execute = original  # type: ignore[method-assign]
+
+
+def main(scale: float = 1.0, delivery: Path | None = None, profile: bool = False) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         if delivery is None:
@@ -77,12 +139,15 @@ def main(scale: float = 1.0, delivery: Path | None = None) -> None:
             delivery = root / "synthetic" / "delivery"
         size = sum(p.stat().st_size for p in delivery.iterdir())
         load_before = os.getloadavg()[0]
+        plain_seconds, plain_cpu, plain_rows = plain_load(delivery, root / "plain" / "plain.duckdb")
         data_dir = root / "data"
-        with open_warehouse(data_dir / "warehouse.duckdb") as warehouse:
+        with open_warehouse(data_dir / "warehouse.duckdb") as warehouse, \
+                statement_times() as statements:
             times = StepTimes()
             started, cpu_started = time.perf_counter(), time.process_time()
             result = ingest_delivery(warehouse, delivery, progress=times)
             seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+            profiled = {k: list(v) for k, v in statements.items()}
             records = records_dir(data_dir)
             before = _zone_files(records)
             again_started = time.perf_counter()
@@ -107,6 +172,20 @@ def main(scale: float = 1.0, delivery: Path | None = None) -> None:
         print(f"  of which the Parquet records zone: {parquet:.1f} s ({parquet / seconds:.0%}), "
               f"{_size(records) / 1e6:,.0f} MB of Parquet; without it {read / (seconds - parquet):,.0f}"
               " rows/s")
+        ratio = seconds / plain_seconds
+        print(f"plain DuckDB load of the same files (CREATE TABLE AS read_csv, {plain_rows:,} rows):"
+              f" {plain_seconds:.1f} s, {plain_cpu:.1f} CPU s; ingest / plain = {ratio:.2f}x "
+              f"(target <= 1.5x), in CPU seconds {cpu / plain_cpu:.2f}x")
+        if profile:
+            print("where ingest spent its time (statements, summed; wall s, CPU s):")
+            ranked = sorted(profiled.items(), key=lambda kv: -sum(c for _, c in kv[1]))
+            for kind, spent in ranked[:25]:
+                print(f"  {sum(w for w, _ in spent):6.2f} s {sum(c for _, c in spent):6.2f} CPU s "
+                      f"{len(spent):>3}x  {kind}")
+            inside = sum(w for v in profiled.values() for w, _ in v)
+            inside_cpu = sum(c for v in profiled.values() for _, c in v)
+            print(f"  {seconds - inside:6.2f} s {cpu - inside_cpu:6.2f} CPU s      outside statements"
+                  " (hashing files, Python)")
         print(f"re-load of the same delivery: {again_seconds:.2f} s, changed={again.changed}, "
               f"Parquet files untouched={unchanged}")
         print(f"Parquet rows per extract equal DuckDB's: {not mismatched} {mismatched or ''}")
@@ -120,5 +199,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--delivery", type=Path, help="an existing delivery folder to load")
+    parser.add_argument("--profile", action="store_true",
+                        help="print the time of each kind of statement ingest ran")
     args = parser.parse_args()
-    main(args.scale, args.delivery)
+    main(args.scale, args.delivery, args.profile)
