@@ -124,11 +124,23 @@ def statement_times() -> Iterator[dict[str, list[tuple[float, float]]]]:
             (time.perf_counter() - started, time.process_time() - cpu_started))
         return result
 
+    original_transaction = DuckDBWarehouse.transaction
+
+    @contextmanager
+    def timed_transaction(self: DuckDBWarehouse) -> Iterator[Any]:
+        with original_transaction(self) as tx:
+            yield tx
+            started, cpu_started = time.perf_counter(), time.process_time()
+        # the commit writes the transaction's rows to the database file
+        times["COMMIT"].append((time.perf_counter() - started, time.process_time() - cpu_started))
+
     DuckDBWarehouse.execute = timed  # type: ignore[method-assign]
+    DuckDBWarehouse.transaction = timed_transaction  # type: ignore[method-assign,assignment]
     try:
         yield times
     finally:
         DuckDBWarehouse.execute = original  # type: ignore[method-assign]
+        DuckDBWarehouse.transaction = original_transaction  # type: ignore[method-assign]
 
 
 def main(scale: float = 1.0, delivery: Path | None = None, profile: bool = False) -> None:
