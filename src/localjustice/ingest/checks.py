@@ -221,9 +221,11 @@ def all_checks(extract: ExtractFile, *, as_of: date) -> list[Check]:
     return checks
 
 
-def checked_rows_sql(contract: Contract, extract: ExtractFile, stage: str, *, as_of: date) -> str:
+def checked_rows_sql(contract: Contract, extract: ExtractFile, stage: str, *, as_of: date,
+                     cleaned: str | None = None) -> str:
     """One query over the staged file: each row that breaks a rule or earns a warning, with the
-    lists of its violations and warnings.
+    lists of its violations and warnings. ``cleaned``: a table already holding
+    ``cleaned_sql(extract, stage)``, so the file is cleaned once for the checks and the insert.
 
     Named steps as CTEs: ``helpers`` adds the cross-row facts (natural keys repeated inside the file,
     references, the event date of a referenced row); ``flagged`` keeps the
@@ -231,11 +233,13 @@ def checked_rows_sql(contract: Contract, extract: ExtractFile, stage: str, *, as
     """
     helper_cols: list[str] = []
     joins: list[str] = []
-    keys = [value(k) for k in extract.key]
+    source = f"SELECT * FROM {cleaned}" if cleaned else cleaned_sql(extract, stage)
+    keys = [ident(k) for k in extract.key] if cleaned else [value(k) for k in extract.key]
     key_expr = keys[0] if len(keys) == 1 else f"({', '.join(keys)})"
     own_key = (ident(extract.key[0]) if len(keys) == 1
                else f"({', '.join(ident(k) for k in extract.key)})")
-    repeated = (f"SELECT {key_expr} FROM {stage} WHERE {' AND '.join(f'{k} IS NOT NULL' for k in keys)} "
+    present = " AND ".join(f"{k} IS NOT NULL" for k in keys)
+    repeated = (f"SELECT {key_expr} FROM {cleaned or stage} WHERE {present} "
                 f"GROUP BY ALL HAVING count(*) > 1")
     helper_cols.append(f"COALESCE({own_key} IN ({repeated}), FALSE) AS _dup_key")
     for rule in extract.rules:
@@ -264,7 +268,7 @@ def checked_rows_sql(contract: Contract, extract: ExtractFile, stage: str, *, as
     warn_list = f"list_filter([{', '.join(warnings)}], lambda x: x IS NOT NULL)" if warnings else empty
     return f"""
         WITH helpers AS (
-            SELECT s.*{extra} FROM ({cleaned_sql(extract, stage)}) AS s {' '.join(joins)}
+            SELECT s.*{extra} FROM ({source}) AS s {' '.join(joins)}
         ),
         flagged AS (
             SELECT * FROM helpers WHERE {any_problem}

@@ -226,9 +226,12 @@ def _load_file(
     problems = f"_problems_{extract.name}"
     # Only rows that break a rule or carry a warning are kept here; the valid majority is
     # loaded straight from the staged table by anti-join, never copied twice.
+    clean = f"_clean_{extract.name}"
+    # cleaned once (trimmed cells, parsed dates), read by the checks and by the insert
+    wh.execute(f"CREATE OR REPLACE TEMP TABLE {clean} AS {cleaned_sql(extract, staged.table)}")
     wh.execute(
         f"CREATE OR REPLACE TEMP TABLE {problems} AS "
-        f"{checked_rows_sql(contract, extract, staged.table, as_of=as_of)}"
+        f"{checked_rows_sql(contract, extract, staged.table, as_of=as_of, cleaned=clean)}"
     )
     step.advance()
     rejected = f"(SELECT _row FROM {problems} WHERE len(_violations) > 0)"
@@ -236,7 +239,7 @@ def _load_file(
     if extract.person_bearing:
         typed.append(f"{_pnc_valid(extract)} AS pnc_id_valid")
     valid_sql = (f"SELECT {literal(batch_id)} AS batch_id, _row AS source_row, {', '.join(typed)} "
-                 f"FROM ({cleaned_sql(extract, staged.table)}) WHERE _row NOT IN {rejected}")
+                 f"FROM {clean} WHERE _row NOT IN {rejected}")
     history = wh.execute(f"SELECT EXISTS (SELECT 1 FROM {identity_table(extract)})").scalar()
     if history:
         changes = _load_versions(wh, extract, batch_id, valid_sql, staged.table, item.mode,
@@ -298,6 +301,7 @@ def _load_file(
         [partner, extract_date, item.mode, changes.new, changes.changed, changes.unchanged,
          changes.withdrawn, resolved, batch_id])
     wh.execute(f"DROP TABLE {problems}")
+    wh.execute(f"DROP TABLE {clean}")
     wh.execute(f"DROP TABLE {staged.table}")
     step.advance()
     log.info("loaded source=%s batch=%s read=%d new=%d changed=%d unchanged=%d older=%d "
