@@ -34,7 +34,7 @@ def db(app_db_url: str) -> Iterator[Session]:
 
 def test_the_packaged_list_offers_other_with_free_text_for_every_kind_of_record() -> None:
     reasons = load_access_reasons()
-    for kind in ("case", "linkage_review"):
+    for kind in ("case", "linkage_review", "possible_duplicate", "quarantine"):
         offered = reasons.for_record(kind)
         assert [r.code for r in offered if r.free_text_required] == ["other"]
     assert reasons.allocated().text == "case management: allocated caseworker"

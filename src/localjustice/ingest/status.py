@@ -60,6 +60,7 @@ class OpenItem:
     row_number: int
     rules: str
     reasons: str
+    batch_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -121,17 +122,17 @@ def warehouse_status(warehouse: Warehouse) -> WarehouseStatus:
     open_rows = con.execute(
         f"""SELECT q.source, b.delivery, q.file_name, q.row_number,
                    string_agg(DISTINCT q.rule, ', ' ORDER BY q.rule),
-                   string_agg(DISTINCT q.reason, '; ' ORDER BY q.reason)
+                   string_agg(DISTINCT q.reason, '; ' ORDER BY q.reason), q.batch_id
             FROM {INGEST_SCHEMA}.quarantine AS q
             JOIN {INGEST_SCHEMA}.batch AS b USING (batch_id)
             WHERE NOT EXISTS (SELECT 1 FROM {INGEST_SCHEMA}.quarantine_resolved AS r
                               WHERE r.batch_id = q.batch_id AND r.row_number = q.row_number)
-            GROUP BY q.source, b.delivery, q.file_name, q.row_number, b.finished_at
+            GROUP BY q.source, b.delivery, q.file_name, q.row_number, b.finished_at, q.batch_id
             ORDER BY b.finished_at, q.source, q.row_number"""
     ).fetchall()
     open_items = tuple(
         OpenItem(partner_of.get(str(r[0]), str(r[0])), str(r[0]), str(r[1]), str(r[2]), int(r[3]),
-                 str(r[4]), str(r[5]))
+                 str(r[4]), str(r[5]), str(r[6]))
         for r in open_rows)
     resolved = tuple(
         ResolvedItem(str(r[0]), str(r[1]), str(r[2]), int(r[3]), str(r[4]), str(r[5]))

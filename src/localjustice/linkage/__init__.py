@@ -38,6 +38,7 @@ from localjustice.linkage.review import (
     record_decision,
     record_manual_link,
     review_queue,
+    review_queue_size,
 )
 
 __all__ = [
@@ -68,5 +69,6 @@ __all__ = [
     "record_decision",
     "record_manual_link",
     "review_queue",
+    "review_queue_size",
     "score_pairs",
 ]

@@ -141,6 +141,13 @@ def review_queue(warehouse: Warehouse, *, limit: int = 20) -> list[ReviewPair]:
     ]
 
 
+def review_queue_size(warehouse: Warehouse) -> int:
+    """How many pairs wait in the review queue (0 before any run): a count, no identities."""
+    if not warehouse.has_table(REVIEW_QUEUE_TABLE):
+        return 0
+    return count_of(warehouse, f"SELECT count(*) FROM ({_OPEN_QUEUE_SQL}) AS q")
+
+
 def record_decision(
     warehouse: Warehouse,
     unit_id_a: str,

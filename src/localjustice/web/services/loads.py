@@ -1,8 +1,9 @@
 """Data loads: every batch with its row conservation and what it changed, why rows were held back,
 and the quarantined rows still waiting for their partner's correction.
 
-Built only from ``ingest.warehouse_status``: counts, rules and reasons, never a row's values, so
-the page is safe for roles without access to the identity zone.
+Built only from ``ingest.warehouse_status`` and the size of the linkage review queue: counts,
+rules and reasons, never a row's values, so the page is safe for roles without access to the
+identity zone. The rows themselves are on the data steward's quarantine page (``quarantine``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from localjustice.ingest import warehouse_status
+from localjustice.linkage import review_queue_size
 from localjustice.web.deps import WarehouseGate
 
 
@@ -53,6 +55,7 @@ class OpenItem(BaseModel):
     row_number: int
     rules: str
     reasons: str
+    batch_id: str
 
 
 class OpenPartner(BaseModel):
@@ -79,11 +82,14 @@ class LoadsView(BaseModel):
     partner: str
     page: int
     pages: int
+    #: linkage pairs waiting in the review queue for a data steward (a count, no identities)
+    review_waiting: int
 
 
 def loads_view(gate: WarehouseGate, *, partner: str = "", page: int = 1) -> LoadsView:
     with gate.open() as warehouse:
         state = warehouse_status(warehouse)
+        review_waiting = review_queue_size(warehouse)
     payload = state.as_json()
     batches = [Batch.model_validate(b) for b in payload["batches"]]
     chosen = [OpenItem.model_validate(i) for i in payload["open_quarantine"]
@@ -105,4 +111,5 @@ def loads_view(gate: WarehouseGate, *, partner: str = "", page: int = 1) -> Load
         partner=partner,
         page=page,
         pages=pages,
+        review_waiting=review_waiting,
     )

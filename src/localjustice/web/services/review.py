@@ -31,6 +31,7 @@ from localjustice.linkage import (
     record_decision,
     record_manual_link,
     review_queue,
+    review_queue_size,
 )
 from localjustice.linkage.review import REASON_MAX, REVIEW_FIELDS
 from localjustice.web.authorise import SignedIn
@@ -58,6 +59,8 @@ class QueuedPair(BaseModel):
 class QueueView(BaseModel):
     pairs: list[QueuedPair]
     more: bool
+    #: every pair waiting, of which ``pairs`` are the first
+    total: int
 
 
 class FieldRow(BaseModel):
@@ -99,9 +102,10 @@ def subject_id(unit_id_l: str, unit_id_r: str) -> str:
 def queue_view(gate: WarehouseGate) -> QueueView:
     with gate.open() as warehouse:
         pairs = review_queue(warehouse, limit=QUEUE_PAGE + 1)
+        total = review_queue_size(warehouse)
     return QueueView(pairs=[QueuedPair(position=n, match_probability=round(p.match_probability, 4))
                             for n, p in enumerate(pairs[:QUEUE_PAGE], start=1)],
-                     more=len(pairs) > QUEUE_PAGE)
+                     more=len(pairs) > QUEUE_PAGE, total=total)
 
 
 def state_purpose(db: Session, user: SignedIn, purpose: Purpose) -> int:

@@ -1,0 +1,107 @@
+"""The rows of one batch held back by validation, as the partner sent them, for the data steward.
+
+``ingest.quarantine`` keeps, per rule a row broke, the row as the file gave it (``raw_row``, header
+-> text): personal data. These functions read it for the steward's quarantine page and the
+download for the data owner; callers audit every read (``web.services.quarantine``). Nothing here
+logs a value.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from localjustice.contract import load_contract
+from localjustice.warehouse import INGEST_SCHEMA, Warehouse, as_duckdb
+
+
+@dataclass(frozen=True)
+class QuarantineBatch:
+    """The batch whose rows were held back: which delivery and file it came from, and the partner
+    (as the contract names the extract's, the same as the loads page groups by)."""
+
+    batch_id: str
+    delivery: str
+    source: str
+    file_name: str
+    partner: str
+    #: held-back rows (a row breaking several rules counts once)
+    rows: int
+
+
+@dataclass(frozen=True)
+class Violation:
+    column: str
+    rule: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class QuarantinedRow:
+    """One held-back row: its place in the file, its values as sent, the rules it broke, and the
+    later batch that brought a valid version of its record (empty while it waits)."""
+
+    row_number: int
+    values: dict[str, str]
+    violations: tuple[Violation, ...]
+    resolved_by_batch: str = ""
+    resolved_by_delivery: str = ""
+
+
+def quarantine_batch(warehouse: Warehouse, batch_id: str) -> QuarantineBatch | None:
+    """The batch ``batch_id`` with its count of held-back rows, or ``None`` if no batch has it."""
+    con = as_duckdb(warehouse).connection
+    row = con.execute(
+        f"""SELECT b.batch_id, b.delivery, b.source, b.file_name,
+                   (SELECT count(DISTINCT q.row_number) FROM {INGEST_SCHEMA}.quarantine AS q
+                    WHERE q.batch_id = b.batch_id)
+            FROM {INGEST_SCHEMA}.batch AS b WHERE b.batch_id = ?""", [batch_id]).fetchone()
+    if row is None:
+        return None
+    partner_of = {f.name: f.partner for f in load_contract().files.values()}
+    source = str(row[2])
+    return QuarantineBatch(str(row[0]), str(row[1]), source, str(row[3]),
+                           partner_of.get(source, source), int(row[4]))
+
+
+def quarantined_rows(warehouse: Warehouse, batch_id: str, *, offset: int = 0,
+                     limit: int | None = None) -> list[QuarantinedRow]:
+    """The batch's held-back rows in file order (``limit`` of them from ``offset``; all by default)."""
+    con = as_duckdb(warehouse).connection
+    page = "" if limit is None else f"LIMIT {int(limit)} OFFSET {int(offset)}"
+    rows = con.execute(
+        f"""WITH held AS (
+                SELECT row_number, any_value(raw_row) AS raw_row,
+                       list({{'column': column_name, 'rule': rule, 'reason': reason}}
+                            ORDER BY column_name, rule, reason) AS violations
+                FROM {INGEST_SCHEMA}.quarantine WHERE batch_id = ?
+                GROUP BY row_number ORDER BY row_number {page})
+            SELECT h.row_number, CAST(h.raw_row AS VARCHAR), h.violations,
+                   coalesce(min(r.resolved_by_batch), ''), coalesce(min(rb.delivery), '')
+            FROM held AS h
+            LEFT JOIN {INGEST_SCHEMA}.quarantine_resolved AS r
+                   ON r.batch_id = ? AND r.row_number = h.row_number
+            LEFT JOIN {INGEST_SCHEMA}.batch AS rb ON rb.batch_id = r.resolved_by_batch
+            GROUP BY h.row_number, h.raw_row, h.violations
+            ORDER BY h.row_number""", [batch_id, batch_id]).fetchall()
+    return [QuarantinedRow(int(r[0]), _values(r[1]),
+                           tuple(Violation(str(v["column"]), str(v["rule"]), str(v["reason"]))
+                                 for v in r[2]),
+                           str(r[3]), str(r[4]))
+            for r in rows]
+
+
+def _values(raw: str) -> dict[str, str]:
+    parsed: Any = json.loads(raw)
+    if not isinstance(parsed, dict):
+        return {}
+    return {str(k): "" if v is None else str(v) for k, v in parsed.items()}
+
+
+def columns_of(rows: list[QuarantinedRow]) -> list[str]:
+    """The file's headers, in the file's order, over ``rows`` (one file: the same for each)."""
+    seen: dict[str, None] = {}
+    for row in rows:
+        seen.update(dict.fromkeys(row.values))
+    return list(seen)
