@@ -36,9 +36,11 @@ REASON_PAGE = QUARANTINE_PAGE + "/reason"
 Steward = Annotated[SignedIn, Depends(Permit(QUARANTINE))]
 BatchId = Annotated[str, Query(min_length=1, max_length=200, pattern=PRINTABLE,
                                description="The batch, as the loads page lists it (`batch_id`)")]
-#: The routes that show quarantined rows (personal data as sent): a refusal on one is audited.
-PERSON_RECORDS = {path: ("quarantine_batch", "batch")
-                  for path in (QUARANTINE_PAGE, "/api" + QUARANTINE_PAGE, DOWNLOAD)}
+#: The routes that show quarantined rows (personal data as sent): a refusal on one is audited
+#: (``web.refused_access``), naming the batch asked for; the reason page names none ("").
+PERSON_RECORDS = {**{path: ("quarantine_batch", "batch")
+                     for path in (QUARANTINE_PAGE, "/api" + QUARANTINE_PAGE, DOWNLOAD)},
+                  REASON_PAGE: ("quarantine_batch", "")}
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 NO_BATCH = "No batch has that id. Choose a batch from the data loads page."
 
