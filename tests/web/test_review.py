@@ -89,3 +89,24 @@ def test_past_the_end_of_the_queue_there_is_nothing_to_show(client_for: ClientFo
 def test_analysts_and_the_board_never_see_a_pair(client_for: ClientFor) -> None:
     for role in ("analyst", "board", "admin"):
         assert client_for(role).get("/api/linkage/review/pair?n=1").status_code == 403
+
+
+def test_the_queue_and_the_loads_page_count_every_pair_waiting(app: FastAPI, client_for: ClientFor) -> None:
+    """Issue 13 part 5: the total waiting, not only the first page; a decision takes one off."""
+    with duckdb.connect(str(app.state.settings.warehouse_path), read_only=True) as con:
+        [(queued,)] = con.execute("SELECT count(*) FROM linkage.review_queue").fetchall()
+    assert queued > 0
+    steward = _steward(client_for)
+    queue = steward.get("/api/linkage/review").json()
+    assert queue["total"] == queued and queue["more"] == (queued > 50)
+    assert client_for("analyst").get("/api/loads").json()["review_waiting"] == queued
+    page = steward.get("/linkage/review")
+    assert f"Pairs waiting for a decision: <strong>{queued:,}</strong>" in page.text
+    loads = steward.get("/loads")
+    assert f'<a class="govuk-link" href="/linkage/review">{queued:,}</a>' in loads.text
+    pair = steward.get("/api/linkage/review/pair", params={"n": 1}).json()["pair"]
+    steward.post("/linkage/review/decision", data={
+        "csrf_token": csrf_of(page.text), "unit_id_l": pair["unit_id_l"], "unit_id_r": pair["unit_id_r"],
+        "decision": "same", "position": "1"}, follow_redirects=False)
+    assert steward.get("/api/linkage/review").json()["total"] == queued - 1
+    assert steward.get("/api/loads").json()["review_waiting"] == queued - 1
