@@ -218,8 +218,9 @@ def test_an_unknown_batch_is_404_and_audited(app: FastAPI, client_for: ClientFor
     for path in ("/api" + PAGE, f"{PAGE}/download"):
         missing = steward.get(path, params={"batch": "police_victims-0000", "purpose": "data_quality_check"})
         assert missing.status_code == 404
-    assert [(e.subject_id, e.detail["route"], e.detail["status"]) for e in _events(app, "access.refused")] == [
-        ("police_victims-0000", "/api" + PAGE, 404), ("police_victims-0000", f"{PAGE}/download", 404)]
+    refused = [(e.subject_id, e.detail["route"], e.detail["status"]) for e in _events(app, "access.refused")]
+    assert refused == [("police_victims-0000", "/api" + PAGE, 404),
+                       ("police_victims-0000", f"{PAGE}/download", 404)]
     assert _events(app, "view") == [] and _events(app, "download") == []
 
 
