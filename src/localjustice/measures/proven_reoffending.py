@@ -106,6 +106,16 @@ DISPOSAL_ORDER = (CUSTODY_LONG, CUSTODY_SHORT, CUSTODY_UNKNOWN, COURT_ORDER, OTH
 COURT_ORDER_SENTENCES = ("community_order", "suspended_sentence", "youth_rehabilitation_order")
 #: Days in 12 months of sentence: the boundary of the Guide's "less than 12 months" band.
 TWELVE_MONTHS_DAYS = 365
+#: Same-day ties: the most severe disposal is the index (lower comes first). The steps carry
+#: this rank, a small number, and label it only on the grouped rows or the person-level step.
+_PRIORITY = {label: rank for rank, label in enumerate(DISPOSAL_ORDER, start=1)}
+
+
+def _disposal_label(rank: str) -> str:
+    """The disposal's label from its rank (SQL over the column ``rank``)."""
+    return (f"CASE {rank} " + " ".join(f"WHEN {r} THEN '{label}'" for label, r in _PRIORITY.items())
+            + " END")
+
 
 BREAKDOWNS = (
     Breakdown("adult_juvenile", "Adult or juvenile", ("Adult (18+)", "Juvenile (10-17)")),
@@ -131,7 +141,7 @@ CLASSIFICATIONS = (
                    f"LEFT JOIN {age_classes_sql()} ON age_class.age = g.age_at_index"),
     Classification("sex", "sex", sex_sql("g.sex")),
     Classification("ethnic_group", "ethnicity", ethnic_group_sql("g.ethnicity")),
-    Classification("disposal", "disposal", "g.disposal"),
+    Classification("disposal", "priority", _disposal_label("g.priority")),
     Classification("offence_group", "offence_group", "coalesce(g.offence_group, 'not known')"),
     Classification("borough", "borough_code",
                    f"coalesce(area_borough.name, '{outside_area_label()}')",
@@ -156,15 +166,12 @@ RATES = (
 #: the person was dealt with as an offender (a victim's or witness's age is often estimated).
 AGE_EVIDENCE = ("court_outcome", "out_of_court_disposal", "custody", "supervision", "monitoring")
 
-#: Same-day ties: the most severe disposal is the index (lower comes first).
-_PRIORITY = {CUSTODY_LONG: 1, CUSTODY_SHORT: 2, CUSTODY_UNKNOWN: 3, COURT_ORDER: 4,
-             OTHER_COURT: 5, CAUTION: 6}
 
 
 #: The index event's attributes, in the order that breaks same-day ties after the disposal's
 #: priority, so the choice is always the same (an unknown value after any known one).
 _TIE_BREAK = ("offence_group", "borough_code", "age_at_event", "age_known_on")
-_CANDIDATE_COLUMNS = ("person_id", "index_date", "disposal", *_TIE_BREAK)
+_CANDIDATE_COLUMNS = ("person_id", "index_date", "priority", *_TIE_BREAK)
 
 
 def _in_period(column: str, period: Period) -> str:
@@ -217,6 +224,14 @@ def pipeline(period: Period, *, borough: str | None = None, cohort: str | None =
             SELECT count(*) AS offenders, count(r.person_id) AS reoffenders,
                    coalesce(sum(r.proven_reoffences), 0) AS proven_reoffences
             FROM cohort AS c LEFT JOIN proven_reoffence AS r ON r.person_id = c.person_id""")]
+    candidate_columns = ", ".join(f"c.{f}" for f in _CANDIDATE_COLUMNS)
+    first_of_several = first_rows_sql(f"""
+            SELECT {candidate_columns}
+            FROM index_candidate AS c
+            SEMI JOIN cohort AS f ON f.person_id = c.person_id AND f.index_date = c.index_date
+             AND f.candidates > 1""",
+        _CANDIDATE_COLUMNS, partition_by="person_id",
+        order_by=", ".join(["priority", *(f"{f} NULLS LAST" for f in _TIE_BREAK)]))
     return Pipeline.of([
         Step("custody_sentence", first_rows_sql(f"""
             -- Immediate custody sentences, one per person, case and sentencing date: the
@@ -267,31 +282,29 @@ def pipeline(period: Period, *, borough: str | None = None, cohort: str | None =
               AND coalesce(e.offence_group, '') <> 'breach'
               AND {_in_period('e.event_date', period)}"""),
         Step("index_candidate", f"""
-            SELECT *, CASE disposal {' '.join(f"WHEN '{k}' THEN {v}" for k, v in _PRIORITY.items())}
-                      END AS priority
-            FROM (
+            -- Every eligible event, with its disposal as the rank that settles same-day ties.
             SELECT person_id, index_date, borough_code, offence_group, age_at_event, age_known_on,
-                   CASE WHEN custody_days >= {TWELVE_MONTHS_DAYS} THEN '{CUSTODY_LONG}'
-                        WHEN custody_days IS NOT NULL THEN '{CUSTODY_SHORT}'
-                        ELSE '{CUSTODY_UNKNOWN}' END AS disposal
+                   CASE WHEN custody_days >= {TWELVE_MONTHS_DAYS} THEN {_PRIORITY[CUSTODY_LONG]}
+                        WHEN custody_days IS NOT NULL THEN {_PRIORITY[CUSTODY_SHORT]}
+                        ELSE {_PRIORITY[CUSTODY_UNKNOWN]} END AS priority
             FROM release WHERE coalesce(offence_group, '') <> 'breach'
             UNION ALL
             SELECT person_id, index_date, borough_code, offence_group, age_at_event, age_known_on,
-                   CASE WHEN sentence_type IN ({court_order_list}) THEN '{COURT_ORDER}'
-                        ELSE '{OTHER_COURT}' END AS disposal
+                   CASE WHEN sentence_type IN ({court_order_list}) THEN {_PRIORITY[COURT_ORDER]}
+                        ELSE {_PRIORITY[OTHER_COURT]} END AS priority
             FROM court_disposal
             UNION ALL
             SELECT person_id, index_date, borough_code, offence_group, age_at_event, age_known_on,
-                   '{CAUTION}' AS disposal
-            FROM caution
-            ) AS c""", materialise=True),
+                   {_PRIORITY[CAUTION]} AS priority
+            FROM caution""", materialise=True),
         Step("cohort", f"""
             -- One row per person: the first eligible event's date starts the follow-up, which
             -- takes in offences committed to 12 months after it, proven by 18 months after it.
-            SELECT person_id, index_date,
+            -- ``candidates``: the person's eligible events in the period (one for most people).
+            SELECT person_id, index_date, candidates,
                    {dialect.add_months('index_date', FOLLOW_UP_MONTHS)} AS committed_by,
                    {dialect.add_months('index_date', FOLLOW_UP_MONTHS + WAITING_MONTHS)} AS proven_by
-            FROM (SELECT person_id, min(index_date) AS index_date
+            FROM (SELECT person_id, min(index_date) AS index_date, count(*) AS candidates
                   FROM index_candidate GROUP BY person_id) AS first_event""", materialise=True),
         Step("proven_offence", f"""
             -- Offences proven by a conviction or a caution, breaches excluded; only those that
@@ -313,16 +326,16 @@ def pipeline(period: Period, *, borough: str | None = None, cohort: str | None =
               AND o.proven_date <= c.proven_by
             GROUP BY c.person_id""", materialise=True),
         *headline,
-        Step("index_event", first_rows_sql(f"""
-            -- One row per person: the event that starts the follow-up. Of the eligible events on
-            -- the first day (nearly always one), the most severe disposal; then offence group,
+        Step("index_event", f"""
+            -- One row per person: the event that starts the follow-up. A person with one eligible
+            -- event (most people) has it as the index; for the others, of the events on the
+            -- first day (nearly always one), the most severe disposal, then offence group,
             -- borough and age (an unknown one last), so the choice is always the same.
-            SELECT c.priority, {', '.join(f'c.{f}' for f in _CANDIDATE_COLUMNS)}
+            SELECT {candidate_columns}
             FROM index_candidate AS c
-            SEMI JOIN cohort AS f ON f.person_id = c.person_id AND f.index_date = c.index_date""",
-            _CANDIDATE_COLUMNS, partition_by="person_id",
-            order_by=", ".join(["priority", *(f"{f} NULLS LAST" for f in _TIE_BREAK)])),
-             materialise=True),
+            JOIN cohort AS f ON f.person_id = c.person_id AND f.candidates = 1
+            UNION ALL
+            {first_of_several}""", materialise=True),
         Step("birthday", birthday_evidence_sql(
             EVENT_TABLE,
             "SELECT person_id FROM index_event "
@@ -349,7 +362,8 @@ def pipeline(period: Period, *, borough: str | None = None, cohort: str | None =
         Step("offender", f"""
             -- One row per person in the cohort, with what the breakdowns classify, unlabelled.
             SELECT * FROM (
-                SELECT i.person_id, i.index_date, i.disposal, i.age_at_index, i.sex, i.ethnicity,
+                SELECT i.person_id, i.index_date, i.priority, {_disposal_label('i.priority')} AS disposal,
+                       i.age_at_index, i.sex, i.ethnicity,
                        i.offence_group,
                        coalesce(i.borough_code, i.home_borough) AS borough_code,
                        coalesce(r.proven_reoffences, 0) AS proven_reoffences,
