@@ -233,20 +233,17 @@ def pipeline(period: Period, *, borough: str | None = None, cohort: str | None =
         _CANDIDATE_COLUMNS, partition_by="person_id",
         order_by=", ".join(["priority", *(f"{f} NULLS LAST" for f in _TIE_BREAK)]))
     return Pipeline.of([
-        Step("custody_sentence", first_rows_sql(f"""
-            -- Immediate custody sentences, one per person, case and sentencing date: the
-            -- longest, with its offence (of equally long ones, the first offence group by name).
+        Step("custody_sentence", f"""
+            -- Immediate custody sentences, a row for each offence sentenced.
             SELECT person_id, case_key, event_date AS sentence_date, custody_days, offence_group
             FROM {EVENT_TABLE}
             WHERE event_type = 'court_outcome' AND outcome = 'convicted'
-              AND sentence_type = 'immediate_custody'""",
-            ("person_id", "case_key", "sentence_date", "custody_days", "offence_group"),
-            partition_by="person_id, case_key, sentence_date",
-            order_by="custody_days DESC NULLS LAST, offence_group NULLS LAST"), materialise=True),
+              AND sentence_type = 'immediate_custody'""", materialise=True),
         Step("release", first_rows_sql(f"""
             -- Releases from sentenced custody in the period (remand releases are never index
             -- events), with the sentence served: the latest on or before reception (of one
-            -- day's, the longest, then by offence group and case, so the choice is always the same).
+            -- day's, the longest, then by offence group and case, so the choice is always the
+            -- same; so of one case's offences on that day, the longest and its offence).
             SELECT c.event_key, c.person_id, c.end_date AS index_date, c.borough_code,
                    s.case_key, s.sentence_date, s.custody_days, s.offence_group, c.age_at_event,
                    c.event_date AS age_known_on
@@ -260,26 +257,23 @@ def pipeline(period: Period, *, borough: str | None = None, cohort: str | None =
             partition_by="event_key",
             order_by="sentence_date DESC NULLS LAST, custody_days DESC NULLS LAST, "
                      "offence_group NULLS LAST, case_key NULLS LAST")),
-        Step("court_disposal", f"""
-            -- Convictions at court in the period without immediate custody on that case and day.
+        Step("court_or_caution", f"""
+            -- Convictions at court in the period without immediate custody on that case and
+            -- day, and cautions (out-of-court disposals) in the period: one scan for both.
             SELECT e.person_id, e.event_date AS index_date, e.borough_code, e.offence_group,
-                   e.sentence_type, e.age_at_event, e.event_date AS age_known_on
+                   e.age_at_event, e.event_date AS age_known_on,
+                   CASE WHEN e.event_type = 'out_of_court_disposal' THEN {_PRIORITY[CAUTION]}
+                        WHEN e.sentence_type IN ({court_order_list}) THEN {_PRIORITY[COURT_ORDER]}
+                        ELSE {_PRIORITY[OTHER_COURT]} END AS priority
             FROM {EVENT_TABLE} AS e
             LEFT JOIN custody_sentence AS s
-              ON s.person_id = e.person_id AND s.case_key = e.case_key
-             AND s.sentence_date = e.event_date
-            WHERE e.event_type = 'court_outcome' AND e.outcome = 'convicted'
+              ON e.event_type = 'court_outcome' AND s.person_id = e.person_id
+             AND s.case_key = e.case_key AND s.sentence_date = e.event_date
+            WHERE ((e.event_type = 'court_outcome' AND e.outcome = 'convicted'
+                    AND coalesce(e.sentence_type, '') <> 'immediate_custody')
+                   OR e.event_type = 'out_of_court_disposal')
               AND coalesce(e.offence_group, '') <> 'breach'
-              AND coalesce(e.sentence_type, '') <> 'immediate_custody'
               AND s.person_id IS NULL
-              AND {_in_period('e.event_date', period)}"""),
-        Step("caution", f"""
-            -- Cautions (out-of-court disposals) in the period.
-            SELECT e.person_id, e.event_date AS index_date, e.borough_code, e.offence_group,
-                   e.age_at_event, e.event_date AS age_known_on
-            FROM {EVENT_TABLE} AS e
-            WHERE e.event_type = 'out_of_court_disposal'
-              AND coalesce(e.offence_group, '') <> 'breach'
               AND {_in_period('e.event_date', period)}"""),
         Step("index_candidate", f"""
             -- Every eligible event, with its disposal as the rank that settles same-day ties.
@@ -290,13 +284,8 @@ def pipeline(period: Period, *, borough: str | None = None, cohort: str | None =
             FROM release WHERE coalesce(offence_group, '') <> 'breach'
             UNION ALL
             SELECT person_id, index_date, borough_code, offence_group, age_at_event, age_known_on,
-                   CASE WHEN sentence_type IN ({court_order_list}) THEN {_PRIORITY[COURT_ORDER]}
-                        ELSE {_PRIORITY[OTHER_COURT]} END AS priority
-            FROM court_disposal
-            UNION ALL
-            SELECT person_id, index_date, borough_code, offence_group, age_at_event, age_known_on,
-                   {_PRIORITY[CAUTION]} AS priority
-            FROM caution""", materialise=True),
+                   priority
+            FROM court_or_caution""", materialise=True),
         Step("cohort", f"""
             -- One row per person: the first eligible event's date starts the follow-up, which
             -- takes in offences committed to 12 months after it, proven by 18 months after it.
@@ -338,9 +327,10 @@ def pipeline(period: Period, *, borough: str | None = None, cohort: str | None =
             {first_of_several}""", materialise=True),
         Step("birthday", birthday_evidence_sql(
             EVENT_TABLE,
-            "SELECT person_id FROM index_event "
-            "WHERE age_at_event IS NULL OR age_known_on <> index_date",
-            AGE_EVIDENCE), materialise=True),
+            f"SELECT i.person_id, p.year_of_birth FROM index_event AS i "
+            f"JOIN {PERSON_TABLE} AS p ON p.person_id = i.person_id "
+            "WHERE i.age_at_event IS NULL OR i.age_known_on <> i.index_date",
+            AGE_EVIDENCE)),
         Step("aged_index", f"""
             -- Age at the index date: the event's own where it is known on that day (cautions,
             -- court outcomes); else from where the person's records place the birthday.
@@ -349,16 +339,12 @@ def pipeline(period: Period, *, borough: str | None = None, cohort: str | None =
                         THEN i.age_at_event
                         ELSE coalesce(
                             {age_within_bounds_sql('i.index_date', 'p.year_of_birth',
-                                                   'not_yet.latest', 'passed.earliest')},
+                                                   'b.born_after', 'b.born_by')},
                             {age_on_sql('i.age_at_event', 'i.age_known_on', 'i.index_date',
                                         'p.year_of_birth')}) END AS age_at_index
             FROM index_event AS i
             LEFT JOIN {PERSON_TABLE} AS p ON p.person_id = i.person_id
-            LEFT JOIN birthday AS passed
-              ON passed.person_id = i.person_id AND passed.implied_birth_year = p.year_of_birth
-            LEFT JOIN birthday AS not_yet
-              ON not_yet.person_id = i.person_id
-             AND not_yet.implied_birth_year = p.year_of_birth + 1"""),
+            LEFT JOIN birthday AS b ON b.person_id = i.person_id"""),
         Step("offender", f"""
             -- One row per person in the cohort, with what the breakdowns classify, unlabelled.
             SELECT * FROM (
