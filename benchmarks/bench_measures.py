@@ -17,7 +17,8 @@ steadier when other jobs share the machine.
 The warehouse is a DuckDB file in a temporary folder by default, as the platform runs
 (DESIGN.md, "Engines"); ``memory`` runs the same in an in-memory database, where DuckDB does not
 compress columns and scans cost more (the measure, which scans more, suffers more there).
-Run: ``.venv/bin/python benchmarks/bench_measures.py [scale] [threads] [repeats] [file|memory]``.
+Run: ``.venv/bin/python benchmarks/bench_measures.py [scale] [threads] [repeats] [file|memory]
+[--compare-only]`` (``--compare-only`` skips the suite and times proven reoffending alone).
 """
 
 from __future__ import annotations
@@ -231,18 +232,21 @@ def compare_proven_reoffending(warehouse: Warehouse, repeats: int) -> None:
 
 
 def main() -> None:
-    scale = float(sys.argv[1]) if len(sys.argv) > 1 else 10.0
-    threads = int(sys.argv[2]) if len(sys.argv) > 2 else 2
-    repeats = int(sys.argv[3]) if len(sys.argv) > 3 else 5
-    storage = sys.argv[4] if len(sys.argv) > 4 else "file"
+    compare_only = "--compare-only" in sys.argv
+    args = [a for a in sys.argv[1:] if a != "--compare-only"]
+    scale = float(args[0]) if len(args) > 0 else 10.0
+    threads = int(args[1]) if len(args) > 1 else 2
+    repeats = int(args[2]) if len(args) > 2 else 5
+    storage = args[3] if len(args) > 3 else "file"
     if storage not in ("file", "memory"):
         raise SystemExit(f"storage must be file or memory, not {storage!r}")
     with tempfile.TemporaryDirectory(prefix="bench-measures-") as folder:
         run(scale, threads, repeats,
-            Path(folder) / "warehouse.duckdb" if storage == "file" else None)
+            Path(folder) / "warehouse.duckdb" if storage == "file" else None,
+            suite=not compare_only)
 
 
-def run(scale: float, threads: int, repeats: int, path: Path | None) -> None:
+def run(scale: float, threads: int, repeats: int, path: Path | None, *, suite: bool = True) -> None:
     with open_warehouse(path) as warehouse:
         warehouse.connection.execute(f"SET threads = {threads}")
         warehouse.connection.execute("SET enable_progress_bar = false")
@@ -253,15 +257,15 @@ def run(scale: float, threads: int, repeats: int, path: Path | None) -> None:
         print(f"analysis zone at scale {scale:g}: {sizes['persons']:,} persons, "
               f"{sizes['events']:,} events, built in {time.perf_counter() - started:.1f} s "
               f"({threads} threads, {'DuckDB file' if path else 'in-memory DuckDB'})")
-        period = parse_period(PERIOD)
-        started = time.perf_counter()
-        for name in measure_names():
-            t0 = time.perf_counter()
-            published_measure(warehouse, name, period)
-            print(f"  {name:<24} {time.perf_counter() - t0:6.2f} s")
-        suite = time.perf_counter() - started
-        print(f"full measure suite ({len(measure_names())} measures, disclosure-controlled): "
-              f"{suite:.1f} s (target < 60 s)")
+        if suite:
+            period = parse_period(PERIOD)
+            started = time.perf_counter()
+            for name in measure_names():
+                t0 = time.perf_counter()
+                published_measure(warehouse, name, period)
+                print(f"  {name:<24} {time.perf_counter() - t0:6.2f} s")
+            print(f"full measure suite ({len(measure_names())} measures, disclosure-controlled): "
+                  f"{time.perf_counter() - started:.1f} s (target < 60 s)")
         compare_proven_reoffending(warehouse, repeats)
 
 
