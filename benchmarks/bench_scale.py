@@ -168,22 +168,41 @@ def report(measured: dict[float, dict[str, Any]]) -> None:
             continue
         a, b = _fit_power(records, ys)
         print(f"| {label} | {a:.3g} n^{b:.3f} | {a * 1e6 ** b:,.0f} | {a * nation ** b:,.3g} |")
-    peak = [float(measured[s]["peak_bytes"]) for s in scales]
-    c, d = _fit_line(records, peak)
-    a, b = _fit_power(records, peak)
-    print(f"| peak memory | {c / 1e9:.2f} GB + {d:,.0f} bytes x n | {(c + d * 1e6) / 1e9:.2f} GB "
-          f"| {(c + d * nation) / 1e9:,.0f} GB |")
-    print(f"| peak memory (power) | {a:.3g} n^{b:.3f} bytes | {a * 1e6 ** b / 1e9:.2f} GB "
-          f"| {a * nation ** b / 1e9:,.0f} GB |")
-    secs = [float(measured[s]["seconds"]) for s in scales]
     pairs = series["all rules (pairs scored)"]
-    a, b = _fit_power(records, secs)
-    c, d = _fit_line(pairs, secs)
-    pa_, pb = _fit_power(records, pairs)
-    print(f"| link time (2 cores) | {a:.3g} n^{b:.3f} s | {a * 1e6 ** b:,.0f} s "
-          f"| {a * nation ** b / 3600:,.1f} h |")
-    print(f"| link time against pairs | {c:.1f} s + {d * 1e6:.2f} s per million pairs | | "
-          f"{(c + d * pa_ * nation ** pb) / 3600:,.1f} h |")
+    peak = [float(measured[s]["peak_bytes"]) for s in scales]
+    secs = [float(measured[s]["seconds"]) for s in scales]
+    lin, quad = _least_squares([[n, n * n] for n in records], pairs)
+    def scored(n: float) -> float:
+        return lin * n + quad * n * n
+    print(f"| all rules, two terms (extrapolated) | {lin:.3f} n + {quad:.3g} n^2 "
+          f"| {scored(1e6):,.0f} | {scored(nation):,.3g} |")
+    base, per_record, per_pair = _least_squares([[1.0, n, p] for n, p in zip(records, pairs,
+                                                 strict=True)], peak)
+    def memory(n: float) -> float:
+        return base + per_record * n + per_pair * scored(n)
+    print(f"| peak memory | {base / 1e9:.2f} GB + {per_record:,.0f} B x n + {per_pair:,.0f} B x "
+          f"pairs | {memory(1e6) / 1e9:.2f} GB | {memory(nation) / 1e9:,.0f} GB |")
+    fixed, per_pair_s = _least_squares([[1.0, p] for p in pairs], secs)
+    print(f"| link time, this machine | {fixed:.0f} s + {per_pair_s * 1e6:.2f} s per million pairs "
+          f"| {(fixed + per_pair_s * scored(1e6)):,.0f} s "
+          f"| {(fixed + per_pair_s * scored(nation)) / 3600:,.1f} h |")
+    print("\n| machine memory | largest linkage in 3/4 of it | years of England and Wales |")
+    print("|---|---|---|")
+    for gb in (24, 64, 128, 256, 512, 1024, 2048):
+        lo, hi = 1e3, 1e10
+        for _ in range(200):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if memory(mid) <= 0.75 * gb * 1e9 else (lo, mid)
+        print(f"| {gb} GB | {lo / 1e6:.1f} M records, {scored(lo) / 1e6:,.0f} M pairs "
+              f"| {lo / (nation / YEARS):.2f} |")
+
+
+def _least_squares(rows: list[list[float]], ys: list[float]) -> list[float]:
+    """Coefficients of ``y = sum(c_i * x_i)`` by least squares."""
+    import numpy as np
+
+    solution, *_ = np.linalg.lstsq(np.array(rows), np.array(ys), rcond=None)
+    return [float(c) for c in solution]
 
 
 if __name__ == "__main__":
