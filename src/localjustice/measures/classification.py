@@ -117,27 +117,30 @@ def month_day_sql(day: str) -> str:
     return f"(month({day}) * 100 + day({day}))"
 
 
-def birthday_evidence_sql(events: str, person_ids: str, event_types: Sequence[str]) -> str:
-    """What a person's records say of their birthday: per person and implied year of birth
-    (the event's year less the age recorded on it), the earliest and latest day of the year
-    (month * 100 + day) of those events.
+def birthday_evidence_sql(events: str, persons: str, event_types: Sequence[str]) -> str:
+    """What a person's records say of their birthday, one row per person: ``born_after``, the
+    latest day of the year (month * 100 + day) of the events on which the birthday had not yet
+    come, and ``born_by``, the earliest of those on which it had passed (NULL: no such event).
 
     An event on day e with age a was on or after the birthday in year(e) if a = year(e) - year of
-    birth, so with the person's year of birth y: events implying y bound the birthday from above
-    (on or before the earliest of them) and events implying y + 1 bound it from below (after the
-    latest of them); events implying any other year come from a mistyped date of birth and say
-    nothing. ``person_ids`` is a query giving the persons wanted (``person_id``); ``event_types``
-    the kinds of event whose recorded age is trusted. See ``age_within_bounds_sql``.
+    birth, so with the person's year of birth y: events implying y (the event's year less the
+    age recorded on it) bound the birthday from above (on or before the earliest of them) and
+    events implying y + 1 bound it from below (after the latest of them); events implying any
+    other year come from a mistyped date of birth and say nothing. ``persons`` is a query giving
+    the persons wanted (``person_id``, ``year_of_birth``); ``event_types`` the kinds of event
+    whose recorded age is trusted. See ``age_within_bounds_sql``.
     """
     md = month_day_sql("e.event_date")
+    implied = "year(e.event_date) - e.age_at_event"
     types = ", ".join(f"'{t}'" for t in event_types)
     return f"""
-        SELECT e.person_id, year(e.event_date) - e.age_at_event AS implied_birth_year,
-               min({md}) AS earliest, max({md}) AS latest
+        SELECT e.person_id,
+               max(CASE WHEN {implied} = w.year_of_birth + 1 THEN {md} END) AS born_after,
+               min(CASE WHEN {implied} = w.year_of_birth THEN {md} END) AS born_by
         FROM {events} AS e
+        JOIN ({persons}) AS w ON w.person_id = e.person_id
         WHERE e.event_type IN ({types}) AND e.age_at_event IS NOT NULL
-          AND e.person_id IN ({person_ids})
-        GROUP BY e.person_id, year(e.event_date) - e.age_at_event"""
+        GROUP BY e.person_id"""
 
 
 def age_within_bounds_sql(on: str, year_of_birth: str, born_after: str, born_by: str) -> str:

@@ -106,6 +106,16 @@ DISPOSAL_ORDER = (CUSTODY_LONG, CUSTODY_SHORT, CUSTODY_UNKNOWN, COURT_ORDER, OTH
 COURT_ORDER_SENTENCES = ("community_order", "suspended_sentence", "youth_rehabilitation_order")
 #: Days in 12 months of sentence: the boundary of the Guide's "less than 12 months" band.
 TWELVE_MONTHS_DAYS = 365
+#: Same-day ties: the most severe disposal is the index (lower comes first). The steps carry
+#: this rank, a small number, and label it only on the grouped rows or the person-level step.
+_PRIORITY = {label: rank for rank, label in enumerate(DISPOSAL_ORDER, start=1)}
+
+
+def _disposal_label(rank: str) -> str:
+    """The disposal's label from its rank (SQL over the column ``rank``)."""
+    return (f"CASE {rank} " + " ".join(f"WHEN {r} THEN '{label}'" for label, r in _PRIORITY.items())
+            + " END")
+
 
 BREAKDOWNS = (
     Breakdown("adult_juvenile", "Adult or juvenile", ("Adult (18+)", "Juvenile (10-17)")),
@@ -131,7 +141,7 @@ CLASSIFICATIONS = (
                    f"LEFT JOIN {age_classes_sql()} ON age_class.age = g.age_at_index"),
     Classification("sex", "sex", sex_sql("g.sex")),
     Classification("ethnic_group", "ethnicity", ethnic_group_sql("g.ethnicity")),
-    Classification("disposal", "disposal", "g.disposal"),
+    Classification("disposal", "priority", _disposal_label("g.priority")),
     Classification("offence_group", "offence_group", "coalesce(g.offence_group, 'not known')"),
     Classification("borough", "borough_code",
                    f"coalesce(area_borough.name, '{outside_area_label()}')",
@@ -156,15 +166,12 @@ RATES = (
 #: the person was dealt with as an offender (a victim's or witness's age is often estimated).
 AGE_EVIDENCE = ("court_outcome", "out_of_court_disposal", "custody", "supervision", "monitoring")
 
-#: Same-day ties: the most severe disposal is the index (lower comes first).
-_PRIORITY = {CUSTODY_LONG: 1, CUSTODY_SHORT: 2, CUSTODY_UNKNOWN: 3, COURT_ORDER: 4,
-             OTHER_COURT: 5, CAUTION: 6}
 
 
 #: The index event's attributes, in the order that breaks same-day ties after the disposal's
 #: priority, so the choice is always the same (an unknown value after any known one).
 _TIE_BREAK = ("offence_group", "borough_code", "age_at_event", "age_known_on")
-_CANDIDATE_COLUMNS = ("person_id", "index_date", "disposal", *_TIE_BREAK)
+_CANDIDATE_COLUMNS = ("person_id", "index_date", "priority", *_TIE_BREAK)
 
 
 def _in_period(column: str, period: Period) -> str:
@@ -217,21 +224,26 @@ def pipeline(period: Period, *, borough: str | None = None, cohort: str | None =
             SELECT count(*) AS offenders, count(r.person_id) AS reoffenders,
                    coalesce(sum(r.proven_reoffences), 0) AS proven_reoffences
             FROM cohort AS c LEFT JOIN proven_reoffence AS r ON r.person_id = c.person_id""")]
+    candidate_columns = ", ".join(f"c.{f}" for f in _CANDIDATE_COLUMNS)
+    first_of_several = first_rows_sql(f"""
+            SELECT {candidate_columns}
+            FROM index_candidate AS c
+            SEMI JOIN cohort AS f ON f.person_id = c.person_id AND f.index_date = c.index_date
+             AND f.candidates > 1""",
+        _CANDIDATE_COLUMNS, partition_by="person_id",
+        order_by=", ".join(["priority", *(f"{f} NULLS LAST" for f in _TIE_BREAK)]))
     return Pipeline.of([
-        Step("custody_sentence", first_rows_sql(f"""
-            -- Immediate custody sentences, one per person, case and sentencing date: the
-            -- longest, with its offence (of equally long ones, the first offence group by name).
+        Step("custody_sentence", f"""
+            -- Immediate custody sentences, a row for each offence sentenced.
             SELECT person_id, case_key, event_date AS sentence_date, custody_days, offence_group
             FROM {EVENT_TABLE}
             WHERE event_type = 'court_outcome' AND outcome = 'convicted'
-              AND sentence_type = 'immediate_custody'""",
-            ("person_id", "case_key", "sentence_date", "custody_days", "offence_group"),
-            partition_by="person_id, case_key, sentence_date",
-            order_by="custody_days DESC NULLS LAST, offence_group NULLS LAST"), materialise=True),
+              AND sentence_type = 'immediate_custody'""", materialise=True),
         Step("release", first_rows_sql(f"""
             -- Releases from sentenced custody in the period (remand releases are never index
             -- events), with the sentence served: the latest on or before reception (of one
-            -- day's, the longest, then by offence group and case, so the choice is always the same).
+            -- day's, the longest, then by offence group and case, so the choice is always the
+            -- same; so of one case's offences on that day, the longest and its offence).
             SELECT c.event_key, c.person_id, c.end_date AS index_date, c.borough_code,
                    s.case_key, s.sentence_date, s.custody_days, s.offence_group, c.age_at_event,
                    c.event_date AS age_known_on
@@ -245,53 +257,43 @@ def pipeline(period: Period, *, borough: str | None = None, cohort: str | None =
             partition_by="event_key",
             order_by="sentence_date DESC NULLS LAST, custody_days DESC NULLS LAST, "
                      "offence_group NULLS LAST, case_key NULLS LAST")),
-        Step("court_disposal", f"""
-            -- Convictions at court in the period without immediate custody on that case and day.
+        Step("court_or_caution", f"""
+            -- Convictions at court in the period without immediate custody on that case and
+            -- day, and cautions (out-of-court disposals) in the period: one scan for both.
             SELECT e.person_id, e.event_date AS index_date, e.borough_code, e.offence_group,
-                   e.sentence_type, e.age_at_event, e.event_date AS age_known_on
+                   e.age_at_event, e.event_date AS age_known_on,
+                   CASE WHEN e.event_type = 'out_of_court_disposal' THEN {_PRIORITY[CAUTION]}
+                        WHEN e.sentence_type IN ({court_order_list}) THEN {_PRIORITY[COURT_ORDER]}
+                        ELSE {_PRIORITY[OTHER_COURT]} END AS priority
             FROM {EVENT_TABLE} AS e
             LEFT JOIN custody_sentence AS s
-              ON s.person_id = e.person_id AND s.case_key = e.case_key
-             AND s.sentence_date = e.event_date
-            WHERE e.event_type = 'court_outcome' AND e.outcome = 'convicted'
+              ON e.event_type = 'court_outcome' AND s.person_id = e.person_id
+             AND s.case_key = e.case_key AND s.sentence_date = e.event_date
+            WHERE ((e.event_type = 'court_outcome' AND e.outcome = 'convicted'
+                    AND coalesce(e.sentence_type, '') <> 'immediate_custody')
+                   OR e.event_type = 'out_of_court_disposal')
               AND coalesce(e.offence_group, '') <> 'breach'
-              AND coalesce(e.sentence_type, '') <> 'immediate_custody'
               AND s.person_id IS NULL
               AND {_in_period('e.event_date', period)}"""),
-        Step("caution", f"""
-            -- Cautions (out-of-court disposals) in the period.
-            SELECT e.person_id, e.event_date AS index_date, e.borough_code, e.offence_group,
-                   e.age_at_event, e.event_date AS age_known_on
-            FROM {EVENT_TABLE} AS e
-            WHERE e.event_type = 'out_of_court_disposal'
-              AND coalesce(e.offence_group, '') <> 'breach'
-              AND {_in_period('e.event_date', period)}"""),
         Step("index_candidate", f"""
-            SELECT *, CASE disposal {' '.join(f"WHEN '{k}' THEN {v}" for k, v in _PRIORITY.items())}
-                      END AS priority
-            FROM (
+            -- Every eligible event, with its disposal as the rank that settles same-day ties.
             SELECT person_id, index_date, borough_code, offence_group, age_at_event, age_known_on,
-                   CASE WHEN custody_days >= {TWELVE_MONTHS_DAYS} THEN '{CUSTODY_LONG}'
-                        WHEN custody_days IS NOT NULL THEN '{CUSTODY_SHORT}'
-                        ELSE '{CUSTODY_UNKNOWN}' END AS disposal
+                   CASE WHEN custody_days >= {TWELVE_MONTHS_DAYS} THEN {_PRIORITY[CUSTODY_LONG]}
+                        WHEN custody_days IS NOT NULL THEN {_PRIORITY[CUSTODY_SHORT]}
+                        ELSE {_PRIORITY[CUSTODY_UNKNOWN]} END AS priority
             FROM release WHERE coalesce(offence_group, '') <> 'breach'
             UNION ALL
             SELECT person_id, index_date, borough_code, offence_group, age_at_event, age_known_on,
-                   CASE WHEN sentence_type IN ({court_order_list}) THEN '{COURT_ORDER}'
-                        ELSE '{OTHER_COURT}' END AS disposal
-            FROM court_disposal
-            UNION ALL
-            SELECT person_id, index_date, borough_code, offence_group, age_at_event, age_known_on,
-                   '{CAUTION}' AS disposal
-            FROM caution
-            ) AS c""", materialise=True),
+                   priority
+            FROM court_or_caution""", materialise=True),
         Step("cohort", f"""
             -- One row per person: the first eligible event's date starts the follow-up, which
             -- takes in offences committed to 12 months after it, proven by 18 months after it.
-            SELECT person_id, index_date,
+            -- ``candidates``: the person's eligible events in the period (one for most people).
+            SELECT person_id, index_date, candidates,
                    {dialect.add_months('index_date', FOLLOW_UP_MONTHS)} AS committed_by,
                    {dialect.add_months('index_date', FOLLOW_UP_MONTHS + WAITING_MONTHS)} AS proven_by
-            FROM (SELECT person_id, min(index_date) AS index_date
+            FROM (SELECT person_id, min(index_date) AS index_date, count(*) AS candidates
                   FROM index_candidate GROUP BY person_id) AS first_event""", materialise=True),
         Step("proven_offence", f"""
             -- Offences proven by a conviction or a caution, breaches excluded; only those that
@@ -313,21 +315,22 @@ def pipeline(period: Period, *, borough: str | None = None, cohort: str | None =
               AND o.proven_date <= c.proven_by
             GROUP BY c.person_id""", materialise=True),
         *headline,
-        Step("index_event", first_rows_sql(f"""
-            -- One row per person: the event that starts the follow-up. Of the eligible events on
-            -- the first day (nearly always one), the most severe disposal; then offence group,
+        Step("index_event", f"""
+            -- One row per person: the event that starts the follow-up. A person with one eligible
+            -- event (most people) has it as the index; for the others, of the events on the
+            -- first day (nearly always one), the most severe disposal, then offence group,
             -- borough and age (an unknown one last), so the choice is always the same.
-            SELECT c.priority, {', '.join(f'c.{f}' for f in _CANDIDATE_COLUMNS)}
+            SELECT {candidate_columns}
             FROM index_candidate AS c
-            SEMI JOIN cohort AS f ON f.person_id = c.person_id AND f.index_date = c.index_date""",
-            _CANDIDATE_COLUMNS, partition_by="person_id",
-            order_by=", ".join(["priority", *(f"{f} NULLS LAST" for f in _TIE_BREAK)])),
-             materialise=True),
+            JOIN cohort AS f ON f.person_id = c.person_id AND f.candidates = 1
+            UNION ALL
+            {first_of_several}""", materialise=True),
         Step("birthday", birthday_evidence_sql(
             EVENT_TABLE,
-            "SELECT person_id FROM index_event "
-            "WHERE age_at_event IS NULL OR age_known_on <> index_date",
-            AGE_EVIDENCE), materialise=True),
+            f"SELECT i.person_id, p.year_of_birth FROM index_event AS i "
+            f"JOIN {PERSON_TABLE} AS p ON p.person_id = i.person_id "
+            "WHERE i.age_at_event IS NULL OR i.age_known_on <> i.index_date",
+            AGE_EVIDENCE)),
         Step("aged_index", f"""
             -- Age at the index date: the event's own where it is known on that day (cautions,
             -- court outcomes); else from where the person's records place the birthday.
@@ -336,20 +339,17 @@ def pipeline(period: Period, *, borough: str | None = None, cohort: str | None =
                         THEN i.age_at_event
                         ELSE coalesce(
                             {age_within_bounds_sql('i.index_date', 'p.year_of_birth',
-                                                   'not_yet.latest', 'passed.earliest')},
+                                                   'b.born_after', 'b.born_by')},
                             {age_on_sql('i.age_at_event', 'i.age_known_on', 'i.index_date',
                                         'p.year_of_birth')}) END AS age_at_index
             FROM index_event AS i
             LEFT JOIN {PERSON_TABLE} AS p ON p.person_id = i.person_id
-            LEFT JOIN birthday AS passed
-              ON passed.person_id = i.person_id AND passed.implied_birth_year = p.year_of_birth
-            LEFT JOIN birthday AS not_yet
-              ON not_yet.person_id = i.person_id
-             AND not_yet.implied_birth_year = p.year_of_birth + 1"""),
+            LEFT JOIN birthday AS b ON b.person_id = i.person_id"""),
         Step("offender", f"""
             -- One row per person in the cohort, with what the breakdowns classify, unlabelled.
             SELECT * FROM (
-                SELECT i.person_id, i.index_date, i.disposal, i.age_at_index, i.sex, i.ethnicity,
+                SELECT i.person_id, i.index_date, i.priority, {_disposal_label('i.priority')} AS disposal,
+                       i.age_at_index, i.sex, i.ethnicity,
                        i.offence_group,
                        coalesce(i.borough_code, i.home_borough) AS borough_code,
                        coalesce(r.proven_reoffences, 0) AS proven_reoffences,
