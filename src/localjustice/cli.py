@@ -277,38 +277,86 @@ def demo(
     start: Annotated[int, typer.Option("--start")] = 2018,
     years: Annotated[int, typer.Option()] = 1,
     seed: Annotated[int, typer.Option()] = 1,
+    monthly: Annotated[int, typer.Option(
+        "--monthly", metavar="N", help="The window's last N months arrive as monthly deliveries, "
+        "after one delivery of the history before them.")] = 3,
 ) -> None:
-    """The main job on embedded defaults: synthesise London, load it, link it, publish measures."""
+    """The main job on embedded defaults: synthesise London, load its history, then its latest
+    months one delivery at a time (printing what each changed), link it, publish measures."""
     from localjustice.ingest import ingest_delivery, warehouse_status
     from localjustice.synth import generate
+    from localjustice.synth.monthly import LOAD_ORDER
     from localjustice.warehouse import open_warehouse
 
     settings = _settings(data_dir)
     out = settings.data_dir / "synthetic"
+    if not 1 <= monthly < 12 * years:
+        raise _fail(LocalJusticeError(
+            f"--monthly must be from 1 to {12 * years - 1} (the window has {12 * years} months); "
+            f"got {monthly}."))
+    last_history = 12 * years - monthly - 1
+    history_until = f"{start + last_history // 12:04d}-{last_history % 12 + 1:02d}"
     try:
-        console.rule("1. Synthesise a London delivery")
+        console.rule(f"1. Synthesise London: its history to {history_until}, then {monthly} "
+                     "monthly deliveries")
         with rich_progress(console) as bar:
             summary = generate(out, scale=scale, start_year=start, years=years, seed=seed,
-                               progress=bar)
+                               progress=bar, deliveries="monthly", history_until=history_until)
         console.print(summary.as_table())
-        console.rule("2. Validate and load it")
+        order = (out / LOAD_ORDER).read_text(encoding="utf-8").split()
+        console.rule("2. Validate and load the history, then each month")
+        results = []
         with open_warehouse(settings.warehouse_path) as warehouse:
-            with rich_progress(console) as bar:
-                result = ingest_delivery(warehouse, out / "delivery", progress=bar)
-            console.print(_ingest_table(result))
-            if not result.changed:
-                console.print("This delivery was already loaded: nothing changed.")
+            for number, name in enumerate(order):
+                with rich_progress(console) as bar:
+                    result = ingest_delivery(warehouse, out / name, progress=bar)
+                results.append(result)
+                if number == 0 and result.changed:
+                    console.print(_ingest_table(result))
+            console.print(_deliveries_table(results))
             console.print(_reasons_table(warehouse_status(warehouse), limit=12))
     except LocalJusticeError as exc:
         raise _fail(exc) from None
-    console.print(f"Warehouse: {settings.warehouse_path}. Quarantine reasons: "
-                  f"localjustice status --data-dir {settings.data_dir}")
+    console.print(f"Warehouse: {settings.warehouse_path}. Quarantine reasons and what each "
+                  f"delivery changed: localjustice status --data-dir {settings.data_dir}")
     console.rule("3. Link people across agencies")
     try:
         run_linkage(settings, demo_key=True)
     except LocalJusticeError as exc:
         raise _fail(exc) from None
     _demo_report(settings)
+
+
+_CHANGE_COLUMNS = ("read", "new", "changed", "unchanged", "withdrawn", "quarantined", "resolved")
+
+
+def _delivery_changes(result: DeliveryResult) -> dict[str, int]:
+    """What one delivery changed, summed over the files it loaded."""
+    loaded = [f for f in result.files if f.status == "loaded"]
+    return {
+        "read": sum(f.rows_read for f in loaded), "new": sum(f.new for f in loaded),
+        "changed": sum(f.changed for f in loaded), "unchanged": sum(f.unchanged for f in loaded),
+        "withdrawn": sum(f.withdrawn for f in loaded),
+        "quarantined": sum(f.rows_quarantined for f in loaded),
+        "resolved": sum(f.resolved for f in loaded),
+    }
+
+
+def _deliveries_table(results: list[DeliveryResult]) -> Table:
+    """One row per delivery, in load order: what each changed, summed over its files."""
+    table = Table(title="What each delivery changed")
+    table.add_column("delivery")
+    table.add_column("files", justify="right")
+    for name in (*_CHANGE_COLUMNS, "seconds"):
+        table.add_column(name, justify="right")
+    for result in results:
+        counts = _delivery_changes(result)
+        files = sum(f.status == "loaded" for f in result.files)
+        rejected = len(result.rejected)
+        table.add_row(result.delivery, (f"{files} ({rejected} rejected)" if rejected else str(files))
+                      if result.changed else "already loaded",
+                      *(f"{counts[k]:,}" for k in _CHANGE_COLUMNS), f"{result.seconds:.1f}")
+    return table
 
 
 def _demo_report(settings: Settings) -> None:
