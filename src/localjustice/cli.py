@@ -405,7 +405,7 @@ def _default_truth(settings: Settings, truth: Path | None) -> Path | None:
 
 
 def run_linkage(settings: Settings, *, model: Path | None = None, truth: Path | None = None,
-                demo_key: bool = False) -> None:
+                demo_key: bool = False, full: bool = False) -> None:
     """Link the warehouse's identity zone and print what was done and how well (CLI and demo)."""
     from localjustice.linkage import link_persons, load_pseudonym_key
     from localjustice.warehouse import open_configured
@@ -415,13 +415,15 @@ def run_linkage(settings: Settings, *, model: Path | None = None, truth: Path | 
     with open_configured(settings) as warehouse, rich_progress(console) as bar:
         result = link_persons(warehouse, pseudonym_key=key, model_path=model,
                               save_model_to=settings.data_dir / "linkage-model.json",
-                              truth_path=truth, progress=bar)
-    table = Table(title="Linkage")
+                              truth_path=truth, progress=bar, full=full)
+    table = Table(title="Linkage (incremental)" if result.incremental else "Linkage (full)")
     table.add_column("measure")
     table.add_column("value", justify="right")
     for name, value in (
         ("records (identity variants)", f"{result.records:,}"),
         ("source persons", f"{result.units:,}"),
+        ("records scored (new and changed)" if result.incremental else "records scored",
+         f"{result.records_scored:,}"),
         ("pairs compared", f"{result.comparisons:,}"),
         ("links at threshold", f"{result.links:,}"),
         ("persons", f"{result.persons:,}"),
@@ -454,12 +456,20 @@ def link(
     demo_key: Annotated[bool, typer.Option(
         "--demo-key", help="Generate and store a pseudonym key in the data folder when "
         "LOCALJUSTICE_PSEUDONYM_KEY is not set (demonstrations only).")] = False,
+    full: Annotated[bool, typer.Option(
+        "--full", help="Relink everything, training a new model unless --model is given "
+        "(otherwise, after a first run, only new and changed records are linked, with the "
+        "last run's model).")] = False,
 ) -> None:
-    """Deduplicate and link every person-bearing source; write the analysis zone."""
+    """Deduplicate and link every person-bearing source; write the analysis zone.
+
+    After the first run, links only new and changed records against the known persons with the
+    last run's model, and updates the analysis zone for the persons they touch; `--full`
+    relinks everything."""
     if ctx.invoked_subcommand is not None:
         return
     try:
-        run_linkage(_settings(data_dir), model=model, truth=truth, demo_key=demo_key)
+        run_linkage(_settings(data_dir), model=model, truth=truth, demo_key=demo_key, full=full)
     except LocalJusticeError as exc:
         raise _fail(exc) from None
 

@@ -14,6 +14,12 @@ guide, on reconciling self-reported ethnicity across sources).
 
 An extract re-delivered in a later batch would repeat rows; each event is kept once, by its
 event key, taking the row of the latest batch.
+
+After an incremental linkage run the zone is updated, not rebuilt (``update_analysis_zone``):
+only the persons touched since it was last built are worked out again, and their rows replaced.
+A person is touched when one of its source persons has a record version loaded or ended by a
+batch the zone has not seen (``linkage.zone_batch``), is a victim of a crime so changed, or
+changed person (merged, split, new, gone); the crimes table is rebuilt whole (one scan).
 """
 
 from __future__ import annotations
@@ -27,7 +33,12 @@ from localjustice.area import load_area
 from localjustice.contract import Contract, load_contract
 from localjustice.linkage.clusters import PERSON_PREFIX
 from localjustice.linkage.quality import read_person_map
-from localjustice.linkage.store import UNIT_PERSON_TABLE, count_of, drop_temporary
+from localjustice.linkage.store import (
+    UNIT_PERSON_TABLE,
+    ZONE_BATCH_TABLE,
+    count_of,
+    drop_temporary,
+)
 from localjustice.warehouse import ANALYSIS_SCHEMA, Dialect, Warehouse
 from localjustice.warehouse.analysis_layout import (
     CRIME_COLUMNS,
@@ -38,7 +49,7 @@ from localjustice.warehouse.analysis_layout import (
     PERSON_COLUMNS,
     PERSON_TABLE,
 )
-from localjustice.warehouse.layout import current_table
+from localjustice.warehouse.layout import VERSION_END_TABLE, current_table, identity_table
 
 _CRIMES = current_table("police_crimes")
 
@@ -213,6 +224,34 @@ def _person_sql(dialect: Dialect, attrs: str) -> str:
     """
 
 
+def _events_sql(contract: Contract, dialect: Dialect, unit_person: str) -> str:
+    columns = ", ".join(name for name, _ in EVENT_COLUMNS)
+    branches = "\nUNION ALL\n".join(
+        _event_branch(dialect, f.name, unit_person) for f in contract.person_bearing_files
+        if f.name in _EVENT_SPECS
+    )
+    return f"""
+        SELECT {columns} FROM ({branches}) AS events
+        QUALIFY row_number() OVER (PARTITION BY event_key
+                                   ORDER BY _batch_id DESC, _source_row DESC) = 1
+        ORDER BY person_id, event_date, event_key
+    """
+
+
+def _build_crimes(warehouse: Warehouse) -> None:
+    dialect = warehouse.dialect
+    crime_types = dict(CRIME_COLUMNS)
+    warehouse.create_table(CRIME_TABLE, f"""
+        SELECT lj_pseudonym('C', crime_id) AS crime_key,
+               {_cast(dialect, 'offence_group', crime_types['offence_group'])} AS offence_group,
+               {_cast(dialect, 'committed_date', crime_types['committed_date'])} AS committed_date,
+               {_cast(dialect, 'recorded_date', crime_types['recorded_date'])} AS recorded_date,
+               {_cast(dialect, 'borough_code', crime_types['borough_code'])} AS borough_code
+        FROM {_CRIMES}
+        {_LATEST_CRIME}
+    """, step="analysis zone: crimes")
+
+
 def build_analysis_zone(
     warehouse: Warehouse,
     *,
@@ -230,35 +269,150 @@ def build_analysis_zone(
     dialect = warehouse.dialect
     warehouse.execute(f"CREATE SCHEMA IF NOT EXISTS {ANALYSIS_SCHEMA}")
     _register_establishments(warehouse, area_slug)
-    columns = ", ".join(name for name, _ in EVENT_COLUMNS)
-    branches = "\nUNION ALL\n".join(
-        _event_branch(dialect, f.name, unit_person) for f in contract.person_bearing_files
-        if f.name in _EVENT_SPECS
-    )
-    warehouse.create_table(EVENT_TABLE, f"""
-        SELECT {columns} FROM ({branches}) AS events
-        QUALIFY row_number() OVER (PARTITION BY event_key
-                                   ORDER BY _batch_id DESC, _source_row DESC) = 1
-        ORDER BY person_id, event_date, event_key
-    """, step="analysis zone: events")
+    warehouse.create_table(EVENT_TABLE, _events_sql(contract, dialect, unit_person),
+                           step="analysis zone: events")
     warehouse.create_table("lj_person_attrs", _person_attributes_sql(contract, unit_person),
                            temporary=True, step="analysis zone: person attributes")
     warehouse.create_table(PERSON_TABLE, _person_sql(dialect, "lj_person_attrs"),
                            step="analysis zone: persons")
     drop_temporary(warehouse, "lj_person_attrs")
-    crime_types = dict(CRIME_COLUMNS)
-    warehouse.create_table(CRIME_TABLE, f"""
-        SELECT lj_pseudonym('C', crime_id) AS crime_key,
-               {_cast(dialect, 'offence_group', crime_types['offence_group'])} AS offence_group,
-               {_cast(dialect, 'committed_date', crime_types['committed_date'])} AS committed_date,
-               {_cast(dialect, 'recorded_date', crime_types['recorded_date'])} AS recorded_date,
-               {_cast(dialect, 'borough_code', crime_types['borough_code'])} AS borough_code
-        FROM {_CRIMES}
-        {_LATEST_CRIME}
-    """, step="analysis zone: crimes")
+    _build_crimes(warehouse)
     warehouse.unregister("lj_establishment")
     return (count_of(warehouse, f"SELECT count(*) FROM {PERSON_TABLE}"),
             count_of(warehouse, f"SELECT count(*) FROM {EVENT_TABLE}"))
+
+
+def _zone_batches_sql(warehouse: Warehouse, contract: Contract) -> str:
+    """Every batch the identity zone holds a version of, or that ended one."""
+    extracts = [*contract.person_bearing_files, contract.file("police_crimes")]
+    branches = [f"SELECT DISTINCT batch_id FROM {identity_table(f)}" for f in extracts]
+    if warehouse.has_table(VERSION_END_TABLE):
+        branches.append(f"SELECT DISTINCT ended_by_batch FROM {VERSION_END_TABLE}")
+    return "\nUNION\n".join(branches)
+
+
+def write_zone_batches(warehouse: Warehouse, run_id: str, contract: Contract | None = None) -> None:
+    """Record that the analysis zone now reflects every batch the identity zone holds."""
+    contract = contract or load_contract()
+    warehouse.create_table(ZONE_BATCH_TABLE, f"""
+        SELECT '{run_id.replace("'", "''")}' AS run_id, CAST(batch_id AS STRING) AS batch_id
+        FROM ({_zone_batches_sql(warehouse, contract)}) AS b
+    """, step="analysis zone: batches seen")
+
+
+def zone_can_update(warehouse: Warehouse) -> bool:
+    """Whether the analysis zone can be updated rather than rebuilt: it exists and was last
+    built by linkage (not from a person map), with the batches it saw recorded."""
+    return (all(warehouse.has_table(t) for t in (EVENT_TABLE, PERSON_TABLE, ZONE_BATCH_TABLE))
+            and count_of(warehouse, f"SELECT count(*) FROM {ZONE_BATCH_TABLE}") > 0)
+
+
+def _unseen(batch: str) -> str:
+    return f"NOT EXISTS (SELECT 1 FROM {ZONE_BATCH_TABLE} AS s WHERE s.batch_id = {batch})"
+
+
+def _changed_units_sql(warehouse: Warehouse, contract: Contract) -> str:
+    """Source persons (``unit_id``) with a version loaded or ended by a batch the zone has not
+    seen, and the victims of crimes so changed (a victim's event takes its crime's date)."""
+    ends = warehouse.has_table(VERSION_END_TABLE)
+
+    def changed_rows(name: str, column: str) -> str:
+        table = identity_table(name)
+        sql = f"SELECT t.{column} FROM {table} AS t WHERE {_unseen('t.batch_id')}"
+        if ends:
+            sql += f"""
+                UNION SELECT t.{column} FROM {table} AS t
+                JOIN {VERSION_END_TABLE} AS e
+                  ON e.source = '{name}' AND e.batch_id = t.batch_id
+                 AND e.source_row = t.source_row
+                WHERE {_unseen('e.ended_by_batch')}"""
+        return sql
+
+    branches = [
+        f"SELECT '{f.name}:' || source_person_id AS unit_id FROM "
+        f"({changed_rows(f.name, 'source_person_id')}) AS c"
+        for f in contract.person_bearing_files
+    ]
+    branches.append(f"""
+        SELECT 'police_victims:' || v.source_person_id AS unit_id
+        FROM {identity_table('police_victims')} AS v
+        WHERE v.crime_id IN ({changed_rows('police_crimes', 'crime_id')})""")
+    return "\nUNION\n".join(branches)
+
+
+def _replace_person_rows(warehouse: Warehouse, table: str, update: str, affected: str) -> None:
+    """``table``'s rows of the persons in ``affected`` replaced by ``update``'s."""
+    if warehouse.engine == "duckdb":
+        warehouse.execute(f"DELETE FROM {table} WHERE person_id IN "
+                          f"(SELECT person_id FROM {affected})", step=f"{table}: remove affected")
+        warehouse.execute(f"INSERT INTO {table} SELECT * FROM {update}",
+                          step=f"{table}: add affected")
+        return
+    # Spark's tables cannot delete rows: the table is written anew from the kept rows and the new
+    warehouse.create_table("lj_zone_rows", f"""
+        SELECT * FROM {table} WHERE person_id NOT IN (SELECT person_id FROM {affected})
+        UNION ALL SELECT * FROM {update}""", temporary=True, step=f"{table}: affected replaced")
+    warehouse.create_table(table, "SELECT * FROM lj_zone_rows", step=f"{table}: write")
+    drop_temporary(warehouse, "lj_zone_rows")
+
+
+def update_analysis_zone(
+    warehouse: Warehouse,
+    *,
+    previous_unit_person: str,
+    dirty_units: str | None = None,
+    area_slug: str = "london",
+    contract: Contract | None = None,
+) -> tuple[int, int, int]:
+    """Update the analysis zone for the persons touched since it was built (see the module
+    docstring); the result equals ``build_analysis_zone`` on the same data.
+
+    ``previous_unit_person(unit_id, person_id)`` is the map the zone was built from and
+    ``linkage.unit_person`` the new one; ``dirty_units(unit_id)`` adds source persons linkage
+    found changed. Needs ``zone_can_update`` and ``lj_pseudonym``. Returns (persons, events,
+    persons updated).
+    """
+    contract = contract or load_contract()
+    dialect = warehouse.dialect
+    extra = f"UNION SELECT unit_id FROM {dirty_units}" if dirty_units else ""
+    warehouse.create_table("lj_changed_unit", f"""
+        {_changed_units_sql(warehouse, contract)}
+        {extra}
+    """, temporary=True, step="analysis zone: changed source persons")
+    warehouse.create_table("lj_affected_person", f"""
+        SELECT n.person_id FROM {UNIT_PERSON_TABLE} AS n
+        WHERE n.unit_id IN (SELECT unit_id FROM lj_changed_unit)
+        UNION SELECT p.person_id FROM {previous_unit_person} AS p
+        WHERE p.unit_id IN (SELECT unit_id FROM lj_changed_unit)
+        UNION SELECT n.person_id FROM {UNIT_PERSON_TABLE} AS n
+        LEFT JOIN {previous_unit_person} AS p ON p.unit_id = n.unit_id
+        WHERE p.person_id IS DISTINCT FROM n.person_id
+        UNION SELECT p.person_id FROM {previous_unit_person} AS p
+        LEFT JOIN {UNIT_PERSON_TABLE} AS n ON n.unit_id = p.unit_id
+        WHERE n.person_id IS DISTINCT FROM p.person_id
+    """, temporary=True, step="analysis zone: affected persons")
+    warehouse.create_table("lj_affected_unit_person", f"""
+        SELECT source, source_person_id, person_id FROM {UNIT_PERSON_TABLE}
+        WHERE person_id IN (SELECT person_id FROM lj_affected_person)
+    """, temporary=True, step="analysis zone: affected source persons")
+    _register_establishments(warehouse, area_slug)
+    warehouse.create_table("lj_event_update",
+                           _events_sql(contract, dialect, "lj_affected_unit_person"),
+                           temporary=True, step="analysis zone: affected events")
+    warehouse.create_table("lj_person_attrs",
+                           _person_attributes_sql(contract, "lj_affected_unit_person"),
+                           temporary=True, step="analysis zone: person attributes")
+    warehouse.create_table("lj_person_update", _person_sql(dialect, "lj_person_attrs"),
+                           temporary=True, step="analysis zone: affected persons' rows")
+    _replace_person_rows(warehouse, EVENT_TABLE, "lj_event_update", "lj_affected_person")
+    _replace_person_rows(warehouse, PERSON_TABLE, "lj_person_update", "lj_affected_person")
+    _build_crimes(warehouse)
+    warehouse.unregister("lj_establishment")
+    affected = count_of(warehouse, "SELECT count(*) FROM lj_affected_person")
+    drop_temporary(warehouse, "lj_person_update", "lj_person_attrs", "lj_event_update",
+                   "lj_affected_unit_person", "lj_affected_person", "lj_changed_unit")
+    return (count_of(warehouse, f"SELECT count(*) FROM {PERSON_TABLE}"),
+            count_of(warehouse, f"SELECT count(*) FROM {EVENT_TABLE}"), affected)
 
 
 @dataclass(frozen=True)
@@ -315,4 +469,9 @@ def build_analysis_zone_from_person_map(
                                           unit_person="lj_mapped_unit_person")
     unmapped = count_of(warehouse, "SELECT count(*) FROM lj_mapped_unit_person WHERE unmapped")
     drop_temporary(warehouse, "lj_mapped_unit_person")
+    if warehouse.has_table(ZONE_BATCH_TABLE):
+        # the zone no longer follows linkage: the next link run rebuilds it whole
+        warehouse.create_table(ZONE_BATCH_TABLE, "SELECT CAST(NULL AS STRING) AS run_id, "
+                               "CAST(NULL AS STRING) AS batch_id WHERE false",
+                               step="analysis zone: batches seen")
     return MappedZone(persons=persons, events=events, unmapped_source_persons=unmapped)

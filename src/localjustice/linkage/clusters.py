@@ -15,8 +15,9 @@ Ids are stable by construction:
   *split* (one previous person's units now in two or more clusters); it takes the pseudonym of
   its smallest unit and the change is recorded for the report.
 
-A kept id's canonical unit stays inside its cluster, so a fresh pseudonym can never collide
-with a kept one.
+A kept id's canonical unit stays inside its cluster unless its records were withdrawn or
+superseded out of the current data; a fresh pseudonym that would equal a kept id (that unit
+back on its own) is made from the unit and the run id instead, so ids never collide.
 """
 
 from __future__ import annotations
@@ -137,7 +138,13 @@ def assign_person_ids(warehouse: Warehouse, run_id: str, units: str) -> ClusterS
         SELECT
             cl.cluster_id,
             cl.units,
-            coalesce(k.person_id, lj_pseudonym('{PERSON_PREFIX}', cl.cluster_id)) AS person_id,
+            CASE WHEN k.person_id IS NOT NULL THEN k.person_id
+                 -- a kept person whose canonical unit has gone (withdrawn) still holds its
+                 -- pseudonym: a new cluster of that unit must not take the same id
+                 WHEN lj_pseudonym('{PERSON_PREFIX}', cl.cluster_id)
+                      IN (SELECT person_id FROM kept)
+                 THEN lj_pseudonym('{PERSON_PREFIX}', cl.cluster_id || '#' || {_literal(run_id)})
+                 ELSE lj_pseudonym('{PERSON_PREFIX}', cl.cluster_id) END AS person_id,
             coalesce(pk.canonical_unit_id, cl.cluster_id) AS canonical_unit_id,
             k.person_id IS NOT NULL AS kept,
             coalesce(cp.previous_persons, 0) AS previous_persons,

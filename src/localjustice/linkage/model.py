@@ -598,6 +598,7 @@ def score_pairs(
     seed: int = 42,
     u_max_pairs: float = 5e6,
     memory_limit: str | None = None,
+    touching: str | None = None,
 ) -> ScoredPairs:
     """Score every blocked pair on the warehouse's engine; keep unit pairs at or above ``review_floor``.
 
@@ -605,6 +606,11 @@ def score_pairs(
     ``records``, u from ``u_sample_pairs`` random pairs (at most ``u_max_pairs``). Pairs come back
     per unit (the best-scoring pair of their variants), ordered ``unit_id_l < unit_id_r``.
     ``memory_limit`` bounds Splink's private DuckDB.
+
+    ``touching`` names a boolean column of ``records``: then only pairs with at least one side
+    flagged are scored (an incremental run: new and changed records against all; needs
+    ``model``). The condition is added to every blocking rule, so a pair is blocked exactly as in
+    a full run and its score is the same; only the pairs of two unflagged records are left out.
     """
     review_floor = float(review_floor)
     if not math.isfinite(review_floor):
@@ -613,6 +619,13 @@ def score_pairs(
         dialect = db_api.sql_dialect.sql_dialect_str
         settings = (linkage_settings(link_type).create_settings_dict(dialect) if model is None
                     else splink_settings(model, dialect))
+        if touching is not None:
+            if model is None:
+                raise LocalJusticeError("Scoring only the pairs of some records needs a model.")
+            settings["blocking_rules_to_generate_predictions"] = [
+                _touching_rule(rule, touching)
+                for rule in settings["blocking_rules_to_generate_predictions"]
+            ]
         # A name of its own: Spark's temporary views outlive one Splink API on a shared session.
         name = f"lj_linkage_records_{uuid.uuid4().hex[:12]}"
         table = db_api.register(records, table_name=name, dataset_display_name="linkage_records")
@@ -650,6 +663,34 @@ def score_pairs(
         weight_histogram=histogram,
         model=used,
     )
+
+
+def _touching_rule(rule: Any, flag: str) -> dict[str, Any]:
+    """A blocking rule (Splink's dict, or its SQL alone) that also needs one side flagged."""
+    as_dict = dict(rule) if isinstance(rule, dict) else {"blocking_rule": str(rule)}
+    sql = str(as_dict["blocking_rule"])
+    # our rules are conjunctions (named by their start in the report); others are bracketed
+    sql = sql if is_equi_join(sql) else f"({sql})"
+    as_dict["blocking_rule"] = f"{sql} AND (l.{flag} OR r.{flag})"
+    return as_dict
+
+
+def model_blocking_rules(model: dict[str, Any]) -> list[str]:
+    """The SQL of a saved model's blocking rules (``l.`` and ``r.`` sides), in its order."""
+    rules = model.get("blocking_rules") if is_portable(model) else model.get(
+        "blocking_rules_to_generate_predictions", [])
+    out: list[str] = []
+    for rule in rules or []:
+        if isinstance(rule, dict):
+            out.append(str(rule.get("sql") or rule.get("blocking_rule")))
+        else:
+            out.append(str(rule))
+    return out
+
+
+def is_equi_join(sql: str) -> bool:
+    """Whether a blocking rule is plain equalities and inequalities of left and right columns."""
+    return _NEUTRAL_RULE.fullmatch(sql) is not None
 
 
 def _rule_name(sql: str) -> str:

@@ -37,7 +37,12 @@ from splink.internals.exceptions import EMTrainingException
 
 from localjustice.contract import load_contract
 from localjustice.errors import LocalJusticeError
-from localjustice.linkage.analysis_zone import build_analysis_zone
+from localjustice.linkage.analysis_zone import (
+    build_analysis_zone,
+    update_analysis_zone,
+    write_zone_batches,
+    zone_can_update,
+)
 from localjustice.linkage.clusters import (
     CLUSTER_TABLE,
     ClusterSummary,
@@ -45,6 +50,15 @@ from localjustice.linkage.clusters import (
     connected_components,
 )
 from localjustice.linkage.deterministic import MIN_RECORDS_TO_TRAIN, deterministic_pairs
+from localjustice.linkage.incremental import (
+    DIRTY_FLAG,
+    DIRTY_UNIT_TABLE,
+    NEXT_RECORD_TABLE,
+    carried_pairs_sql,
+    find_dirty_units,
+    plan_run,
+    records_to_score,
+)
 from localjustice.linkage.model import MODEL_COLUMNS, LinkType, load_model, score_pairs
 from localjustice.linkage.pseudonym import install_pseudonym
 from localjustice.linkage.quality import truth_quality, write_quality, write_source_shares
@@ -55,6 +69,7 @@ from localjustice.linkage.store import (
     PAIR_TABLE,
     RECORD_TABLE,
     RUN_TABLE,
+    UNIT_PERSON_TABLE,
     WEIGHT_HISTOGRAM_TABLE,
     count_of,
     drop_temporary,
@@ -67,6 +82,10 @@ logger = logging.getLogger(__name__)
 
 #: The scored pairs of this run, materialised before any of linkage's tables is written.
 _RUN_PAIRS = "lj_run_pair"
+#: An incremental run's whole pair set: the last run's pairs it carries over and its new ones.
+_RUN_PAIRS_ALL = "lj_run_pair_all"
+#: The persons before this run, for the analysis zone's update.
+_PREVIOUS_UNIT_PERSON = "lj_unit_person_previous"
 
 
 @dataclass(frozen=True)
@@ -105,6 +124,10 @@ class LinkageResult:
     model_path: Path | None
     quality: dict[str, float] = field(default_factory=dict)
     blocking_counts: list[tuple[str, int]] = field(default_factory=list)
+    #: whether only new and changed records were scored (see ``incremental.py``)
+    incremental: bool = False
+    #: records given to scoring as ones to pair (all of them in a full run)
+    records_scored: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         out = dict(self.__dict__)
@@ -162,6 +185,19 @@ def _inputs_fingerprint(warehouse: Warehouse) -> tuple[int | None, ...]:
     )
 
 
+def _scored_incremental(
+    warehouse: Warehouse, model: dict[str, Any], options: LinkageOptions,
+) -> tuple[pa.Table, int, list[tuple[str, int]], list[tuple[float, float, int]]]:
+    """Pairs with a dirty side, scored with ``model`` (the warehouse is not let go of: this is
+    seconds, and the working tables are temporary)."""
+    arrow = records_to_score(warehouse, model)
+    scored = score_pairs(arrow, warehouse=warehouse, model=model,
+                         review_floor=options.review_floor, link_type=options.link_type,
+                         seed=options.seed, u_max_pairs=options.u_max_pairs,
+                         memory_limit=options.splink_memory_limit, touching=DIRTY_FLAG)
+    return scored.pairs, scored.comparisons, scored.blocking_counts, scored.weight_histogram
+
+
 def link_persons(
     warehouse: Warehouse,
     *,
@@ -171,11 +207,19 @@ def link_persons(
     truth_path: Path | None = None,
     options: LinkageOptions | None = None,
     progress: Progress | None = None,
+    full: bool = False,
 ) -> LinkageResult:
     """Deduplicate and link every person-bearing source; write persons and the analysis zone.
 
     ``model_path`` reuses a saved model; otherwise a model is trained (and written to
     ``save_model_to`` when given). ``truth_path`` measures the result against a truth file.
+
+    After a first probabilistic run, a run is incremental (``incremental.py``): only new and
+    changed records are scored, with the last run's model, against the known ones, and the
+    analysis zone is updated for the persons they touch. ``full`` relinks everything (a new
+    model is trained unless ``model_path`` is given); so does a run whose ``model_path`` differs
+    from the last run's model, or whose threshold or review floor changed. The result's
+    ``method_note`` says which it was and why.
 
     The writes are one transaction on DuckDB: a failure leaves every table as the previous run
     left it. Spark's tables cannot share a transaction, so there each table is replaced whole,
@@ -191,33 +235,75 @@ def link_persons(
     run_id = started.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     contract = load_contract()
     ensure_linkage_layout(warehouse)
+    plan = plan_run(warehouse, full=full, model_path=model_path, threshold=options.threshold,
+                    review_floor=options.review_floor)
 
     step = progress.step("Linkage: preparing records", total=None)
-    records = build_linkage_records(warehouse, contract)
+    if plan.incremental:
+        records = build_linkage_records(warehouse, contract, table=NEXT_RECORD_TABLE,
+                                        temporary=True)
+    else:
+        records = build_linkage_records(warehouse, contract)
+    input_table = NEXT_RECORD_TABLE if plan.incremental else RECORD_TABLE
     step.advance()
     if records == 0:
         raise LocalJusticeError("No person-bearing records in the identity zone. "
                                 "Load a delivery first: localjustice ingest DIR.")
-    units = count_of(warehouse, f"SELECT count(DISTINCT unit_id) FROM {RECORD_TABLE}")
+    units = count_of(warehouse, f"SELECT count(DISTINCT unit_id) FROM {input_table}")
     logger.info("linkage input: %d records, %d source persons", records, units)
 
     step = progress.step("Linkage: scoring pairs", total=None)
-    pairs, method, note, comparisons, blocking, histogram, model = _scored(
-        warehouse, records, model_path, options)
+    dirty_records = 0
+    if plan.incremental:
+        assert plan.model is not None
+        dirty_records = find_dirty_units(warehouse)
+        model: dict[str, Any] | None = plan.model
+        method = "probabilistic"
+        dirty_units = count_of(warehouse, f"SELECT count(*) FROM {DIRTY_UNIT_TABLE}")
+        note = (f"{plan.reason}: {dirty_units:,} source persons new, changed or gone "
+                f"({dirty_records:,} records scored)")
+        if dirty_records:
+            new_pairs, comparisons, blocking, histogram = _scored_incremental(
+                warehouse, plan.model, options)
+        else:
+            new_pairs, comparisons, blocking, histogram = _no_pairs(), 0, [], []
+    else:
+        new_pairs, method, note, comparisons, blocking, histogram, model = _scored(
+            warehouse, records, model_path, options)
+        if not plan.reason.startswith("full: the first"):
+            note = f"{note} ({plan.reason})"
     step.advance()
-    if model is not None and save_model_to is not None and model_path is None:
+    if (not plan.incremental and model is not None and save_model_to is not None
+            and model_path is None):
         save_model_to.parent.mkdir(parents=True, exist_ok=True)
         save_model_to.write_text(json.dumps(model, indent=2), encoding="utf-8")
 
     step = progress.step("Linkage: clustering into persons", total=None)
     # after scoring: releasing the warehouse ended the session's temporary objects
     install_pseudonym(warehouse, pseudonym_key)
-    _materialise_pairs(warehouse, pairs)
+    _materialise_pairs(warehouse, new_pairs)
+    if plan.incremental:
+        warehouse.create_table(_RUN_PAIRS_ALL, f"""
+            {carried_pairs_sql()}
+            UNION ALL SELECT unit_id_l, unit_id_r, match_probability, match_weight, rule
+            FROM {_RUN_PAIRS}
+        """, temporary=True, step="incremental linkage: pairs carried and new")
+        pairs_table = _RUN_PAIRS_ALL
+    else:
+        pairs_table = _RUN_PAIRS
     with warehouse.transaction() as tx:
-        tx.create_table(PAIR_TABLE, f"SELECT * FROM {_RUN_PAIRS}", step="linkage: write pairs")
+        update_zone = plan.incremental and zone_can_update(tx)
+        if update_zone:
+            tx.create_table(_PREVIOUS_UNIT_PERSON,
+                            f"SELECT unit_id, person_id FROM {UNIT_PERSON_TABLE}",
+                            temporary=True, step="linkage: previous persons")
+        if plan.incremental:
+            tx.create_table(RECORD_TABLE, f"SELECT * FROM {NEXT_RECORD_TABLE}",
+                            step="linkage: write records")
+        tx.create_table(PAIR_TABLE, f"SELECT * FROM {pairs_table}", step="linkage: write pairs")
         tx.create_table("lj_link", f"""
             WITH decisions AS ({LATEST_DECISIONS_SQL})
-            SELECT p.unit_id_l, p.unit_id_r FROM {_RUN_PAIRS} AS p
+            SELECT p.unit_id_l, p.unit_id_r FROM {pairs_table} AS p
             LEFT JOIN decisions AS d ON d.unit_id_l = p.unit_id_l AND d.unit_id_r = p.unit_id_r
             WHERE p.match_probability >= {float(options.threshold)!r}
               AND d.same_person IS DISTINCT FROM false
@@ -231,9 +317,16 @@ def link_persons(
         step.advance()
 
         step = progress.step("Linkage: review queue and analysis zone", total=None)
-        queued = refresh_review_queue(tx, run_id, _RUN_PAIRS, options.review_floor,
+        queued = refresh_review_queue(tx, run_id, pairs_table, options.review_floor,
                                       options.review_ceiling)
-        _, events = build_analysis_zone(tx, area_slug=options.area, contract=contract)
+        if update_zone:
+            _, events, affected = update_analysis_zone(
+                tx, previous_unit_person=_PREVIOUS_UNIT_PERSON, dirty_units=DIRTY_UNIT_TABLE,
+                area_slug=options.area, contract=contract)
+            note = f"{note}; analysis zone updated for {affected:,} persons"
+        else:
+            _, events = build_analysis_zone(tx, area_slug=options.area, contract=contract)
+        write_zone_batches(tx, run_id, contract)
         tx.insert_rows(BLOCKING_COUNT_TABLE, [
             (run_id, order, name, count, sum(c for _, c in blocking[: order + 1]))
             for order, (name, count) in enumerate(blocking)
@@ -252,7 +345,8 @@ def link_persons(
             json.dumps(model) if model is not None else None,
         )])
         step.advance()
-    drop_temporary(warehouse, "lj_link", CLUSTER_TABLE, _RUN_PAIRS)
+    drop_temporary(warehouse, "lj_link", CLUSTER_TABLE, _RUN_PAIRS, _RUN_PAIRS_ALL,
+                   _PREVIOUS_UNIT_PERSON, NEXT_RECORD_TABLE, DIRTY_UNIT_TABLE)
     logger.info("linkage: %s; %d persons from %d source persons", method, summary.persons, units)
     return LinkageResult(
         run_id=run_id, method=method, method_note=note, records=records, units=units,
@@ -260,9 +354,19 @@ def link_persons(
         persons=summary.persons, events=events, merges=summary.merges, splits=summary.splits,
         review_queue=queued, decisions_applied=decisions,
         seconds=time.perf_counter() - clock,
-        model_path=model_path or (save_model_to if model is not None else None),
+        model_path=model_path or (save_model_to if model is not None and not plan.incremental
+                                  else None),
         quality=quality, blocking_counts=blocking,
+        incremental=plan.incremental, records_scored=records if not plan.incremental
+        else dirty_records,
     )
+
+
+def _no_pairs() -> pa.Table:
+    return pa.table({"unit_id_l": pa.array([], pa.string()), "unit_id_r": pa.array([], pa.string()),
+                     "match_probability": pa.array([], pa.float64()),
+                     "match_weight": pa.array([], pa.float64()),
+                     "rule": pa.array([], pa.string())})
 
 
 def _materialise_pairs(warehouse: Warehouse, pairs: pa.Table) -> None:

@@ -132,11 +132,13 @@ def build_linkage_records(
     contract: Contract | None = None,
     *,
     source_rows_sql: str | None = None,
+    table: str = RECORD_TABLE,
+    temporary: bool = False,
 ) -> int:
-    """(Re)build ``linkage.record`` from the identity zone (or from ``source_rows_sql``);
-    returns the number of records."""
+    """(Re)build ``linkage.record`` (or ``table``) from the identity zone (or from
+    ``source_rows_sql``); returns the number of records."""
     _register_nicknames(warehouse)
     rows = source_rows_sql or _source_rows_sql(contract or load_contract())
-    warehouse.create_table(RECORD_TABLE, f"{records_sql(warehouse.dialect, rows)} ORDER BY unique_id",
-                           step="linkage records")
-    return count_of(warehouse, f"SELECT count(*) FROM {RECORD_TABLE}")
+    warehouse.create_table(table, f"{records_sql(warehouse.dialect, rows)} ORDER BY unique_id",
+                           temporary=temporary, step="linkage records")
+    return count_of(warehouse, f"SELECT count(*) FROM {table}")

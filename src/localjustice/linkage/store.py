@@ -11,6 +11,9 @@ share the identity zone's protection: nothing here is ever copied into the analy
   are never deleted and override the model on every later run.
 - ``manual_link``: two source persons a steward linked outside the queue, with the stated reason;
   never deleted, applied like a "same person" decision.
+- ``zone_batch``: the batches of the identity zone that the analysis zone was last built from
+  (with ``unit_person``), so an incremental run can find the records changed since and update
+  the zone for the persons they touch only; empty when the zone must be rebuilt whole.
 - ``run``, ``blocking_count``, ``weight_histogram``, ``cluster_change``, ``quality``: what each
   run did and how well, for the report.
 """
@@ -34,6 +37,7 @@ WEIGHT_HISTOGRAM_TABLE = f"{LINKAGE_SCHEMA}.weight_histogram"
 CLUSTER_CHANGE_TABLE = f"{LINKAGE_SCHEMA}.cluster_change"
 QUALITY_TABLE = f"{LINKAGE_SCHEMA}.quality"
 SOURCE_SHARE_TABLE = f"{LINKAGE_SCHEMA}.source_share"
+ZONE_BATCH_TABLE = f"{LINKAGE_SCHEMA}.zone_batch"
 
 #: Written in DuckDB's DDL, which ``Warehouse.ddl`` translates for Spark (no key constraints there;
 #: a run rewrites its tables whole, so keys hold by how they are built, not by the engine).
@@ -122,6 +126,10 @@ _TABLES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("run_id", "VARCHAR NOT NULL"),
         ("measure", "VARCHAR NOT NULL"),
         ("value", "DOUBLE"),
+    )),
+    (ZONE_BATCH_TABLE, (
+        ("run_id", "VARCHAR NOT NULL"),
+        ("batch_id", "VARCHAR NOT NULL"),
     )),
     (SOURCE_SHARE_TABLE, (
         ("run_id", "VARCHAR NOT NULL"),

@@ -1,0 +1,162 @@
+"""Incremental linkage: link only what changed since the last run, against what it knew.
+
+A run is incremental when the last run was probabilistic, with the same threshold and review
+floor, and no other model is asked for (a retrained or different model must relink everything:
+``localjustice link --full``, or a run with ``--model`` naming a different model, which is then
+full by itself). Otherwise the run is full and says why.
+
+What an incremental run does, each step set-based:
+
+1. builds this run's linkage input (``lj_record_next``) as a full run would, and compares it
+   with the last run's (``linkage.record``) by record id (``unit_id:variant hash``): a source
+   person any of whose identity variants appeared or disappeared is *dirty* (a new or corrected
+   record, or one withdrawn or superseded out of the current data);
+2. scores, with the last run's model, only the pairs with a dirty side: the blocking rules are
+   the model's, each with "one side dirty" added, and Splink is given only the dirty records and
+   the records sharing a blocking key with one (a semi-join per rule in the warehouse);
+3. the pairs of this run = the last run's pairs between two clean source persons, plus the new
+   ones. A pair's score depends only on its two records and the model, and a clean source
+   person's variants are as they were, so these are exactly the pairs a full run with the same
+   model would score;
+4. clustering, person ids (kept unless genuinely merged or split, and those recorded), the review
+   queue and decisions run on the whole pair set as in a full run: they are cheap next to
+   scoring, and so the persons are those a full run with the same model would find;
+5. the analysis zone is updated for the affected persons only (``analysis_zone``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from localjustice.linkage.model import (
+    MODEL_COLUMNS,
+    ModelNotPortable,
+    is_equi_join,
+    load_model,
+    model_blocking_rules,
+    portable_model,
+)
+from localjustice.linkage.store import PAIR_TABLE, RECORD_TABLE, RUN_TABLE, count_of
+from localjustice.warehouse import Warehouse
+
+#: This run's linkage input, before it replaces ``linkage.record``.
+NEXT_RECORD_TABLE = "lj_record_next"
+#: Source persons whose identity variants changed since the last run (``unit_id``).
+DIRTY_UNIT_TABLE = "lj_dirty_unit"
+#: The flag column that marks a dirty record in the input given to Splink.
+DIRTY_FLAG = "lj_dirty"
+#: What must not differ between two models for one to carry on from the other.
+_MODEL_KEYS = ("link_type", "probability_two_random_records_match", "blocking_rules",
+               "comparisons")
+
+
+@dataclass(frozen=True)
+class RunPlan:
+    """Whether a run is incremental, why, and with which model."""
+
+    incremental: bool
+    reason: str
+    model: dict[str, Any] | None = None
+    previous_run_id: str | None = None
+
+
+def _same_model(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    try:
+        pa_, pb = portable_model(a), portable_model(b)
+    except ModelNotPortable:
+        return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+    return all(pa_.get(k) == pb.get(k) for k in _MODEL_KEYS)
+
+
+def plan_run(warehouse: Warehouse, *, full: bool, model_path: Path | None, threshold: float,
+             review_floor: float) -> RunPlan:
+    """Decide between a full and an incremental run (see the module docstring)."""
+    if full:
+        return RunPlan(False, "full relink, as asked (--full)")
+    last = warehouse.execute(f"""
+        SELECT run_id, method, model_json, threshold, review_floor FROM {RUN_TABLE}
+        ORDER BY finished_at DESC, run_id DESC LIMIT 1""").fetchone()
+    if last is None:
+        return RunPlan(False, "full: the first linkage run of this warehouse")
+    run_id, method, model_json, last_threshold, last_floor = last
+    if method != "probabilistic" or model_json is None:
+        return RunPlan(False, "full: the last run linked deterministically, with no model to "
+                              "carry on from")
+    if float(last_threshold) != float(threshold) or float(last_floor) != float(review_floor):
+        return RunPlan(False, "full: the threshold or review floor differs from the last run's")
+    last_model: dict[str, Any] = json.loads(model_json)
+    if model_path is not None and not _same_model(load_model(model_path), last_model):
+        return RunPlan(False, f"full: the model {model_path} differs from the last run's, and "
+                              "a changed model relinks everything")
+    if count_of(warehouse, f"SELECT count(*) FROM {RECORD_TABLE}") == 0:
+        return RunPlan(False, "full: the last run's linkage input is empty")
+    return RunPlan(True, "incremental: new and changed records scored against the known ones "
+                         "with the last run's model", model=last_model, previous_run_id=str(run_id))
+
+
+def find_dirty_units(warehouse: Warehouse) -> int:
+    """Write ``lj_dirty_unit``: source persons with a variant added or gone since the last run.
+    Returns the number of this run's records that belong to them (to be scored)."""
+    warehouse.create_table(DIRTY_UNIT_TABLE, f"""
+        WITH added AS (
+            SELECT unique_id, unit_id FROM {NEXT_RECORD_TABLE}
+            EXCEPT SELECT unique_id, unit_id FROM {RECORD_TABLE}
+        ),
+        gone AS (
+            SELECT unique_id, unit_id FROM {RECORD_TABLE}
+            EXCEPT SELECT unique_id, unit_id FROM {NEXT_RECORD_TABLE}
+        )
+        SELECT unit_id FROM added UNION SELECT unit_id FROM gone
+    """, temporary=True, step="incremental linkage: changed source persons")
+    return count_of(warehouse, f"""
+        SELECT count(*) FROM {NEXT_RECORD_TABLE} AS r
+        WHERE r.unit_id IN (SELECT unit_id FROM {DIRTY_UNIT_TABLE})""")
+
+
+def _aliased(rule: str, left: str, right: str) -> str:
+    """A blocking rule with its ``l.`` and ``r.`` sides renamed."""
+    return re.sub(r"\b([lr])\.", lambda m: f"{left if m.group(1) == 'l' else right}.", rule)
+
+
+def records_to_score(warehouse: Warehouse, model: dict[str, Any]) -> pa.Table:
+    """The input Splink needs to score every pair with a dirty side: the dirty records and every
+    record that shares a blocking key with one (either way round), flagged ``lj_dirty``.
+
+    A model whose blocking rules are not plain equi-joins gets every record (still scoring only
+    pairs with a dirty side)."""
+    dirty = f"(SELECT * FROM {NEXT_RECORD_TABLE} WHERE unit_id IN " \
+            f"(SELECT unit_id FROM {DIRTY_UNIT_TABLE}))"
+    rules = model_blocking_rules(model)
+    if rules and all(is_equi_join(rule) for rule in rules):
+        branches = [f"SELECT unique_id FROM {dirty} AS d"]
+        for rule in rules:
+            branches.append(f"SELECT c.unique_id FROM {NEXT_RECORD_TABLE} AS c "
+                            f"JOIN {dirty} AS d ON {_aliased(rule, 'd', 'c')}")
+            branches.append(f"SELECT c.unique_id FROM {NEXT_RECORD_TABLE} AS c "
+                            f"JOIN {dirty} AS d ON {_aliased(rule, 'c', 'd')}")
+        where = f"WHERE r.unique_id IN ({' UNION '.join(branches)})"
+    else:
+        where = ""
+    columns = ", ".join(f"r.{c}" for c in MODEL_COLUMNS)
+    return warehouse.execute(f"""
+        SELECT {columns},
+               r.unit_id IN (SELECT unit_id FROM {DIRTY_UNIT_TABLE}) AS {DIRTY_FLAG}
+        FROM {NEXT_RECORD_TABLE} AS r {where}
+        ORDER BY r.unique_id
+    """, step="incremental linkage: records to score").arrow()
+
+
+def carried_pairs_sql() -> str:
+    """The last run's pairs between two source persons that did not change."""
+    return f"""
+        SELECT p.unit_id_l, p.unit_id_r, p.match_probability, p.match_weight, p.rule
+        FROM {PAIR_TABLE} AS p
+        WHERE p.unit_id_l NOT IN (SELECT unit_id FROM {DIRTY_UNIT_TABLE})
+          AND p.unit_id_r NOT IN (SELECT unit_id FROM {DIRTY_UNIT_TABLE})
+    """
