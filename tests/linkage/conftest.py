@@ -55,7 +55,7 @@ def pnc(year: int, serial: int) -> str:
     return f"{year:04d}/{serial:07d}{pnc_check_letter(year, serial)}"
 
 
-def _default(column: Any, source: str, row: int, event: date) -> Any:
+def _default(column: Any, source: str, row: int, event: date, batch_id: str) -> Any:
     if column.type == "date":
         return event
     if column.type == "integer":
@@ -64,7 +64,8 @@ def _default(column: Any, source: str, row: int, event: date) -> Any:
         return []
     if column.type == "code":
         return column.codes[0]
-    return f"{source}-{column.name}-{row}"
+    # unique across batches, as a record's key is (a later version ends the earlier one)
+    return f"{source}-{column.name}-{batch_id}-{row}"
 
 
 def insert_records(
@@ -82,7 +83,7 @@ def insert_records(
         row: dict[str, Any] = {"batch_id": batch_id, "source_row": number + 1}
         for column in extract.columns:
             if not column.identity:
-                row[column.name] = _default(column, source, number, event_date)
+                row[column.name] = _default(column, source, number, event_date, batch_id)
         if "crime_id" in row:
             row["crime_id"] = f"CR-{source}-{batch_id}-{number}"
         row.update(source_person_id=spid, forename=person.forename, middle_names=None,

@@ -346,8 +346,9 @@ def test_saved_model_is_reused(warehouse: Warehouse, tmp_path: Path) -> None:
     model = tmp_path / "model.json"
     first = link_persons(warehouse, pseudonym_key=KEY, save_model_to=model)
     assert model.is_file()
-    second = link_persons(warehouse, pseudonym_key=KEY, model_path=model)
-    assert "saved model" in second.method_note
+    # a full relink with the saved model (a plain second run would be incremental)
+    second = link_persons(warehouse, pseudonym_key=KEY, model_path=model, full=True)
+    assert "saved model" in second.method_note and not second.incremental
     assert second.persons == first.persons
     report = linkage_report(warehouse)
     assert any(w["comparison"] == "name" for w in report.model_weights)

@@ -79,12 +79,12 @@ def plan_run(warehouse: Warehouse, *, full: bool, model_path: Path | None, thres
     """Decide between a full and an incremental run (see the module docstring)."""
     if full:
         return RunPlan(False, "full relink, as asked (--full)")
-    last = warehouse.execute(f"""
+    rows = warehouse.execute(f"""
         SELECT run_id, method, model_json, threshold, review_floor FROM {RUN_TABLE}
-        ORDER BY finished_at DESC, run_id DESC LIMIT 1""").fetchone()
-    if last is None:
+        ORDER BY finished_at DESC, run_id DESC LIMIT 1""").fetchall()
+    if not rows:
         return RunPlan(False, "full: the first linkage run of this warehouse")
-    run_id, method, model_json, last_threshold, last_floor = last
+    run_id, method, model_json, last_threshold, last_floor = rows[0]
     if method != "probabilistic" or model_json is None:
         return RunPlan(False, "full: the last run linked deterministically, with no model to "
                               "carry on from")
@@ -94,7 +94,7 @@ def plan_run(warehouse: Warehouse, *, full: bool, model_path: Path | None, thres
     if model_path is not None and not _same_model(load_model(model_path), last_model):
         return RunPlan(False, f"full: the model {model_path} differs from the last run's, and "
                               "a changed model relinks everything")
-    if count_of(warehouse, f"SELECT count(*) FROM {RECORD_TABLE}") == 0:
+    if not warehouse.execute(f"SELECT 1 FROM {RECORD_TABLE} LIMIT 1").fetchall():
         return RunPlan(False, "full: the last run's linkage input is empty")
     return RunPlan(True, "incremental: new and changed records scored against the known ones "
                          "with the last run's model", model=last_model, previous_run_id=str(run_id))
