@@ -162,7 +162,7 @@ def main() -> None:
               f"{zone.unmapped_source_persons} source persons not in the truth "
               f"({time.perf_counter() - t0:.0f} s).", flush=True)
         t0 = time.perf_counter()
-        linkage = link_persons(warehouse, pseudonym_key=key, truth_path=person_map)
+        linkage = link_persons(warehouse, pseudonym_key=key, full=True, truth_path=person_map)
         linked_zone = measured_rates(warehouse)
         print(f"Linked zone: {linkage.persons:,} persons, {linkage.events:,} events; pairwise F1 "
               f"{linkage.quality.get('pairwise_f1', float('nan')):.4f} (linkage "

@@ -87,7 +87,8 @@ def run_engine(out: Path, engine: str) -> tuple[Any, dict[str, Any]]:
     started = time.perf_counter()
     warehouse = open_warehouse(out / "warehouse.duckdb", engine=engine, spark_master="local[2]")
     opened = time.perf_counter() - started
-    linked = link_persons(warehouse, pseudonym_key=KEY, truth_path=out / "truth" / "person_map.csv")
+    linked = link_persons(warehouse, pseudonym_key=KEY, full=True,
+                          truth_path=out / "truth" / "person_map.csv")
     return warehouse, {"open": opened, "link": linked.seconds, "persons": linked.persons,
                        "f1": linked.quality.get("pairwise_f1"), "comparisons": linked.comparisons}
 

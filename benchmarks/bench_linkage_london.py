@@ -78,7 +78,7 @@ def main() -> None:
 
     key = os.environ.get("LOCALJUSTICE_PSEUDONYM_KEY", "benchmark-key").encode()
     with open_warehouse(out / "warehouse.duckdb") as warehouse:
-        result = link_persons(warehouse, pseudonym_key=key,
+        result = link_persons(warehouse, pseudonym_key=key, full=True,
                               truth_path=out / "truth" / "person_map.csv")
     peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
     q = result.quality

@@ -144,10 +144,12 @@ def records_to_score(warehouse: Warehouse, model: dict[str, Any]) -> pa.Table:
     else:
         where = ""
     columns = ", ".join(f"r.{c}" for c in MODEL_COLUMNS)
+    # the flag by a join: Spark takes IN (subquery) in a filter only
     return warehouse.execute(f"""
-        SELECT {columns},
-               r.unit_id IN (SELECT unit_id FROM {DIRTY_UNIT_TABLE}) AS {DIRTY_FLAG}
-        FROM {NEXT_RECORD_TABLE} AS r {where}
+        SELECT {columns}, d.unit_id IS NOT NULL AS {DIRTY_FLAG}
+        FROM {NEXT_RECORD_TABLE} AS r
+        LEFT JOIN {DIRTY_UNIT_TABLE} AS d ON d.unit_id = r.unit_id
+        {where}
         ORDER BY r.unique_id
     """, step="incremental linkage: records to score").arrow()
 
