@@ -235,3 +235,20 @@ def test_a_different_model_forces_a_full_run(warehouse: Warehouse, first_run: Pa
     assert same.incremental
     forced = link_persons(warehouse, pseudonym_key=KEY, full=True)
     assert not forced.incremental and "--full" in forced.method_note
+
+
+def test_a_zone_built_from_a_person_map_is_rebuilt_whole_by_the_next_run(
+        warehouse: Warehouse, first_run: Path, tmp_path: Path) -> None:
+    from localjustice.linkage import build_analysis_zone_from_person_map, install_pseudonym
+
+    zone = _zone(warehouse)
+    install_pseudonym(warehouse, KEY)
+    person_map = tmp_path / "person_map.csv"
+    person_map.write_text("source,source_person_id,true_person_id\n"
+                          "court_outcomes,cou-1,T1\nprison_custody,pri-2,T1\n", encoding="utf-8")
+    build_analysis_zone_from_person_map(warehouse, person_map)
+    assert _zone(warehouse) != zone
+    result = link_persons(warehouse, pseudonym_key=KEY)
+    # incremental linkage (nothing changed), but the zone follows linkage again, whole
+    assert result.incremental and "analysis zone updated" not in result.method_note
+    assert _zone(warehouse) == zone

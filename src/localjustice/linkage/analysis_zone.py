@@ -38,6 +38,7 @@ from localjustice.linkage.store import (
     ZONE_BATCH_TABLE,
     count_of,
     drop_temporary,
+    replace_rows,
 )
 from localjustice.warehouse import ANALYSIS_SCHEMA, Dialect, Warehouse
 from localjustice.warehouse.analysis_layout import (
@@ -238,18 +239,23 @@ def _events_sql(contract: Contract, dialect: Dialect, unit_person: str) -> str:
     """
 
 
-def _build_crimes(warehouse: Warehouse) -> None:
-    dialect = warehouse.dialect
+def _crimes_sql(dialect: Dialect, where: str = "") -> str:
     crime_types = dict(CRIME_COLUMNS)
-    warehouse.create_table(CRIME_TABLE, f"""
+    return f"""
         SELECT lj_pseudonym('C', crime_id) AS crime_key,
                {_cast(dialect, 'offence_group', crime_types['offence_group'])} AS offence_group,
                {_cast(dialect, 'committed_date', crime_types['committed_date'])} AS committed_date,
                {_cast(dialect, 'recorded_date', crime_types['recorded_date'])} AS recorded_date,
                {_cast(dialect, 'borough_code', crime_types['borough_code'])} AS borough_code
         FROM {_CRIMES}
+        {where}
         {_LATEST_CRIME}
-    """, step="analysis zone: crimes")
+    """
+
+
+def _build_crimes(warehouse: Warehouse) -> None:
+    warehouse.create_table(CRIME_TABLE, _crimes_sql(warehouse.dialect),
+                           step="analysis zone: crimes")
 
 
 def build_analysis_zone(
@@ -311,9 +317,10 @@ def _unseen(batch: str) -> str:
     return f"NOT EXISTS (SELECT 1 FROM {ZONE_BATCH_TABLE} AS s WHERE s.batch_id = {batch})"
 
 
-def _changed_units_sql(warehouse: Warehouse, contract: Contract) -> str:
-    """Source persons (``unit_id``) with a version loaded or ended by a batch the zone has not
-    seen, and the victims of crimes so changed (a victim's event takes its crime's date)."""
+def _changed_sql(warehouse: Warehouse, contract: Contract) -> tuple[str, str]:
+    """Crimes (``crime_id``) with a version loaded or ended by a batch the zone has not seen;
+    source persons (``unit_id``) likewise, and the victims of those crimes (a victim's event
+    takes its crime's date), which reads the crimes as ``lj_changed_crime``."""
     ends = warehouse.has_table(VERSION_END_TABLE)
 
     def changed_rows(name: str, column: str) -> str:
@@ -336,8 +343,8 @@ def _changed_units_sql(warehouse: Warehouse, contract: Contract) -> str:
     branches.append(f"""
         SELECT 'police_victims:' || v.source_person_id AS unit_id
         FROM {identity_table('police_victims')} AS v
-        WHERE v.crime_id IN ({changed_rows('police_crimes', 'crime_id')})""")
-    return "\nUNION\n".join(branches)
+        WHERE v.crime_id IN (SELECT crime_id FROM lj_changed_crime)""")
+    return (changed_rows("police_crimes", "crime_id"), "\nUNION\n".join(branches))
 
 
 def _replace_person_rows(warehouse: Warehouse, table: str, update: str, affected: str) -> None:
@@ -361,6 +368,7 @@ def update_analysis_zone(
     *,
     previous_unit_person: str,
     dirty_units: str | None = None,
+    scope: str | None = None,
     area_slug: str = "london",
     contract: Contract | None = None,
 ) -> tuple[int, int, int]:
@@ -368,27 +376,34 @@ def update_analysis_zone(
     docstring); the result equals ``build_analysis_zone`` on the same data.
 
     ``previous_unit_person(unit_id, person_id)`` is the map the zone was built from and
-    ``linkage.unit_person`` the new one; ``dirty_units(unit_id)`` adds source persons linkage
-    found changed. Needs ``zone_can_update`` and ``lj_pseudonym``. Returns (persons, events,
+    ``linkage.unit_person`` the new one (with ``scope(unit_id)``, the source persons clustered
+    again, both hold only those); ``dirty_units(unit_id)`` adds source persons linkage found
+    changed. Needs ``zone_can_update`` and ``lj_pseudonym``. Returns (persons, events,
     persons updated).
     """
     contract = contract or load_contract()
     dialect = warehouse.dialect
     extra = f"UNION SELECT unit_id FROM {dirty_units}" if dirty_units else ""
+    crimes_sql, units_sql = _changed_sql(warehouse, contract)
+    warehouse.create_table("lj_changed_crime", crimes_sql, temporary=True,
+                           step="analysis zone: changed crimes")
     warehouse.create_table("lj_changed_unit", f"""
-        {_changed_units_sql(warehouse, contract)}
+        {units_sql}
         {extra}
     """, temporary=True, step="analysis zone: changed source persons")
+    # only ``scope``'s source persons can have changed person (all of them without a scope)
+    current = (f"(SELECT * FROM {UNIT_PERSON_TABLE} WHERE unit_id IN "
+               f"(SELECT unit_id FROM {scope}))" if scope else UNIT_PERSON_TABLE)
     warehouse.create_table("lj_affected_person", f"""
         SELECT n.person_id FROM {UNIT_PERSON_TABLE} AS n
         WHERE n.unit_id IN (SELECT unit_id FROM lj_changed_unit)
         UNION SELECT p.person_id FROM {previous_unit_person} AS p
         WHERE p.unit_id IN (SELECT unit_id FROM lj_changed_unit)
-        UNION SELECT n.person_id FROM {UNIT_PERSON_TABLE} AS n
+        UNION SELECT n.person_id FROM {current} AS n
         LEFT JOIN {previous_unit_person} AS p ON p.unit_id = n.unit_id
         WHERE p.person_id IS DISTINCT FROM n.person_id
         UNION SELECT p.person_id FROM {previous_unit_person} AS p
-        LEFT JOIN {UNIT_PERSON_TABLE} AS n ON n.unit_id = p.unit_id
+        LEFT JOIN {current} AS n ON n.unit_id = p.unit_id
         WHERE n.person_id IS DISTINCT FROM p.person_id
     """, temporary=True, step="analysis zone: affected persons")
     warehouse.create_table("lj_affected_unit_person", f"""
@@ -406,11 +421,19 @@ def update_analysis_zone(
                            temporary=True, step="analysis zone: affected persons' rows")
     _replace_person_rows(warehouse, EVENT_TABLE, "lj_event_update", "lj_affected_person")
     _replace_person_rows(warehouse, PERSON_TABLE, "lj_person_update", "lj_affected_person")
-    _build_crimes(warehouse)
+    if warehouse.has_table(CRIME_TABLE):
+        warehouse.create_table("lj_crime_update", _crimes_sql(
+            dialect, "WHERE crime_id IN (SELECT crime_id FROM lj_changed_crime)"),
+            temporary=True, step="analysis zone: changed crimes' rows")
+        replace_rows(warehouse, CRIME_TABLE, "lj_crime_update",
+                     "crime_key IN (SELECT lj_pseudonym('C', crime_id) FROM lj_changed_crime)")
+    else:
+        _build_crimes(warehouse)
     warehouse.unregister("lj_establishment")
     affected = count_of(warehouse, "SELECT count(*) FROM lj_affected_person")
     drop_temporary(warehouse, "lj_person_update", "lj_person_attrs", "lj_event_update",
-                   "lj_affected_unit_person", "lj_affected_person", "lj_changed_unit")
+                   "lj_affected_unit_person", "lj_affected_person", "lj_changed_unit",
+                   "lj_changed_crime", "lj_crime_update")
     return (count_of(warehouse, f"SELECT count(*) FROM {PERSON_TABLE}"),
             count_of(warehouse, f"SELECT count(*) FROM {EVENT_TABLE}"), affected)
 

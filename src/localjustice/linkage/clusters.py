@@ -30,6 +30,7 @@ from localjustice.linkage.store import (
     UNIT_PERSON_TABLE,
     count_of,
     drop_temporary,
+    replace_rows,
 )
 from localjustice.warehouse import Warehouse
 
@@ -98,8 +99,14 @@ def connected_components(warehouse: Warehouse, nodes: str, edges: str) -> None:
     drop_temporary(warehouse, current, "lj_edge")
 
 
-def assign_person_ids(warehouse: Warehouse, run_id: str, units: str) -> ClusterSummary:
+def assign_person_ids(warehouse: Warehouse, run_id: str, units: str,
+                      scope: str | None = None) -> ClusterSummary:
     """Give every cluster in ``lj_cluster`` a person id, keeping previous ids where unchanged.
+
+    ``scope(unit_id)``, in an incremental run, names the source persons that were clustered
+    again (``lj_cluster`` holds only them): every source person of a previous person any of
+    them belonged to. Only their rows are worked out and replaced; every other person is kept
+    as it is (a fresh id is never one of theirs).
 
     ``units(unit_id, source, source_person_id)``. Needs ``lj_pseudonym`` installed. Replaces
     ``linkage.unit_person`` and ``linkage.person``; appends merges and splits to
@@ -110,9 +117,19 @@ def assign_person_ids(warehouse: Warehouse, run_id: str, units: str) -> ClusterS
     failure before the writes leaves the previous persons in place, and the change rows, written
     first, name this run, which is only registered (``linkage.run``) once every table is written.
     """
+    previous_sql = f"SELECT unit_id, person_id FROM {UNIT_PERSON_TABLE}"
+    taken = "SELECT person_id FROM kept"
+    if scope is not None:
+        previous_sql += f" WHERE unit_id IN (SELECT unit_id FROM {scope})"
+        # the persons left as they are keep their ids: a fresh id must not be one of them
+        warehouse.create_table("lj_untouched_person", f"""
+            SELECT DISTINCT person_id FROM {UNIT_PERSON_TABLE}
+            WHERE unit_id NOT IN (SELECT unit_id FROM {scope})
+        """, temporary=True, step="persons: untouched")
+        taken += " UNION ALL SELECT person_id FROM lj_untouched_person"
     warehouse.create_table("lj_assignment", f"""
         WITH previous AS (
-            SELECT unit_id, person_id FROM {UNIT_PERSON_TABLE}
+            {previous_sql}
         ),
         cluster_previous AS (
             SELECT c.cluster_id, count(DISTINCT p.person_id) AS previous_persons,
@@ -141,8 +158,7 @@ def assign_person_ids(warehouse: Warehouse, run_id: str, units: str) -> ClusterS
             CASE WHEN k.person_id IS NOT NULL THEN k.person_id
                  -- a kept person whose canonical unit has gone (withdrawn) still holds its
                  -- pseudonym: a new cluster of that unit must not take the same id
-                 WHEN lj_pseudonym('{PERSON_PREFIX}', cl.cluster_id)
-                      IN (SELECT person_id FROM kept)
+                 WHEN lj_pseudonym('{PERSON_PREFIX}', cl.cluster_id) IN ({taken})
                  THEN lj_pseudonym('{PERSON_PREFIX}', cl.cluster_id || '#' || {_literal(run_id)})
                  ELSE lj_pseudonym('{PERSON_PREFIX}', cl.cluster_id) END AS person_id,
             coalesce(pk.canonical_unit_id, cl.cluster_id) AS canonical_unit_id,
@@ -173,7 +189,7 @@ def assign_person_ids(warehouse: Warehouse, run_id: str, units: str) -> ClusterS
                array_sort(array_agg(DISTINCT new_id))
         FROM (
             SELECT p.person_id AS old_id, a.person_id AS new_id
-            FROM {UNIT_PERSON_TABLE} AS p
+            FROM ({previous_sql}) AS p
             JOIN {CLUSTER_TABLE} AS c ON c.unit_id = p.unit_id
             JOIN lj_assignment AS a ON a.cluster_id = c.cluster_id
         ) AS unit_old_new
@@ -189,13 +205,23 @@ def assign_person_ids(warehouse: Warehouse, run_id: str, units: str) -> ClusterS
         SELECT ?, change, person_id, previous_person_ids, current_person_ids
         FROM lj_cluster_change_new
     """, [run_id], step="persons: record merges and splits")
-    warehouse.create_table(UNIT_PERSON_TABLE, "SELECT * FROM lj_unit_person_new",
-                           step="persons: write unit to person")
-    warehouse.create_table(PERSON_KEY_TABLE, "SELECT * FROM lj_person_new",
-                           step="persons: write canonical units")
+    if scope is None:
+        warehouse.create_table(UNIT_PERSON_TABLE, "SELECT * FROM lj_unit_person_new",
+                               step="persons: write unit to person")
+        warehouse.create_table(PERSON_KEY_TABLE, "SELECT * FROM lj_person_new",
+                               step="persons: write canonical units")
+        untouched = 0
+    else:
+        untouched = count_of(warehouse, "SELECT count(*) FROM lj_untouched_person")
+        replace_rows(warehouse, UNIT_PERSON_TABLE, "lj_unit_person_new",
+                     f"unit_id IN (SELECT unit_id FROM {scope})")
+        replace_rows(warehouse, PERSON_KEY_TABLE, "lj_person_new",
+                     "person_id NOT IN (SELECT person_id FROM lj_untouched_person)")
     drop_temporary(warehouse, "lj_cluster_change_new", "lj_person_new", "lj_unit_person_new",
-                   "lj_assignment")
-    return ClusterSummary(persons=int(persons), kept=int(kept), new=int(persons) - int(kept),
+                   "lj_assignment", "lj_untouched_person")
+    persons = int(persons) + untouched
+    kept = int(kept) + untouched
+    return ClusterSummary(persons=persons, kept=kept, new=persons - kept,
                           merges=int(merges), splits=int(splits))
 
 

@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,13 +43,23 @@ from localjustice.linkage.model import (
     model_blocking_rules,
     portable_model,
 )
-from localjustice.linkage.store import PAIR_TABLE, RECORD_TABLE, RUN_TABLE, count_of
+from localjustice.linkage.store import (
+    MANUAL_LINK_TABLE,
+    PAIR_TABLE,
+    RECORD_TABLE,
+    REVIEW_DECISION_TABLE,
+    RUN_TABLE,
+    UNIT_PERSON_TABLE,
+    count_of,
+)
 from localjustice.warehouse import Warehouse
 
 #: This run's linkage input, before it replaces ``linkage.record``.
 NEXT_RECORD_TABLE = "lj_record_next"
 #: Source persons whose identity variants changed since the last run (``unit_id``).
 DIRTY_UNIT_TABLE = "lj_dirty_unit"
+#: The source persons an incremental run clusters again (``unit_id``).
+SCOPE_TABLE = "lj_scope"
 #: The flag column that marks a dirty record in the input given to Splink.
 DIRTY_FLAG = "lj_dirty"
 #: What must not differ between two models for one to carry on from the other.
@@ -64,6 +75,8 @@ class RunPlan:
     reason: str
     model: dict[str, Any] | None = None
     previous_run_id: str | None = None
+    #: when the last run started: review decisions and manual links since then are news
+    previous_started: datetime | None = None
 
 
 def _same_model(a: dict[str, Any], b: dict[str, Any]) -> bool:
@@ -80,11 +93,11 @@ def plan_run(warehouse: Warehouse, *, full: bool, model_path: Path | None, thres
     if full:
         return RunPlan(False, "full relink, as asked (--full)")
     rows = warehouse.execute(f"""
-        SELECT run_id, method, model_json, threshold, review_floor FROM {RUN_TABLE}
+        SELECT run_id, method, model_json, threshold, review_floor, started_at FROM {RUN_TABLE}
         ORDER BY finished_at DESC, run_id DESC LIMIT 1""").fetchall()
     if not rows:
         return RunPlan(False, "full: the first linkage run of this warehouse")
-    run_id, method, model_json, last_threshold, last_floor = rows[0]
+    run_id, method, model_json, last_threshold, last_floor, last_started = rows[0]
     if method != "probabilistic" or model_json is None:
         return RunPlan(False, "full: the last run linked deterministically, with no model to "
                               "carry on from")
@@ -97,7 +110,8 @@ def plan_run(warehouse: Warehouse, *, full: bool, model_path: Path | None, thres
     if not warehouse.execute(f"SELECT 1 FROM {RECORD_TABLE} LIMIT 1").fetchall():
         return RunPlan(False, "full: the last run's linkage input is empty")
     return RunPlan(True, "incremental: new and changed records scored against the known ones "
-                         "with the last run's model", model=last_model, previous_run_id=str(run_id))
+                         "with the last run's model", model=last_model, previous_run_id=str(run_id),
+                   previous_started=last_started)
 
 
 def find_dirty_units(warehouse: Warehouse) -> int:
@@ -162,3 +176,33 @@ def carried_pairs_sql() -> str:
         WHERE p.unit_id_l NOT IN (SELECT unit_id FROM {DIRTY_UNIT_TABLE})
           AND p.unit_id_r NOT IN (SELECT unit_id FROM {DIRTY_UNIT_TABLE})
     """
+
+
+def write_scope(warehouse: Warehouse, new_pairs: str, since: datetime) -> None:
+    """Write ``lj_scope``: the source persons whose person a change can reach.
+
+    Seeds are the dirty source persons, both sides of every newly scored pair, and both sides of
+    every review decision or manual link made since ``since`` (the last run's start). The scope
+    is the seeds and every source person of a previous person holding a seed. Persons are the
+    connected components of the links; a carried link joins two source persons of one previous
+    person, and every other link has seeds at both ends, so no link leaves the scope and
+    clustering it alone gives the components a whole run would."""
+    stamp = f"TIMESTAMP '{since.isoformat(sep=' ')}'"
+    warehouse.create_table(SCOPE_TABLE, f"""
+        WITH seed AS (
+            SELECT unit_id FROM {DIRTY_UNIT_TABLE}
+            UNION SELECT unit_id_l FROM {new_pairs}
+            UNION SELECT unit_id_r FROM {new_pairs}
+            UNION SELECT unit_id_l FROM {REVIEW_DECISION_TABLE} WHERE decided_at >= {stamp}
+            UNION SELECT unit_id_r FROM {REVIEW_DECISION_TABLE} WHERE decided_at >= {stamp}
+            UNION SELECT unit_id_l FROM {MANUAL_LINK_TABLE} WHERE linked_at >= {stamp}
+            UNION SELECT unit_id_r FROM {MANUAL_LINK_TABLE} WHERE linked_at >= {stamp}
+        ),
+        reached AS (
+            SELECT DISTINCT p.person_id FROM {UNIT_PERSON_TABLE} AS p
+            JOIN seed AS s ON s.unit_id = p.unit_id
+        )
+        SELECT unit_id FROM seed
+        UNION SELECT p.unit_id FROM {UNIT_PERSON_TABLE} AS p
+        JOIN reached AS r ON r.person_id = p.person_id
+    """, temporary=True, step="incremental linkage: source persons a change can reach")

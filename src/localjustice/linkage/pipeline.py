@@ -54,10 +54,12 @@ from localjustice.linkage.incremental import (
     DIRTY_FLAG,
     DIRTY_UNIT_TABLE,
     NEXT_RECORD_TABLE,
+    SCOPE_TABLE,
     carried_pairs_sql,
     find_dirty_units,
     plan_run,
     records_to_score,
+    write_scope,
 )
 from localjustice.linkage.model import MODEL_COLUMNS, LinkType, load_model, score_pairs
 from localjustice.linkage.pseudonym import install_pseudonym
@@ -293,10 +295,6 @@ def link_persons(
         pairs_table = _RUN_PAIRS
     with warehouse.transaction() as tx:
         update_zone = plan.incremental and zone_can_update(tx)
-        if update_zone:
-            tx.create_table(_PREVIOUS_UNIT_PERSON,
-                            f"SELECT unit_id, person_id FROM {UNIT_PERSON_TABLE}",
-                            temporary=True, step="linkage: previous persons")
         if plan.incremental:
             tx.create_table(RECORD_TABLE, f"SELECT * FROM {NEXT_RECORD_TABLE}",
                             step="linkage: write records")
@@ -312,8 +310,30 @@ def link_persons(
         """, temporary=True, step="linkage: links")
         decisions = count_of(tx, f"SELECT count(*) FROM ({LATEST_DECISIONS_SQL}) AS d")
         links = count_of(tx, "SELECT count(*) FROM lj_link")
-        connected_components(tx, RECORD_TABLE, "lj_link")
-        summary: ClusterSummary = assign_person_ids(tx, run_id, RECORD_TABLE)
+        if plan.incremental:
+            # only the persons a change can reach are clustered again (``incremental.py``)
+            assert plan.previous_started is not None
+            write_scope(tx, _RUN_PAIRS, plan.previous_started)
+            if update_zone:
+                tx.create_table(_PREVIOUS_UNIT_PERSON, f"""
+                    SELECT unit_id, person_id FROM {UNIT_PERSON_TABLE}
+                    WHERE unit_id IN (SELECT unit_id FROM {SCOPE_TABLE})""",
+                                temporary=True, step="linkage: previous persons")
+            tx.create_table("lj_scope_node", f"""
+                SELECT DISTINCT unit_id FROM {RECORD_TABLE}
+                WHERE unit_id IN (SELECT unit_id FROM {SCOPE_TABLE})""",
+                            temporary=True, step="incremental linkage: source persons to cluster")
+            tx.create_table("lj_scope_link", f"""
+                SELECT * FROM lj_link
+                WHERE unit_id_l IN (SELECT unit_id FROM {SCOPE_TABLE})
+                  AND unit_id_r IN (SELECT unit_id FROM {SCOPE_TABLE})""",
+                            temporary=True, step="incremental linkage: their links")
+            connected_components(tx, "lj_scope_node", "lj_scope_link")
+            summary: ClusterSummary = assign_person_ids(tx, run_id, RECORD_TABLE,
+                                                        scope=SCOPE_TABLE)
+        else:
+            connected_components(tx, RECORD_TABLE, "lj_link")
+            summary = assign_person_ids(tx, run_id, RECORD_TABLE)
         step.advance()
 
         step = progress.step("Linkage: review queue and analysis zone", total=None)
@@ -322,7 +342,7 @@ def link_persons(
         if update_zone:
             _, events, affected = update_analysis_zone(
                 tx, previous_unit_person=_PREVIOUS_UNIT_PERSON, dirty_units=DIRTY_UNIT_TABLE,
-                area_slug=options.area, contract=contract)
+                scope=SCOPE_TABLE, area_slug=options.area, contract=contract)
             note = f"{note}; analysis zone updated for {affected:,} persons"
         else:
             _, events = build_analysis_zone(tx, area_slug=options.area, contract=contract)
@@ -346,7 +366,8 @@ def link_persons(
         )])
         step.advance()
     drop_temporary(warehouse, "lj_link", CLUSTER_TABLE, _RUN_PAIRS, _RUN_PAIRS_ALL,
-                   _PREVIOUS_UNIT_PERSON, NEXT_RECORD_TABLE, DIRTY_UNIT_TABLE)
+                   _PREVIOUS_UNIT_PERSON, NEXT_RECORD_TABLE, DIRTY_UNIT_TABLE, SCOPE_TABLE,
+                   "lj_scope_node", "lj_scope_link")
     logger.info("linkage: %s; %d persons from %d source persons", method, summary.persons, units)
     return LinkageResult(
         run_id=run_id, method=method, method_note=note, records=records, units=units,

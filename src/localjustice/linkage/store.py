@@ -165,3 +165,19 @@ def drop_temporary(warehouse: Warehouse, *names: str) -> None:
     for name in names:
         warehouse.execute(f"DROP TABLE IF EXISTS {name}")
         warehouse.unregister(name)
+
+
+def replace_rows(warehouse: Warehouse, table: str, rows: str, condition: str) -> None:
+    """Replace the rows of ``table`` meeting ``condition`` by the rows of ``rows`` (same columns).
+
+    DuckDB deletes and inserts (inside the caller's transaction); Spark's tables cannot delete a
+    row, so there the table is written anew from the rows kept and the new ones."""
+    if warehouse.engine == "duckdb":
+        warehouse.execute(f"DELETE FROM {table} WHERE {condition}", step=f"{table}: remove")
+        warehouse.execute(f"INSERT INTO {table} SELECT * FROM {rows}", step=f"{table}: add")
+        return
+    warehouse.create_table("lj_replaced_rows", f"""
+        SELECT * FROM {table} WHERE NOT ({condition})
+        UNION ALL SELECT * FROM {rows}""", temporary=True, step=f"{table}: rows replaced")
+    warehouse.create_table(table, "SELECT * FROM lj_replaced_rows", step=f"{table}: write")
+    drop_temporary(warehouse, "lj_replaced_rows")
