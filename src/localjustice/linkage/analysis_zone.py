@@ -310,7 +310,7 @@ def zone_can_update(warehouse: Warehouse) -> bool:
     """Whether the analysis zone can be updated rather than rebuilt: it exists and was last
     built by linkage (not from a person map), with the batches it saw recorded."""
     return (all(warehouse.has_table(t) for t in (EVENT_TABLE, PERSON_TABLE, ZONE_BATCH_TABLE))
-            and count_of(warehouse, f"SELECT count(*) FROM {ZONE_BATCH_TABLE}") > 0)
+            and bool(warehouse.execute(f"SELECT 1 FROM {ZONE_BATCH_TABLE} LIMIT 1").fetchall()))
 
 
 def _unseen(batch: str) -> str:
@@ -347,6 +347,22 @@ def _changed_sql(warehouse: Warehouse, contract: Contract) -> tuple[str, str]:
     return (changed_rows("police_crimes", "crime_id"), "\nUNION\n".join(branches))
 
 
+def find_changed(warehouse: Warehouse, contract: Contract | None = None,
+                 dirty_units: str | None = None) -> None:
+    """Write ``lj_changed_crime(crime_id)`` and ``lj_changed_unit(unit_id)``: what changed in
+    the identity zone since the batches of ``linkage.zone_batch`` (``dirty_units`` adds to the
+    source persons). Needs ``zone_can_update``."""
+    contract = contract or load_contract()
+    extra = f"UNION SELECT unit_id FROM {dirty_units}" if dirty_units else ""
+    crimes_sql, units_sql = _changed_sql(warehouse, contract)
+    warehouse.create_table("lj_changed_crime", crimes_sql, temporary=True,
+                           step="analysis zone: changed crimes")
+    warehouse.create_table("lj_changed_unit", f"""
+        {units_sql}
+        {extra}
+    """, temporary=True, step="analysis zone: changed source persons")
+
+
 def _replace_person_rows(warehouse: Warehouse, table: str, update: str, affected: str) -> None:
     """``table``'s rows of the persons in ``affected`` replaced by ``update``'s."""
     if warehouse.engine == "duckdb":
@@ -369,6 +385,7 @@ def update_analysis_zone(
     previous_unit_person: str,
     dirty_units: str | None = None,
     scope: str | None = None,
+    changed_found: bool = False,
     area_slug: str = "london",
     contract: Contract | None = None,
 ) -> tuple[int, int, int]:
@@ -378,19 +395,13 @@ def update_analysis_zone(
     ``previous_unit_person(unit_id, person_id)`` is the map the zone was built from and
     ``linkage.unit_person`` the new one (with ``scope(unit_id)``, the source persons clustered
     again, both hold only those); ``dirty_units(unit_id)`` adds source persons linkage found
-    changed. Needs ``zone_can_update`` and ``lj_pseudonym``. Returns (persons, events,
-    persons updated).
+    changed; ``changed_found`` says ``find_changed`` has run already. Needs ``zone_can_update``
+    and ``lj_pseudonym``. Returns (persons, events, persons updated).
     """
     contract = contract or load_contract()
     dialect = warehouse.dialect
-    extra = f"UNION SELECT unit_id FROM {dirty_units}" if dirty_units else ""
-    crimes_sql, units_sql = _changed_sql(warehouse, contract)
-    warehouse.create_table("lj_changed_crime", crimes_sql, temporary=True,
-                           step="analysis zone: changed crimes")
-    warehouse.create_table("lj_changed_unit", f"""
-        {units_sql}
-        {extra}
-    """, temporary=True, step="analysis zone: changed source persons")
+    if not changed_found:
+        find_changed(warehouse, contract, dirty_units)
     # only ``scope``'s source persons can have changed person (all of them without a scope)
     current = (f"(SELECT * FROM {UNIT_PERSON_TABLE} WHERE unit_id IN "
                f"(SELECT unit_id FROM {scope}))" if scope else UNIT_PERSON_TABLE)

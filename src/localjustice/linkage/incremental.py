@@ -114,23 +114,34 @@ def plan_run(warehouse: Warehouse, *, full: bool, model_path: Path | None, thres
                    previous_started=last_started)
 
 
-def find_dirty_units(warehouse: Warehouse) -> int:
-    """Write ``lj_dirty_unit``: source persons with a variant added or gone since the last run.
-    Returns the number of this run's records that belong to them (to be scored)."""
+def find_dirty_units(warehouse: Warehouse, next_records: str = NEXT_RECORD_TABLE,
+                     previous_records: str = RECORD_TABLE) -> int:
+    """Write ``lj_dirty_unit``: source persons with a variant added or gone since the last run
+    (``next_records`` against ``previous_records``: the whole inputs, or the rows of the source
+    persons with changed records only). Returns the number of this run's records that belong
+    to them (to be scored)."""
     warehouse.create_table(DIRTY_UNIT_TABLE, f"""
         WITH added AS (
-            SELECT unique_id, unit_id FROM {NEXT_RECORD_TABLE}
-            EXCEPT SELECT unique_id, unit_id FROM {RECORD_TABLE}
+            SELECT unique_id, unit_id FROM {next_records} AS n
+            EXCEPT SELECT unique_id, unit_id FROM {previous_records} AS p
         ),
         gone AS (
-            SELECT unique_id, unit_id FROM {RECORD_TABLE}
-            EXCEPT SELECT unique_id, unit_id FROM {NEXT_RECORD_TABLE}
+            SELECT unique_id, unit_id FROM {previous_records} AS p
+            EXCEPT SELECT unique_id, unit_id FROM {next_records} AS n
         )
         SELECT unit_id FROM added UNION SELECT unit_id FROM gone
     """, temporary=True, step="incremental linkage: changed source persons")
     return count_of(warehouse, f"""
-        SELECT count(*) FROM {NEXT_RECORD_TABLE} AS r
+        SELECT count(*) FROM {next_records} AS r
         WHERE r.unit_id IN (SELECT unit_id FROM {DIRTY_UNIT_TABLE})""")
+
+
+def next_records_sql(changed_records: str, changed_units: str) -> str:
+    """This run's linkage input without building it whole: the last run's records of the
+    source persons unchanged, and the rebuilt ones of those changed."""
+    return (f"(SELECT * FROM {RECORD_TABLE} WHERE unit_id NOT IN "
+            f"(SELECT unit_id FROM {changed_units}) "
+            f"UNION ALL SELECT * FROM {changed_records})")
 
 
 def _aliased(rule: str, left: str, right: str) -> str:
@@ -138,21 +149,22 @@ def _aliased(rule: str, left: str, right: str) -> str:
     return re.sub(r"\b([lr])\.", lambda m: f"{left if m.group(1) == 'l' else right}.", rule)
 
 
-def records_to_score(warehouse: Warehouse, model: dict[str, Any]) -> pa.Table:
+def records_to_score(warehouse: Warehouse, model: dict[str, Any],
+                     next_records: str = NEXT_RECORD_TABLE) -> pa.Table:
     """The input Splink needs to score every pair with a dirty side: the dirty records and every
     record that shares a blocking key with one (either way round), flagged ``lj_dirty``.
 
     A model whose blocking rules are not plain equi-joins gets every record (still scoring only
     pairs with a dirty side)."""
-    dirty = f"(SELECT * FROM {NEXT_RECORD_TABLE} WHERE unit_id IN " \
+    dirty = f"(SELECT * FROM {next_records} AS n WHERE n.unit_id IN " \
             f"(SELECT unit_id FROM {DIRTY_UNIT_TABLE}))"
     rules = model_blocking_rules(model)
     if rules and all(is_equi_join(rule) for rule in rules):
         branches = [f"SELECT unique_id FROM {dirty} AS d"]
         for rule in rules:
-            branches.append(f"SELECT c.unique_id FROM {NEXT_RECORD_TABLE} AS c "
+            branches.append(f"SELECT c.unique_id FROM {next_records} AS c "
                             f"JOIN {dirty} AS d ON {_aliased(rule, 'd', 'c')}")
-            branches.append(f"SELECT c.unique_id FROM {NEXT_RECORD_TABLE} AS c "
+            branches.append(f"SELECT c.unique_id FROM {next_records} AS c "
                             f"JOIN {dirty} AS d ON {_aliased(rule, 'c', 'd')}")
         where = f"WHERE r.unique_id IN ({' UNION '.join(branches)})"
     else:
@@ -161,7 +173,7 @@ def records_to_score(warehouse: Warehouse, model: dict[str, Any]) -> pa.Table:
     # the flag by a join: Spark takes IN (subquery) in a filter only
     return warehouse.execute(f"""
         SELECT {columns}, d.unit_id IS NOT NULL AS {DIRTY_FLAG}
-        FROM {NEXT_RECORD_TABLE} AS r
+        FROM {next_records} AS r
         LEFT JOIN {DIRTY_UNIT_TABLE} AS d ON d.unit_id = r.unit_id
         {where}
         ORDER BY r.unique_id

@@ -39,6 +39,7 @@ from localjustice.contract import load_contract
 from localjustice.errors import LocalJusticeError
 from localjustice.linkage.analysis_zone import (
     build_analysis_zone,
+    find_changed,
     update_analysis_zone,
     write_zone_batches,
     zone_can_update,
@@ -57,6 +58,7 @@ from localjustice.linkage.incremental import (
     SCOPE_TABLE,
     carried_pairs_sql,
     find_dirty_units,
+    next_records_sql,
     plan_run,
     records_to_score,
     write_scope,
@@ -76,6 +78,7 @@ from localjustice.linkage.store import (
     count_of,
     drop_temporary,
     ensure_linkage_layout,
+    replace_rows,
 )
 from localjustice.progress import NullProgress, Progress
 from localjustice.warehouse import INGEST_SCHEMA, Warehouse, open_warehouse
@@ -86,6 +89,10 @@ logger = logging.getLogger(__name__)
 _RUN_PAIRS = "lj_run_pair"
 #: An incremental run's whole pair set: the last run's pairs it carries over and its new ones.
 _RUN_PAIRS_ALL = "lj_run_pair_all"
+#: The rebuilt records of the source persons with versions loaded or ended since the last run.
+_CHANGED_RECORDS = "lj_record_changed"
+#: Those source persons (``analysis_zone.find_changed``).
+_CHANGED_UNITS = "lj_changed_unit"
 #: The persons before this run, for the analysis zone's update.
 _PREVIOUS_UNIT_PERSON = "lj_unit_person_previous"
 
@@ -188,11 +195,11 @@ def _inputs_fingerprint(warehouse: Warehouse) -> tuple[int | None, ...]:
 
 
 def _scored_incremental(
-    warehouse: Warehouse, model: dict[str, Any], options: LinkageOptions,
+    warehouse: Warehouse, model: dict[str, Any], options: LinkageOptions, next_records: str,
 ) -> tuple[pa.Table, int, list[tuple[str, int]], list[tuple[float, float, int]]]:
     """Pairs with a dirty side, scored with ``model`` (the warehouse is not let go of: this is
     seconds, and the working tables are temporary)."""
-    arrow = records_to_score(warehouse, model)
+    arrow = records_to_score(warehouse, model, next_records)
     scored = score_pairs(arrow, warehouse=warehouse, model=model,
                          review_floor=options.review_floor, link_type=options.link_type,
                          seed=options.seed, u_max_pairs=options.u_max_pairs,
@@ -241,24 +248,41 @@ def link_persons(
                     review_floor=options.review_floor)
 
     step = progress.step("Linkage: preparing records", total=None)
-    if plan.incremental:
+    # An incremental run after a linkage run that recorded its batches rebuilds the records of
+    # the source persons with versions loaded or ended since only; without them (the zone was
+    # built from a person map since), it rebuilds all and compares.
+    by_batch = plan.incremental and zone_can_update(warehouse)
+    if by_batch:
+        find_changed(warehouse, contract)
+        build_linkage_records(warehouse, contract, table=_CHANGED_RECORDS, temporary=True,
+                              only_units=_CHANGED_UNITS)
+        input_table = next_records_sql(_CHANGED_RECORDS, _CHANGED_UNITS)
+        records = count_of(warehouse, f"SELECT count(*) FROM {input_table} AS r")
+    elif plan.incremental:
         records = build_linkage_records(warehouse, contract, table=NEXT_RECORD_TABLE,
                                         temporary=True)
+        input_table = NEXT_RECORD_TABLE
     else:
         records = build_linkage_records(warehouse, contract)
-    input_table = NEXT_RECORD_TABLE if plan.incremental else RECORD_TABLE
+        input_table = RECORD_TABLE
     step.advance()
     if records == 0:
         raise LocalJusticeError("No person-bearing records in the identity zone. "
                                 "Load a delivery first: localjustice ingest DIR.")
-    units = count_of(warehouse, f"SELECT count(DISTINCT unit_id) FROM {input_table}")
+    units = count_of(warehouse, f"SELECT count(DISTINCT unit_id) FROM {input_table} AS r")
     logger.info("linkage input: %d records, %d source persons", records, units)
 
     step = progress.step("Linkage: scoring pairs", total=None)
     dirty_records = 0
     if plan.incremental:
         assert plan.model is not None
-        dirty_records = find_dirty_units(warehouse)
+        if by_batch:
+            dirty_records = find_dirty_units(
+                warehouse, _CHANGED_RECORDS,
+                f"(SELECT * FROM {RECORD_TABLE} WHERE unit_id IN "
+                f"(SELECT unit_id FROM {_CHANGED_UNITS}))")
+        else:
+            dirty_records = find_dirty_units(warehouse)
         model: dict[str, Any] | None = plan.model
         method = "probabilistic"
         dirty_units = count_of(warehouse, f"SELECT count(*) FROM {DIRTY_UNIT_TABLE}")
@@ -266,7 +290,7 @@ def link_persons(
                 f"({dirty_records:,} records scored)")
         if dirty_records:
             new_pairs, comparisons, blocking, histogram = _scored_incremental(
-                warehouse, plan.model, options)
+                warehouse, plan.model, options, input_table)
         else:
             new_pairs, comparisons, blocking, histogram = _no_pairs(), 0, [], []
     else:
@@ -295,7 +319,10 @@ def link_persons(
         pairs_table = _RUN_PAIRS
     with warehouse.transaction() as tx:
         update_zone = plan.incremental and zone_can_update(tx)
-        if plan.incremental:
+        if by_batch:
+            replace_rows(tx, RECORD_TABLE, _CHANGED_RECORDS,
+                         f"unit_id IN (SELECT unit_id FROM {_CHANGED_UNITS})")
+        elif plan.incremental:
             tx.create_table(RECORD_TABLE, f"SELECT * FROM {NEXT_RECORD_TABLE}",
                             step="linkage: write records")
         tx.create_table(PAIR_TABLE, f"SELECT * FROM {pairs_table}", step="linkage: write pairs")
@@ -342,7 +369,8 @@ def link_persons(
         if update_zone:
             _, events, affected = update_analysis_zone(
                 tx, previous_unit_person=_PREVIOUS_UNIT_PERSON, dirty_units=DIRTY_UNIT_TABLE,
-                scope=SCOPE_TABLE, area_slug=options.area, contract=contract)
+                scope=SCOPE_TABLE, changed_found=by_batch, area_slug=options.area,
+                contract=contract)
             note = f"{note}; analysis zone updated for {affected:,} persons"
         else:
             _, events = build_analysis_zone(tx, area_slug=options.area, contract=contract)
@@ -367,7 +395,8 @@ def link_persons(
         step.advance()
     drop_temporary(warehouse, "lj_link", CLUSTER_TABLE, _RUN_PAIRS, _RUN_PAIRS_ALL,
                    _PREVIOUS_UNIT_PERSON, NEXT_RECORD_TABLE, DIRTY_UNIT_TABLE, SCOPE_TABLE,
-                   "lj_scope_node", "lj_scope_link")
+                   "lj_scope_node", "lj_scope_link", _CHANGED_RECORDS, _CHANGED_UNITS,
+                   "lj_changed_crime")
     logger.info("linkage: %s; %d persons from %d source persons", method, summary.persons, units)
     return LinkageResult(
         run_id=run_id, method=method, method_note=note, records=records, units=units,

@@ -54,13 +54,20 @@ def _register_nicknames(warehouse: Warehouse) -> None:
     }))
 
 
-def _source_rows_sql(contract: Contract) -> str:
-    """One UNION ALL branch per person-bearing extract, in contract order."""
+def _source_rows_sql(contract: Contract, only_units: str | None = None) -> str:
+    """One UNION ALL branch per person-bearing extract, in contract order (with ``only_units``,
+    the rows of the source persons that table names by ``unit_id``)."""
+    def where(name: str) -> str:
+        if only_units is None:
+            return ""
+        return (f"WHERE '{name}:' || source_person_id IN "
+                f"(SELECT unit_id FROM {only_units})")
+
     branches = [
         f"""SELECT '{extract.name}' AS source, source_person_id, forename, surname,
                date_of_birth, sex, postcode, borough_code,
                CASE WHEN pnc_id_valid THEN pnc_id END AS pnc_id
-            FROM {current_table(extract)}"""
+            FROM {current_table(extract)} {where(extract.name)}"""
         for extract in contract.person_bearing_files
     ]
     return "\nUNION ALL\n".join(branches)
@@ -134,11 +141,12 @@ def build_linkage_records(
     source_rows_sql: str | None = None,
     table: str = RECORD_TABLE,
     temporary: bool = False,
+    only_units: str | None = None,
 ) -> int:
     """(Re)build ``linkage.record`` (or ``table``) from the identity zone (or from
     ``source_rows_sql``); returns the number of records."""
     _register_nicknames(warehouse)
-    rows = source_rows_sql or _source_rows_sql(contract or load_contract())
+    rows = source_rows_sql or _source_rows_sql(contract or load_contract(), only_units)
     warehouse.create_table(table, f"{records_sql(warehouse.dialect, rows)} ORDER BY unique_id",
                            temporary=temporary, step="linkage records")
     return count_of(warehouse, f"SELECT count(*) FROM {table}")
