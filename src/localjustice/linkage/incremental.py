@@ -7,10 +7,11 @@ full by itself). Otherwise the run is full and says why.
 
 What an incremental run does, each step set-based:
 
-1. builds this run's linkage input (``lj_record_next``) as a full run would, and compares it
-   with the last run's (``linkage.record``) by record id (``unit_id:variant hash``): a source
-   person any of whose identity variants appeared or disappeared is *dirty* (a new or corrected
-   record, or one withdrawn or superseded out of the current data);
+1. finds the source persons with a record version loaded or ended (superseded, withdrawn) by a
+   batch the last run had not seen (``linkage.zone_batch`` holds the batches it read), and
+   rebuilds their linkage records only; one whose identity variants changed is *dirty*. (When
+   the last run's batches are not known, the whole input is rebuilt and compared, by record id
+   ``unit_id:variant hash``.) Records gone from the current data drop out of the input;
 2. scores, with the last run's model, only the pairs with a dirty side: the blocking rules are
    the model's, each with "one side dirty" added, and Splink is given only the dirty records and
    the records sharing a blocking key with one (a semi-join per rule in the warehouse);
@@ -18,10 +19,14 @@ What an incremental run does, each step set-based:
    ones. A pair's score depends only on its two records and the model, and a clean source
    person's variants are as they were, so these are exactly the pairs a full run with the same
    model would score;
-4. clustering, person ids (kept unless genuinely merged or split, and those recorded), the review
-   queue and decisions run on the whole pair set as in a full run: they are cheap next to
-   scoring, and so the persons are those a full run with the same model would find;
+4. links are the pairs at the threshold with review decisions applied, as in a full run; only
+   the persons a change can reach (``write_scope``) are clustered again and given ids (kept
+   unless genuinely merged or split, and those recorded), so the persons are those a full run
+   with the same model would find;
 5. the analysis zone is updated for the affected persons only (``analysis_zone``).
+
+A change to the cleaning of records (this package's code, its nickname list) is not a change of
+the data: it needs ``--full``.
 """
 
 from __future__ import annotations
@@ -45,7 +50,6 @@ from localjustice.linkage.model import (
 )
 from localjustice.linkage.store import (
     MANUAL_LINK_TABLE,
-    PAIR_TABLE,
     RECORD_TABLE,
     REVIEW_DECISION_TABLE,
     RUN_TABLE,
@@ -180,14 +184,11 @@ def records_to_score(warehouse: Warehouse, model: dict[str, Any],
     """, step="incremental linkage: records to score").arrow()
 
 
-def carried_pairs_sql() -> str:
-    """The last run's pairs between two source persons that did not change."""
-    return f"""
-        SELECT p.unit_id_l, p.unit_id_r, p.match_probability, p.match_weight, p.rule
-        FROM {PAIR_TABLE} AS p
-        WHERE p.unit_id_l NOT IN (SELECT unit_id FROM {DIRTY_UNIT_TABLE})
-          AND p.unit_id_r NOT IN (SELECT unit_id FROM {DIRTY_UNIT_TABLE})
-    """
+def dirty_pair_condition() -> str:
+    """The pairs an incremental run scores again: those with a dirty side (the rest of the last
+    run's pairs are carried over as they are)."""
+    return (f"unit_id_l IN (SELECT unit_id FROM {DIRTY_UNIT_TABLE}) "
+            f"OR unit_id_r IN (SELECT unit_id FROM {DIRTY_UNIT_TABLE})")
 
 
 def write_scope(warehouse: Warehouse, new_pairs: str, since: datetime) -> None:

@@ -56,7 +56,7 @@ from localjustice.linkage.incremental import (
     DIRTY_UNIT_TABLE,
     NEXT_RECORD_TABLE,
     SCOPE_TABLE,
-    carried_pairs_sql,
+    dirty_pair_condition,
     find_dirty_units,
     next_records_sql,
     plan_run,
@@ -87,8 +87,6 @@ logger = logging.getLogger(__name__)
 
 #: The scored pairs of this run, materialised before any of linkage's tables is written.
 _RUN_PAIRS = "lj_run_pair"
-#: An incremental run's whole pair set: the last run's pairs it carries over and its new ones.
-_RUN_PAIRS_ALL = "lj_run_pair_all"
 #: The rebuilt records of the source persons with versions loaded or ended since the last run.
 _CHANGED_RECORDS = "lj_record_changed"
 #: Those source persons (``analysis_zone.find_changed``).
@@ -308,15 +306,8 @@ def link_persons(
     # after scoring: releasing the warehouse ended the session's temporary objects
     install_pseudonym(warehouse, pseudonym_key)
     _materialise_pairs(warehouse, new_pairs)
-    if plan.incremental:
-        warehouse.create_table(_RUN_PAIRS_ALL, f"""
-            {carried_pairs_sql()}
-            UNION ALL SELECT unit_id_l, unit_id_r, match_probability, match_weight, rule
-            FROM {_RUN_PAIRS}
-        """, temporary=True, step="incremental linkage: pairs carried and new")
-        pairs_table = _RUN_PAIRS_ALL
-    else:
-        pairs_table = _RUN_PAIRS
+    # an incremental run's pairs: the last run's between clean source persons, and the new ones
+    pairs_table = PAIR_TABLE if plan.incremental else _RUN_PAIRS
     with warehouse.transaction() as tx:
         update_zone = plan.incremental and zone_can_update(tx)
         if by_batch:
@@ -325,7 +316,11 @@ def link_persons(
         elif plan.incremental:
             tx.create_table(RECORD_TABLE, f"SELECT * FROM {NEXT_RECORD_TABLE}",
                             step="linkage: write records")
-        tx.create_table(PAIR_TABLE, f"SELECT * FROM {pairs_table}", step="linkage: write pairs")
+        if plan.incremental:
+            replace_rows(tx, PAIR_TABLE, _RUN_PAIRS, dirty_pair_condition())
+        else:
+            tx.create_table(PAIR_TABLE, f"SELECT * FROM {_RUN_PAIRS}",
+                            step="linkage: write pairs")
         tx.create_table("lj_link", f"""
             WITH decisions AS ({LATEST_DECISIONS_SQL})
             SELECT p.unit_id_l, p.unit_id_r FROM {pairs_table} AS p
@@ -393,7 +388,7 @@ def link_persons(
             json.dumps(model) if model is not None else None,
         )])
         step.advance()
-    drop_temporary(warehouse, "lj_link", CLUSTER_TABLE, _RUN_PAIRS, _RUN_PAIRS_ALL,
+    drop_temporary(warehouse, "lj_link", CLUSTER_TABLE, _RUN_PAIRS,
                    _PREVIOUS_UNIT_PERSON, NEXT_RECORD_TABLE, DIRTY_UNIT_TABLE, SCOPE_TABLE,
                    "lj_scope_node", "lj_scope_link", _CHANGED_RECORDS, _CHANGED_UNITS,
                    "lj_changed_crime")
