@@ -118,9 +118,14 @@ _EVENT_SPECS: dict[str, tuple[str, dict[str, str]]] = {
 _LATEST_CRIME = ("QUALIFY row_number() OVER (PARTITION BY crime_id "
                  "ORDER BY batch_id DESC, source_row DESC) = 1")
 
+#: (``{unit_person}`` is filled in per build: a victim's crime is looked up among the crimes of
+#: the victims being built only, so an update for a few persons does not rank every crime.)
 _EXTRA_JOINS = {
-    "police_victims": f"LEFT JOIN (SELECT * FROM {_CRIMES} {_LATEST_CRIME}) AS c "
-                      "ON c.crime_id = t.crime_id",
+    "police_victims": f"LEFT JOIN (SELECT * FROM {_CRIMES} WHERE crime_id IN ("
+                      f"SELECT v.crime_id FROM {current_table('police_victims')} AS v "
+                      "JOIN {unit_person} AS vp ON vp.source = 'police_victims' "
+                      "AND vp.source_person_id = v.source_person_id) "
+                      f"{_LATEST_CRIME}) AS c ON c.crime_id = t.crime_id",
     "prison_custody": "LEFT JOIN lj_establishment AS est "
                       "ON est.establishment_code = t.establishment_code",
 }
@@ -159,7 +164,7 @@ def _event_branch(dialect: Dialect, source: str, unit_person: str) -> str:
         FROM {current_table(source)} AS t
         JOIN {unit_person} AS up
           ON up.source = '{source}' AND up.source_person_id = t.source_person_id
-        {_EXTRA_JOINS.get(source, '')}
+        {_EXTRA_JOINS.get(source, '').replace('{unit_person}', unit_person)}
     """
 
 

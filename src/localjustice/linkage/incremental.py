@@ -34,7 +34,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -79,8 +78,6 @@ class RunPlan:
     reason: str
     model: dict[str, Any] | None = None
     previous_run_id: str | None = None
-    #: when the last run started: review decisions and manual links since then are news
-    previous_started: datetime | None = None
 
 
 def _same_model(a: dict[str, Any], b: dict[str, Any]) -> bool:
@@ -97,11 +94,11 @@ def plan_run(warehouse: Warehouse, *, full: bool, model_path: Path | None, thres
     if full:
         return RunPlan(False, "full relink, as asked (--full)")
     rows = warehouse.execute(f"""
-        SELECT run_id, method, model_json, threshold, review_floor, started_at FROM {RUN_TABLE}
+        SELECT run_id, method, model_json, threshold, review_floor FROM {RUN_TABLE}
         ORDER BY finished_at DESC, run_id DESC LIMIT 1""").fetchall()
     if not rows:
         return RunPlan(False, "full: the first linkage run of this warehouse")
-    run_id, method, model_json, last_threshold, last_floor, last_started = rows[0]
+    run_id, method, model_json, last_threshold, last_floor = rows[0]
     if method != "probabilistic" or model_json is None:
         return RunPlan(False, "full: the last run linked deterministically, with no model to "
                               "carry on from")
@@ -114,8 +111,7 @@ def plan_run(warehouse: Warehouse, *, full: bool, model_path: Path | None, thres
     if not warehouse.execute(f"SELECT 1 FROM {RECORD_TABLE} LIMIT 1").fetchall():
         return RunPlan(False, "full: the last run's linkage input is empty")
     return RunPlan(True, "incremental: new and changed records scored against the known ones "
-                         "with the last run's model", model=last_model, previous_run_id=str(run_id),
-                   previous_started=last_started)
+                         "with the last run's model", model=last_model, previous_run_id=str(run_id))
 
 
 def find_dirty_units(warehouse: Warehouse, next_records: str = NEXT_RECORD_TABLE,
@@ -191,25 +187,25 @@ def dirty_pair_condition() -> str:
             f"OR unit_id_r IN (SELECT unit_id FROM {DIRTY_UNIT_TABLE})")
 
 
-def write_scope(warehouse: Warehouse, new_pairs: str, since: datetime) -> None:
+def write_scope(warehouse: Warehouse, new_pairs: str) -> None:
     """Write ``lj_scope``: the source persons whose person a change can reach.
 
     Seeds are the dirty source persons, both sides of every newly scored pair, and both sides of
-    every review decision or manual link made since ``since`` (the last run's start). The scope
-    is the seeds and every source person of a previous person holding a seed. Persons are the
-    connected components of the links; a carried link joins two source persons of one previous
-    person, and every other link has seeds at both ends, so no link leaves the scope and
-    clustering it alone gives the components a whole run would."""
-    stamp = f"TIMESTAMP '{since.isoformat(sep=' ')}'"
+    every review decision and manual link (a steward's few hundred at most: whenever made, so a
+    decision dated before the last run still counts). The scope is the seeds and every source
+    person of a previous person holding a seed. Persons are the connected components of the
+    links; a carried link joins two source persons of one previous person, and every other link
+    has seeds at both ends, so no link leaves the scope and clustering it alone gives the
+    components a whole run would."""
     warehouse.create_table(SCOPE_TABLE, f"""
         WITH seed AS (
             SELECT unit_id FROM {DIRTY_UNIT_TABLE}
             UNION SELECT unit_id_l FROM {new_pairs}
             UNION SELECT unit_id_r FROM {new_pairs}
-            UNION SELECT unit_id_l FROM {REVIEW_DECISION_TABLE} WHERE decided_at >= {stamp}
-            UNION SELECT unit_id_r FROM {REVIEW_DECISION_TABLE} WHERE decided_at >= {stamp}
-            UNION SELECT unit_id_l FROM {MANUAL_LINK_TABLE} WHERE linked_at >= {stamp}
-            UNION SELECT unit_id_r FROM {MANUAL_LINK_TABLE} WHERE linked_at >= {stamp}
+            UNION SELECT unit_id_l FROM {REVIEW_DECISION_TABLE}
+            UNION SELECT unit_id_r FROM {REVIEW_DECISION_TABLE}
+            UNION SELECT unit_id_l FROM {MANUAL_LINK_TABLE}
+            UNION SELECT unit_id_r FROM {MANUAL_LINK_TABLE}
         ),
         reached AS (
             SELECT DISTINCT p.person_id FROM {UNIT_PERSON_TABLE} AS p

@@ -334,8 +334,7 @@ def link_persons(
         links = count_of(tx, "SELECT count(*) FROM lj_link")
         if plan.incremental:
             # only the persons a change can reach are clustered again (``incremental.py``)
-            assert plan.previous_started is not None
-            write_scope(tx, _RUN_PAIRS, plan.previous_started)
+            write_scope(tx, _RUN_PAIRS)
             if update_zone:
                 tx.create_table(_PREVIOUS_UNIT_PERSON, f"""
                     SELECT unit_id, person_id FROM {UNIT_PERSON_TABLE}
