@@ -178,11 +178,23 @@ def person_of(warehouse: Warehouse, source: str, spid: str) -> str:
 def copy_identity_zone(source: Warehouse, target: Warehouse) -> None:
     """Every identity table of ``source`` written into ``target`` through Arrow (how the tests put
     a made-up identity zone on Spark, where ingestion writes none)."""
+    from localjustice.warehouse.layout import VERSION_END_TABLE, current_table, current_view_sql
+
     for extract in load_contract().files.values():
         table = f"identity.{extract.name}"
         target.register_arrow("lj_copy_rows", source.execute(f"SELECT * FROM {table}").arrow())
         target.create_table(table, "SELECT * FROM lj_copy_rows")
         target.unregister("lj_copy_rows")
+    if target.engine == "spark":
+        # the version ends and the current views, as the records zone gives Spark
+        target.execute("CREATE SCHEMA IF NOT EXISTS ingest")
+        target.register_arrow("lj_copy_rows",
+                              source.execute(f"SELECT * FROM {VERSION_END_TABLE}").arrow())
+        target.create_table(VERSION_END_TABLE, "SELECT * FROM lj_copy_rows")
+        target.unregister("lj_copy_rows")
+        for extract in load_contract().files.values():
+            target.execute(f"CREATE OR REPLACE VIEW {current_table(extract)} AS "
+                           f"{current_view_sql(extract)}")
 
 
 @pytest.fixture
