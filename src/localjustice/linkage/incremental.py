@@ -139,8 +139,8 @@ def find_dirty_units(warehouse: Warehouse, next_records: str = NEXT_RECORD_TABLE
 def next_records_sql(changed_records: str, changed_units: str) -> str:
     """This run's linkage input without building it whole: the last run's records of the
     source persons unchanged, and the rebuilt ones of those changed."""
-    return (f"(SELECT * FROM {RECORD_TABLE} WHERE unit_id NOT IN "
-            f"(SELECT unit_id FROM {changed_units}) "
+    return (f"(SELECT * FROM {RECORD_TABLE} AS k WHERE NOT EXISTS "
+            f"(SELECT 1 FROM {changed_units} AS u WHERE u.unit_id = k.unit_id) "
             f"UNION ALL SELECT * FROM {changed_records})")
 
 
