@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -343,19 +344,25 @@ def _delivery_changes(result: DeliveryResult) -> dict[str, int]:
 
 
 def _deliveries_table(results: list[DeliveryResult]) -> Table:
-    """One row per delivery, in load order: what each changed, summed over its files."""
-    table = Table(title="What each delivery changed")
-    table.add_column("delivery")
-    table.add_column("files", justify="right")
-    for name in (*_CHANGE_COLUMNS, "seconds"):
-        table.add_column(name, justify="right")
+    """One row per delivery, in load order: what each changed, summed over its files.
+
+    Numbers are never cut short: on a narrow terminal (80 columns) the headers wrap instead."""
+    rows = []
     for result in results:
         counts = _delivery_changes(result)
         files = sum(f.status == "loaded" for f in result.files)
         rejected = len(result.rejected)
-        table.add_row(result.delivery, (f"{files} ({rejected} rejected)" if rejected else str(files))
-                      if result.changed else "already loaded",
-                      *(f"{counts[k]:,}" for k in _CHANGE_COLUMNS), f"{result.seconds:.1f}")
+        rows.append([result.delivery, (f"{files} ({rejected} rejected)" if rejected else str(files))
+                     if result.changed else "already loaded",
+                     *(f"{counts[k]:,}" for k in _CHANGE_COLUMNS), f"{result.seconds:.1f}"])
+    table = Table(title="What each delivery changed", box=box.SIMPLE_HEAD, pad_edge=False,
+                  collapse_padding=True)
+    for i, name in enumerate(("delivery", "files", *_CHANGE_COLUMNS, "s")):
+        widest = max((len(r[i]) for r in rows), default=1)
+        table.add_column(name, justify="left" if i == 0 else "right", min_width=widest,
+                         no_wrap=False, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
     return table
 
 

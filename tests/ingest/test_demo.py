@@ -22,7 +22,7 @@ def _table_rows(output: str, names: list[str]) -> dict[str, list[str]]:
     table = output[output.index("What each delivery changed"):]
     rows = {}
     for line in table.splitlines():
-        cells = [c.strip() for c in line.strip().strip("│").split("│")]
+        cells = line.split()  # a borderless table: cells are separated by spaces
         if cells and cells[0] in names and cells[0] not in rows:
             rows[cells[0]] = cells
     return rows
