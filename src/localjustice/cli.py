@@ -945,3 +945,55 @@ def run_cases_import(settings: Settings, team: str, people: list[tuple[str, str]
                   f"cases opened {report.cases_opened:,}, referrals joined to open cases "
                   f"{report.referrals_joined:,}, people added {report.persons_created:,}, possible "
                   f"duplicates across teams flagged for supervisors {report.possible_duplicates:,}.")
+
+
+@app.command("evaluate-table")
+def evaluate_table(
+    file: Annotated[Path, typer.Argument(help="A CSV or Parquet file, one row per person.")],
+    treatment: Annotated[str, typer.Option("--treatment", help="Column: 1 took part, 0 did not.")],
+    outcome: Annotated[str, typer.Option("--outcome", help="Outcome column(s), comma-separated.")],
+    covariates: Annotated[str, typer.Option("--covariates", help="Columns to match on, "
+                                            "comma-separated (text columns become indicators).")],
+    method: Annotated[str, typer.Option("--method", help="nearest (with replacement) or optimal "
+                                        "(pairs without replacement).")] = "nearest",
+    ratio: Annotated[int, typer.Option("--ratio", help="Comparison people per participant.")] = 1,
+    caliper: Annotated[str, typer.Option("--caliper", help="Standard deviations of the logit "
+                                         "score, or 'none'.")] = "0.2",
+    exact: Annotated[str, typer.Option("--exact", help="Columns that must match exactly, "
+                                       "comma-separated.")] = "",
+    adjust: Annotated[bool, typer.Option("--adjust", help="Also adjust the outcome regression "
+                                         "for the covariates.")] = False,
+    common_support: Annotated[bool, typer.Option(
+        "--common-support/--no-common-support",
+        help="Exclude participants outside the comparison scores' range.")] = True,
+    threshold: Annotated[float, typer.Option("--balance-threshold",
+                                             help="Largest acceptable |SMD| after matching.")] = 0.1,
+    min_treated: Annotated[int, typer.Option("--min-treated",
+                                             help="Fewest matched participants for an estimate.")] = 60,
+    output: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+) -> None:
+    """Match and estimate on any table (propensity score matching), e.g. to check a benchmark."""
+    from localjustice.evaluate import MatchingSpec, evaluate_frame, read_table
+    from localjustice.evaluate.cli_output import as_json, as_rich
+
+    if output not in ("table", "json"):
+        raise _fail(LocalJusticeError("--format must be table or json."))
+    try:
+        width = None if caliper.strip().lower() == "none" else float(caliper)
+    except ValueError:
+        raise _fail(LocalJusticeError(f"--caliper must be a number or 'none'; got {caliper!r}.")) from None
+    names = [c.strip() for c in covariates.split(",") if c.strip()]
+    try:
+        spec = MatchingSpec(method=method, ratio=ratio, caliper=width,  # type: ignore[arg-type]
+                            exact=tuple(c.strip() for c in exact.split(",") if c.strip()),
+                            common_support=common_support)
+        result = evaluate_frame(read_table(file), treatment=treatment,
+                                outcomes=[o.strip() for o in outcome.split(",") if o.strip()],
+                                covariates=names, spec=spec, adjust=adjust, threshold=threshold,
+                                min_treated=min_treated)
+    except LocalJusticeError as exc:
+        raise _fail(exc) from None
+    if output == "json":
+        typer.echo(as_json(result))
+    else:
+        console.print(as_rich(result))
