@@ -42,7 +42,7 @@ class OutcomeStatement:
 
 def _whole(x: float) -> int:
     """Half away from zero, as published tables round (Python's round() goes to even)."""
-    return int(math.floor(abs(x) + 0.5)) * (1 if x >= 0 else -1)
+    return math.floor(abs(x) + 0.5) * (1 if x >= 0 else -1)
 
 
 def _people(n: float) -> str:
