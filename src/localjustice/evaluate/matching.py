@@ -26,6 +26,7 @@ matches), so estimation and balance read the same rows.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Literal
 
@@ -35,7 +36,11 @@ import statsmodels.api as sm
 from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
 from sklearn.neighbors import NearestNeighbors
-from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
+from statsmodels.tools.sm_exceptions import (
+    ConvergenceWarning,
+    HessianInversionWarning,
+    PerfectSeparationWarning,
+)
 
 from localjustice.errors import LocalJusticeError
 
@@ -141,14 +146,20 @@ def propensity_score(design: pd.DataFrame, treated: IntArray) -> FloatArray:
     """Logit of the probability of taking part, from an unpenalised logistic regression."""
     x = design.loc[:, design.std(ddof=0) > 0]
     x = sm.add_constant(x.to_numpy(dtype=float), has_constant="add")
-    import warnings
-
     with warnings.catch_warnings():
+        # Separation and non-convergence show up in the balance check, which says so; the
+        # warnings themselves would only reach a log (and name no person).
         warnings.simplefilter("ignore", PerfectSeparationWarning)
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        warnings.simplefilter("ignore", HessianInversionWarning)
+        model = sm.Logit(treated.astype(float), x)
         try:
-            fit = sm.Logit(treated.astype(float), x).fit(disp=0, maxiter=200, method="newton")
+            fit = model.fit(disp=0, maxiter=100, method="newton")
+            converged = bool(fit.mle_retvals.get("converged", True))
         except np.linalg.LinAlgError:
-            fit = sm.Logit(treated.astype(float), x).fit(disp=0, maxiter=500, method="bfgs")
+            converged = False
+        if not converged:
+            fit = model.fit(disp=0, maxiter=1000, method="bfgs")
     linear: FloatArray = np.asarray(x @ fit.params, dtype=float)
     return linear
 

@@ -295,25 +295,8 @@ def pipeline(period: Period, *, borough: str | None = None, cohort: str | None =
                    {dialect.add_months('index_date', FOLLOW_UP_MONTHS + WAITING_MONTHS)} AS proven_by
             FROM (SELECT person_id, min(index_date) AS index_date, count(*) AS candidates
                   FROM index_candidate GROUP BY person_id) AS first_event""", materialise=True),
-        Step("proven_offence", f"""
-            -- Offences proven by a conviction or a caution, breaches excluded; only those that
-            -- can fall in this cohort's follow-up.
-            SELECT person_id, offence_date, event_date AS proven_date
-            FROM {EVENT_TABLE}
-            WHERE ((event_type = 'court_outcome' AND outcome = 'convicted')
-                   OR event_type = 'out_of_court_disposal')
-              AND coalesce(offence_group, '') <> 'breach'
-              AND offence_date > {period.sql_start()}
-              AND offence_date <= {committed_by}
-              AND event_date <= {proven_by}"""),
-        Step("proven_reoffence", """
-            -- Committed after the index date and within 12 months; proven within 18 months.
-            SELECT c.person_id, count(*) AS proven_reoffences
-            FROM cohort AS c
-            JOIN proven_offence AS o ON o.person_id = c.person_id
-            WHERE o.offence_date > c.index_date AND o.offence_date <= c.committed_by
-              AND o.proven_date <= c.proven_by
-            GROUP BY c.person_id""", materialise=True),
+        *proven_reoffence_steps(committed_after=period.sql_start(), committed_by=committed_by,
+                                proven_by=proven_by),
         *headline,
         Step("index_event", f"""
             -- One row per person: the event that starts the follow-up. A person with one eligible
@@ -365,6 +348,45 @@ def pipeline(period: Period, *, borough: str | None = None, cohort: str | None =
             "offender_group", CLASSIFICATIONS,
             ("offenders", "reoffenders", "proven_reoffences"))),
     ], name=NAME)
+
+
+def proven_reoffence_steps(*, committed_after: str, committed_by: str, proven_by: str,
+                           cohort: str = "cohort") -> list[Step]:
+    """The Guide's proven reoffence, for any cohort: one definition for the measure and for
+    impact evaluation (``localjustice.evaluate``), never a copy.
+
+    ``cohort`` is a step or table with ``person_id``, ``index_date``, ``committed_by`` and
+    ``proven_by`` (12 and 18 months after the index date, by the month rule); the bounds are SQL
+    date expressions every reoffence of the cohort lies within, so the scan of proven offences can
+    skip the rest. ``proven_reoffence`` has one row per reoffender: the number of proven
+    reoffences, the date of the first (for the JDL's time to first proven reoffence) and how many
+    were sentenced to immediate custody (the JDL's custodial outcome).
+    """
+    return [
+        Step("proven_offence", f"""
+            -- Offences proven by a conviction or a caution, breaches excluded; only those that
+            -- can fall in this cohort's follow-up.
+            SELECT person_id, offence_date, event_date AS proven_date,
+                   CASE WHEN event_type = 'court_outcome'
+                         AND sentence_type = 'immediate_custody' THEN 1 ELSE 0 END AS custodial
+            FROM {EVENT_TABLE}
+            WHERE ((event_type = 'court_outcome' AND outcome = 'convicted')
+                   OR event_type = 'out_of_court_disposal')
+              AND coalesce(offence_group, '') <> 'breach'
+              AND offence_date > {committed_after}
+              AND offence_date <= {committed_by}
+              AND event_date <= {proven_by}"""),
+        Step("proven_reoffence", f"""
+            -- Committed after the index date and within 12 months; proven within 18 months.
+            SELECT c.person_id, count(*) AS proven_reoffences,
+                   min(o.offence_date) AS first_reoffence_date,
+                   sum(o.custodial) AS custodial_reoffences
+            FROM {cohort} AS c
+            JOIN proven_offence AS o ON o.person_id = c.person_id
+            WHERE o.offence_date > c.index_date AND o.offence_date <= c.committed_by
+              AND o.proven_date <= c.proven_by
+            GROUP BY c.person_id""", materialise=True),
+    ]
 
 
 def follow_up_end(period: Period) -> str:

@@ -8,8 +8,8 @@ court case) are carried as keyed hashes (``crime_key``, ``case_key``), so rows c
 without the source id being recoverable.
 
 The ``event`` table is deliberately wide: one row per offence dealt with, disposal, custody
-period, supervision, monitoring order, victimisation or referral, with the columns each official
-measure needs and NULL where a column does not apply to the event type.
+period, supervision, monitoring order, victimisation, referral or programme participation, with
+the columns each official measure needs and NULL where a column does not apply to the event type.
 """
 
 from __future__ import annotations
@@ -74,6 +74,8 @@ EVENT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("service", "VARCHAR"),
     ("needs", "VARCHAR[]"),
     ("enhanced_rights", "VARCHAR[]"),
+    ("programme_code", "VARCHAR"),
+    ("completed", "BOOLEAN"),
 )
 
 CRIME_COLUMNS: tuple[tuple[str, str], ...] = (
