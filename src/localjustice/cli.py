@@ -997,3 +997,88 @@ def evaluate_table(
         typer.echo(as_json(result))
     else:
         console.print(as_rich(result))
+
+
+@app.command("evaluate")
+def evaluate(
+    programme_code: Annotated[str, typer.Argument(metavar="PROGRAMME", help="A programme code "
+                                                  "from programmes.toml, e.g. TTG.")],
+    start: Annotated[str | None, typer.Option("--from", help="First index date (YYYY-MM-DD) "
+                                              "[default: the data's first].")] = None,
+    end: Annotated[str | None, typer.Option("--to", help="Index dates before this day "
+                                            "[default: the last with a complete follow-up].")] = None,
+    output: Annotated[str, typer.Option("--format", help="table, json, html or xlsx.")] = "table",
+    out: Annotated[Path | None, typer.Option("--out", help="Folder for html/xlsx "
+                                             "[default: <data-dir>/evaluations].")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Evaluate a programme, Justice-Data-Lab style: matched comparison group, effects on proven
+    reoffending, balance; counts disclosure-controlled."""
+    from datetime import date
+
+    from localjustice.evaluate.programme_run import evaluate_programme
+    from localjustice.evaluate.report import as_html, report_data, write_xlsx
+    from localjustice.warehouse import open_configured
+
+    if output not in ("table", "json", "html", "xlsx"):
+        raise _fail(LocalJusticeError("--format must be table, json, html or xlsx."))
+    settings = _settings(data_dir)
+    try:
+        try:
+            first = date.fromisoformat(start) if start else None
+            last = date.fromisoformat(end) if end else None
+        except ValueError:
+            raise LocalJusticeError("--from and --to are dates such as 2019-01-01.") from None
+        with open_configured(settings, read_only=True) as warehouse:
+            result = evaluate_programme(warehouse, programme_code, start=first, end=last)
+    except LocalJusticeError as exc:
+        raise _fail(exc) from None
+    data = report_data(result)
+    if output == "json":
+        typer.echo(json.dumps(data, indent=2))
+        return
+    if output in ("html", "xlsx"):
+        folder = out or settings.data_dir / "evaluations"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"evaluation-{programme_code}.{output}"
+        if output == "html":
+            path.write_text(as_html(data), encoding="utf-8")
+        else:
+            write_xlsx(data, path)
+        console.print(f"Evaluation of {data['programme']['name']}: {path.resolve()}")
+        return
+    _print_evaluation(data)
+
+
+def _print_evaluation(data: dict[str, object]) -> None:
+    """The report's statements and estimates on the terminal."""
+    programme = data["programme"]
+    assert isinstance(programme, dict)
+    console.rule(f"{programme['name']} ({programme['code']})")
+    analysed = data["analysed"]
+    assert isinstance(analysed, dict)
+    table = Table(title="Who was analysed", box=box.SIMPLE_HEAD)
+    table.add_column("group")
+    table.add_column("people", justify="right")
+    for key, value in analysed.items():
+        table.add_row(str(key).replace("_", " "), f"{value:,}" if isinstance(value, int) else str(value))
+    console.print(table)
+    if data["refusal"]:
+        console.print(f"[bold red]{data['refusal']}[/]")
+    elif not data.get("balanced"):
+        console.print("[bold red]Balance fails on " + ", ".join(data.get("unbalanced", []))  # type: ignore[arg-type]
+                      + ": no headline.[/]")
+    for statement in data["statements"]:  # type: ignore[attr-defined]
+        console.print(statement["typical"])
+        console.print(statement["estimate"])
+    estimates = data["estimates"]
+    assert isinstance(estimates, list)
+    if estimates:
+        grid = Table(title="Estimates (rates per 100 people)", box=box.SIMPLE_HEAD)
+        for name in ("outcome", "participants", "comparison", "difference", "95% interval", "p"):
+            grid.add_column(name, justify="left" if name == "outcome" else "right")
+        for e in estimates:
+            grid.add_row(e["label"], str(e["participants"]), str(e["comparison"]),
+                         str(e["estimate"]), f"{e['ci_lower']} to {e['ci_upper']}",
+                         str(e["p_value"]))
+        console.print(grid)
