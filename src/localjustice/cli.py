@@ -1017,7 +1017,7 @@ def evaluate(
     from datetime import date
 
     from localjustice.evaluate.programme_run import evaluate_programme
-    from localjustice.evaluate.report import as_html, report_data, write_xlsx
+    from localjustice.evaluate.report import as_html, publish_report, report_data, write_xlsx
     from localjustice.warehouse import open_configured
 
     if output not in ("table", "json", "html", "xlsx"):
@@ -1034,6 +1034,7 @@ def evaluate(
     except LocalJusticeError as exc:
         raise _fail(exc) from None
     data = report_data(result)
+    published = publish_report(data, settings.data_dir / "published")
     if output == "json":
         typer.echo(json.dumps(data, indent=2))
         return
@@ -1048,6 +1049,7 @@ def evaluate(
         console.print(f"Evaluation of {data['programme']['name']}: {path.resolve()}")
         return
     _print_evaluation(data)
+    console.print(f"Published for the web app's evaluations page: {published.resolve()}")
 
 
 def _print_evaluation(data: dict[str, object]) -> None:

@@ -32,7 +32,7 @@ def test_home_invites_sign_in_and_then_lists_what_the_role_can_open(client_for: 
     assert anonymous.status_code == 200 and 'href="/sign-in"' in anonymous.text
     analyst = client_for("analyst")
     links = {link["href"] for link in analyst.get("/api/").json()["links"]}
-    assert links == {"/dashboard", "/loads", "/cases/compliance"}
+    assert links == {"/dashboard", "/evaluations", "/loads", "/cases/compliance"}
     assert "Linkage review" not in analyst.get("/").text
 
 
@@ -218,7 +218,7 @@ def test_error_pages_have_no_stack_trace_and_json_errors_for_the_api(
 def test_every_page_is_free_of_inline_script_and_style(client_for: ClientFor) -> None:
     admin = client_for("admin")
     for path in ("/", "/sign-in", "/audit", "/users", "/users/1", "/users/new", "/loads", "/dashboard",
-                 "/dashboard/proven_reoffending/methodology", "/nope"):
+                 "/dashboard/proven_reoffending/methodology", "/evaluations", "/nope"):
         assert_no_inline_code(admin.get(path).text)
     steward = client_for("data_steward")
     for path in ("/linkage/review", "/linkage/review/pair?n=1"):

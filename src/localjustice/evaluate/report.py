@@ -222,3 +222,21 @@ def write_xlsx(data: dict[str, Any], path: Path) -> Path:
         balance.append([b["variable"], b["before"], b["after"]])
     book.save(path)
     return path
+
+
+#: Where published evaluations live, under the published folder the dashboard reads.
+PUBLISHED_FOLDER = "evaluations"
+
+
+def publish_report(data: dict[str, Any], published_dir: Path) -> Path:
+    """Write the disclosure-controlled report where the web app reads it (atomic rename, so a
+    reader never sees half a file)."""
+    import json
+
+    folder = published_dir / PUBLISHED_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{data['programme']['code']}.json"
+    partial = path.with_suffix(".json.partial")
+    partial.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    partial.replace(path)
+    return path
