@@ -12,7 +12,7 @@ import pandas as pd
 from localjustice.errors import LocalJusticeError
 from localjustice.evaluate.cohort import CohortCounts, analysed_people, followed_up_by
 from localjustice.evaluate.estimate import Estimate, effect
-from localjustice.evaluate.matching import DEFAULT_CALIPER, MatchingSpec, design_matrix
+from localjustice.evaluate.matching import MatchingSpec, design_matrix
 from localjustice.evaluate.programmes import Programme, programme
 from localjustice.evaluate.statements import Frame, OutcomeStatement, statement
 from localjustice.evaluate.table import MIN_TREATED, Evaluation, evaluate_frame
@@ -92,7 +92,7 @@ def evaluate_programme(warehouse: Warehouse, code: str | Programme, *, start: da
         raise LocalJusticeError(f"The period {start} to {end} is empty: its follow-up must end by "
                                 f"{seen}, the last proven offence in the data.")
     frame, counts = analysed_people(warehouse, chosen, start, end, seen)
-    spec = spec or MatchingSpec(caliper=DEFAULT_CALIPER, exact=chosen.exact)
+    spec = spec or MatchingSpec(caliper=chosen.caliper, ratio=chosen.ratio, exact=chosen.exact)
     if counts.treated == 0 or counts.pool == 0:
         why = ("no participant could be analysed" if counts.treated == 0
                else "nobody eligible who did not take part")

@@ -45,6 +45,8 @@ class Programme:
     eligibility: tuple[str, ...]
     matching: tuple[str, ...]
     exact: tuple[str, ...]
+    ratio: int = 1
+    caliper: float | None = 0.2
 
     @property
     def eligibility_sql(self) -> str:
@@ -77,7 +79,9 @@ def _programme(code: str, raw: dict[str, Any]) -> Programme:
             index_event=index_event, joins_within_days=int(raw["joins_within_days"]),
             eligibility=tuple(check_filter(code, str(f)) for f in raw.get("eligibility", [])),
             matching=tuple(str(v) for v in raw["matching"]),
-            exact=tuple(str(v) for v in raw.get("exact", [])))
+            exact=tuple(str(v) for v in raw.get("exact", [])),
+            ratio=int(raw.get("ratio", 1)),
+            caliper=None if raw.get("caliper") == "none" else float(raw.get("caliper", 0.2)))
     except KeyError as missing:
         raise LocalJusticeError(f"Programme {code} has no {missing.args[0]!r}.") from None
     if index_event not in INDEX_EVENT_NAMES:

@@ -112,6 +112,12 @@ _EVENT_SPECS: dict[str, tuple[str, dict[str, str]]] = {
         "service": "t.service",
         "needs": "t.needs",
     }),
+    "programme_participants": ("t.participation_id", {
+        "event_date": "t.start_date",
+        "end_date": "t.end_date",
+        "programme_code": "t.programme_code",
+        "completed": "t.completed = 'Y'",
+    }),
 }
 
 #: A crime's latest delivered row, the one events and ``analysis.crime`` take.

@@ -46,6 +46,8 @@ class Events:
     supervision: Supervision
     victimisation: Victimisation
     requirement_mask: NDArray[np.int64]
+    #: Programme participants (``synth.programmes``): person, programme, start, end, completed.
+    participants: pd.DataFrame
 
 
 def _ids(prefix: str, n: int, width: int = 9) -> NDArray[np.str_]:
@@ -134,6 +136,7 @@ class DeliveryBuilder:
         orders = self.events.supervision.orders
         monitoring = self.events.supervision.monitoring
         referrals = self.events.victimisation.referrals
+        participants = self.events.participants
         return {
             "police_victims": victims.assign(day=victims["committed_day"]),
             "police_disposals": decided[decided["route"] == ROUTE_CAUTION].assign(
@@ -154,6 +157,9 @@ class DeliveryBuilder:
             "victim_referrals": referrals[frame.in_window(referrals["referral_day"].to_numpy())].assign(
                 day=lambda d: d["referral_day"]
             ),
+            "programme_participants": participants[
+                frame.in_window(participants["start"].to_numpy())
+            ].assign(day=lambda d: d["start"]),
         }
 
     def police_crimes(self) -> pd.DataFrame:
@@ -287,6 +293,18 @@ class DeliveryBuilder:
                 "role": rows["role"].to_numpy(),
                 "needs": rows["needs"].to_numpy(),
                 "service": rows["service"].to_numpy(),
+            }
+        )
+
+    def _programme_participants(self, rows: pd.DataFrame) -> pd.DataFrame:
+        ended = rows["end"].to_numpy() < self.frame.window_end
+        return pd.DataFrame(
+            {
+                "participation_id": _ids("PA", len(rows)),
+                "programme_code": rows["programme"].to_numpy(),
+                "start_date": iso(rows["start"].to_numpy()),
+                "end_date": _open_date(rows["end"].to_numpy(), self.frame),
+                "completed": np.where(ended, rows["completed"].to_numpy(), ""),
             }
         )
 

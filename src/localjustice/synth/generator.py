@@ -34,6 +34,7 @@ from localjustice.synth.names import forenames, surnames
 from localjustice.synth.offending import simulate_justice
 from localjustice.synth.parameters import load_parameters
 from localjustice.synth.population import People, build_people
+from localjustice.synth.programmes import add_pilots
 from localjustice.synth.summary import SynthSummary
 from localjustice.synth.supervision import derive_supervision, requirement_masks
 from localjustice.synth.victimisation import simulate_victimisation
@@ -43,7 +44,8 @@ _EARLIEST_YEAR = 1990
 #: Independent random streams, one per stage, so a change in one stage does not reshuffle others.
 #: Stages may be added at the end only: SeedSequence children are numbered, so earlier ones keep
 #: their streams.
-_STAGES = ("people", "offending", "estate", "supervision", "victims", "identity", "errors", "deliveries")
+_STAGES = ("people", "offending", "estate", "supervision", "victims", "identity", "errors", "deliveries",
+           "programmes")
 
 
 def _check_arguments(
@@ -166,6 +168,8 @@ def generate(
         streams["offending"],
         progress.step("Simulating offending and sentencing (months)", months),
     )
+    pilots = add_pilots(history, people, params, frame, scale, streams["programmes"])
+    history = pilots.history
     step = progress.step("Supervision, monitoring and victims", 3)
     custody = assign_establishments(history.custody, people, area, params, streams["estate"])
     masks = requirement_masks(history.cases, params, streams["supervision"])
@@ -179,6 +183,7 @@ def generate(
         supervision=supervision,
         victimisation=victimisation,
         requirement_mask=masks,
+        participants=pilots.participants,
     )
     calibration = measure(events, people, area, params, frame, scale)
     step.advance(1)
@@ -242,6 +247,7 @@ def generate(
         step.advance(len(delivered))
     area_codes = np.array([la.code for la in area.local_authorities])
     write_frame(person_map, truth_dir / "person_map.csv")
+    write_frame(pilots.effects, truth_dir / "programme_effects.csv")
     write_frame(_people_truth(people, appearing, area_codes), truth_dir / "people.parquet")
     write_frame(injected, truth_dir / ("injected_errors.csv" if deliveries == "single" else MONTHLY_INJECTED))
     report = {

@@ -62,6 +62,7 @@ SOURCE_IDS: dict[str, tuple[Callable[[IntArray], StrArray], int]] = {
     "probation_supervision": (_case_reference, 26 * 1_000_000),
     "electronic_monitoring": (_prefixed("EM", 8), 10**8),
     "victim_referrals": (_prefixed("VS", 8), 10**8),
+    "programme_participants": (_prefixed("PP", 8), 10**8),
 }
 
 

@@ -78,6 +78,7 @@ _END_COLUMNS = {
     "prison_custody": ("release_date",),
     "probation_supervision": ("end_date", "termination"),
     "electronic_monitoring": ("end_date",),
+    "programme_participants": ("end_date", "completed"),
 }
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 INJECTED_MONTHLY_COLUMNS = ["delivery", "source", "row_number", "column", "rule", "fixed_in"]

@@ -29,6 +29,7 @@ EVENT_TYPES = {
     "probation_supervision": "supervision",
     "electronic_monitoring": "monitoring",
     "victim_referrals": "referral",
+    "programme_participants": "participation",
 }
 
 PERSON_COLUMNS: tuple[tuple[str, str], ...] = (
