@@ -383,8 +383,39 @@ def _demo_report(settings: Settings) -> None:
         run_publish(settings)
         console.rule("5. Open victims' and witnesses' cases from the referrals")
         run_cases_import(settings, "north", [("demo-caseworker", "Demo caseworker")])
+        console.rule("6. Evaluate the pilots (Justice Data Lab method)")
+        run_evaluations(settings, DEMO_EVALUATIONS)
     except LocalJusticeError as exc:
         raise _fail(exc) from None
+
+
+#: The pilots the demo evaluates: one that works and one that does not (synthetic truth).
+DEMO_EVALUATIONS = ("TTG", "AAMR")
+
+
+def run_evaluations(settings: Settings, codes: tuple[str, ...]) -> None:
+    """Evaluate and publish each programme, printing its headline statements (CLI and demo)."""
+    from localjustice.evaluate.programme_run import evaluate_programme
+    from localjustice.evaluate.report import publish_report, report_data
+    from localjustice.warehouse import open_configured
+
+    with open_configured(settings, read_only=True) as warehouse:
+        for code in codes:
+            data = report_data(evaluate_programme(warehouse, code))
+            publish_report(data, settings.data_dir / "published")
+            name = data["programme"]["name"]
+            if data["refusal"]:
+                console.print(f"{name}: {data['refusal']}")
+                continue
+            console.print(f"[bold]{name}[/]")
+            if not data.get("balanced"):
+                console.print("  Balance fails on " + ", ".join(data["unbalanced"])
+                              + ": no headline; see the report.")
+            for statement in data["statements"][:1]:
+                console.print(f"  {statement['typical']}")
+                console.print(f"  {statement['estimate']}")
+    console.print("Evaluations published: /evaluations in the web app, or "
+                  "`localjustice evaluate CODE --format html`.")
 
 
 link_app = typer.Typer(
