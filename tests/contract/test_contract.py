@@ -9,9 +9,12 @@ from localjustice.contract.schema import PNC_CHECK_LETTERS
 
 
 def test_every_extract_of_the_prose_contract_is_defined() -> None:
+    """The prose contract's eight, and the programme providers' participants (issue 14), which
+    the evaluations need and the prose contract predates."""
     assert set(load_contract().files) == {
         "police_crimes", "police_victims", "police_disposals", "court_outcomes",
         "prison_custody", "probation_supervision", "electronic_monitoring", "victim_referrals",
+        "programme_participants",
     }
 
 
