@@ -401,7 +401,11 @@ def run_evaluations(settings: Settings, codes: tuple[str, ...]) -> None:
 
     with open_configured(settings, read_only=True) as warehouse:
         for code in codes:
-            data = report_data(evaluate_programme(warehouse, code))
+            try:
+                data = report_data(evaluate_programme(warehouse, code))
+            except LocalJusticeError as exc:  # e.g. data too short for a whole follow-up
+                console.print(f"{code}: not evaluated. {exc}")
+                continue
             publish_report(data, settings.data_dir / "published")
             name = data["programme"]["name"]
             if data["refusal"]:

@@ -49,6 +49,9 @@ OWN: dict[str, dict[str, str]] = {
     "victim_referrals": {"referral_id": "R1", "crime_id": "C1", "referral_date": "2018-03-03",
                          "referrer": "police", "role": "victim", "needs": "safety;emotional",
                          "service": "general_support"},
+    "programme_participants": {"participation_id": "PA1", "programme_code": "TTG",
+                               "start_date": "2018-03-03", "end_date": "2018-06-01",
+                               "completed": "Y"},
 }
 
 

@@ -140,6 +140,16 @@ FILE_CASES = [
     ("victim_referrals", {"needs": "food"}, "needs", "code"),
     ("victim_referrals", {"service": "isva2"}, "service", "code"),
     ("victim_referrals", {"service": ""}, "service", "required"),
+    ("programme_participants", {"participation_id": ""}, "participation_id", "required"),
+    ("programme_participants", {"programme_code": "NOPE"}, "programme_code", "code"),
+    ("programme_participants", {"programme_code": ""}, "programme_code", "required"),
+    ("programme_participants", {"start_date": "2018-3-3"}, "start_date", "date_format"),
+    ("programme_participants", {"start_date": ""}, "start_date", "required"),
+    ("programme_participants", {"start_date": "2021-01-01", "end_date": ""}, "start_date",
+     "not_future"),
+    ("programme_participants", {"end_date": "2018-02-30"}, "end_date", "date_format"),
+    ("programme_participants", {"end_date": "2018-03-01"}, "end_date", "not_before"),
+    ("programme_participants", {"completed": "yes"}, "completed", "code"),
 ]
 
 CASES = [(f, {c: v}, c, r) for f in PERSON_FILES for c, v, r in IDENTITY_CASES] + FILE_CASES
