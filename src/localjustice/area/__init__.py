@@ -17,9 +17,9 @@ from localjustice.area.reference import (
 from localjustice.area.teams import CaseTeam, CaseTeams, load_case_teams
 
 __all__ = [
+    "Area",
     "CaseTeam",
     "CaseTeams",
-    "Area",
     "Establishment",
     "LocalAuthority",
     "Organisation",

@@ -69,7 +69,8 @@ def load_case_teams(slug: str = "london") -> CaseTeams:
         if borough in by_borough:
             problems.append(f"borough {borough} is in both {by_borough[borough]!r} and {team!r}")
         by_borough[borough] = team
-    problems += [f"neighbour team {t!r} is not one of the teams" for t in neighbours.values() if t not in names]
+    problems += [f"neighbour team {t!r} is not one of the teams" for t in neighbours.values()
+                 if t not in names]
     known = area.authority_codes
     problems += [f"borough {b} is not an authority of {area.name}" for b in sorted(set(by_borough) - known)]
     problems += [f"authority {b} has no team" for b in sorted(known - set(by_borough))]

@@ -42,12 +42,16 @@ class History:
     """'Today' for an import, and the policy that closes what is older (injectable for tests)."""
 
     today: date
-    policy: CaseloadPolicy = field(default_factory=lambda: load_caseload_policy())
+    policy: CaseloadPolicy = field(default_factory=lambda: _policy())
 
     @property
     def open_since(self) -> date:
         """Cases whose referral is on or after this day stay open."""
         return self.today - timedelta(weeks=self.policy.open_weeks)
+
+
+def _policy() -> CaseloadPolicy:
+    return load_caseload_policy()
 
 
 @cache
@@ -64,7 +68,8 @@ def parse_caseload_policy(raw: dict[str, Any]) -> CaseloadPolicy:
             target_open_cases=int(raw["target_open_cases"]), open_weeks=int(raw["open_weeks"]),
             days_open=(low, high), late_every=int(raw["late_every"]),
             overdue_every=int(raw["overdue_every"]), outcomes=tuple(str(o) for o in raw["outcomes"]),
-            forenames=tuple(str(n) for n in raw["forenames"]), surnames=tuple(str(n) for n in raw["surnames"]))
+            forenames=tuple(str(n) for n in raw["forenames"]),
+            surnames=tuple(str(n) for n in raw["surnames"]))
     except (KeyError, TypeError, ValueError) as exc:
         raise LocalJusticeError(f"caseload.toml is invalid: {exc}") from None
     problems = [name for name, ok in (
@@ -88,7 +93,7 @@ def data_today(warehouse: Warehouse, history_weeks: int, *, real_today: date | N
     real = real_today or date.today()
     last = as_duckdb(warehouse).connection.cursor().execute(
         f"SELECT max(referral_date) FROM {current_table('victim_referrals')}").fetchone()
-    end = last[0] if last and last[0] is not None else None
+    end: date | None = last[0] if last else None
     if end is None or end >= real - timedelta(weeks=history_weeks):
         return real
     return end + timedelta(days=1)

@@ -72,6 +72,8 @@ class ImportReport:
     referrals_joined: int
     persons_created: int
     possible_duplicates: int = 0
+    #: of the cases opened, those a ``History`` closed at once (older than its open window)
+    cases_closed: int = 0
 
 
 def _frame(rows: Sequence[Any], columns: list[str]) -> pd.DataFrame:
@@ -349,9 +351,9 @@ def _insert_persons(con: Any, s: Session) -> int:
 
 def _insert_cases(con: Any, s: Session, persons: int) -> int:
     rows = _records(con, """
-        SELECT n.rid, n.known_person_id AS person_id, n.role, n.crime_id, n.team, h.status, n.enhanced_rights,
-               n.spoc_username, n.spoc_name, n.contact_preference, false AS safe_to_leave_message, n.opened_on,
-               h.closed_on, h.closure_reason, 1 AS version
+        SELECT n.rid, n.known_person_id AS person_id, n.role, n.crime_id, n.team, h.status,
+               n.enhanced_rights, n.spoc_username, n.spoc_name, n.contact_preference,
+               false AS safe_to_leave_message, n.opened_on, h.closed_on, h.closure_reason, 1 AS version
         FROM svc_new_cases n JOIN svc_history h USING (rid) ORDER BY n.rid""")
     if not rows:
         con.execute("CREATE OR REPLACE TEMP TABLE svc_case_ids (rid BIGINT, case_id BIGINT)")
@@ -488,8 +490,10 @@ def _flag_possible_duplicates(con: Any, s: Session) -> int:
 def _report(con: Any, total: int, fresh: int, persons: int, cases: int, duplicates: int) -> ImportReport:
     joined = int(con.execute("SELECT count(*) FROM svc_referral_cases WHERE joined_existing")
                  .fetchone()[0])
+    closed = int(con.execute("SELECT count(*) FROM svc_history WHERE status = 'closed'").fetchone()[0])
     return ImportReport(referrals_read=total, already_imported=total - fresh, cases_opened=cases,
-                        referrals_joined=joined, persons_created=persons, possible_duplicates=duplicates)
+                        referrals_joined=joined, persons_created=persons, possible_duplicates=duplicates,
+                        cases_closed=closed)
 
 
 def _audit(s: Session, actor: Actor, report: ImportReport) -> None:
@@ -498,4 +502,5 @@ def _audit(s: Session, actor: Actor, report: ImportReport) -> None:
                  detail={"cases_opened": report.cases_opened, "referrals_joined": report.referrals_joined,
                          "persons_created": report.persons_created,
                          "possible_duplicates": report.possible_duplicates,
+                         "cases_closed": report.cases_closed,
                          "already_imported": report.already_imported})
