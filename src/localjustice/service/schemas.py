@@ -689,6 +689,10 @@ class AllocationPage(View):
     caseworkers: list[CaseloadRow]
     cases: list[AllocationCase]
     from_username: str | None = None
+    #: how many open cases ``from_username`` holds in the team; ``cases`` is one page of them
+    cases_total: int = 0
+    page: int = 1
+    page_size: int = 50
 
 
 class ReallocationResult(View):
