@@ -78,7 +78,7 @@ def search_page(request: Request, user: Viewer, name: Text = "",
               "date_of_birth-year": year, "include_closed": include_closed}
     context: dict[str, Any] = {"title": "Find a person", "values": values, "errors": {}, "results": None,
                                "date_fields": ["date_of_birth"], "field_order": []}
-    if not (name or day or month or year):
+    if not ({"name", "date_of_birth-day"} & set(request.query_params)):  # not yet searched
         return render(request, "cases/search.html", context)
     try:
         query = parse_input(schemas.SearchIn,
