@@ -125,3 +125,9 @@ def test_a_search_needs_something_to_search_for() -> None:
     with pytest.raises(InvalidInput) as short:
         parse_input(SearchIn, {"name": "a"})
     assert short.value.errors == {"name": "Enter at least 2 letters of the name"}
+
+
+def test_a_date_of_birth_to_search_for_must_be_plausible() -> None:
+    with pytest.raises(InvalidInput) as future:
+        parse_input(SearchIn, {"date_of_birth": date(2999, 1, 1)}, today=TODAY)
+    assert set(future.value.errors) == {"date_of_birth"}
