@@ -42,8 +42,8 @@ def _seed(app: FastAPI) -> None:
     for i in range(WEEK_CASES + 2):
         overdue = i >= WEEK_CASES
         service.receive_referral(CASEWORKER, ReferralIn.model_validate({
-            "source": "police", "source_person_id": f"P-{i}", "forename": f"Ada{i:02d}", "surname": "Lovelace",
-            "date_of_birth": "1980-01-01", "crime_id": f"CR-{i}",
+            "source": "police", "source_person_id": f"P-{i}", "forename": f"Ada{i:02d}",
+            "surname": "Lovelace", "date_of_birth": "1980-01-01", "crime_id": f"CR-{i}",
             "referral_date": (day - timedelta(days=14) if overdue else day).isoformat(),
             "referrer": "police", "role": "victim", "team": "north"}))
 
