@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -382,7 +383,8 @@ def _demo_report(settings: Settings) -> None:
         run_report(settings, settings.data_dir / "report")
         run_publish(settings)
         console.rule("5. Open victims' and witnesses' cases from the referrals")
-        run_cases_import(settings, "north", [("demo-caseworker", "Demo caseworker")])
+        run_cases_import(settings, people=[("demo-caseworker", "Demo caseworker")], demo_staff=True,
+                         history=True)
     except LocalJusticeError as exc:
         raise _fail(exc) from None
 
@@ -909,39 +911,108 @@ def report(
 
 @app.command("cases-import")
 def cases_import(
-    team: Annotated[str, typer.Option("--team", help="Team for the imported cases.")],
-    caseworker: Annotated[list[str], typer.Option(
-        "--caseworker", help="USERNAME=Display name; repeat. They become single points of contact in turn.")],
+    team: Annotated[str | None, typer.Option(
+        "--team", help="Team for referrals whose borough no team covers [default: the area's first "
+        "team].")] = None,
+    caseworker: Annotated[list[str] | None, typer.Option(
+        "--caseworker", help="USERNAME=Display name; repeat. Caseworkers of --team besides its accounts; "
+        "each team's caseworkers become single points of contact in turn.")] = None,
+    area: Annotated[str, typer.Option(
+        "--area", help="Area whose teams (by borough) receive the cases.")] = "london",
+    demo_staff: Annotated[bool, typer.Option(
+        "--demo-staff", help="Create synthetic caseworker accounts per team, enough for tens of open cases "
+        "each (service/caseload.toml).")] = False,
+    history: Annotated[bool, typer.Option(
+        "--history", help="Open older referrals' cases already closed with an outcome, their entitlements "
+        "delivered (the demo's years of data).")] = False,
+    today: Annotated[str | None, typer.Option(
+        "--today", help="'Today' for --history and --demo-staff, YYYY-MM-DD [default: the real date, or the "
+        "day after the last referral when the data are older than the open window].")] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Open victims-and-witnesses cases from the warehouse's victim referrals (idempotent)."""
-    people = [(c.split("=", 1)[0], c.split("=", 1)[-1]) for c in caseworker]
+    people = [(c.split("=", 1)[0], c.split("=", 1)[-1]) for c in caseworker or []]
     try:
-        run_cases_import(_settings(data_dir), team, people)
+        run_cases_import(_settings(data_dir), team=team, people=people, area=area, demo_staff=demo_staff,
+                         history=history, today=_parse_day(today))
     except LocalJusticeError as exc:
         raise _fail(exc) from None
 
 
-def run_cases_import(settings: Settings, team: str, people: list[tuple[str, str]]) -> None:
-    """Open cases from the warehouse's victim referrals and print what happened (CLI and demo)."""
+def _parse_day(text: str | None) -> date | None:
+    from datetime import date as day
+
+    if text is None:
+        return None
+    try:
+        return day.fromisoformat(text)
+    except ValueError:
+        raise LocalJusticeError(f"--today {text!r} is not a date: give it as YYYY-MM-DD.") from None
+
+
+def run_cases_import(settings: Settings, *, team: str | None = None,
+                     people: list[tuple[str, str]] | None = None, area: str = "london",
+                     demo_staff: bool = False, history: bool = False,
+                     today: date | None = None) -> None:
+    """Open cases from the warehouse's victim referrals and print what happened (CLI and demo).
+
+    Each referral goes to the team of its borough (the area's ``case_teams.toml``); each team's
+    cases are shared among its caseworkers: their active accounts, ``people`` for the default team,
+    and with ``demo_staff`` synthetic accounts created first, sized from the referral volume."""
     from localjustice.access import Actor
     from localjustice.appdb import database_url, make_engine, session_factory, upgrade
+    from localjustice.area import load_case_teams
     from localjustice.audit import seal_pending
     from localjustice.service import Allocation, import_referrals
+    from localjustice.service.caseload import (
+        History,
+        data_today,
+        load_caseload_policy,
+        open_referrals_by_team,
+        plan_staff,
+    )
     from localjustice.warehouse import open_warehouse
+    from localjustice.web.accounts import create_staff_accounts
+    from localjustice.web.accounts.caseworkers import AccountsStaff
 
+    teams = load_case_teams(area)
+    default_team = team or teams.names[0]
+    policy = load_caseload_policy()
     url = database_url(settings.data_dir)
     upgrade(url)
     engine = make_engine(url)
+    sessions = session_factory(engine)
+    actor = Actor("cli", "data_steward")
     try:
         with open_warehouse(settings.warehouse_path, read_only=True) as warehouse:
-            report = import_referrals(warehouse, session_factory(engine), Actor("cli", "data_steward"),
-                                      Allocation(default_team=team, caseworkers={team: people}))
-        with session_factory(engine)() as db:
+            day = today or data_today(warehouse, policy.open_weeks)
+            window = History(day, policy)
+            if demo_staff:
+                counts = open_referrals_by_team(warehouse, teams.team_by_borough, default_team, window)
+                planned = plan_staff(teams.names, counts, policy, {t.name: t.code for t in teams.teams})
+                with sessions() as db, db.begin():
+                    created = create_staff_accounts(db, actor, planned)
+                console.print(f"Staff: {sum(map(len, planned.values())):,} caseworkers in "
+                              f"{len(planned)} teams "
+                              f"({created:,} accounts created, about {policy.target_open_cases} open cases "
+                              f"each), today {day:%-d %B %Y}.")
+            directory = AccountsStaff(sessions)
+            staff = {t: [(c.username, c.display_name) for c in directory.team_caseworkers(t)
+                         if c.role == "caseworker"] for t in teams.names}
+            staff.setdefault(default_team, [])
+            staff[default_team] = list(dict.fromkeys([*(people or []), *staff[default_team]]))
+            report = import_referrals(warehouse, sessions, actor,
+                                      Allocation(default_team=default_team,
+                                                 caseworkers={t: p for t, p in staff.items() if p},
+                                                 team_by_borough=teams.team_by_borough),
+                                      history=window if history else None)
+        with sessions() as db:
             seal_pending(db, wait=True)
     finally:
         engine.dispose()
     console.print(f"Referrals read {report.referrals_read:,}, already imported {report.already_imported:,}, "
                   f"cases opened {report.cases_opened:,}, referrals joined to open cases "
                   f"{report.referrals_joined:,}, people added {report.persons_created:,}, possible "
-                  f"duplicates across teams flagged for supervisors {report.possible_duplicates:,}.")
+                  f"duplicates across teams flagged for supervisors {report.possible_duplicates:,}."
+                  + (f" Of the cases opened, {report.cases_closed:,} are history, closed with an outcome."
+                     if history else ""))

@@ -1,7 +1,8 @@
 """Area reference data: the local authorities and custodial establishments of a city region.
 
 London ships first; another area is added as a folder of data files alone
-(``data/<slug>/area.toml``, ``local_authorities.csv``, ``establishments.csv``).
+(``data/<slug>/area.toml``, ``local_authorities.csv``, ``establishments.csv``, and the case
+service's ``case_teams.toml``).
 """
 
 from localjustice.area.reference import (
@@ -13,13 +14,17 @@ from localjustice.area.reference import (
     available_areas,
     load_area,
 )
+from localjustice.area.teams import CaseTeam, CaseTeams, load_case_teams
 
 __all__ = [
     "Area",
+    "CaseTeam",
+    "CaseTeams",
     "Establishment",
     "LocalAuthority",
     "Organisation",
     "UnknownAreaError",
     "available_areas",
     "load_area",
+    "load_case_teams",
 ]
