@@ -80,3 +80,11 @@ def test_londons_outcomes_cite_the_mou_for_every_stated_figure() -> None:
     for o in outcomes:
         for ref in (*([o.baseline] if o.baseline else []), *o.comparators):
             assert ref.source.url.startswith("https://"), o
+
+
+def test_a_withheld_headline_still_gives_its_comparator() -> None:
+    comparator = Reference(42.6, "England and Wales", MOU)
+    found = headline(_outcome(baseline=47.5, comparators=(comparator,)),
+                     _measure(("2018 Q1", None, None, None)), LONDON)
+    assert found["verdict"] == WITHHELD and found["baseline"]["value"] == 47.5
+    assert found["comparators"][0]["comparison"] == "42.6%"

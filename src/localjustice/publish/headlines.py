@@ -89,8 +89,10 @@ def headline(outcome: Outcome, measure: dict[str, Any], whole_area: str) -> dict
         "change": "", "verdict": NOT_YET, "comparators": []}
     if outcome.baseline is not None:  # stated with its source even before there is a figure
         out["baseline"] = _reference(outcome.baseline)
-    if not final:
+    if not final:  # the comparators still stand, to read the figure against once there is one
         out["verdict"] = WITHHELD if final_periods else NOT_YET
+        out["comparators"] = [{**_reference(c), "comparison": format_value(c.value, unit)}
+                              for c in outcome.comparators]
         return out
     latest = final[-1]
     out["latest"] = {k: latest.get(k) for k in ("period", "value", "low", "high", "numerator",
