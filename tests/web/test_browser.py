@@ -135,7 +135,7 @@ def test_a_steward_signs_in_filters_the_dashboard_reads_methodology_decides_a_pa
     page.click("button:has-text('Apply filters')")
     page.wait_for_url("**/dashboard?*borough=E09000030*")
     page.wait_for_selector(".lj-chart[data-rendered='true']")
-    table = page.locator(".lj-measure").first.locator("table").inner_text()
+    table = page.locator(".lj-measure").first.locator("table[data-table='trend']").inner_text()
     assert "Tower Hamlets" in table and "Hackney" not in table
 
     page.click("a:has-text('How proven reoffending is measured')")

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 
+from localjustice.area import load_area
 from localjustice.web import WebSettings, create_app
 from tests.web.conftest import SECRET, add_users
 from tests.web.test_browser import Watched, _free_port, browser, wait_for_charts  # noqa: F401
@@ -81,15 +82,17 @@ def test_the_board_reads_the_headlines_then_a_trend_with_provisional_periods_lab
     youth = page.locator("table.lj-headlines tr[data-cohort='juvenile']").inner_text()
     assert "England and Wales youth reoffending" in youth and "42.6%" in youth
 
-    reoffending = next(m for m in published["measures"] if m["id"] == "proven_reoffending")  # type: ignore[attr-defined,index]
-    london = sorted((o for o in reoffending["observations"] if o["borough"] == LONDON and o["cohort"] == "all"),
-                    key=lambda o: o["period"])
+    reoffending = next(m for m in published["measures"]  # type: ignore[attr-defined]
+                       if m["id"] == "proven_reoffending")
+    london = sorted((o for o in reoffending["observations"]
+                     if o["borough"] == LONDON and o["cohort"] == "all"), key=lambda o: o["period"])
     trend = page.locator("#measure-proven_reoffending table[data-table='trend'] tbody tr")
     assert trend.count() == len(london)
     statuses = [trend.nth(i).locator("td").first.inner_text() for i in range(trend.count())]
     assert statuses.count("Provisional") == len(reoffending["provisional"]) >= 1
     assert "Final" in statuses and statuses.index("Provisional") > statuses.index("Final")
-    shown = next(o for o in london if o["value"] is not None and o["period"] not in reoffending["provisional"])
+    shown = next(o for o in london
+                 if o["value"] is not None and o["period"] not in reoffending["provisional"])
     row = page.locator("#measure-proven_reoffending table[data-table='trend'] tbody tr",
                        has=page.locator(f"th:text-is('{shown['period']}')"))
     assert f"{shown['value']:.1f}%" in row.inner_text()
@@ -144,13 +147,13 @@ def test_a_charts_csv_download_holds_the_published_figures_with_withheld_cells_m
     download = info.value
     assert download.suggested_filename == "repeat_victimisation-comparison.csv"
     rows = list(csv.DictReader(io.StringIO(Path(download.path()).read_text("utf-8"))))
-    measure = next(m for m in published["measures"] if m["id"] == "repeat_victimisation")  # type: ignore[attr-defined,index]
+    measure = next(m for m in published["measures"]  # type: ignore[attr-defined]
+                   if m["id"] == "repeat_victimisation")
     period = rows[0]["Period"]
     assert period not in measure["provisional"]  # the default period is the latest final one
     finals = sorted({o["period"] for o in measure["observations"]} - set(measure["provisional"]))
     assert period == finals[-1]
-    names = {la.name: la.code for la in __import__("localjustice.area", fromlist=["load_area"])
-             .load_area().local_authorities}
+    names = {la.name: la.code for la in load_area().local_authorities}
     expected = {o["borough"]: o for o in measure["observations"]
                 if o["period"] == period and o["borough"] != LONDON and o["cohort"] == "all"}
     assert {names[r["Area"]] for r in rows} == set(expected)
