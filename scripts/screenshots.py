@@ -51,7 +51,6 @@ def _wait_for_charts(page: object, timeout: float = 60.0) -> None:
 def capture(data_dir: Path, out: Path) -> list[Path]:
     import uvicorn
     from playwright.sync_api import sync_playwright
-
     from sqlalchemy import delete, text
 
     from localjustice.appdb import database_url, upgrade
