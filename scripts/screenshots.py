@@ -4,8 +4,9 @@ Builds a small demo data directory with ``localjustice demo`` (or reuses one giv
 ``--data-dir`` that already holds published measures), starts the web app on a free loopback
 port, adds one account per role it needs, signs in with Playwright in headless Chromium and
 saves PNGs to ``docs/screenshots/``: the dashboard's headlines, a measure's trend and borough
-ranking, its tile map, and a case list as a supervisor of the demo's teams sees it. Nothing is drawn by hand, so the pictures follow the
-code: run it again after changing a page and commit the PNGs it writes.
+ranking, its tile map, and a case list as a supervisor of the demo's teams sees it. Nothing is
+drawn by hand, so the pictures follow the code: run it again after changing a page and commit
+the PNGs it writes.
 """
 
 from __future__ import annotations
