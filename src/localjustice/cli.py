@@ -29,6 +29,15 @@ app = typer.Typer(
 console = Console(stderr=False)
 err_console = Console(stderr=True)
 
+Until = Annotated[str | None, typer.Option(
+    "--until", metavar="YYYY-MM", help="Last month of the window (the extract is taken at its "
+    "end) [default: the last full month before today].")]
+Years = Annotated[int, typer.Option(help="Years in the window, twelve months each, ending with "
+                                    "--until.")]
+#: The demo's default size of London: four years at this scale keep `make demo` within 10 minutes
+#: on 2 cores with peak memory well under 8 GB (benchmarks/bench_demo.py; figures in the README).
+DEMO_SCALE = 0.25
+
 DataDir = Annotated[
     Path | None,
     typer.Option("--data-dir", help="Where the warehouse lives [env: LOCALJUSTICE_DATA_DIR; "
@@ -75,9 +84,9 @@ def contract_docs(
 @app.command()
 def synth(
     out: Annotated[Path, typer.Option("--out", help="Folder to write delivery/ and truth/ into.")],
-    scale: Annotated[float, typer.Option(help="1 = one year of London at full size.")] = 1.0,
-    start: Annotated[int, typer.Option("--start", help="First calendar year simulated.")] = 2018,
-    years: Annotated[int, typer.Option(help="Number of calendar years simulated.")] = 1,
+    scale: Annotated[float, typer.Option(help="1 = London at full size.")] = 1.0,
+    until: Until = None,
+    years: Years = 4,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 1,
     file_format: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
     deliveries: Annotated[str, typer.Option(
@@ -93,16 +102,18 @@ def synth(
         "the months after it as monthly deliveries.")] = None,
 ) -> None:
     """Write a synthetic multi-agency London delivery (or monthly deliveries) and its hidden truth."""
-    from localjustice.synth import generate
+    from localjustice.synth import default_until, generate
 
     try:
         with rich_progress(console) as progress:
-            summary = generate(out, scale=scale, start_year=start, years=years, seed=seed,
+            summary = generate(out, until=until or default_until(date.today()), years=years,
+                               scale=scale, seed=seed,
                                file_format=file_format, progress=progress,
                                deliveries=deliveries, history_until=history_until)
     except LocalJusticeError as exc:
         raise _fail(exc) from None
     console.print(summary.as_table())
+    console.print(summary.calibration_table())
     if summary.deliveries:
         console.print(summary.deliveries_table())
         console.print(f"{len(summary.deliveries)} deliveries written under {out}; load them in the "
@@ -132,7 +143,7 @@ def _ingest_table(result: DeliveryResult) -> Table:
 def ingest(
     deliveries: Annotated[list[Path], typer.Argument(
         help="Delivery folder(s) holding <source>.csv/.parquet files (and optionally "
-             "manifest.toml), loaded in the order given, e.g. monthly/2018-*.")],
+             "manifest.toml), loaded in the order given, e.g. monthly/2026-*.")],
     data_dir: DataDir = None,
 ) -> None:
     """Validate deliveries against the contract and load each, all or nothing.
@@ -275,9 +286,11 @@ def _print_open(state: WarehouseStatus) -> None:
 @app.command()
 def demo(
     data_dir: DataDir = None,
-    scale: Annotated[float, typer.Option(help="Size of synthetic London (1 = full).")] = 1.0,
-    start: Annotated[int, typer.Option("--start")] = 2018,
-    years: Annotated[int, typer.Option()] = 1,
+    scale: Annotated[float, typer.Option(
+        help="Size of synthetic London (1 = full); the default keeps `make demo` within 10 "
+        "minutes on 2 cores.")] = DEMO_SCALE,
+    until: Until = None,
+    years: Years = 4,
     seed: Annotated[int, typer.Option()] = 1,
     monthly: Annotated[int, typer.Option(
         "--monthly", metavar="N", help="The window's last N months arrive as monthly deliveries, "
@@ -286,25 +299,27 @@ def demo(
     """The main job on embedded defaults: synthesise London, load its history, then its latest
     months one delivery at a time (printing what each changed), link it, publish measures."""
     from localjustice.ingest import ingest_delivery, warehouse_status
-    from localjustice.synth import generate
+    from localjustice.synth import default_until, generate
+    from localjustice.synth.calendar import month_name, parse_month
     from localjustice.synth.monthly import LOAD_ORDER
     from localjustice.warehouse import open_warehouse
 
     settings = _settings(data_dir)
     out = settings.data_dir / "synthetic"
-    if not 1 <= monthly < 12 * years:
+    if not 1 <= monthly < 12 * max(years, 1):
         raise _fail(LocalJusticeError(
             f"--monthly must be from 1 to {12 * years - 1} (the window has {12 * years} months); "
             f"got {monthly}."))
-    last_history = 12 * years - monthly - 1
-    history_until = f"{start + last_history // 12:04d}-{last_history % 12 + 1:02d}"
+    until = until or default_until(date.today())
     try:
-        console.rule(f"1. Synthesise London: its history to {history_until}, then {monthly} "
-                     "monthly deliveries")
+        history_until = month_name(parse_month(until, "--until") - monthly)
+        console.rule(f"1. Synthesise London: {years} years to {until}, its history to "
+                     f"{history_until} as one delivery, then {monthly} monthly deliveries")
         with rich_progress(console) as bar:
-            summary = generate(out, scale=scale, start_year=start, years=years, seed=seed,
+            summary = generate(out, until=until, years=years, scale=scale, seed=seed,
                                progress=bar, deliveries="monthly", history_until=history_until)
         console.print(summary.as_table())
+        console.print(summary.calibration_table())
         order = (out / LOAD_ORDER).read_text(encoding="utf-8").split()
         console.rule("2. Validate and load the history, then each month")
         results = []
@@ -821,7 +836,7 @@ MEASURE_HELP = ("One of: proven_reoffending, repeat_victimisation, youth_custody
 @app.command()
 def measures(
     name: Annotated[str, typer.Argument(help=f"The measure. {MEASURE_HELP}")],
-    period: Annotated[str, typer.Option("--period", help="A quarter (2018Q1) or a year (2018).")],
+    period: Annotated[str, typer.Option("--period", help="A quarter (2025Q1) or a year (2025).")],
     output: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
     unsuppressed: Annotated[bool, typer.Option(
         "--unsuppressed", help="Raw counts without disclosure control, for authorised internal "
@@ -897,7 +912,8 @@ def publish(data_dir: DataDir = None) -> None:
 def report(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the report into.")],
     period: Annotated[str | None, typer.Option(
-        "--period", help="A quarter (2018Q1) or a year (2018) [default: latest year with data].")] = None,
+        "--period", help="A quarter (2025Q1) or a year (2025) [default: latest whole year with "
+        "data].")] = None,
     unsuppressed: Annotated[bool, typer.Option(
         "--unsuppressed", help="Raw counts, for authorised internal analysis only.")] = False,
     data_dir: DataDir = None,

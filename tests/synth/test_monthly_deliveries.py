@@ -356,7 +356,7 @@ def test_delivery_arguments_that_cannot_work_are_refused(
     tmp_path: Path, kwargs: dict[str, object], message: str
 ) -> None:
     with pytest.raises(LocalJusticeError, match=message):
-        generate(tmp_path, scale=0.01, **kwargs)  # type: ignore[arg-type]
+        generate(tmp_path, until="2018-12", years=1, scale=0.01, **kwargs)  # type: ignore[arg-type]
 
 
 def test_the_summary_and_the_changes_file_agree_with_the_manifests(monthly_series: Series) -> None:
@@ -381,6 +381,10 @@ def test_the_command_writes_history_and_months_and_says_where(tmp_path: Path) ->
             str(tmp_path),
             "--scale",
             "0.003",
+            "--until",
+            "2018-12",
+            "--years",
+            "1",
             "--deliveries",
             "monthly",
             "--history-until",
@@ -393,6 +397,7 @@ def test_the_command_writes_history_and_months_and_says_where(tmp_path: Path) ->
     assert "Deliveries, in load order" in result.output
     # a long temporary path may wrap anywhere, even inside the file name
     assert "load_order.txt" in result.output.replace("\n", "")
-    refused = CliRunner().invoke(app, ["synth", "--out", str(tmp_path), "--history-until", "2018-11"])
+    refused = CliRunner().invoke(app, ["synth", "--out", str(tmp_path), "--until", "2018-12",
+                                       "--history-until", "2018-11"])
     assert refused.exit_code != 0
     assert "needs monthly deliveries" in refused.output

@@ -41,7 +41,7 @@ def linked_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from localjustice.warehouse import open_warehouse
 
     folder = tmp_path_factory.mktemp("linked")
-    generate(folder / "synthetic", scale=0.003, start_year=2018, years=1, seed=3)
+    generate(folder / "synthetic", until="2018-12", years=1, scale=0.003, seed=3)
     path = folder / "warehouse.duckdb"
     with open_warehouse(path) as warehouse:
         ingest_delivery(warehouse, folder / "synthetic" / "delivery")
