@@ -7,8 +7,10 @@ it finish within 10 minutes on 2 cores with peak memory under 8 GB; the demo's d
 
 Each scale given runs in its own subprocess, one after another; peak memory is the child's
 maximum resident set (``getrusage(RUSAGE_CHILDREN).ru_maxrss``, which covers DuckDB's threads as
-they share the process). The load average before and after is printed: the machine may be shared,
-and then the figures are pessimistic. The London proven reoffending rate of the latest final
+they share the process). CPU seconds (user and system) are printed too: they vary much less
+with other work than wall time, and on an idle 2-core machine the wall time is at most about
+them. The load average before and after is printed: the machine may be shared, and then the wall
+time is pessimistic. The London proven reoffending rate of the latest final
 cohort is printed beside them, as a check that the demo's figures are the published kind (about
 24%), not a cohort without follow-up.
 
@@ -51,16 +53,23 @@ def _latest_final_reoffending(feed: Path) -> str:
             "(MoU: 24%)")
 
 
+def _cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _run(scale: float, until: str) -> tuple[float, float]:
     """Seconds and peak GB of one demo at ``scale``."""
     with tempfile.TemporaryDirectory(prefix="bench-demo-") as tmp:
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        cpu_before = _cpu_seconds()
         began = time.perf_counter()
         done = subprocess.run(
             [sys.executable, "-m", "localjustice", "demo", "--data-dir", tmp, "--scale", str(scale),
              "--until", until],
             capture_output=True, text=True, env={**os.environ, "COLUMNS": "120"}, check=False)
         seconds = time.perf_counter() - began
+        cpu = _cpu_seconds() - cpu_before
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         if done.returncode != 0:
             print(done.stdout[-3000:], done.stderr[-3000:], sep="\n")
@@ -69,8 +78,9 @@ def _run(scale: float, until: str) -> tuple[float, float]:
             print("  (peak memory: an earlier child was larger; this figure is that child's)")
         gigabytes = peak / 1024**2  # ru_maxrss is in KiB on Linux
         print(f"scale {scale:g}, four years to {until}: {seconds:,.0f} s wall "
-              f"({seconds / BUDGET_SECONDS:.2f} of the 10-minute budget), peak memory "
-              f"{gigabytes:.2f} GB ({gigabytes / BUDGET_MEMORY_GB:.2f} of 8 GB)", flush=True)
+              f"({seconds / BUDGET_SECONDS:.2f} of the 10-minute budget), {cpu:,.0f} CPU s "
+              f"({cpu / seconds:.2f} cores busy), peak memory {gigabytes:.2f} GB "
+              f"({gigabytes / BUDGET_MEMORY_GB:.2f} of 8 GB)", flush=True)
         print(f"  proven reoffending, London, latest final cohort "
               f"{_latest_final_reoffending(Path(tmp) / 'published' / 'measures.json')}", flush=True)
         return seconds, gigabytes

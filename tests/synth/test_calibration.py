@@ -12,6 +12,7 @@ demo's (four years to November 2026), whose years run December to November.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -45,23 +46,35 @@ def test_every_year_of_a_four_year_window_holds_every_target(
     calibration_delivery: tuple[Path, SynthSummary],
 ) -> None:
     """Not only on average: a drift (an offender pool ageing out, a burn-in too short) would show
-    as a first or last year outside its band while the pooled figure stays inside."""
+    as a first or last year outside its band while the pooled figure stays inside.
+
+    Each year is held to its target's own band, but for the share of young people in custody
+    held outside London: one snapshot day holds ~75 children at this scale, a binomial standard
+    error of ~5.8 points against a band of 8, so a year is held to three standard errors of its
+    own count (the pooled test above keeps the band)."""
     out, summary = calibration_delivery
     labels = ["2022-12..2023-11", "2023-12..2024-11", "2024-12..2025-11", "2025-12..2026-11"]
     assert list(summary.calibration_by_year) == labels
     by_year = json.loads((out / "truth" / "calibration.json").read_text())["measures_by_year"]
     assert list(by_year) == labels
     targets = load_parameters().targets
+    share = "youth_custody_outside_area_share"
     for label in labels:
-        assert set(targets) <= set(by_year[label])
-        outside = {name: m for name, m in by_year[label].items() if m["within"] is False}
+        year = by_year[label]
+        assert set(targets) <= set(year)
+        outside = {name: m for name, m in year.items() if m["within"] is False and name != share}
         assert not outside, (label, outside)
+        children, target = year["youth_in_custody"]["value"], targets[share].value
+        allowed = max(targets[share].tolerance, 3 * math.sqrt(target * (1 - target) / children))
+        assert abs(year[share]["value"] - target) <= allowed, (label, year[share], allowed)
     # counts are per year, so the pooled figure is the mean of the years'
     for name in ("cohort_offenders", "recorded_crimes", "youth_in_custody"):
         mean = np.mean([summary.calibration_by_year[y][name].value for y in labels])
         assert summary.calibration[name].value == pytest.approx(mean)
     table = summary.calibration_table()
-    assert [c.header for c in table.columns] == ["measure", *labels, "all years", "target"]
+    # each year headed by its first month over its last, so four years fit 80 columns
+    headers = [str(c.header).replace("\n", " ") for c in table.columns]
+    assert headers == ["measure", *(y.replace("..", " ") for y in labels), "all years", "target"]
     assert table.row_count == len(summary.calibration)
 
 
