@@ -62,7 +62,7 @@ def published_years(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from localjustice.warehouse import open_warehouse
 
     folder = tmp_path_factory.mktemp("years")
-    generate(folder / "synthetic", scale=0.005, start_year=2016, years=3, seed=5)
+    generate(folder / "synthetic", until="2018-12", years=3, scale=0.005, seed=5)
     with open_warehouse(folder / "warehouse.duckdb") as warehouse:
         ingest_delivery(warehouse, folder / "synthetic" / "delivery")
         link_persons(warehouse, pseudonym_key=b"web-test-key-not-secret-0123456")
