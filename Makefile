@@ -7,7 +7,7 @@ SPARK_STAMP := $(VENV)/.installed-spark
 # the web app's front-end files, copied from node_modules (never committed)
 ASSETS := src/localjustice/web/static/vendor/.built
 
-.PHONY: demo test lint bench install spark assets system-packages java clean
+.PHONY: demo test lint bench screenshots install spark assets system-packages java clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -67,6 +67,10 @@ test: lint $(ASSETS) system-packages $(SPARK_STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# the README's screenshots, from a small demo (scripts/screenshots.py); commit the PNGs it writes
+screenshots: $(STAMP) $(ASSETS) system-packages
+	$(BIN)/python scripts/screenshots.py
 
 clean:
 	rm -rf $(VENV) localjustice-data node_modules src/localjustice/web/static/vendor

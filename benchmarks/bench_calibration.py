@@ -53,9 +53,11 @@ COHORT_TRUTH = "cohort_truth.json"
 def _generator_truth(events: Any, people: Any, params: Any) -> dict[str, float]:
     """The generator's rates for the cohort year, by its own code (``calibration_check`` pools all
     delivered years; here one)."""
+    from localjustice.synth.calendar import day_number
     from localjustice.synth.calibration_check import cohort_rates
 
-    rates = cohort_rates(events, people, params, [COHORT_YEAR])
+    rates = cohort_rates(events, people, params,
+                         [(day_number(COHORT_YEAR), day_number(COHORT_YEAR + 1))])
     return {"overall": 100 * rates.overall, "age_18_24": 100 * rates.age_18_24,
             "youth": 100 * rates.youth, "young_adults_custody": 100 * rates.young_adults_custody,
             "cohort": rates.cohort, "youth_cohort": rates.youth_cohort,
@@ -82,7 +84,7 @@ def _prepare(out: Path, scale: float, seed: int) -> None:
 
         setattr(synth_generator, "measure", capturing)  # noqa: B010
         started = time.perf_counter()
-        generate(out, scale=scale, start_year=START_YEAR, years=YEARS, seed=seed)
+        generate(out, until=f"{START_YEAR + YEARS - 1}-12", years=YEARS, scale=scale, seed=seed)
         print(f"  synthesised {START_YEAR}-{START_YEAR + YEARS - 1} at scale {scale:g} "
               f"in {time.perf_counter() - started:.0f} s", flush=True)
         (out / "warehouse.duckdb").unlink(missing_ok=True)

@@ -46,6 +46,7 @@ from localjustice.synth import generate
 from localjustice.warehouse import Warehouse, current_table, open_warehouse
 
 START, YEARS, SEED = 2018, 3, 7
+UNTIL = f"{START + YEARS - 1}-12"
 KEY = b"deliveries-benchmark-key-not-secret"
 TARGET_SECONDS = 60.0
 #: the hook: h2's incremental linkage adds ``full`` to ``link_persons``
@@ -98,10 +99,10 @@ def main(scale: float = 0.2) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         load_before = os.getloadavg()[0]
-        _, single_synth, _ = _timed(lambda: generate(root / "single", scale=scale, start_year=START,
+        _, single_synth, _ = _timed(lambda: generate(root / "single", scale=scale, until=UNTIL,
                                                      years=YEARS, seed=SEED))
         _, monthly_synth, _ = _timed(lambda: generate(root / "monthly", scale=scale,
-                                                      start_year=START, years=YEARS, seed=SEED,
+                                                      until=UNTIL, years=YEARS, seed=SEED,
                                                       deliveries="monthly"))
         monthly = root / "monthly"
         order = [monthly / name for name in

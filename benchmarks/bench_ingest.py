@@ -147,7 +147,7 @@ def main(scale: float = 1.0, delivery: Path | None = None, profile: bool = False
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         if delivery is None:
-            generate(root / "synthetic", scale=scale, start_year=2018, years=1, seed=7)
+            generate(root / "synthetic", until="2018-12", years=1, scale=scale, seed=7)
             delivery = root / "synthetic" / "delivery"
         size = sum(p.stat().st_size for p in delivery.iterdir())
         load_before = os.getloadavg()[0]

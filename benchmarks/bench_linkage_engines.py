@@ -43,7 +43,7 @@ def _prepare(out: Path, scale: float, seed: int) -> None:
 
     if (out / "records.parquet").is_file():
         return
-    generate(out, scale=scale, seed=seed)
+    generate(out, until="2018-12", years=1, scale=scale, seed=seed)
     with open_warehouse(out / "warehouse.duckdb") as warehouse:
         ingest_delivery(warehouse, out / "delivery")
         ensure_linkage_layout(warehouse)

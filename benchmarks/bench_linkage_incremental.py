@@ -51,7 +51,7 @@ def _prepare(out: Path, scale: float, years: int, seed: int) -> None:
     from localjustice.warehouse import open_warehouse
 
     if not (out / "truth" / "person_map.csv").is_file():
-        generate(out, scale=scale, years=years, seed=seed)
+        generate(out, until=f"{2017 + years}-12", years=years, scale=scale, seed=seed)
     if not (out / "ingested.duckdb").is_file():
         with open_warehouse(out / "ingesting.duckdb") as warehouse:
             ingest_delivery(warehouse, out / "delivery")

@@ -48,7 +48,7 @@ def _prepare(out: Path, scale: float, seed: int) -> None:
     from localjustice.warehouse import open_warehouse
 
     if not (out / "truth" / "person_map.csv").is_file():
-        generate(out, scale=scale, seed=seed)
+        generate(out, until="2018-12", years=1, scale=scale, seed=seed)
     if not (out / "ingested").is_file():
         with open_warehouse(out / "warehouse.duckdb") as warehouse:
             ingest_delivery(warehouse, out / "delivery")

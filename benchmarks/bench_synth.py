@@ -21,7 +21,8 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         began = time.perf_counter()
-        summary = generate(Path(tmp), scale=args.scale, years=1, seed=args.seed, file_format=args.format)
+        summary = generate(Path(tmp), until="2018-12", years=1, scale=args.scale, seed=args.seed,
+                           file_format=args.format)
         seconds = time.perf_counter() - began
     rows = summary.total_rows
     print(

@@ -42,8 +42,9 @@ class Actor:
 # same user in the same session cite that event instead of asking again: the session holds only
 # the event's id, the reason and its time are read back from the audit log, server-side.
 
-RecordKind = Literal["case", "linkage_review", "possible_duplicate", "quarantine"]
-RECORD_KINDS: tuple[RecordKind, ...] = ("case", "linkage_review", "possible_duplicate", "quarantine")
+RecordKind = Literal["case", "linkage_review", "possible_duplicate", "quarantine", "person_search"]
+RECORD_KINDS: tuple[RecordKind, ...] = ("case", "linkage_review", "possible_duplicate", "quarantine",
+                                         "person_search")
 REASONS_FILE = Path(__file__).with_name("access_reasons.toml")
 #: The audit action of a reason given on the page, which later views within the window cite.
 STATED = "purpose.stated"

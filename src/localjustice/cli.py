@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -27,6 +28,15 @@ app = typer.Typer(
 )
 console = Console(stderr=False)
 err_console = Console(stderr=True)
+
+Until = Annotated[str | None, typer.Option(
+    "--until", metavar="YYYY-MM", help="Last month of the window (the extract is taken at its "
+    "end) [default: the last full month before today].")]
+Years = Annotated[int, typer.Option(help="Years in the window, twelve months each, ending with "
+                                    "--until.")]
+#: The demo's default size of London: four years at this scale keep `make demo` within 10 minutes
+#: on 2 cores with peak memory well under 8 GB (benchmarks/bench_demo.py; figures in the README).
+DEMO_SCALE = 0.25
 
 DataDir = Annotated[
     Path | None,
@@ -74,9 +84,9 @@ def contract_docs(
 @app.command()
 def synth(
     out: Annotated[Path, typer.Option("--out", help="Folder to write delivery/ and truth/ into.")],
-    scale: Annotated[float, typer.Option(help="1 = one year of London at full size.")] = 1.0,
-    start: Annotated[int, typer.Option("--start", help="First calendar year simulated.")] = 2018,
-    years: Annotated[int, typer.Option(help="Number of calendar years simulated.")] = 1,
+    scale: Annotated[float, typer.Option(help="1 = London at full size.")] = 1.0,
+    until: Until = None,
+    years: Years = 4,
     seed: Annotated[int, typer.Option(help="Random seed; the same seed gives the same files.")] = 1,
     file_format: Annotated[str, typer.Option("--format", help="csv or parquet.")] = "csv",
     deliveries: Annotated[str, typer.Option(
@@ -92,16 +102,18 @@ def synth(
         "the months after it as monthly deliveries.")] = None,
 ) -> None:
     """Write a synthetic multi-agency London delivery (or monthly deliveries) and its hidden truth."""
-    from localjustice.synth import generate
+    from localjustice.synth import default_until, generate
 
     try:
         with rich_progress(console) as progress:
-            summary = generate(out, scale=scale, start_year=start, years=years, seed=seed,
+            summary = generate(out, until=until or default_until(date.today()), years=years,
+                               scale=scale, seed=seed,
                                file_format=file_format, progress=progress,
                                deliveries=deliveries, history_until=history_until)
     except LocalJusticeError as exc:
         raise _fail(exc) from None
     console.print(summary.as_table())
+    console.print(summary.calibration_table())
     if summary.deliveries:
         console.print(summary.deliveries_table())
         console.print(f"{len(summary.deliveries)} deliveries written under {out}; load them in the "
@@ -131,7 +143,7 @@ def _ingest_table(result: DeliveryResult) -> Table:
 def ingest(
     deliveries: Annotated[list[Path], typer.Argument(
         help="Delivery folder(s) holding <source>.csv/.parquet files (and optionally "
-             "manifest.toml), loaded in the order given, e.g. monthly/2018-*.")],
+             "manifest.toml), loaded in the order given, e.g. monthly/2026-*.")],
     data_dir: DataDir = None,
 ) -> None:
     """Validate deliveries against the contract and load each, all or nothing.
@@ -274,9 +286,11 @@ def _print_open(state: WarehouseStatus) -> None:
 @app.command()
 def demo(
     data_dir: DataDir = None,
-    scale: Annotated[float, typer.Option(help="Size of synthetic London (1 = full).")] = 1.0,
-    start: Annotated[int, typer.Option("--start")] = 2018,
-    years: Annotated[int, typer.Option()] = 1,
+    scale: Annotated[float, typer.Option(
+        help="Size of synthetic London (1 = full); the default keeps `make demo` within 10 "
+        "minutes on 2 cores.")] = DEMO_SCALE,
+    until: Until = None,
+    years: Years = 4,
     seed: Annotated[int, typer.Option()] = 1,
     monthly: Annotated[int, typer.Option(
         "--monthly", metavar="N", help="The window's last N months arrive as monthly deliveries, "
@@ -285,25 +299,27 @@ def demo(
     """The main job on embedded defaults: synthesise London, load its history, then its latest
     months one delivery at a time (printing what each changed), link it, publish measures."""
     from localjustice.ingest import ingest_delivery, warehouse_status
-    from localjustice.synth import generate
+    from localjustice.synth import default_until, generate
+    from localjustice.synth.calendar import month_name, parse_month
     from localjustice.synth.monthly import LOAD_ORDER
     from localjustice.warehouse import open_warehouse
 
     settings = _settings(data_dir)
     out = settings.data_dir / "synthetic"
-    if not 1 <= monthly < 12 * years:
+    if not 1 <= monthly < 12 * max(years, 1):
         raise _fail(LocalJusticeError(
             f"--monthly must be from 1 to {12 * years - 1} (the window has {12 * years} months); "
             f"got {monthly}."))
-    last_history = 12 * years - monthly - 1
-    history_until = f"{start + last_history // 12:04d}-{last_history % 12 + 1:02d}"
+    until = until or default_until(date.today())
     try:
-        console.rule(f"1. Synthesise London: its history to {history_until}, then {monthly} "
-                     "monthly deliveries")
+        history_until = month_name(parse_month(until, "--until") - monthly)
+        console.rule(f"1. Synthesise London: {years} years to {until}, its history to "
+                     f"{history_until} as one delivery, then {monthly} monthly deliveries")
         with rich_progress(console) as bar:
-            summary = generate(out, scale=scale, start_year=start, years=years, seed=seed,
+            summary = generate(out, until=until, years=years, scale=scale, seed=seed,
                                progress=bar, deliveries="monthly", history_until=history_until)
         console.print(summary.as_table())
+        console.print(summary.calibration_table())
         order = (out / LOAD_ORDER).read_text(encoding="utf-8").split()
         console.rule("2. Validate and load the history, then each month")
         results = []
@@ -382,7 +398,8 @@ def _demo_report(settings: Settings) -> None:
         run_report(settings, settings.data_dir / "report")
         run_publish(settings)
         console.rule("5. Open victims' and witnesses' cases from the referrals")
-        run_cases_import(settings, "north", [("demo-caseworker", "Demo caseworker")])
+        run_cases_import(settings, people=[("demo-caseworker", "Demo caseworker")], demo_staff=True,
+                         history=True)
         console.rule("6. Evaluate the pilots (Justice Data Lab method)")
         run_evaluations(settings, DEMO_EVALUATIONS)
     except LocalJusticeError as exc:
@@ -854,7 +871,7 @@ MEASURE_HELP = ("One of: proven_reoffending, repeat_victimisation, youth_custody
 @app.command()
 def measures(
     name: Annotated[str, typer.Argument(help=f"The measure. {MEASURE_HELP}")],
-    period: Annotated[str, typer.Option("--period", help="A quarter (2018Q1) or a year (2018).")],
+    period: Annotated[str, typer.Option("--period", help="A quarter (2025Q1) or a year (2025).")],
     output: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
     unsuppressed: Annotated[bool, typer.Option(
         "--unsuppressed", help="Raw counts without disclosure control, for authorised internal "
@@ -930,7 +947,8 @@ def publish(data_dir: DataDir = None) -> None:
 def report(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the report into.")],
     period: Annotated[str | None, typer.Option(
-        "--period", help="A quarter (2018Q1) or a year (2018) [default: latest year with data].")] = None,
+        "--period", help="A quarter (2025Q1) or a year (2025) [default: latest whole year with "
+        "data].")] = None,
     unsuppressed: Annotated[bool, typer.Option(
         "--unsuppressed", help="Raw counts, for authorised internal analysis only.")] = False,
     data_dir: DataDir = None,
@@ -944,42 +962,111 @@ def report(
 
 @app.command("cases-import")
 def cases_import(
-    team: Annotated[str, typer.Option("--team", help="Team for the imported cases.")],
-    caseworker: Annotated[list[str], typer.Option(
-        "--caseworker", help="USERNAME=Display name; repeat. They become single points of contact in turn.")],
+    team: Annotated[str | None, typer.Option(
+        "--team", help="Team for referrals whose borough no team covers [default: the area's first "
+        "team].")] = None,
+    caseworker: Annotated[list[str] | None, typer.Option(
+        "--caseworker", help="USERNAME=Display name; repeat. Caseworkers of --team besides its accounts; "
+        "each team's caseworkers become single points of contact in turn.")] = None,
+    area: Annotated[str, typer.Option(
+        "--area", help="Area whose teams (by borough) receive the cases.")] = "london",
+    demo_staff: Annotated[bool, typer.Option(
+        "--demo-staff", help="Create synthetic caseworker accounts per team, enough for tens of open cases "
+        "each (service/caseload.toml).")] = False,
+    history: Annotated[bool, typer.Option(
+        "--history", help="Open older referrals' cases already closed with an outcome, their entitlements "
+        "delivered (the demo's years of data).")] = False,
+    today: Annotated[str | None, typer.Option(
+        "--today", help="'Today' for --history and --demo-staff, YYYY-MM-DD [default: the real date, or the "
+        "day after the last referral when the data are older than the open window].")] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Open victims-and-witnesses cases from the warehouse's victim referrals (idempotent)."""
-    people = [(c.split("=", 1)[0], c.split("=", 1)[-1]) for c in caseworker]
+    people = [(c.split("=", 1)[0], c.split("=", 1)[-1]) for c in caseworker or []]
     try:
-        run_cases_import(_settings(data_dir), team, people)
+        run_cases_import(_settings(data_dir), team=team, people=people, area=area, demo_staff=demo_staff,
+                         history=history, today=_parse_day(today))
     except LocalJusticeError as exc:
         raise _fail(exc) from None
 
 
-def run_cases_import(settings: Settings, team: str, people: list[tuple[str, str]]) -> None:
-    """Open cases from the warehouse's victim referrals and print what happened (CLI and demo)."""
+def _parse_day(text: str | None) -> date | None:
+    from datetime import date as day
+
+    if text is None:
+        return None
+    try:
+        return day.fromisoformat(text)
+    except ValueError:
+        raise LocalJusticeError(f"--today {text!r} is not a date: give it as YYYY-MM-DD.") from None
+
+
+def run_cases_import(settings: Settings, *, team: str | None = None,
+                     people: list[tuple[str, str]] | None = None, area: str = "london",
+                     demo_staff: bool = False, history: bool = False,
+                     today: date | None = None) -> None:
+    """Open cases from the warehouse's victim referrals and print what happened (CLI and demo).
+
+    Each referral goes to the team of its borough (the area's ``case_teams.toml``); each team's
+    cases are shared among its caseworkers: their active accounts, ``people`` for the default team,
+    and with ``demo_staff`` synthetic accounts created first, sized from the referral volume."""
     from localjustice.access import Actor
     from localjustice.appdb import database_url, make_engine, session_factory, upgrade
+    from localjustice.area import load_case_teams
     from localjustice.audit import seal_pending
     from localjustice.service import Allocation, import_referrals
+    from localjustice.service.caseload import (
+        History,
+        data_today,
+        load_caseload_policy,
+        open_referrals_by_team,
+        plan_staff,
+    )
     from localjustice.warehouse import open_warehouse
+    from localjustice.web.accounts import create_staff_accounts
+    from localjustice.web.accounts.caseworkers import AccountsStaff
 
+    teams = load_case_teams(area)
+    default_team = team or teams.names[0]
+    policy = load_caseload_policy()
     url = database_url(settings.data_dir)
     upgrade(url)
     engine = make_engine(url)
+    sessions = session_factory(engine)
+    actor = Actor("cli", "data_steward")
     try:
         with open_warehouse(settings.warehouse_path, read_only=True) as warehouse:
-            report = import_referrals(warehouse, session_factory(engine), Actor("cli", "data_steward"),
-                                      Allocation(default_team=team, caseworkers={team: people}))
-        with session_factory(engine)() as db:
+            day = today or data_today(warehouse, policy.open_weeks)
+            window = History(day, policy)
+            if demo_staff:
+                counts = open_referrals_by_team(warehouse, teams.team_by_borough, default_team, window)
+                planned = plan_staff(teams.names, counts, policy, {t.name: t.code for t in teams.teams})
+                with sessions() as db, db.begin():
+                    created = create_staff_accounts(db, actor, planned)
+                console.print(f"Staff: {sum(map(len, planned.values())):,} caseworkers in "
+                              f"{len(planned)} teams "
+                              f"({created:,} accounts created, about {policy.target_open_cases} open cases "
+                              f"each), today {day:%-d %B %Y}.")
+            directory = AccountsStaff(sessions)
+            staff = {t: [(c.username, c.display_name) for c in directory.team_caseworkers(t)
+                         if c.role == "caseworker"] for t in teams.names}
+            staff.setdefault(default_team, [])
+            staff[default_team] = list(dict.fromkeys([*(people or []), *staff[default_team]]))
+            report = import_referrals(warehouse, sessions, actor,
+                                      Allocation(default_team=default_team,
+                                                 caseworkers={t: p for t, p in staff.items() if p},
+                                                 team_by_borough=teams.team_by_borough),
+                                      history=window if history else None)
+        with sessions() as db:
             seal_pending(db, wait=True)
     finally:
         engine.dispose()
     console.print(f"Referrals read {report.referrals_read:,}, already imported {report.already_imported:,}, "
                   f"cases opened {report.cases_opened:,}, referrals joined to open cases "
                   f"{report.referrals_joined:,}, people added {report.persons_created:,}, possible "
-                  f"duplicates across teams flagged for supervisors {report.possible_duplicates:,}.")
+                  f"duplicates across teams flagged for supervisors {report.possible_duplicates:,}."
+                  + (f" Of the cases opened, {report.cases_closed:,} are history, closed with an outcome."
+                     if history else ""))
 
 
 @app.command("evaluate-table")

@@ -33,3 +33,29 @@ def test_an_unknown_area_names_the_known_ones() -> None:
     assert "london" in available_areas()
     with pytest.raises(UnknownAreaError, match="london"):
         load_area("atlantis")
+
+
+def test_londons_tile_map_has_one_square_per_borough_and_keeps_neighbours_beside_each_other() -> None:
+    london = load_area("london")
+    tiles = {t.code: t for t in london.tiles}
+    assert set(tiles) == london.authority_codes
+    assert len({(t.column, t.row) for t in london.tiles}) == 33
+    names = {la.name: la.code for la in london.local_authorities}
+    city, westminster, hillingdon, havering = (tiles[names[n]] for n in (
+        "City of London", "Westminster", "Hillingdon", "Havering"))
+    assert (city.row, city.column - westminster.column) == (westminster.row, 1)  # side by side
+    assert hillingdon.column < city.column < havering.column  # west to east
+
+
+def test_a_tile_map_missing_a_borough_or_sharing_a_square_is_refused() -> None:
+    from dataclasses import replace
+
+    from localjustice.area.reference import _tile_problems
+
+    london = load_area("london")
+    first, second, *rest = london.tiles
+    assert _tile_problems(replace(london, tiles=(first, *rest))) == [
+        f"tile map lacks {second.code}"]
+    shared = replace(second, column=first.column, row=first.row)
+    assert _tile_problems(replace(london, tiles=(first, shared, *rest))) == [
+        "tile map puts two authorities on one square"]

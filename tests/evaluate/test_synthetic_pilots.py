@@ -22,7 +22,7 @@ from localjustice.synth import generate
 from localjustice.warehouse import open_warehouse
 
 pytestmark = pytest.mark.slow
-SCALE, START, YEARS = 0.2, 2015, 3
+SCALE, UNTIL, YEARS = 0.2, "2017-12", 3
 Evaluated = tuple[dict[str, ProgrammeEvaluation], pd.DataFrame]
 
 
@@ -30,7 +30,7 @@ Evaluated = tuple[dict[str, ProgrammeEvaluation], pd.DataFrame]
 def evaluated(request: pytest.FixtureRequest,
               tmp_path_factory: pytest.TempPathFactory) -> Iterator[Evaluated]:
     out = tmp_path_factory.mktemp(f"pilots{request.param}")
-    generate(out, scale=SCALE, start_year=START, years=YEARS, seed=request.param, error_rate=0.0)
+    generate(out, scale=SCALE, until=UNTIL, years=YEARS, seed=request.param, error_rate=0.0)
     truth = pd.read_csv(out / "truth" / "programme_effects.csv").set_index("programme")
     with open_warehouse(out / "warehouse.duckdb") as warehouse:
         ingest_delivery(warehouse, out / "delivery")

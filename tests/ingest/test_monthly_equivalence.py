@@ -25,6 +25,7 @@ from localjustice.synth import generate
 from localjustice.warehouse import Warehouse, current_table, open_warehouse
 
 SCALE, START, YEARS, SEED = 0.003, 2016, 3, 7
+UNTIL = f"{START + YEARS - 1}-12"
 KEY = b"equivalence-test-key-not-secret"
 
 pytestmark = pytest.mark.slow
@@ -33,8 +34,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("equivalence")
-    generate(root / "single", scale=SCALE, start_year=START, years=YEARS, seed=SEED)
-    generate(root / "monthly", scale=SCALE, start_year=START, years=YEARS, seed=SEED,
+    generate(root / "single", until=UNTIL, years=YEARS, scale=SCALE, seed=SEED)
+    generate(root / "monthly", until=UNTIL, years=YEARS, scale=SCALE, seed=SEED,
              deliveries="monthly")
     return root / "single", root / "monthly"
 

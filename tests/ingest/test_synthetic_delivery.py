@@ -19,7 +19,7 @@ pytestmark = pytest.mark.slow
 def test_ingestion_quarantines_exactly_the_rows_the_generator_broke(
     tmp_path: Path, warehouse: Warehouse, file_format: str
 ) -> None:
-    summary = generate(tmp_path / "synth", scale=0.01, start_year=2018, years=1, seed=3,
+    summary = generate(tmp_path / "synth", until="2018-12", years=1, scale=0.01, seed=3,
                        file_format=file_format, error_rate=0.004)
     result = ingest_delivery(warehouse, tmp_path / "synth" / "delivery")
     assert not result.rejected

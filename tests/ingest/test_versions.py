@@ -269,3 +269,28 @@ def test_a_failure_during_a_monthly_load_leaves_the_warehouse_as_before(
     monkeypatch.undo()
     _load(warehouse, snapshot)
     assert _current(warehouse) == {"X1": "2018-09-01"}
+
+
+def test_a_victim_of_a_withdrawn_crime_still_references_it(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    """The reference check looks up current crimes and, apart, crimes whose versions have all
+    ended: a withdrawn crime is still a crime a victim may name; an unknown one is not."""
+    ingest_delivery(warehouse, delivery(tmp_path / "m1", {"police_crimes": [
+        valid_row("police_crimes", crime_id="C1"), valid_row("police_crimes", crime_id="C2")]}),
+        as_of=AS_OF)
+    snapshot = delivery(tmp_path / "m2", {"police_crimes": [
+        valid_row("police_crimes", crime_id="C1")]})
+    _manifest(snapshot, "2018-09-30", {"police_crimes": ("snapshot", 1)})
+    crimes = ingest_delivery(warehouse, snapshot, as_of=AS_OF).files[0]
+    assert crimes.withdrawn == 1
+    result = ingest_delivery(warehouse, delivery(tmp_path / "m3", {"police_victims": [
+        valid_row("police_victims", crime_id="C1", source_person_id="V1"),
+        valid_row("police_victims", crime_id="C2", source_person_id="V2"),
+        valid_row("police_victims", crime_id="C404", source_person_id="V3")]}), as_of=AS_OF)
+    victims = result.files[0]
+    assert (victims.rows_loaded, victims.rows_quarantined) == (2, 1)
+    held = warehouse.execute(
+        "SELECT record_key, rule FROM ingest.quarantine WHERE batch_id = ?",
+        [victims.batch_id]).fetchall()
+    assert held == [(f"C404{chr(31)}V3", "references")]

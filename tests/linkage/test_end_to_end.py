@@ -14,7 +14,7 @@ from localjustice.warehouse import open_warehouse
 
 @pytest.mark.slow
 def test_small_synthetic_london_links_with_f1_above_target(tmp_path: Path) -> None:
-    generate(tmp_path, scale=0.01, seed=3)
+    generate(tmp_path, until="2018-12", years=1, scale=0.01, seed=3)
     with open_warehouse(tmp_path / "warehouse.duckdb") as warehouse:
         ingest_delivery(warehouse, tmp_path / "delivery")
         result = link_persons(warehouse, pseudonym_key=b"e2e-key",

@@ -72,7 +72,7 @@ class Delivery:
 def delivery(tmp_path_factory: pytest.TempPathFactory) -> Delivery:
     """A small synthetic London, ingested on DuckDB (ingestion's engine by design)."""
     out = tmp_path_factory.mktemp("engines")
-    generate(out, scale=SCALE, seed=3)
+    generate(out, until="2018-12", years=1, scale=SCALE, seed=3)
     with open_warehouse(out / "warehouse.duckdb") as wh:
         ingest_delivery(wh, out / "delivery")
         records = _linkage_records(wh)

@@ -36,7 +36,7 @@ from localjustice.measures import compute_measure, parse_period
 from localjustice.measures.proven_reoffending import pipeline
 from localjustice.synth import generate
 from localjustice.synth import proven_reoffending as synth_pr
-from localjustice.synth.calendar import age_years
+from localjustice.synth.calendar import age_years, day_number
 from localjustice.warehouse import Warehouse, open_warehouse
 
 SCALE, START_YEAR, YEARS, COHORT_YEAR = 0.05, 2014, 5, 2016
@@ -63,7 +63,7 @@ def _generator_cohort(events: Any, people: Any, params: Any) -> tuple[pd.DataFra
     cases = pd.concat([history.cases, events.supervision.breach_cases], ignore_index=True)
     candidates = synth_pr.index_events(cases, events.custody, breach, immediate, convicted)
     proven = synth_pr.proven_offences(history.offences, history.cases, breach, convicted)
-    members = synth_pr.cohort(candidates, COHORT_YEAR)
+    members = synth_pr.cohort(candidates, day_number(COHORT_YEAR), day_number(COHORT_YEAR + 1))
     sim = params.section("simulation")
     assert (sim["reoffence_window_days"], sim["waiting_period_days"]) == (WINDOW_DAYS, WAITING_DAYS)
     did = synth_pr.reoffended(members, proven, WINDOW_DAYS, WAITING_DAYS)
@@ -93,7 +93,8 @@ def synthetic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Synthetic]:
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(synth_generator, "measure", capturing)
-        generate(out, scale=SCALE, start_year=START_YEAR, years=YEARS, seed=5, error_rate=0.0)
+        generate(out, until=f"{START_YEAR + YEARS - 1}-12", years=YEARS, scale=SCALE, seed=5,
+                 error_rate=0.0)
     with open_warehouse(out / "warehouse.duckdb") as warehouse:
         ingest_delivery(warehouse, out / "delivery")
         con = warehouse.connection

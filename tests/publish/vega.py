@@ -22,6 +22,14 @@ def combining_transforms(spec: dict[str, Any]) -> list[str]:
             if t["type"] in COMBINING]
 
 
+def views(spec: dict[str, Any], data: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Every single view of a spec (a layered chart's layers, each with the data it draws)."""
+    data = spec.get("data", data)
+    if "layer" in spec:
+        return [v for layer in spec["layer"] for v in views(layer, data)]
+    return [{**spec, "data": data}] if "encoding" in spec else []
+
+
 def mark_keys(spec: dict[str, Any]) -> list[tuple[Any, ...]]:
     """Per datum, the values of the discrete fields that place it: one mark each when unique."""
     encoding = spec["encoding"]
@@ -31,7 +39,11 @@ def mark_keys(spec: dict[str, Any]) -> list[tuple[Any, ...]]:
 
 
 def assert_each_figure_drawn_alone(spec: dict[str, Any]) -> None:
+    """In every view (each layer of a layered chart), each datum is its own mark."""
     assert combining_transforms(spec) == [], "the chart combines figures"
-    assert "aggregate" not in str(spec["encoding"])
-    keys = mark_keys(spec)
-    assert len(keys) == len(set(keys)), "two figures share one mark"
+    found = views(spec)
+    assert found, "the spec draws nothing"
+    for view in found:
+        assert "aggregate" not in str(view["encoding"])
+        keys = mark_keys(view)
+        assert len(keys) == len(set(keys)), "two figures share one mark"

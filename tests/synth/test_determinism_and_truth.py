@@ -18,9 +18,9 @@ def _files(root: Path) -> dict[str, bytes]:
 
 @pytest.mark.parametrize("file_format", ["csv", "parquet"])
 def test_same_seed_gives_byte_identical_files(tmp_path: Path, file_format: str) -> None:
-    generate(tmp_path / "a", scale=0.01, seed=5, file_format=file_format)
-    generate(tmp_path / "b", scale=0.01, seed=5, file_format=file_format)
-    generate(tmp_path / "c", scale=0.01, seed=6, file_format=file_format)
+    generate(tmp_path / "a", until="2018-12", years=1, scale=0.01, seed=5, file_format=file_format)
+    generate(tmp_path / "b", until="2018-12", years=1, scale=0.01, seed=5, file_format=file_format)
+    generate(tmp_path / "c", until="2018-12", years=1, scale=0.01, seed=6, file_format=file_format)
     a, b, c = (_files(tmp_path / x) for x in "abc")
     assert a == b
     assert a["delivery/police_victims." + file_format] != c["delivery/police_victims." + file_format]
@@ -58,5 +58,9 @@ def test_summary_counts_rows_and_people_and_renders_a_table(
     assert summary.total_rows == sum(summary.rows.values())
     assert summary.distinct_people >= max(summary.people.values())
     table = summary.as_table()
-    assert table.row_count >= len(summary.rows) + len(summary.calibration)
+    assert table.row_count >= len(summary.rows)
+    calibration = summary.calibration_table()
+    assert calibration.row_count == len(summary.calibration)
+    # one calendar year: its column, no pooled column, and the target
+    assert [c.header for c in calibration.columns] == ["measure", "2018", "target"]
     assert summary.elapsed_seconds > 0

@@ -25,7 +25,7 @@ from localjustice.synth.population import People, build_people
 @pytest.fixture(scope="module")
 def simulated() -> tuple[People, JusticeHistory]:
     params = load_parameters()
-    frame = TimeFrame(2018, 1, 6, 2)
+    frame = TimeFrame.ending("2018-12", 1, 6, 2)
     rng = np.random.default_rng(3)
     people = build_people(rng, params, load_area(), frame, 0.03)
     return people, simulate_justice(people, params, frame, rng, NullProgress().step("test"))
@@ -104,7 +104,7 @@ def _offences_within_a_year_of_release(multiplier: float) -> int:
     params = load_parameters()
     offending = {**params.section("offending"), "after_release_multiplier": multiplier}
     changed = Parameters({**params.raw, "offending": offending}, params.targets, params.offence_groups)
-    frame = TimeFrame(2018, 1, 6, 2)
+    frame = TimeFrame.ending("2018-12", 1, 6, 2)
     rng = np.random.default_rng(3)
     people = build_people(rng, changed, load_area(), frame, 0.03)
     history = simulate_justice(people, changed, frame, rng, NullProgress().step("test"))

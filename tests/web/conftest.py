@@ -41,13 +41,34 @@ def linked_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from localjustice.warehouse import open_warehouse
 
     folder = tmp_path_factory.mktemp("linked")
-    generate(folder / "synthetic", scale=0.003, start_year=2018, years=1, seed=3)
+    generate(folder / "synthetic", until="2018-12", years=1, scale=0.003, seed=3)
     path = folder / "warehouse.duckdb"
     with open_warehouse(path) as warehouse:
         ingest_delivery(warehouse, folder / "synthetic" / "delivery")
         link_persons(warehouse, pseudonym_key=b"web-test-key-not-secret-0123456",
                      options=LinkageOptions(review_floor=0.001, review_ceiling=0.9999))
     return path
+
+
+@pytest.fixture(scope="session")
+def published_years(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Three years of synthetic London (2016-2018), ingested, linked and published as the demo
+    publishes it: the early quarters are final, the last ones provisional (their follow-up runs
+    past the data), so the dashboard shows both."""
+    from localjustice.ingest import ingest_delivery
+    from localjustice.linkage import link_persons
+    from localjustice.publish.dashboard_feed import publish_dashboard
+    from localjustice.synth import generate
+    from localjustice.warehouse import open_warehouse
+
+    folder = tmp_path_factory.mktemp("years")
+    generate(folder / "synthetic", until="2018-12", years=3, scale=0.005, seed=5)
+    with open_warehouse(folder / "warehouse.duckdb") as warehouse:
+        ingest_delivery(warehouse, folder / "synthetic" / "delivery")
+        link_persons(warehouse, pseudonym_key=b"web-test-key-not-secret-0123456")
+        publish_dashboard(warehouse, folder / "published")
+    shutil.rmtree(folder / "synthetic")
+    return folder
 
 
 @pytest.fixture

@@ -36,31 +36,44 @@ def test_home_invites_sign_in_and_then_lists_what_the_role_can_open(client_for: 
     assert "Linkage review" not in analyst.get("/").text
 
 
-def test_dashboard_shows_each_measure_with_table_summary_and_chart_and_filters(client_for: ClientFor) -> None:
+def test_dashboard_shows_each_measure_as_a_trend_a_ranked_comparison_and_a_tile_map(
+        client_for: ClientFor) -> None:
     client = client_for("board")
     page = client.get("/dashboard")
     assert page.status_code == 200
     assert_no_inline_code(page.text)
-    assert page.text.count('class="lj-chart"') == 2
     assert "[c] suppressed" in page.text and "Proven reoffending" in page.text
-    latest = client.get("/api/dashboard").json()
-    assert latest["filters"]["period"] == "2018 Q2"  # the latest period unless asked otherwise
-    assert {r["period"] for r in latest["measures"][0]["rows"]} == {"2018 Q2"}
-    data = client.get("/api/dashboard", params={"period": "all", "borough": "E09000030",
-                                                "cohort": "adult"}).json()
-    rows = data["measures"][0]["rows"]
-    assert {(r["borough"], r["cohort"]) for r in rows} == {("E09000030", "adult")}
-    assert len(rows) == 2
-    assert "highest" in data["measures"][0]["summary"]
-    assert data["measures"][0]["chart_url"].endswith("?period=all&borough=E09000030&cohort=adult")
+    view = client.get("/api/dashboard").json()
+    reoffending = view["measures"][0]
+    assert reoffending["series_label"] == "London, All ages"
+    assert [r["period"] for r in reoffending["trend"]["rows"]] == ["2018 Q1", "2018 Q2"]
+    assert [r["status"] for r in reoffending["trend"]["rows"]] == ["Final", "Provisional"]
+    # the comparison: the latest *final* period by default, boroughs ranked highest first
+    assert reoffending["comparison_period"] == "2018 Q1"
+    ranked = [r for r in reoffending["comparison"]["rows"] if r["value"] is not None]
+    assert [r["value"] for r in ranked] == sorted((r["value"] for r in ranked), reverse=True)
+    assert [r["rank"] for r in ranked] == list(range(1, len(ranked) + 1))
+    assert {r["place"] for r in reoffending["tiles"]["rows"]} == {"Hackney", "Tower Hamlets",
+                                                                  "Richmond upon Thames"}
+    assert all(r["column"] and r["grid_row"] for r in reoffending["tiles"]["rows"])
+    assert page.text.count('data-chart="') == sum(
+        1 for m in view["measures"] for c in ("trend", "comparison", "tiles")
+        if m[c] and any(r["value"] is not None for r in m[c]["rows"]))
+    asked = client.get("/api/dashboard", params={"period": "2018 Q2", "borough": "E09000030",
+                                                 "cohort": "juvenile"}).json()["measures"][0]
+    assert asked["series_label"] == "Tower Hamlets, All ages"  # boroughs are for all ages only
+    assert "not published by borough and cohort together" in asked["notes"][0]
+    assert asked["comparison_period"] == "2018 Q2"
+    assert asked["trend"]["chart_url"].endswith(
+        "?period=2018+Q2&borough=E09000030&cohort=juvenile&chart=trend")
 
 
 def test_provisional_figures_say_so_beside_the_measure_for_the_periods_shown(client_for: ClientFor) -> None:
     client = client_for("board")
-    latest = client.get("/dashboard").text  # 2018 Q2, provisional in the published file
-    assert "Provisional</strong> 2018 Q2: the follow-up runs past the data." in latest
+    latest = client.get("/dashboard").text  # the trend runs to 2018 Q2, provisional in the file
+    assert "<li>2018 Q2: the follow-up runs past the data.</li>" in latest
     assert "Provisional</strong>" not in client.get("/dashboard", params={"period": "2018 Q1"}).text
-    assert client.get("/api/dashboard", params={"period": "all"}).json()["measures"][0]["provisional"] == [
+    assert client.get("/api/dashboard").json()["measures"][0]["provisional"] == [
         "2018 Q2: the follow-up runs past the data."]
 
 
@@ -68,38 +81,68 @@ def test_a_chart_spec_is_vega_lite_over_time_for_one_borough_and_leaves_suppress
         client_for: ClientFor) -> None:
     client = client_for("analyst")
     one = client.get("/api/dashboard/proven_reoffending/chart",
-                     params={"period": "all", "borough": "E09000027"}).json()
+                     params={"borough": "E09000027"}).json()
     assert one["$schema"].endswith("vega-lite/v6.json")
-    assert one["encoding"]["x"]["field"] == "period"
-    assert all(v["value"] is not None for v in one["data"]["values"])
-    assert len(one["data"]["values"]) == 3  # four cells, one suppressed
-    across = client.get("/api/dashboard/proven_reoffending/chart", params={"period": "2018 Q1"}).json()
-    assert across["encoding"]["x"]["field"] == "borough"
+    points = one["layer"][2]
+    assert points["encoding"]["x"]["field"] == "period"
+    assert [v["period"] for v in points["data"]["values"]] == ["2018 Q1"]  # 2018 Q2 is suppressed
+    across = client.get("/api/dashboard/proven_reoffending/chart",
+                        params={"period": "2018 Q1", "chart": "comparison"}).json()
+    assert across["layer"][1]["encoding"]["y"]["field"] == "place"
     assert client.get("/api/dashboard/nope/chart").status_code == 404
+    assert client.get("/api/dashboard/proven_reoffending/chart", params={"chart": "pie"}).status_code == 422
 
 
 @pytest.mark.parametrize("params", [
-    {"period": "all"},  # every borough and cohort, every quarter: what summed quarterly rates
-    {"period": "all", "cohort": "juvenile"},
-    {"period": "all", "borough": "E09000027"},
-    {"period": "2018 Q1"},
+    {},
+    {"cohort": "juvenile"},
+    {"borough": "E09000027"},
+    {"period": "2018 Q2"},
 ])
 def test_no_chart_adds_rates_across_periods_or_groups(client_for: ClientFor, params: dict[str, str]) -> None:
     """Issue 10 finding 11: with period=all the bars stacked the quarters (a borough's juvenile
     rate showed as the sum of its quarterly rates); each figure is now its own mark, per period
-    and group, and nothing is stacked or aggregated."""
+    and place, nothing is stacked or aggregated, and a chart draws exactly its table's figures."""
     client = client_for("analyst")
     for measure in ("proven_reoffending", "women_short_sentences"):
-        spec = client.get(f"/api/dashboard/{measure}/chart", params=params).json()
-        assert_each_figure_drawn_alone(spec)
-        assert spec["encoding"]["y"]["stack"] is None
         panels = client.get("/api/dashboard", params=params).json()["measures"]
-        rows = [r for m in panels if m["id"] == measure for r in m["rows"] if r["value"] is not None]
-        drawn = sorted((v["period"], v["borough"], v["cohort"], v["value"]) for v in spec["data"]["values"])
-        assert drawn == sorted((r["period"], r["borough_name"], r["cohort"], r["value"]) for r in rows)
-        if len({r["period"] for r in rows}) > 1:  # a series over time: the period places the mark
-            placing = {spec["encoding"][c]["field"] for c in ("x", "xOffset") if c in spec["encoding"]}
-            assert "period" in placing
+        panel = next(m for m in panels if m["id"] == measure)
+        for chart in ("trend", "comparison", "tiles"):
+            spec = client.get(f"/api/dashboard/{measure}/chart", params={**params, "chart": chart}).json()
+            assert_each_figure_drawn_alone(spec)
+            rows = [r for r in panel[chart]["rows"] if r["value"] is not None]
+            drawn = [v for layer in spec["layer"] if layer.get("mark", {}).get("type") in ("point", "rect")
+                     for v in layer["data"]["values"] if v.get("value") is not None]
+            assert sorted(v["value"] for v in drawn) == sorted(r["value"] for r in rows), chart
+
+
+def test_a_charts_csv_holds_its_tables_figures_and_withheld_cells_as_markers(client_for: ClientFor) -> None:
+    client = client_for("board")
+    view = client.get("/api/dashboard", params={"period": "2018 Q2"}).json()["measures"][0]
+    response = client.get("/dashboard/proven_reoffending/comparison.csv", params={"period": "2018 Q2"})
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    assert "attachment" in response.headers["content-disposition"]
+    lines = [line.split(",") for line in response.text.strip().splitlines()]
+    assert lines[0] == ["Period", "Final or provisional", "Area", "Cohort", "Rate (%)", "95% CI lower",
+                        "95% CI upper", "Count", "Base"]
+    body = {(r[2], r[4], r[7]) for r in lines[1:]}
+    expected = {(r["place"], str(r["value"]) if r["value"] is not None else "[c]",
+                 r["count"] if r["value"] is not None else "[c]") for r in view["comparison"]["rows"]}
+    assert body == expected
+    assert ("Richmond upon Thames", "[c]", "[c]") in body  # the suppressed cell stays suppressed
+    assert all(r[1] == "Provisional" for r in lines[1:])
+    assert client.get("/dashboard/proven_reoffending/pie.csv").status_code == 400  # a page's bad input
+
+
+def test_the_whole_publication_downloads_as_a_spreadsheet_once_published(
+        app: FastAPI, client_for: ClientFor) -> None:
+    client = client_for("board")
+    assert client.get("/dashboard/publication.xlsx").status_code == 404
+    assert "Download the whole publication" not in client.get("/dashboard?cohort=adult").text
+    (app.state.settings.published_dir / "measures.xlsx").write_bytes(b"PK\x03\x04 a workbook")
+    response = client.get("/dashboard/publication.xlsx")
+    assert response.status_code == 200 and response.content.startswith(b"PK")
+    assert response.headers["content-type"].startswith("application/vnd.openxmlformats")
 
 
 def test_a_dashboard_page_already_built_is_served_again_without_running_the_view(
@@ -114,7 +157,7 @@ def test_a_dashboard_page_already_built_is_served_again_without_running_the_view
     monkeypatch.setattr(dashboard_routes, "dashboard_view", counted)
     client = client_for("analyst")
     first, second = client.get("/dashboard?cohort=adult"), client.get("/dashboard?cohort=adult")
-    assert len(calls) == 1 and first.text.count('class="lj-chart"') == 2
+    assert len(calls) == 1 and first.text.count('data-chart="') >= 2
     assert csrf_of(first.text) == csrf_of(second.text) and 'id="measure-proven_reoffending"' in second.text
     client.get("/dashboard?cohort=juvenile")
     assert len(calls) == 2  # another filter set is another page

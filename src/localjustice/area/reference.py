@@ -55,12 +55,24 @@ class Organisation:
 
 
 @dataclass(frozen=True)
+class Tile:
+    """A local authority's square on the area's tile map (column 1 is the west, row 1 the north)."""
+
+    code: str
+    short_name: str
+    column: int
+    row: int
+
+
+@dataclass(frozen=True)
 class Area:
     slug: str
     name: str
     local_authorities: tuple[LocalAuthority, ...]
     establishments: tuple[Establishment, ...]
     organisation: Organisation
+    #: one square per local authority (``tile_map.csv``); empty for an area without a tile map
+    tiles: tuple[Tile, ...] = ()
 
     @property
     def authority_codes(self) -> frozenset[str]:
@@ -117,9 +129,14 @@ def load_area(slug: str = "london") -> Area:
                                         for f in fields):
         raise UnknownAreaError(
             f"Area {slug!r}: area.toml needs an [organisation] table with {', '.join(fields)}.")
+    tiles: tuple[Tile, ...] = ()
+    if (root / "tile_map.csv").is_file():
+        tiles = tuple(Tile(code=row["code"], short_name=row["short_name"],
+                           column=int(row["column"]), row=int(row["row"]))
+                      for row in _data_rows((root / "tile_map.csv").read_text(encoding="utf-8")))
     area = Area(slug=slug, name=meta["name"], local_authorities=authorities,
                 establishments=establishments,
-                organisation=Organisation(**{f: str(org[f]) for f in fields}))
+                organisation=Organisation(**{f: str(org[f]) for f in fields}), tiles=tiles)
     _validate(area)
     return area
 
@@ -138,5 +155,26 @@ def _validate(area: Area) -> None:
             problems.append(f"establishment {est.code}: unknown estate {est.estate!r}")
         if est.in_area and est.local_authority not in area.authority_codes:
             problems.append(f"establishment {est.code}: in area but authority not in the area")
+    problems += _tile_problems(area)
     if problems:
         raise LocalJusticeError(f"Area {area.slug!r} reference data is invalid: " + "; ".join(problems))
+
+
+def _tile_problems(area: Area) -> list[str]:
+    """A tile map, where there is one, has exactly one square per authority, none shared."""
+    if not area.tiles:
+        return []
+    problems: list[str] = []
+    codes = [t.code for t in area.tiles]
+    missing = sorted(area.authority_codes - set(codes))
+    unknown = sorted(set(codes) - area.authority_codes)
+    if missing:
+        problems.append(f"tile map lacks {', '.join(missing)}")
+    if unknown:
+        problems.append(f"tile map has authorities not in the area: {', '.join(unknown)}")
+    if len(set(codes)) != len(codes):
+        problems.append("tile map has an authority twice")
+    squares = [(t.column, t.row) for t in area.tiles]
+    if len(set(squares)) != len(squares):
+        problems.append("tile map puts two authorities on one square")
+    return problems

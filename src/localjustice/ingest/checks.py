@@ -16,6 +16,7 @@ from datetime import date
 from localjustice.contract import PNC_CHECK_LETTERS, Column, Contract, ExtractFile, RowRule
 from localjustice.ingest.sql import ident, literal, literal_list, value
 from localjustice.warehouse import current_table, identity_table
+from localjustice.warehouse.layout import VERSION_END_TABLE
 
 _ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _INTEGER = r"^-?[0-9]+$"
@@ -242,13 +243,7 @@ def checked_rows_sql(contract: Contract, extract: ExtractFile, stage: str, *, as
     repeated = (f"SELECT {key_expr} FROM {cleaned or stage} WHERE {present} "
                 f"GROUP BY ALL HAVING count(*) > 1")
     helper_cols.append(f"COALESCE({own_key} IN ({repeated}), FALSE) AS _dup_key")
-    for rule in extract.rules:
-        if rule.kind == "references":
-            target = identity_table(contract.file(rule.file))
-            helper_cols.append(
-                f"COALESCE({ident(rule.column)} IN (SELECT {rule.other} FROM {target}), FALSE) "
-                f"AS _ref_{rule.column}"
-            )
+    ref_rule: RowRule | None = None
     if "." in extract.event_date:
         ref_file, ref_col = extract.event_date.split(".", 1)
         ref_rule = next(r for r in extract.rules if r.kind == "references" and r.file == ref_file)
@@ -259,6 +254,23 @@ def checked_rows_sql(contract: Contract, extract: ExtractFile, stage: str, *, as
             f"FROM {target}) AS _ref ON _ref._ref_key = s.{ident(ref_rule.column)}"
         )
         helper_cols.append("_ref._event_date_ref")
+    for rule in extract.rules:
+        if rule.kind != "references":
+            continue
+        column = ident(rule.column)
+        referenced = contract.file(rule.file)
+        if rule is ref_rule:
+            # The event-date join above already looked the key up among current versions; a key
+            # whose versions have all ended (a withdrawn crime) still exists, and is looked up
+            # among the ended versions only (a month's changes). One hash table of the referenced
+            # keys instead of two: the referenced extract is the largest (victims name crimes).
+            ended = (f"SELECT t.{rule.other} FROM {identity_table(referenced)} AS t "
+                     f"SEMI JOIN {VERSION_END_TABLE} AS e ON e.source = {literal(referenced.name)} "
+                     "AND e.batch_id = t.batch_id AND e.source_row = t.source_row")
+            found = f"_ref._ref_key IS NOT NULL OR {column} IN ({ended})"
+        else:
+            found = f"{column} IN (SELECT {rule.other} FROM {identity_table(referenced)})"
+        helper_cols.append(f"COALESCE({found}, FALSE) AS _ref_{rule.column}")
     checks = all_checks(extract, as_of=as_of)
     rejections = [c.as_struct() for c in checks if not c.warning]
     warnings = [c.as_struct() for c in checks if c.warning]

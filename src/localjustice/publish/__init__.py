@@ -14,7 +14,7 @@ Nothing here computes a statistic; everything published has been through disclos
     ``borough`` is an ONS code (E09...); ``cohort`` narrows proven reoffending to ``adult``,
     ``juvenile`` or ``young_adult``. Raises ``LocalJusticeError`` on a bad name or period.
 ``available_periods(warehouse) -> list[str]``
-    Years and quarters with data, newest first (``["2018", "2018Q4", ...]``).
+    Years and quarters the data cover whole, newest first (``["2025", "2025Q4", ...]``).
 ``measure_catalogue() -> list[dict[str, str]]``
     Every measure: ``name``, ``title``, ``methodology``.
 ``build_report(warehouse, out_dir, *, period=None, unsuppressed=False) -> Report``

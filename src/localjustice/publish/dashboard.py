@@ -44,19 +44,34 @@ def measure_tables(warehouse: Warehouse, measure: str, period: str, *, borough: 
 
 
 def available_periods(warehouse: Warehouse) -> list[str]:
-    """Years and quarters holding any court outcome or caution, newest first (``2018``,
-    ``2018Q4``, ``2018Q3``, ...); empty before linkage has built the analysis zone."""
+    """Years and quarters the data cover whole, newest first (``2025``, ``2025Q4``, ``2025Q3``,
+    ...); empty before linkage has built the analysis zone.
+
+    Partners deliver whole months, so the data cover the months from the first to the last that
+    hold a court outcome or caution. A period is published only when every one of its months is
+    covered: a window that begins in December holds only a third of that year's fourth quarter,
+    and one extracted at the end of November only part of the current quarter and year, and
+    either would otherwise be published as if it were complete (a count a third of the truth, a
+    reoffending cohort of one month's offenders). Whether a covered period's follow-up is complete
+    is the measure's business (its "Provisional" note), not this list's.
+    """
     if not warehouse.has_table(EVENT_TABLE):
         return []
     rows = warehouse.execute(f"""
-        SELECT DISTINCT year(event_date) AS y, quarter(event_date) AS q FROM {EVENT_TABLE}
-        WHERE event_type IN ('court_outcome', 'out_of_court_disposal') AND event_date IS NOT NULL
-        ORDER BY y DESC, q DESC""").fetchall()
+        SELECT min(event_date), max(event_date) FROM {EVENT_TABLE}
+        WHERE event_type IN ('court_outcome', 'out_of_court_disposal')""").fetchall()
+    first, last = rows[0] if rows else (None, None)
+    if first is None or last is None:
+        return []
+    first_month, last_month = first.year * 12 + first.month - 1, last.year * 12 + last.month - 1
     out: list[str] = []
-    for year, quarter in rows:
-        if str(year) not in out:
+    for year in range(last.year, first.year - 1, -1):
+        if first_month <= year * 12 and year * 12 + 11 <= last_month:
             out.append(str(year))
-        out.append(f"{year}Q{quarter}")
+        for quarter in range(4, 0, -1):
+            start = year * 12 + 3 * quarter - 3
+            if first_month <= start and start + 2 <= last_month:
+                out.append(f"{year}Q{quarter}")
     return out
 
 

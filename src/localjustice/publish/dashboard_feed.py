@@ -21,9 +21,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from localjustice.area import load_area
+from localjustice.area import load_area, load_outcomes
+from localjustice.measures.disclosure import MIN_RATE_BASE
+from localjustice.measures.intervals import poisson_rate_interval, wilson_interval
 from localjustice.progress import NullProgress, Progress
 from localjustice.publish.dashboard import available_periods, measure_tables
+from localjustice.publish.headlines import headline as outcome_headline
+from localjustice.publish.spreadsheet import DASHBOARD_SPREADSHEET, write_dashboard_spreadsheet
 from localjustice.warehouse import Warehouse
 
 MEASURES_FILE = "measures.json"
@@ -35,6 +39,14 @@ COHORT_ROWS = {
     ("proven_reoffending_by_adult_juvenile", "Adult (18+)"): "adult",
     ("proven_reoffending_by_adult_juvenile", "Juvenile (10-17)"): "juvenile",
     ("proven_reoffending_by_young_adult", "Young adults (18-24)"): "young_adult",
+}
+#: cohort -> its name in words: the measure's own row label (its age band), never the code
+COHORT_LABELS = {ALL_COHORTS: "All ages", **{c: category for (_, category), c in COHORT_ROWS.items()}}
+#: how each unit's 95% interval is worked out (``measures.intervals``), as the page says it
+INTERVAL_METHODS = {
+    "percent": "Wilson score interval for a proportion, from the published count and base",
+    "rate": "exact (Garwood) Poisson interval for the count, over the base",
+    "ratio": "the measure's own interval: Katz's log method for a ratio of two proportions",
 }
 
 
@@ -53,59 +65,106 @@ class Headline:
     borough_table: str | None = None
     #: for measures whose rows are groups (disproportionality): the table to read, by group
     group_table: str | None = None
+    #: the publications the method follows, linked from the methodology page
+    references: tuple[tuple[str, str], ...] = ()
 
+
+#: the London justice devolution MoU, cited by the measures it asks for
+MOU = ("Working towards justice devolution to London (memorandum of understanding), March 2018; "
+       "Hansard, written statement 'Justice Update', 26 March 2018",
+       "https://hansard.parliament.uk/commons/2018-03-26/debates/1803264000011/JusticeUpdate")
 
 HEADLINES = (
     Headline("proven_reoffending", "proven_reoffending", "Proven reoffending",
              "Share of the cohort with a proven reoffence within 12 months", "percent",
-             "rate", "reoffenders", "offenders", "proven_reoffending_by_borough"),
+             "rate", "reoffenders", "offenders", "proven_reoffending_by_borough",
+             references=(("Ministry of Justice, Proven reoffending statistics (and their guide)",
+                          "https://www.gov.uk/government/collections/proven-reoffending-statistics"),)),
     Headline("repeat_victimisation", "repeat_victimisation", "Repeat victimisation",
              "Share of victims who are victims of another recorded crime within 12 months",
-             "percent", "rate", "repeat_victims", "victims", "repeat_victimisation_by_borough"),
+             "percent", "rate", "repeat_victims", "victims", "repeat_victimisation_by_borough",
+             references=(MOU,)),
     Headline("youth_custody", "youth_custody", "Young people in custody far from home",
              "Share of young people in custody held outside the area, at the end of the period",
-             "percent", "share_outside", "held_outside", "held", "youth_custody_by_borough"),
+             "percent", "share_outside", "held_outside", "held", "youth_custody_by_borough",
+             references=(("Youth Custody Service, Youth custody data",
+                          "https://www.gov.uk/government/statistics/youth-custody-data"), MOU)),
     Headline("women_short_sentences", "women_short_sentences",
              "Women on short custodial sentences",
              "Share of women's sentences that are immediate custody of 12 months or less",
-             "percent", "women_short_share", "women_short_custody", "women_sentences"),
+             "percent", "women_short_share", "women_short_custody", "women_sentences",
+             references=(("Ministry of Justice, Female Offender Strategy (2018)",
+                          "https://www.gov.uk/government/publications/female-offender-strategy"),)),
     Headline("community_sentences", "community_sentences", "Community sentence use",
              "Share of sentences that are community orders", "percent", "community_share",
-             "community", "sentences"),
+             "community", "sentences", references=(MOU,)),
     Headline("electronic_monitoring", "electronic_monitoring", "Electronic monitoring violations",
              "Violations per monitoring order ended in the period", "rate",
-             "violations_per_order", "violations", "ended"),
+             "violations_per_order", "violations", "ended", references=(MOU,)),
     Headline("disproportionality_custody", "disproportionality",
              "Disproportionality at custody (Relative Rate Index)",
              "Each group's rate of immediate custody on conviction over the White group's",
-             "ratio", "rri", "reached", "base", group_table="disproportionality_custody"),
+             "ratio", "rri", "reached", "base", group_table="disproportionality_custody",
+             references=(("D. Lammy, The Lammy Review: final report (2017)",
+                          "https://www.gov.uk/government/publications/lammy-review-final-report"),)),
 )
 
 
-def _cell(value: Any) -> tuple[bool, float | None] | None:
-    """(suppressed, value) of a published cell; None when the cell does not apply."""
+def _cell(value: Any) -> tuple[str | None, float | None] | None:
+    """(marker, value) of a published cell: the marker (``[c]``, ``[u]``) when it is withheld;
+    None when the cell does not apply."""
     if value == "[z]" or value is None:
         return None
     if isinstance(value, str):
-        return True, None
-    return False, float(value)
+        return value, None
+    return None, float(value)
 
 
 def _count(value: Any) -> int | None:
     return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
+def _interval(unit: str, row: dict[str, Any], numerator: int | None,
+              denominator: int | None) -> tuple[float, float] | None:
+    if unit == "ratio":
+        low, high = _cell(row.get("rri_low")), _cell(row.get("rri_high"))
+        if low and high and low[1] is not None and high[1] is not None:
+            return round(low[1], 2), round(high[1], 2)
+        return None
+    if numerator is None or denominator is None:
+        return None
+    found = (wilson_interval(numerator, denominator) if unit == "percent" else
+             poisson_rate_interval(numerator, denominator) if unit == "rate" else None)
+    if found is None:
+        return None
+    places = 1 if unit == "percent" else 2
+    return round(found[0], places), round(found[1], places)
+
+
 def _observation(period: str, borough: str, cohort: str, row: dict[str, Any],
                  headline: Headline) -> dict[str, Any] | None:
+    """One published figure with its count, base and 95% interval.
+
+    A percentage or rate is published only where its count and base are printed and the base is
+    at least ``MIN_RATE_BASE`` (disclosure rule 3): a measure's headline share is worked out before
+    control, so without this check a share of 14.3% of 7 sentences would give away the suppressed
+    count of 1.
+    """
     cell = _cell(row.get(headline.value))
     if cell is None:
         return None
-    suppressed, value = cell
+    marker, value = cell
+    numerator = _count(row.get(headline.numerator or ""))
+    denominator = _count(row.get(headline.denominator or ""))
+    if marker is None and headline.unit in ("percent", "rate") and (
+            numerator is None or denominator is None or denominator < MIN_RATE_BASE):
+        marker, value = ("[c]" if numerator is None or denominator is None else "[u]"), None
+    interval = None if marker else _interval(headline.unit, row, numerator, denominator)
     return {
         "period": period, "borough": borough, "cohort": cohort, "value": value,
-        "numerator": None if suppressed else _count(row.get(headline.numerator or "")),
-        "denominator": _count(row.get(headline.denominator or "")),
-        "suppressed": suppressed,
+        "numerator": None if marker else numerator, "denominator": denominator,
+        "suppressed": marker is not None, "marker": marker,
+        "low": interval[0] if interval else None, "high": interval[1] if interval else None,
     }
 
 
@@ -136,12 +195,25 @@ def _observations(warehouse: Warehouse, headline: Headline, period: str, label: 
     return [o for o in out if o is not None], body
 
 
-def _methodology(body: dict[str, Any]) -> dict[str, Any]:
+def _methodology(body: dict[str, Any], headline: Headline) -> dict[str, Any]:
+    """The methodology page's document: what is counted, how uncertain it is, when a figure is
+    final, and the symbols, each under its heading, with the publications the method follows."""
     text = str(body.get("methodology", ""))
     source, _, summary = text.partition(": ")
-    sections = [{"heading": "What the symbols mean", "body": "; ".join(
-        f"{k} {v}" for k, v in body.get("legend", {}).items())}]
-    return {"summary": summary or text, "source": source if summary else "", "sections": sections}
+    sections = [{"heading": "What is counted", "body": summary or text}]
+    if headline.unit in INTERVAL_METHODS:
+        sections.append({"heading": "How uncertain the figures are", "body": (
+            "Each figure is shown with its 95% confidence interval: the "
+            f"{INTERVAL_METHODS[headline.unit]}. A change is called better or worse only when the "
+            "baseline lies outside the latest figure's interval.")})
+    sections.append({"heading": "Final and provisional figures", "body": (
+        "A period's figures are final once every event they count could have been recorded; until "
+        "then they are provisional, drawn as hollow points on a dashed line and labelled, and "
+        "never used as a headline.")})
+    sections.append({"heading": "What the symbols mean", "body": "; ".join(
+        f"{k} {v}" for k, v in body.get("legend", {}).items())})
+    return {"summary": summary or text, "source": source if summary else "", "sections": sections,
+            "references": [{"title": t, "url": u} for t, u in headline.references]}
 
 
 def dashboard_payload(warehouse: Warehouse, *, periods: list[str] | None = None,
@@ -164,7 +236,7 @@ def dashboard_payload(warehouse: Warehouse, *, periods: list[str] | None = None,
             label = period.replace("Q", " Q")
             found, body = _observations(warehouse, headline, period, label, borough_codes)
             observations += found
-            methodology = _methodology(body)
+            methodology = _methodology(body, headline)
             notes += [f"{label}: {n}" for n in body.get("notes", [])]
             provisional.update((label, n) for n in body.get("notes", []) if n.startswith("Provisional"))
             step.advance()
@@ -175,16 +247,26 @@ def dashboard_payload(warehouse: Warehouse, *, periods: list[str] | None = None,
             "unit": headline.unit, "methodology": methodology, "observations": observations,
             # periods whose figures will still change (follow-up runs past the data), with why
             "provisional": provisional,
+            "cohort_labels": {**({} if headline.group_table else COHORT_LABELS),
+                              **{o["cohort"]: COHORT_LABELS.get(o["cohort"], o["cohort"])
+                                 for o in observations}},
         })
+    by_id = {m["id"]: m for m in measures}
+    headlines = [outcome_headline(o, by_id[o.measure], WHOLE_AREA) for o in load_outcomes()
+                 if o.measure in by_id]
     return {"published_at": datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="seconds"),
-            "measures": measures}
+            "area": area.name, "headlines": headlines, "measures": measures}
 
 
 def publish_dashboard(warehouse: Warehouse, folder: Path, *, periods: list[str] | None = None,
                       progress: Progress | None = None) -> Path:
-    """Write ``measures.json`` atomically (a reader never sees half a file)."""
+    """Write ``measures.json`` atomically (a reader never sees half a file), and beside it the
+    whole publication as a spreadsheet (``measures.xlsx``) for the dashboard's download."""
     payload = dashboard_payload(warehouse, periods=periods, progress=progress)
     folder.mkdir(parents=True, exist_ok=True)
+    area = load_area()
+    names = {WHOLE_AREA: area.name} | {la.code: la.name for la in area.local_authorities}
+    write_dashboard_spreadsheet(payload, folder / DASHBOARD_SPREADSHEET, area_names=names)
     path = folder / MEASURES_FILE
     partial = path.with_suffix(".json.partial")
     partial.write_text(json.dumps(payload), encoding="utf-8")

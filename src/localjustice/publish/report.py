@@ -24,11 +24,12 @@ class Report:
 
 
 def default_period(warehouse: Warehouse) -> str:
-    """The latest calendar year with court outcomes or cautions."""
+    """The latest calendar year the data cover whole (see ``available_periods``)."""
     years = [p for p in available_periods(warehouse) if "Q" not in p]
     if not years:
-        raise LocalJusticeError("The analysis zone holds no court outcomes or cautions yet. "
-                                "Run `localjustice link` (or `localjustice demo`) first.")
+        raise LocalJusticeError("The analysis zone holds no calendar year of court outcomes or "
+                                "cautions yet. Run `localjustice link` (or `localjustice demo`) "
+                                "first, or give a period.")
     return years[0]
 
 

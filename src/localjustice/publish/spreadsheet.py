@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from localjustice.measures import LEGEND, PublishedMeasure
 from localjustice.measures.tables import UNSUPPRESSED_NOTICE
+from localjustice.publish.downloads import observation_columns, observation_row
 from localjustice.publish.html_report import REFERENCES, SOURCES
 
 
@@ -56,4 +58,70 @@ def write_spreadsheet(measures: list[PublishedMeasure], path: Path, *, period_la
     path.parent.mkdir(parents=True, exist_ok=True)
     gpt.write_workbook(filename=str(path), sheets=sheets, cover=cover, contentsheet_label="Contents",
                        notes_table=notes, auto_width=True)
+    return path
+
+
+#: The dashboard's whole publication, beside ``measures.json`` in the publish folder.
+DASHBOARD_SPREADSHEET = "measures.xlsx"
+
+
+def write_dashboard_spreadsheet(payload: dict[str, Any], path: Path, *,
+                                area_names: dict[str, str]) -> Path:
+    """Every published observation of the dashboard, one measure per sheet, with the headlines
+    first: the figures the page shows, through the same disclosure control (``[c]``, ``[u]``)."""
+    import gptables as gpt
+
+    legend = [f"{k} = {v}" for k, v in {**LEGEND, "[x]": "not available"}.items()]
+    sheets: dict[str, gpt.GPTable] = {}
+    headline_rows = [{
+        "Outcome": h["title"], "Latest final period": (h["latest"] or {}).get("period", "[x]"),
+        "Figure": (h["latest"] or {}).get("value", "[x]"),
+        "95% CI lower": (h["latest"] or {}).get("low") or "[x]",
+        "95% CI upper": (h["latest"] or {}).get("high") or "[x]",
+        "Baseline": (h["baseline"] or {}).get("value", "[x]"),
+        "Baseline is": (h["baseline"] or {}).get("label", "[x]"),
+        "Change": h["change"] or "[x]", "Better or worse": h["verdict"],
+    } for h in payload.get("headlines", [])]
+    if headline_rows:
+        sheets["Headlines"] = gpt.GPTable(
+            table=pd.DataFrame(headline_rows), table_name="headlines",
+            title="Headlines: latest final figures against the MoU's baselines",
+            subtitles=["Better or worse only when the baseline lies outside the 95% interval."],
+            scope=payload.get("area", ""), source=SOURCES[0], legend=legend, index_columns={2: 0})
+    notes_rows: list[dict[str, str]] = []
+    for m in payload["measures"]:
+        columns = observation_columns(m["unit"])
+        labels = m.get("cohort_labels", {})
+        rows = [observation_row(o, status="Provisional" if o["period"] in m["provisional"] else "Final",
+                                area=area_names.get(o["borough"], o["borough"]),
+                                cohort=labels.get(o["cohort"], o["cohort"]))
+                for o in m["observations"]]
+        if not rows:  # a table of no rows is no table (gptables refuses it); the notes say so
+            notes_rows.append({"Note number": f"note{len(notes_rows) + 1}",
+                               "Note text": f"{m['title']}: no figures published."})
+            continue
+        note_ref = f"note{len(notes_rows) + 1}"
+        notes_rows.append({"Note number": note_ref, "Note text": m["methodology"]["summary"] or m["title"]})
+        sheet = _sheet_name(len(sheets) + 1, re.sub(r"[^A-Za-z0-9]", "_", m["id"]))
+        sheets[sheet] = gpt.GPTable(
+            table=pd.DataFrame([[r[k] for k, _ in columns] for r in rows],
+                               columns=[label for _, label in columns]),
+            table_name=re.sub(r"[^A-Za-z0-9_]", "_", f"table_{m['id']}"),
+            title=f"{m['title']}, by period, area and cohort",
+            subtitles=[f"{m['description']}. $${note_ref}$$"],
+            scope=payload.get("area", ""), source=SOURCES[0], legend=legend, index_columns={2: 0})
+    cover = gpt.Cover(
+        cover_label="Cover",
+        title=f"Local Justice outcomes dashboard: {payload.get('area', '')}, published "
+              f"{payload['published_at']}",
+        intro=["Every figure the dashboard shows, one measure per sheet, with the headlines first."],
+        about=["Counts of 1 to 4 are suppressed [c], with further cells suppressed so that they "
+               "cannot be worked out from totals; rates are not shown where the base is under 30 [u].",
+               *REFERENCES],
+        contact=["Local Justice analysis team"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial.xlsx")
+    gpt.write_workbook(filename=str(partial), sheets=sheets, cover=cover, contentsheet_label="Contents",
+                       notes_table=pd.DataFrame(notes_rows), auto_width=True)
+    partial.replace(path)
     return path

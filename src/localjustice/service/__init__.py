@@ -2,7 +2,8 @@
 
 Others import only from here. ``CaseService`` does every case operation for an ``Actor`` (scoped to
 their teams, audited); ``ComplianceReports`` gives the Victims' Code compliance report and overdue
-lists; ``import_referrals`` opens cases in bulk from the warehouse. Whoever builds a ``CaseService``
+lists; ``WorkLists`` what is due today and this week, and search by name or date of birth;
+``import_referrals`` opens cases in bulk from the warehouse. Whoever builds a ``CaseService``
 hands it a ``Staff`` directory (who the active caseworkers of a team are): the service allocates
 cases only to them, and never imports the accounts that answer it. Inputs are parsed with
 ``parse_input`` into the ``schemas`` models, giving field-level errors.
@@ -28,6 +29,7 @@ from localjustice.service.schemas import parse_input
 from localjustice.service.staff import CASEWORKING_ROLES, Caseworker, Staff, StaffList
 from localjustice.service.warehouse_intake import Allocation, ImportReport, import_referrals
 from localjustice.service.working_days import WorkingCalendar, england_and_wales
+from localjustice.service.worklists import WorkLists
 
 __all__ = [
     "CASEWORKING_ROLES",
@@ -50,6 +52,7 @@ __all__ = [
     "StaffList",
     "StaleEdit",
     "VictimsCode",
+    "WorkLists",
     "WorkingCalendar",
     "england_and_wales",
     "find_same_person",

@@ -108,8 +108,10 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 MANAGEMENT = "case management"
 #: The record a reason for reviewing possible duplicates is stated for: the list, and its decisions.
 DUPLICATE_LIST = "*"
-#: The most cases one reallocation moves (and the allocation page lists for one caseworker).
+#: The most cases one reallocation moves.
 MAX_REALLOCATION = 500
+#: How many of one caseworker's open cases the allocation page lists at a time (it paginates).
+ALLOCATION_PAGE = 50
 
 
 def _of_case(model: Any, *order: Any) -> Select[Any]:
@@ -678,10 +680,12 @@ class CaseService:
             raise InvalidInput({"team": "Choose one of the teams you supervise"})
         return team
 
-    def allocation(self, actor: Actor, team: str | None = None, *,
-                   from_username: str | None = None) -> AllocationPage:
+    def allocation(self, actor: Actor, team: str | None = None, *, from_username: str | None = None,
+                   page: int = 1, page_size: int = ALLOCATION_PAGE) -> AllocationPage:
         """A team's caseworkers with each one's open caseload (and anyone else still holding its
-        open cases, such as someone who has left), and the open cases of one of them to move."""
+        open cases, such as someone who has left), and the open cases of one of them to move, a
+        page at a time (oldest first)."""
+        page, page_size = max(1, page), min(max(1, page_size), MAX_REALLOCATION)
         team = self._allocation_team(actor, team)
         staff = {c.username: c for c in self.staff.team_caseworkers(team)}
         today = self.today()
@@ -702,17 +706,21 @@ class CaseService:
                      for u, (n, o) in sorted(loads.items(), key=lambda kv: str(kv[0]))
                      if u is not None and u not in staff]
             cases: list[AllocationCase] = []
+            held = 0
             if from_username:
+                theirs = select(Case).where(Case.team == team, Case.status == "open",
+                                            Case.spoc_username == from_username)
+                held = s.scalar(select(func.count()).select_from(theirs.subquery())) or 0
                 cases = [AllocationCase(id=c.id, reference=case_reference(c.id), role=c.role,
                                         crime_id=c.crime_id, spoc_username=c.spoc_username,
                                         spoc_name=c.spoc_name, opened_on=c.opened_on, version=c.version)
-                         for c in s.scalars(select(Case).where(
-                             Case.team == team, Case.status == "open", Case.spoc_username == from_username)
-                             .order_by(Case.id).limit(MAX_REALLOCATION)).all()]
+                         for c in s.scalars(theirs.order_by(Case.id).limit(page_size)
+                                            .offset((page - 1) * page_size)).all()]
             self._audit(s, actor, "case.allocation_view", "team", team, "allocation",
                         cases=[c.id for c in cases])
         return AllocationPage(team=team, teams=self._allocation_teams(actor), caseworkers=rows, cases=cases,
-                              from_username=from_username or None)
+                              from_username=from_username or None, cases_total=held, page=page,
+                              page_size=page_size)
 
     def reallocate(self, actor: Actor, data: ReallocationIn) -> ReallocationResult:
         """Move one or many of a team's open cases to one of its caseworkers, each with a handover

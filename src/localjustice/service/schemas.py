@@ -398,6 +398,38 @@ class CaseFilters(Input):
     page_size: int = Field(default=25, ge=1, le=200)
 
 
+DueWhen = Literal["overdue", "today", "week"]
+
+
+class DueFilters(Input):
+    """Which of a caseworker's deadlines to list: overdue, due today, or due this working week."""
+
+    when: DueWhen = "week"
+    mine: bool = True
+    team: str | None = Field(default=None, max_length=100)
+    page: int = Field(default=1, ge=1)
+    page_size: int = Field(default=25, ge=1, le=200)
+
+
+class SearchIn(Input):
+    """A search of the teams' cases by the person's name, date of birth, or both."""
+
+    name: str = Field(default="", max_length=100, title="Name")
+    date_of_birth: date | None = Field(default=None, title="Date of birth")
+    include_closed: bool = Field(default=True, title="Include closed cases")
+    page: int = Field(default=1, ge=1)
+    page_size: int = Field(default=25, ge=1, le=200)
+
+    @model_validator(mode="after")
+    def _something_to_search_for(self) -> SearchIn:
+        letters = sum(c.isalpha() for c in self.name)
+        if not self.name and self.date_of_birth is None:
+            raise _field_error("name", "Enter a name or a date of birth to search for")
+        if self.name and letters < 2:
+            raise _field_error("name", "Enter at least 2 letters of the name")
+        return self
+
+
 # --- outputs -----------------------------------------------------------------------------------
 
 
@@ -431,6 +463,62 @@ class CaseSummary(View):
     enhanced: bool
     overdue: int = 0
     next_due_on: date | None = None
+
+
+class DueItem(View):
+    """One open entitlement with a deadline, on a case the reader may see."""
+
+    entitlement_id: int
+    case_id: int
+    reference: str
+    forename: str
+    surname: str
+    team: str
+    spoc_name: str | None
+    right_number: int
+    right_title: str
+    summary: str
+    due_on: date
+    overdue: bool
+
+
+class DueCounts(View):
+    """How much is due: past deadlines, today's, and the rest of this working week's."""
+
+    today: date
+    week_ends: date
+    overdue: int
+    due_today: int
+    due_this_week: int
+
+
+class DueList(View):
+    counts: DueCounts
+    when: str
+    items: list[DueItem]
+    total: int
+    page: int
+    page_size: int
+
+
+class SearchHit(View):
+    case_id: int
+    reference: str
+    forename: str
+    surname: str
+    date_of_birth: date | None
+    role: str
+    team: str
+    status: str
+    spoc_name: str | None
+    opened_on: date
+
+
+class SearchPage(View):
+    hits: list[SearchHit]
+    total: int
+    page: int
+    page_size: int
 
 
 class CasePage(View):
@@ -601,6 +689,10 @@ class AllocationPage(View):
     caseworkers: list[CaseloadRow]
     cases: list[AllocationCase]
     from_username: str | None = None
+    #: how many open cases ``from_username`` holds in the team; ``cases`` is one page of them
+    cases_total: int = 0
+    page: int = 1
+    page_size: int = 50
 
 
 class ReallocationResult(View):

@@ -11,6 +11,12 @@ event for the whole import. Python only orchestrates.
 
 Enhanced rights and contact preference come from ``identity.police_victims`` for the same crime,
 name and date of birth, when police recorded the person as a victim.
+
+Given a ``History`` (the demo's import of years of referrals), cases whose referral is older than
+its ``open_weeks`` before 'today' are closed with an outcome and their entitlements recorded as
+delivered (mostly on time); today's open cases have their past deadlines met except one in
+``overdue_every``, which stay genuinely overdue. All of it is computed in the same DuckDB pass and
+goes in with the same bulk INSERTs (``caseload.toml`` holds the numbers).
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from localjustice.access import Actor
 from localjustice.audit import record_event
+from localjustice.service.caseload import History
 from localjustice.service.errors import CaseServiceError
 from localjustice.service.identity import name_key_sql
 from localjustice.service.models import (
@@ -65,6 +72,8 @@ class ImportReport:
     referrals_joined: int
     persons_created: int
     possible_duplicates: int = 0
+    #: of the cases opened, those a ``History`` closed at once (older than its open window)
+    cases_closed: int = 0
 
 
 def _frame(rows: Sequence[Any], columns: list[str]) -> pd.DataFrame:
@@ -73,8 +82,10 @@ def _frame(rows: Sequence[Any], columns: list[str]) -> pd.DataFrame:
 
 def import_referrals(warehouse: Warehouse, sessions: sessionmaker[Session], actor: Actor,
                      allocation: Allocation, *, code: VictimsCode | None = None,
-                     calendar: WorkingCalendar | None = None) -> ImportReport:
-    """Open or join cases for every referral in the warehouse not yet imported; all or nothing."""
+                     calendar: WorkingCalendar | None = None, history: History | None = None) -> ImportReport:
+    """Open or join cases for every referral in the warehouse not yet imported; all or nothing.
+
+    With ``history``, cases older than its open window are opened already closed (see above)."""
     require_bulk_import(actor)
     code = code or load_victims_code()
     calendar = calendar or england_and_wales()
@@ -93,6 +104,7 @@ def import_referrals(warehouse: Warehouse, sessions: sessionmaker[Session], acto
             return ImportReport(total, total, 0, 0, 0)
         _group_people(con)
         con.execute(_CASES_SQL)
+        _settle_history(con, history)
         unstaffed = [t for (t,) in con.execute(
             "SELECT DISTINCT team FROM svc_new_cases WHERE team NOT IN (SELECT team FROM svc_workers)"
         ).fetchall()]
@@ -275,10 +287,67 @@ LEFT JOIN svc_workers w ON w.team = n.team AND w.slot = n.turn % c.staff;
 """
 
 
+def _settle_history(con: Any, history: History | None) -> None:
+    """Each new case's state (``svc_history``): without a history every case opens; with one, those
+    opened before its window are closed with an outcome some days later, and which open cases keep
+    their past-due entitlements undelivered. Spread by the referral's row number, so the same data
+    always give the same history."""
+    if history is None:
+        con.execute("""CREATE OR REPLACE TEMP TABLE svc_history AS
+                       SELECT rid, 'open' AS status, CAST(NULL AS DATE) AS closed_on,
+                              CAST(NULL AS VARCHAR) AS closure_reason, false AS deliver_past,
+                              CAST(NULL AS DATE) AS today, 1 AS late_every FROM svc_new_cases""")
+        return
+    p = history.policy
+    low, high = p.days_open
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE svc_history AS
+        WITH h AS (SELECT rid, opened_on, opened_on < CAST($open_since AS DATE) AS old FROM svc_new_cases)
+        SELECT rid,
+               CASE WHEN old THEN 'closed' ELSE 'open' END AS status,
+               CASE WHEN old THEN least(opened_on + CAST($low + rid % ($high - $low + 1) AS INTEGER),
+                                        CAST($today AS DATE)) END AS closed_on,
+               CASE WHEN old THEN list_extract($outcomes, CAST(rid * 7 % len($outcomes) + 1 AS INTEGER))
+                    END AS closure_reason,
+               rid % $overdue_every <> 0 AS deliver_past,
+               CAST($today AS DATE) AS today, $late_every AS late_every
+        FROM h""", {"open_since": history.open_since, "today": history.today, "low": low, "high": high,
+                    "outcomes": list(p.outcomes), "overdue_every": p.overdue_every,
+                    "late_every": p.late_every})
+
+
 def _records(con: Any, sql: str) -> list[dict[str, Any]]:
     cursor = con.execute(sql)
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _insert_ids(s: Session, model: Any, rows: list[dict[str, Any]], key: tuple[str, ...]) -> list[int]:
+    """Insert ``rows`` and return their new ids in row order, in a few batched statements.
+
+    ``RETURNING`` in parameter order makes SQLAlchemy send one statement per row (thousands of
+    round trips at the demo's volume); unordered, it batches them. So the rows whose ``key``
+    columns are unique among them come back with those columns and are matched by them; any that
+    share a key (two people of a team without a date of birth, say) go in the ordered, slower way."""
+    keys = [tuple(r[k] for k in key) for r in rows]
+    seen: dict[tuple[Any, ...], int] = {}
+    for k in keys:
+        seen[k] = seen.get(k, 0) + 1
+    unique = [i for i, k in enumerate(keys) if seen[k] == 1]
+    rest = [i for i, k in enumerate(keys) if seen[k] > 1]
+    ids: list[int] = [0] * len(rows)
+    if unique:
+        columns = [getattr(model, k) for k in key]
+        returned = s.execute(insert(model).returning(model.id, *columns), [rows[i] for i in unique]).all()
+        by_key = {tuple(r[1:]): int(r[0]) for r in returned}
+        for i in unique:
+            ids[i] = by_key[keys[i]]
+    if rest:
+        ordered = s.scalars(insert(model).returning(model.id, sort_by_parameter_order=True),
+                            [rows[i] for i in rest]).all()
+        for i, new_id in zip(rest, ordered, strict=True):
+            ids[i] = int(new_id)
+    return ids
 
 
 def _insert_persons(con: Any, s: Session) -> int:
@@ -290,7 +359,7 @@ def _insert_persons(con: Any, s: Session) -> int:
         ORDER BY p.label""")
     if rows:
         labels = [r.pop("label") for r in rows]
-        ids = s.scalars(insert(Person).returning(Person.id, sort_by_parameter_order=True), rows).all()
+        ids = _insert_ids(s, Person, rows, ("team", "name_key", "date_of_birth"))
         con.register("svc_new_people_df", pd.DataFrame({"label": labels, "person_id": list(ids)}))
         con.execute("""UPDATE svc_people SET person_id = n.person_id FROM svc_new_people_df n
                        WHERE svc_people.label = n.label""")
@@ -310,17 +379,17 @@ def _insert_persons(con: Any, s: Session) -> int:
 
 def _insert_cases(con: Any, s: Session, persons: int) -> int:
     rows = _records(con, """
-        SELECT rid, known_person_id AS person_id, role, crime_id, team, 'open' AS status, enhanced_rights,
-               spoc_username, spoc_name, contact_preference, false AS safe_to_leave_message, opened_on,
-               1 AS version
-        FROM svc_new_cases ORDER BY rid""")
+        SELECT n.rid, n.known_person_id AS person_id, n.role, n.crime_id, n.team, h.status,
+               n.enhanced_rights, n.spoc_username, n.spoc_name, n.contact_preference,
+               false AS safe_to_leave_message, n.opened_on, h.closed_on, h.closure_reason, 1 AS version
+        FROM svc_new_cases n JOIN svc_history h USING (rid) ORDER BY n.rid""")
     if not rows:
         con.execute("CREATE OR REPLACE TEMP TABLE svc_case_ids (rid BIGINT, case_id BIGINT)")
         return 0
     rids = [r.pop("rid") for r in rows]
     for r in rows:
         r["enhanced_rights"] = list(r["enhanced_rights"])
-    ids = s.scalars(insert(Case).returning(Case.id, sort_by_parameter_order=True), rows).all()
+    ids = _insert_ids(s, Case, rows, ("person_id", "crime_id", "role"))
     con.register("svc_case_ids_df", pd.DataFrame({"rid": rids, "case_id": list(ids)}))
     con.execute("CREATE OR REPLACE TEMP TABLE svc_case_ids AS SELECT * FROM svc_case_ids_df")
     return len(rows)
@@ -355,28 +424,47 @@ def _insert_rest(con: Any, s: Session, actor: Actor) -> None:
         return
     s.execute(insert(Handover), [{k: c[k] for k in ("case_id", "to_username", "to_name", "to_team", "reason",
                                                    "by_username")} for c in new_cases])
-    event_ids = s.scalars(insert(CaseEvent).returning(CaseEvent.id, sort_by_parameter_order=True), [
+    event_ids = _insert_ids(s, CaseEvent, [
         {"case_id": c["case_id"], "kind": "case_opened", "occurred_on": c["opened_on"],
-         "recorded_by": actor.username} for c in new_cases]).all()
+         "recorded_by": actor.username} for c in new_cases], ("case_id",))
     con.register("svc_events_df", pd.DataFrame({"case_id": [c["case_id"] for c in new_cases],
                                                 "event_id": list(event_ids)}))
     entitlements = _records(con, """
         WITH opened AS (
-            SELECT i.case_id, e.event_id, n.opened_on, n.role, len(n.enhanced_rights) > 0 AS enhanced
+            SELECT i.case_id, e.event_id, n.opened_on, n.role, len(n.enhanced_rights) > 0 AS enhanced,
+                   n.rid, n.spoc_username
             FROM svc_new_cases n JOIN svc_case_ids i USING (rid) JOIN svc_events_df e USING (case_id)
         ), due AS (
             SELECT o.*, r.rule_key, r.right_number,
                    CASE WHEN o.enhanced THEN r.enhanced_working_days ELSE r.working_days END AS working_days
             FROM opened o JOIN svc_rules r ON r.role = o.role
+        ), clocks AS (
+            SELECT d.case_id, d.rule_key, d.right_number, d.event_id, d.opened_on AS clock_start,
+                   CAST(d.working_days AS INTEGER) AS working_days, d.enhanced, c2.day AS due_on, d.rid,
+                   d.spoc_username
+            FROM due d
+            JOIN svc_calendar c1 ON c1.day = d.opened_on
+            LEFT JOIN svc_calendar c2 ON d.working_days IS NOT NULL AND c2.working
+                                     AND c2.ordinal = c1.ordinal + d.working_days
+        ), delivered AS (
+            -- history: a closed case's entitlements were all delivered; an open case's past
+            -- deadlines were met unless it is one of the few left overdue
+            SELECT k.*, h.closed_on,
+                   h.status = 'closed' OR (h.deliver_past AND k.due_on < h.today) AS met,
+                   (k.rid + k.right_number) % h.late_every = 0 AND h.status = 'closed' AS late
+            FROM clocks k JOIN svc_history h USING (rid)
         )
-        SELECT d.case_id, d.rule_key, d.right_number, d.event_id, d.opened_on AS clock_start,
-               CAST(d.working_days AS INTEGER) AS working_days, d.enhanced, c2.day AS due_on,
-               'open' AS status, 1 AS version
-        FROM due d
-        JOIN svc_calendar c1 ON c1.day = d.opened_on
-        LEFT JOIN svc_calendar c2 ON d.working_days IS NOT NULL AND c2.working
-                                 AND c2.ordinal = c1.ordinal + d.working_days
-        ORDER BY d.case_id, d.rule_key""")
+        SELECT case_id, rule_key, right_number, event_id, clock_start, working_days, enhanced, due_on,
+               CASE WHEN met THEN 'met' ELSE 'open' END AS status,
+               CASE WHEN NOT met THEN NULL
+                    WHEN due_on IS NULL THEN least(clock_start + CAST(rid % 10 AS INTEGER), closed_on)
+                    WHEN late THEN least(due_on + CAST(1 + rid % 5 AS INTEGER), closed_on)
+                    ELSE greatest(clock_start, due_on - CAST(rid % 2 AS INTEGER)) END AS met_on,
+               CASE WHEN met THEN spoc_username END AS met_by,
+               CASE WHEN met THEN 'Recorded in the imported history' END AS note,
+               1 AS version
+        FROM delivered
+        ORDER BY case_id, rule_key""")
     for e in entitlements:
         if e["working_days"] is not None and pd.isna(e["working_days"]):
             e["working_days"] = None
@@ -430,8 +518,10 @@ def _flag_possible_duplicates(con: Any, s: Session) -> int:
 def _report(con: Any, total: int, fresh: int, persons: int, cases: int, duplicates: int) -> ImportReport:
     joined = int(con.execute("SELECT count(*) FROM svc_referral_cases WHERE joined_existing")
                  .fetchone()[0])
+    closed = int(con.execute("SELECT count(*) FROM svc_history WHERE status = 'closed'").fetchone()[0])
     return ImportReport(referrals_read=total, already_imported=total - fresh, cases_opened=cases,
-                        referrals_joined=joined, persons_created=persons, possible_duplicates=duplicates)
+                        referrals_joined=joined, persons_created=persons, possible_duplicates=duplicates,
+                        cases_closed=closed)
 
 
 def _audit(s: Session, actor: Actor, report: ImportReport) -> None:
@@ -440,4 +530,5 @@ def _audit(s: Session, actor: Actor, report: ImportReport) -> None:
                  detail={"cases_opened": report.cases_opened, "referrals_joined": report.referrals_joined,
                          "persons_created": report.persons_created,
                          "possible_duplicates": report.possible_duplicates,
+                         "cases_closed": report.cases_closed,
                          "already_imported": report.already_imported})

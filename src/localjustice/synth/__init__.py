@@ -6,11 +6,11 @@ each agency writes what it saw in the contract's format (``shared/contract/EXTRA
 its own ids and mistakes. The truth beside the delivery says who is who.
 
     from localjustice.synth import generate
-    summary = generate(Path("out"), scale=0.1)
+    summary = generate(Path("out"), until="2026-11", years=4, scale=0.1)
 """
 
 from localjustice.synth.calibration_check import Measured
-from localjustice.synth.generator import generate
+from localjustice.synth.generator import default_until, generate
 from localjustice.synth.summary import SynthSummary
 
-__all__ = ["Measured", "SynthSummary", "generate"]
+__all__ = ["Measured", "SynthSummary", "default_until", "generate"]

@@ -15,8 +15,8 @@ from localjustice.area import load_area
 from localjustice.contract import load_contract
 from localjustice.errors import LocalJusticeError
 from localjustice.progress import NullProgress, Progress
-from localjustice.synth.calendar import TimeFrame, iso
-from localjustice.synth.calibration_check import measure
+from localjustice.synth.calendar import TimeFrame, iso, last_full_month, month_name, parse_month
+from localjustice.synth.calibration_check import measure, measure_by_year
 from localjustice.synth.custody_estate import assign_establishments
 from localjustice.synth.delivery import TRUE_PERSON, Events, build_delivery
 from localjustice.synth.injected_errors import inject_errors
@@ -51,12 +51,13 @@ _STAGES = ("people", "offending", "estate", "supervision", "victims", "identity"
 def _check_arguments(
     out: Path,
     scale: float,
-    start_year: int,
+    until: str,
     years: int,
     file_format: str,
     error_rate: float,
     deliveries: str,
     history_until: str | None,
+    today: date,
 ) -> int | None:
     """Refuse arguments that cannot work; return the history month's index, if one is given."""
     if not math.isfinite(scale) or scale <= 0:
@@ -71,14 +72,16 @@ def _check_arguments(
         raise LocalJusticeError(f"Unknown deliveries {deliveries!r}; use one of {', '.join(DELIVERY_MODES)}.")
     if history_until is not None and deliveries != "monthly":
         raise LocalJusticeError("history_until needs monthly deliveries (--deliveries monthly).")
-    history_index = parse_history_until(history_until, start_year, 12 * years)
-    last = start_year + years - 1
-    if start_year < _EARLIEST_YEAR or last >= date.today().year:
+    last = parse_month(until, "until")
+    first = last - 12 * years + 1
+    latest = last_full_month(today)
+    if first < parse_month(f"{_EARLIEST_YEAR}-01") or last > latest:
         raise LocalJusticeError(
-            f"The delivery must cover whole past years between {_EARLIEST_YEAR} and "
-            f"{date.today().year - 1}; {start_year}..{last} is outside that (the contract forbids "
-            f"dates in the future)."
+            f"The delivery must cover whole past months from {_EARLIEST_YEAR}-01 to "
+            f"{month_name(latest)}; {month_name(first)}..{until} is outside that (the contract "
+            f"forbids dates in the future)."
         )
+    history_index = parse_history_until(history_until, first, 12 * years)
     try:
         for folder in (out / ("delivery" if deliveries == "single" else MONTHLY), out / "truth"):
             folder.mkdir(parents=True, exist_ok=True)
@@ -90,6 +93,13 @@ def _check_arguments(
             f"Cannot write to {out}: {exc.strerror or exc}. Choose a writable folder."
         ) from None
     return history_index
+
+
+def default_until(today: date) -> str:
+    """The last full month before ``today`` as ``YYYY-MM`` (2026-12-02 gives 2026-11): the end of
+    the window that ``synth`` and ``demo`` simulate when not told otherwise, so that their data
+    are current."""
+    return month_name(last_full_month(today))
 
 
 def _true_ids(person: np.ndarray) -> np.ndarray:
@@ -120,20 +130,23 @@ def _people_truth(people: People, persons: np.ndarray, area_codes: np.ndarray) -
 def generate(
     out: Path,
     *,
+    until: str,
+    years: int = 4,
     scale: float = 1.0,
-    start_year: int = 2018,
-    years: int = 1,
     seed: int = 1,
     file_format: str = "csv",
     progress: Progress = NullProgress(),  # noqa: B008 - a stateless default
     error_rate: float = 0.001,
     deliveries: str = "single",
     history_until: str | None = None,
+    today: date | None = None,
 ) -> SynthSummary:
     """Write a synthetic London delivery to ``out/delivery`` and its hidden truth to ``out/truth``.
 
-    ``scale`` 1 is one year of London at full size (see ``calibration.toml`` for the targets and
-    their sources). The same arguments give byte-identical files. Raises ``LocalJusticeError``
+    The window is ``years`` twelve-month years ending with the month ``until`` (``YYYY-MM``; the
+    CLI's default is the last full month before today, ``default_until``); it must lie in the
+    past. ``scale`` 1 is London at full size (see ``calibration.toml`` for the targets, per year,
+    and their sources). The same arguments give byte-identical files. Raises ``LocalJusticeError``
     for arguments that cannot work.
 
     ``deliveries="monthly"`` writes the same final state as one delivery per month instead
@@ -141,8 +154,9 @@ def generate(
     ``history_until="YYYY-MM"`` the months up to that one as one delivery ``out/history/``.
     """
     out = Path(out)
+    today = today or date.today()
     history_index = _check_arguments(
-        out, scale, start_year, years, file_format, error_rate, deliveries, history_until
+        out, scale, until, years, file_format, error_rate, deliveries, history_until, today
     )
     began = time.perf_counter()
     params = load_parameters()
@@ -150,7 +164,7 @@ def generate(
     area = load_area("london")
     contract = load_contract()
     sim = params.section("simulation")
-    frame = TimeFrame(start_year, years, int(sim["burn_in_years"]), int(sim["follow_up_years"]))
+    frame = TimeFrame.ending(until, years, int(sim["burn_in_years"]), int(sim["follow_up_years"]))
     streams = dict(
         zip(
             _STAGES,
@@ -186,6 +200,7 @@ def generate(
         participants=pilots.participants,
     )
     calibration = measure(events, people, area, params, frame, scale)
+    calibration_by_year = measure_by_year(events, people, area, params, frame, scale)
     step.advance(1)
 
     step = progress.step("Writing source identities", 1)
@@ -213,7 +228,7 @@ def generate(
     window_months = 12 * years
     # No-crimed crimes are drawn in either layout, so the single delivery is the monthly final state.
     cancelled = cancelled_crimes(
-        delivered, start_year, window_months, delivery_settings, streams["deliveries"]
+        delivered, frame.first_month, window_months, delivery_settings, streams["deliveries"]
     )
     universe = {s: t.copy() for s, t in delivered.items()} if deliveries == "monthly" else {}
     delivered["police_crimes"] = delivered["police_crimes"][~cancelled].reset_index(drop=True)
@@ -235,7 +250,7 @@ def generate(
             cancelled,
             delivered,
             injected,
-            start_year,
+            frame.first_month,
             window_months,
             delivery_settings,
             streams["deliveries"],
@@ -253,12 +268,14 @@ def generate(
     report = {
         "contract_version": contract.version,
         "scale": scale,
-        "start_year": start_year,
+        "window": {"first_month": month_name(frame.first_month), "until": until},
         "years": years,
         "seed": seed,
         "follow_up": "Rates use follow-up simulated internally after the delivered years; "
         "see localjustice.synth.proven_reoffending.",
         "measures": {name: m.as_json() for name, m in calibration.items()},
+        "measures_by_year": {label: {name: m.as_json() for name, m in year.items()}
+                             for label, year in calibration_by_year.items()},
     }
     (truth_dir / "calibration.json").write_text(
         json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8"
@@ -271,5 +288,6 @@ def generate(
         injected_errors=len(injected),
         elapsed_seconds=time.perf_counter() - began,
         calibration=calibration,
+        calibration_by_year=calibration_by_year,
         deliveries=reports,
     )

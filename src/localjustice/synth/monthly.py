@@ -23,7 +23,7 @@ the key and the source person id, so the truth's person map holds for every vers
 
 Layout (``out`` is the folder given to ``generate``)::
 
-    out/monthly/2018-01/ ... out/monthly/2018-12/   one delivery per month, each with manifest.toml
+    out/monthly/2022-12/ ... out/monthly/2026-11/   one delivery per month, each with manifest.toml
     out/history/                                     with history_until: the state at that month's
                                                      end as one delivery (every file a snapshot);
                                                      then out/monthly/ holds the months after it
@@ -48,6 +48,7 @@ from numpy.typing import NDArray
 
 from localjustice.contract import load_contract
 from localjustice.errors import LocalJusticeError
+from localjustice.synth.calendar import month_name, parse_month
 from localjustice.synth.injected_errors import break_rows
 from localjustice.synth.parameters import Parameters
 from localjustice.synth.writer import FORMATS, write_frame, write_table
@@ -116,11 +117,13 @@ class DeliverySettings:
             dob_corrected_after=(int(dlo), int(dhi)),
         )
 
-    def snapshot_months(self, source: str, months: int) -> NDArray[np.int64]:
-        """Month indexes (0 = January of the first year) at whose end ``source`` sends a snapshot."""
+    def snapshot_months(self, source: str, months: int, first_month: int) -> NDArray[np.int64]:
+        """Month indexes (0 = the window's first month, ``first_month`` counted from January 1970)
+        at whose end ``source`` sends a snapshot: the calendar's quarter ends for every 3 months,
+        wherever the window begins."""
         every = self.snapshot_every.get(source)
         index = np.arange(months, dtype=np.int64)
-        return index[(index % 12 + 1) % every == 0] if every else index[:0]
+        return index[((first_month + index) % 12 + 1) % every == 0] if every else index[:0]
 
 
 @dataclass(frozen=True)
@@ -133,46 +136,38 @@ class DeliveryChanges:
     changes: dict[str, int]
 
 
-def month_index(dates: pd.Series | NDArray[Any], start_year: int) -> NDArray[np.int64]:
-    """Month of an ISO date, counted from January of ``start_year`` (0); -1 where empty."""
+def month_index(dates: pd.Series | NDArray[Any], first_month: int) -> NDArray[np.int64]:
+    """Month of an ISO date, counted from the window's first month (0; ``first_month`` counted
+    from January 1970); -1 where empty."""
     text = np.asarray(dates, dtype=str)
     present = text != ""
     parsed = np.where(present, text, "1970-01-01").astype("datetime64[D]").astype("datetime64[M]")
-    index = parsed.astype(np.int64) - (start_year - 1970) * 12
+    index = parsed.astype(np.int64) - first_month
     return np.where(present, index, -1)
 
 
-def parse_history_until(text: str | None, start_year: int, months: int) -> int | None:
+def parse_history_until(text: str | None, first_month: int, months: int) -> int | None:
     """The month index of ``YYYY-MM``; it must leave at least one monthly delivery after it."""
     if text is None:
         return None
-    found = _MONTH.match(text)
-    if not found or not 1 <= int(found.group(2)) <= 12:
-        raise LocalJusticeError(
-            f"history_until must be a month written YYYY-MM, such as 2018-09; got {text!r}."
-        )
-    index = (int(found.group(1)) - start_year) * 12 + int(found.group(2)) - 1
+    index = parse_month(text, "history_until") - first_month
     if not 0 <= index < months - 1:
-        last = _month_name(months - 2, start_year)
         raise LocalJusticeError(
-            f"history_until must be a month from {start_year}-01 to {last}, so that at least one "
-            f"monthly delivery follows the history; got {text}."
+            f"history_until must be a month from {month_name(first_month)} to "
+            f"{month_name(first_month + months - 2)}, so that at least one monthly delivery "
+            f"follows the history; got {text}."
         )
     return index
 
 
-def _month_name(index: int, start_year: int) -> str:
-    return f"{start_year + index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def _month_end(index: int, start_year: int) -> str:
-    first_of_next = np.datetime64(_month_name(index + 1, start_year), "M").astype("datetime64[D]")
+def _month_end(index: int, first_month: int) -> str:
+    first_of_next = np.datetime64(first_month + index + 1, "M").astype("datetime64[D]")
     return str(first_of_next - np.timedelta64(1, "D"))
 
 
 def cancelled_crimes(
     tables: dict[str, pd.DataFrame],
-    start_year: int,
+    first_month: int,
     months: int,
     settings: DeliverySettings,
     rng: np.random.Generator,
@@ -188,8 +183,8 @@ def cancelled_crimes(
     referenced = pd.concat(
         [tables[s]["crime_id"] for s in ("police_victims", "police_disposals", "victim_referrals")]
     )
-    first = month_index(crimes["recorded_date"], start_year)
-    later_snapshot = first < settings.snapshot_months("police_crimes", months).max(initial=-1)
+    first = month_index(crimes["recorded_date"], first_month)
+    later_snapshot = first < settings.snapshot_months("police_crimes", months, first_month).max(initial=-1)
     eligible = ~crimes["crime_id"].isin(set(referenced)).to_numpy() & later_snapshot
     cancelled: NDArray[np.bool_] = eligible & (draw < settings.no_crime_share)
     return cancelled
@@ -219,12 +214,12 @@ class MonthlySeries:
         cancelled: NDArray[np.bool_],
         single: dict[str, pd.DataFrame],
         injected: pd.DataFrame,
-        start_year: int,
+        first_month: int,
         months: int,
         settings: DeliverySettings,
         rng: np.random.Generator,
     ) -> None:
-        self.start_year = start_year
+        self.first_month = first_month
         self.months = months
         self.settings = settings
         self.rng = rng
@@ -235,7 +230,7 @@ class MonthlySeries:
         self.broken_final: dict[str, pd.DataFrame] = {}
         crimes = universe["police_crimes"]
         recorded = pd.Series(crimes["recorded_date"].to_numpy(), index=crimes["crime_id"].to_numpy())
-        snapshots = settings.snapshot_months("police_crimes", months)
+        snapshots = settings.snapshot_months("police_crimes", months, first_month)
         for name, table in universe.items():
             extract = self.contract.file(name)
             if name == "police_crimes":
@@ -244,7 +239,7 @@ class MonthlySeries:
                 known_from = table["crime_id"].map(recorded).to_numpy()
             else:
                 known_from = table[extract.event_date].to_numpy()
-            first = month_index(known_from, start_year)
+            first = month_index(known_from, first_month)
             in_single = ~cancelled if name == "police_crimes" else np.ones(len(table), dtype=bool)
             position = np.cumsum(in_single) - 1  # row of each record in the single delivery
             broken_rows = injected.loc[injected["source"] == name, "row_number"].to_numpy() - 1
@@ -256,7 +251,7 @@ class MonthlySeries:
                 withdrawn[cancelled] = snapshots[after]
             source = _Source(name, table.reset_index(drop=True), in_single, first, sent_once, withdrawn, [])
             for column in _END_COLUMNS.get(name, ()):
-                until = month_index(table[_END_COLUMNS[name][0]], start_year)
+                until = month_index(table[_END_COLUMNS[name][0]], first_month)
                 source.overrides.append((column, until, np.full(len(table), ""), ENDED))
             self.sources[name] = source
             self.broken_final[name] = single[name].iloc[position[sent_once]].reset_index(drop=True)
@@ -289,7 +284,8 @@ class MonthlySeries:
             draw = self.rng.random(n)
             fixed = source.first + self.rng.integers(dlo, dhi + 1, n)
             dob = source.table["date_of_birth"].to_numpy().astype(str)
-            age = source.first // 12 + self.start_year - np.strings.slice(dob, 0, 4).astype(np.int64)
+            year = (self.first_month + source.first) // 12 + 1970
+            age = year - np.strings.slice(dob, 0, 4).astype(np.int64)
             chosen = (
                 (draw < self.settings.dob_corrected_share)
                 & ~source.sent_once
@@ -326,7 +322,7 @@ class MonthlySeries:
                 events_frame = events_frame[~once | (events_frame["m"].to_numpy() == latest)]
                 events_frame.loc[source.sent_once[events_frame["i"].to_numpy()], "reasons"] = NEW
             if source.name == "police_crimes":
-                committed = month_index(source.table["committed_date"], self.start_year)
+                committed = month_index(source.table["committed_date"], self.first_month)
                 late = (events_frame["reasons"].to_numpy() & NEW > 0) & (
                     committed[events_frame["i"].to_numpy()] < events_frame["m"].to_numpy()
                 )
@@ -405,7 +401,7 @@ class MonthlySeries:
             plan.append((HISTORY, out / HISTORY, history_until, True))
         start = 0 if history_until is None else history_until + 1
         for s in range(start, self.months):
-            name = _month_name(s, self.start_year)
+            name = month_name(self.first_month + s)
             plan.append((name, out / MONTHLY / name, s, False))
         name_of = {s: name for name, _, s, history in plan if not history}
         reports: list[DeliveryChanges] = []
@@ -414,14 +410,15 @@ class MonthlySeries:
             folder.mkdir(parents=True, exist_ok=True)
             manifest = [
                 f'partner = "{self.settings.partner}"',
-                f"extract_date = {_month_end(s, self.start_year)}",
+                f"extract_date = {_month_end(s, self.first_month)}",
             ]
             counts = dict.fromkeys(CHANGE_KINDS, 0)
             total = 0
             for source in self.sources.values():
                 events, rows = source.events, source.rows
                 assert events is not None and rows is not None
-                snapshot = history or s in set(self.settings.snapshot_months(source.name, self.months))
+                snapshots = self.settings.snapshot_months(source.name, self.months, self.first_month)
+                snapshot = history or s in set(snapshots)
                 i, m = events["i"].to_numpy(), events["m"].to_numpy()
                 if snapshot:
                     upto = np.flatnonzero(m <= s)
@@ -456,7 +453,7 @@ class MonthlySeries:
                     )
                 )
             (folder / MANIFEST).write_text("\n".join(manifest) + "\n", encoding="utf-8")
-            reports.append(DeliveryChanges(name, _month_end(s, self.start_year), total, counts))
+            reports.append(DeliveryChanges(name, _month_end(s, self.first_month), total, counts))
         order = [str(folder.relative_to(out)) for _, folder, _, _ in plan]
         (out / LOAD_ORDER).write_text("\n".join(order) + "\n", encoding="utf-8")
         listing = (

@@ -15,7 +15,7 @@ from numpy.typing import NDArray
 from localjustice.area import Area
 from localjustice.contract import load_contract
 from localjustice.errors import LocalJusticeError
-from localjustice.synth.calendar import DAYS_PER_YEAR, TimeFrame, day_number
+from localjustice.synth.calendar import DAYS_PER_YEAR, TimeFrame, month_day
 from localjustice.synth.names import forenames, name_groups, surnames
 from localjustice.synth.parameters import Parameters
 
@@ -124,7 +124,7 @@ def build_people(
     off_lo = frame.simulation_start - max_age_days
     off_hi = frame.simulation_end - 10 * 365
     gen_lo = frame.window_start - max_age_days
-    gen_hi = day_number(frame.start_year - 10) - 1
+    gen_hi = month_day(frame.first_month - 120) - 1
     birth = np.r_[rng.integers(off_lo, off_hi, n_off), rng.integers(gen_lo, gen_hi, n_gen)]
 
     codes = [c for c in load_contract().code_lists["ethnicity"] if c in pop["ethnicity"]]

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from localjustice.synth.calendar import age_years, day_number
+from localjustice.synth.calendar import age_years
 from localjustice.synth.offending import KIND_SENTENCED, ROUTE_CAUTION, ROUTE_COURT
 
 INDEX_CAUTION, INDEX_COURT, INDEX_RELEASE = "caution", "court", "release"
@@ -77,9 +77,9 @@ def proven_offences(
     )
 
 
-def cohort(events: pd.DataFrame, year: int) -> pd.DataFrame:
-    """One row per person: the first index event in the calendar year."""
-    lo, hi = day_number(year), day_number(year + 1)
+def cohort(events: pd.DataFrame, lo: int, hi: int) -> pd.DataFrame:
+    """One row per person: the first index event in the year ``[lo, hi)`` (day numbers; a
+    calendar year, or a twelve-month year of a window that ends mid-year)."""
     in_year = events[(events["day"] >= lo) & (events["day"] < hi)]
     first = in_year.sort_values(["person", "day", "kind"], kind="stable").drop_duplicates("person")
     return first.rename(columns={"day": "index_day"}).reset_index(drop=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from rich import box
@@ -21,6 +22,8 @@ class SynthSummary:
     injected_errors: int
     elapsed_seconds: float
     calibration: dict[str, Measured] = field(default_factory=dict)
+    #: the same measures in each year of the window alone, by the year's label
+    calibration_by_year: dict[str, dict[str, Measured]] = field(default_factory=dict)
     #: monthly deliveries only: each delivery folder, in load order, and what it changes
     deliveries: tuple[DeliveryChanges, ...] = ()
 
@@ -37,14 +40,31 @@ class SynthSummary:
             people = self.people.get(source)
             table.add_row(source, f"{count:,}", "" if people is None else f"{people:,}")
         table.add_row("[bold]total[/]", f"{self.total_rows:,}", f"{self.distinct_people:,}", end_section=True)
-        for m in self.calibration.values():
-            rate = m.value < 1.5 and (m.target is None or m.target < 1.5)
-            shown = f"{m.value:.1%}" if rate else f"{m.value:,.1f}"
-            target = "" if m.target is None else (f"{m.target:.1%}" if rate else f"{m.target:,.0f}")
-            mark = {True: " ✓", False: " ✗", None: ""}[m.within]
-            table.add_row(m.name, shown + mark, target)
         table.add_row("injected errors", f"{self.injected_errors:,}", "")
         table.add_row("seconds", f"{self.elapsed_seconds:.1f}", "")
+        return table
+
+    def calibration_table(self) -> Table:
+        """Each calibration measure in every year of the window (✓ within its target's band, ✗
+        outside), the years pooled when there are several, and the target.
+
+        A year that is not a calendar year is headed by its first and last months on two lines,
+        so that four years, the pooled column and the target fit an 80-column terminal."""
+        table = Table(title="Calibration against London's published figures, by year of the window",
+                      box=box.SIMPLE, pad_edge=False, collapse_padding=True)
+        table.add_column("measure", overflow="fold")
+        columns = list(self.calibration_by_year.items())
+        if len(columns) != 1:
+            columns.append(("all years", self.calibration))
+        for label, _ in columns:
+            table.add_column(label.replace("..", "\n").replace("all ", "all\n"), justify="right",
+                             no_wrap=True)
+        table.add_column("target", justify="right", no_wrap=True)
+        for name, pooled in self.calibration.items():
+            rate = name.startswith("reoffending") or name.endswith("share")
+            cells = [_achieved(year[name], rate) for _, year in columns]
+            target = "" if pooled.target is None else _number(pooled.target, rate)
+            table.add_row(name, *cells, target)
         return table
 
     def deliveries_table(self) -> Table:
@@ -65,6 +85,18 @@ class SynthSummary:
         for d in self.deliveries:
             table.add_row(d.delivery, f"{d.rows:,}", *(f"{d.changes[k]:,}" for k in _SHORT))
         return table
+
+
+def _number(value: float, rate: bool) -> str:
+    if math.isnan(value):
+        return "-"
+    if rate:
+        return f"{value:.1%}"
+    return f"{value:,.1f}" if abs(value) < 10 and not value.is_integer() else f"{value:,.0f}"
+
+
+def _achieved(m: Measured, rate: bool) -> str:
+    return _number(m.value, rate) + {True: " ✓", False: " ✗", None: ""}[m.within]
 
 
 #: Column labels of the deliveries table, by change kind.

@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 
 from localjustice.area import Area
 from localjustice.contract import load_contract
-from localjustice.synth.calendar import TEN_YEARS_SAFE, TimeFrame, day_number
+from localjustice.synth.calendar import TEN_YEARS_SAFE, TimeFrame
 from localjustice.synth.offending import ROUTE_COURT, JusticeHistory
 from localjustice.synth.parameters import Parameters
 from localjustice.synth.population import People, deprivation_multiplier
@@ -56,18 +56,20 @@ def _code_list(
     return np.strings.lstrip(joined.astype(str), ";")
 
 
-def _victim_weights(people: People, params: Parameters, area: Area, year: int) -> NDArray[np.float64]:
+def _victim_weights(people: People, params: Parameters, area: Area, first_day: int,
+                    end_day: int) -> NDArray[np.float64]:
+    """Who is victimised in the window year ``[first_day, end_day)``."""
     settings = params.section("victims")
-    mid_year = np.full(people.size, day_number(year, 7, 1), dtype=np.int64)
+    mid_year = np.full(people.size, (first_day + end_day) // 2, dtype=np.int64)
     borough = people.borough_on(np.arange(people.size), mid_year)
     deprivation = deprivation_multiplier(area, params.targets["victimisation_deprivation_ratio"].value)
-    age = (day_number(year) - people.birth_day) / 365.2425
+    age = (first_day - people.birth_day) / 365.2425
     bands = np.array(settings["age_bands"], dtype=float)
     age_weight = np.array(settings["age_weights"], dtype=float)[
         np.clip(np.searchsorted(bands, age, "right") - 1, 0, None)
     ]
     # Aged at least 10 on every day of the year and at most 105: contract age rule 10..110.
-    eligible = (day_number(year) - people.birth_day >= TEN_YEARS_SAFE) & (age < 105)
+    eligible = (first_day - people.birth_day >= TEN_YEARS_SAFE) & (age < 105)
     n_off = people.n_offender
     mean = float(params.section("offending")["propensity_mean"])
     offender_factor = (
@@ -109,8 +111,7 @@ def simulate_victimisation(
             }
         )
     ]
-    for year in frame.window_years:
-        lo, hi = day_number(year), day_number(year + 1)
+    for lo, hi in frame.year_spans():
         days_in_year = attributed["offence_day"].between(lo, hi - 1)
         already = np.bincount(attributed.loc[days_in_year, "group"], minlength=len(groups))
         for gi, g in enumerate(groups):
@@ -143,9 +144,9 @@ def simulate_victimisation(
     victim_crimes.sort()
     committed = crimes["committed_day"].to_numpy()[victim_crimes]
     person = np.zeros(len(victim_crimes), dtype=np.int64)
-    for year in frame.window_years:
-        this_year = (committed >= day_number(year)) & (committed < day_number(year + 1))
-        weights = _victim_weights(people, params, area, year)
+    for lo, hi in frame.year_spans():
+        this_year = (committed >= lo) & (committed < hi)
+        weights = _victim_weights(people, params, area, lo, hi)
         person[this_year] = rng.choice(people.size, size=int(this_year.sum()), p=weights / weights.sum())
     victims = pd.DataFrame({"crime": victim_crimes, "person": person})
     crime_offender = crimes["offender"].to_numpy()

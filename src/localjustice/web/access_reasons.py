@@ -41,7 +41,8 @@ REMEMBERED = 20
 #: Where a page asks for a reason, by kind of record; ``{id}`` is the record's id.
 REASON_PAGES: dict[str, str] = {"case": "/cases/{id}/reason", "linkage_review": "/linkage/review/reason",
                                 "possible_duplicate": "/cases/duplicates/reason",
-                                "quarantine": "/loads/quarantine/reason"}
+                                "quarantine": "/loads/quarantine/reason",
+                                "person_search": "/cases/search/reason"}
 
 PurposeCode = Annotated[str, Query(max_length=50, pattern=PRINTABLE, description=(
     "Why you are opening the record: one of the codes of the reasons for access (a view without "

@@ -37,6 +37,8 @@ from pydantic import BaseModel, ValidationError
 from localjustice.errors import LocalJusticeError
 
 MEASURES_FILE = "measures.json"
+#: the whole publication as a spreadsheet, written beside the measures (``publish.spreadsheet``)
+SPREADSHEET_FILE = "measures.xlsx"
 
 
 class Observation(BaseModel):
@@ -47,6 +49,11 @@ class Observation(BaseModel):
     numerator: int | None = None
     denominator: int | None = None
     suppressed: bool = False
+    #: why a withheld figure is withheld: "[c]" (suppressed) or "[u]" (base under 30)
+    marker: str | None = None
+    #: the 95% confidence interval, where the figure has one
+    low: float | None = None
+    high: float | None = None
 
 
 class MethodologySection(BaseModel):
@@ -54,10 +61,17 @@ class MethodologySection(BaseModel):
     body: str
 
 
+class Link(BaseModel):
+    title: str
+    url: str
+
+
 class Methodology(BaseModel):
     summary: str
     source: str
     sections: list[MethodologySection] = []
+    #: the publications the method follows
+    references: list[Link] = []
 
 
 class Measure(BaseModel):
@@ -69,11 +83,50 @@ class Measure(BaseModel):
     observations: list[Observation]
     #: period label -> why its figures are provisional (absent from feeds published before it)
     provisional: dict[str, str] = {}
+    #: cohort code -> its name in words ("young_adult" -> "Young adults (18-24)")
+    cohort_labels: dict[str, str] = {}
+
+
+class LatestFigure(BaseModel):
+    period: str
+    value: float
+    low: float | None = None
+    high: float | None = None
+    numerator: int | None = None
+    denominator: int | None = None
+
+
+class ReferenceFigure(BaseModel):
+    """A baseline or comparator: a figure and where it comes from (empty source: our own data)."""
+
+    value: float
+    label: str
+    source: str = ""
+    url: str = ""
+    comparison: str = ""
+
+
+class Headline(BaseModel):
+    """One outcome's headline, as ``publish.headlines`` wrote it: nothing here is computed."""
+
+    measure: str
+    cohort: str
+    title: str
+    unit: Literal["percent", "count", "rate", "ratio"]
+    better: str
+    better_text: str
+    latest: LatestFigure | None
+    baseline: ReferenceFigure | None
+    change: str
+    verdict: str
+    comparators: list[ReferenceFigure] = []
 
 
 class Published(BaseModel):
     published_at: str
     measures: list[Measure]
+    area: str = ""
+    headlines: list[Headline] = []
 
 
 class DashboardSource(Protocol):
@@ -83,6 +136,9 @@ class DashboardSource(Protocol):
     def loaded(self) -> Published | None:
         """The published measures if they are in memory and known to be current, without reading
         anything (``None`` when ``load`` must be called first), for callers that must not block."""
+
+    def spreadsheet(self) -> Path | None:
+        """The whole publication as a spreadsheet, or ``None`` when none has been published."""
 
 
 class PublishedMeasures:
@@ -94,9 +150,13 @@ class PublishedMeasures:
 
     def __init__(self, folder: Path) -> None:
         self.path = folder / MEASURES_FILE
+        self.spreadsheet_path = folder / SPREADSHEET_FILE
         self._lock = threading.Lock()
         self._cached: tuple[tuple[int, int, int], Published] | None = None
         self._checked_at = -self.CHECK_SECONDS
+
+    def spreadsheet(self) -> Path | None:
+        return self.spreadsheet_path if self.spreadsheet_path.is_file() else None
 
     def loaded(self) -> Published | None:
         cached = self._cached

@@ -1,6 +1,7 @@
 """Start-up for ``localjustice serve``: migrate, make sure someone can sign in, run uvicorn.
 
-Development (the demo): with no accounts, one demo account per role is created with random
+Development (the demo): when no account can sign in (none, or only the password-less staff the
+demo import creates), one demo account per role is created with random
 passwords, kept in ``<data dir>/demo-sign-in.json`` (readable by its owner only) and printed at
 every start. Production: never creates accounts; with none it refuses to start and says how to
 add an administrator.
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from localjustice.appdb import make_engine, session_factory, upgrade
 from localjustice.errors import LocalJusticeError
-from localjustice.web.accounts import count_users, create_demo_users
+from localjustice.web.accounts import can_anyone_sign_in, count_users, create_demo_users
 from localjustice.web.app import create_app
 from localjustice.web.assets import assets_built
 from localjustice.web.settings import WebSettings
@@ -31,11 +32,11 @@ def prepare(settings: WebSettings) -> dict[str, str]:
     engine = make_engine(settings.database_url)
     try:
         with session_factory(engine)() as db:
-            if count_users(db) == 0:
-                if settings.production:
-                    raise LocalJusticeError(
-                        "No user accounts exist. Add an administrator first: LOCALJUSTICE_ENV="
-                        "production localjustice users add USERNAME --role admin --display-name NAME")
+            if settings.production and count_users(db) == 0:
+                raise LocalJusticeError(
+                    "No user accounts exist. Add an administrator first: LOCALJUSTICE_ENV="
+                    "production localjustice users add USERNAME --role admin --display-name NAME")
+            if not settings.production and not can_anyone_sign_in(db):
                 passwords = create_demo_users(db)
                 db.commit()
                 _write_demo_file(settings.data_dir / DEMO_FILE, passwords)

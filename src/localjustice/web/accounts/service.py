@@ -17,7 +17,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import case, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -333,12 +333,19 @@ def user_for_identity_provider(session: Session, username: str) -> User:
     return user
 
 
-DEMO_TEAMS: dict[Role, list[str]] = {"caseworker": ["north"], "supervisor": ["north"]}
+#: The demo's caseworker and supervisor work in London's first team (``case_teams.toml``), where
+#: the demo import makes ``demo-caseworker`` one of the caseworkers holding cases.
+DEMO_TEAMS: dict[Role, list[str]] = {"caseworker": ["Central East"], "supervisor": ["Central East"]}
+
+
+def can_anyone_sign_in(session: Session) -> bool:
+    """Whether any account has a password (the staff a demo import creates have none)."""
+    return bool(session.scalar(select(func.count()).select_from(User).where(User.password_hash.is_not(None))))
 
 
 def create_demo_users(session: Session) -> dict[str, str]:
-    """One account per role with a fresh random password each; only when there are no users."""
-    if count_users(session):
+    """One account per role with a fresh random password each; only when nobody can sign in."""
+    if can_anyone_sign_in(session):
         return {}
     system = Actor(username="system", role="admin")
     passwords: dict[str, str] = {}
@@ -349,3 +356,25 @@ def create_demo_users(session: Session) -> dict[str, str]:
             role=role, teams=",".join(DEMO_TEAMS.get(role, [])), password=password))
         passwords[f"demo-{role.replace('_', '-')}"] = password
     return passwords
+
+
+def create_staff_accounts(session: Session, actor: Actor, staff: dict[str, list[tuple[str, str]]]) -> int:
+    """Caseworker accounts for each team's (username, display name) not yet present, in one bulk
+    insert with one audit event; none can sign in (no password) until an administrator sets one.
+    The demo import uses this for the synthetic staff it sizes from the referral volume."""
+    existing = set(session.scalars(select(User.username)).all())
+    wanted = [(team, username, name) for team, people in staff.items() for username, name in people
+              if username not in existing]
+    bad = sorted({u for _, u, _ in wanted if not USERNAME.match(u)} | {t for t in staff if not TEAM.match(t)})
+    if bad:
+        raise LocalJusticeError(f"Cannot create staff accounts: invalid username or team {', '.join(bad)}.")
+    stamp = now()
+    rows = [{"username": username, "display_name": name, "password_hash": None, "role": "caseworker",
+             "teams": [team], "active": True, "failed_logins": 0, "created_at": stamp, "updated_at": stamp,
+             "version": 1, "session_generation": 0} for team, username, name in wanted]
+    if rows:
+        session.execute(insert(User), rows)
+        record_event(session, actor=actor.username, role=actor.role, action="create_staff",
+                     subject_type="user", subject_id="*", purpose="user administration",
+                     detail={"accounts": len(rows), "teams": len({t for t, _, _ in wanted})})
+    return len(rows)

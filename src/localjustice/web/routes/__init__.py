@@ -9,6 +9,7 @@ from localjustice.web.routes import (
     audit_log,
     auth,
     case_allocation,
+    case_work,
     cases,
     dashboard,
     evaluations,
@@ -37,6 +38,7 @@ BUILT_IN: tuple[WebExtension, ...] = (
     WebExtension(name="audit", router=audit_log.router, nav=(NavItem("Audit log", "/audit", "audit:view"),)),
     WebExtension(name="users", router=users.router, nav=(NavItem("Users", "/users", "users:manage"),)),
     case_allocation.extension,  # before the case pages: /cases/allocation is not a case id
+    case_work.extension,  # and /cases/due, /cases/search
     cases.extension,
 )
 

@@ -103,10 +103,11 @@ async def handover_save(request: Request, user: Editor, case_id: RecordId) -> Re
 # --- reallocating a team's cases ------------------------------------------------------------------
 
 
-def _allocation(request: Request, user: SignedIn, team: str, from_username: str) -> schemas.AllocationPage:
+def _allocation(request: Request, user: SignedIn, team: str, from_username: str,
+                page_number: int = 1) -> schemas.AllocationPage:
     try:
         return case_pages._guard(lambda: case_pages._service(request).allocation(
-            user.actor, team or None, from_username=from_username or None))
+            user.actor, team or None, from_username=from_username or None, page=page_number))
     except InvalidInput as exc:
         raise HTTPException(404, "; ".join(exc.errors.values())) from None
 
@@ -114,9 +115,10 @@ def _allocation(request: Request, user: SignedIn, team: str, from_username: str)
 @page(router, "/cases/allocation", permission=ALLOCATE, template="cases/allocation.html",
       title="Allocate cases",
       summary="A team's caseworkers with each one's open caseload, and one caseworker's open cases to move")
-def allocation(request: Request, user: Allocator, team: TeamQuery = "",
-               from_username: UserQuery = "") -> schemas.AllocationPage:
-    return _allocation(request, user, team, from_username)
+def allocation(request: Request, user: Allocator, team: TeamQuery = "", from_username: UserQuery = "",
+               page_number: Annotated[int, Query(alias="page", ge=1, le=10_000)] = 1,
+               ) -> schemas.AllocationPage:
+    return _allocation(request, user, team, from_username, page_number)
 
 
 @router.post("/cases/allocation", dependencies=[Depends(Permit(ALLOCATE))], include_in_schema=False)

@@ -727,7 +727,8 @@ def person_records(routes: APIRouter) -> dict[str, tuple[str, str]]:
 extension = WebExtension(
     name="cases",
     router=router,
-    nav=(NavItem("Cases", "/cases", VIEW), NavItem("Compliance", "/cases/compliance", REPORT)),
+    nav=(NavItem("Cases", "/cases", VIEW), NavItem("Due this week", "/cases/due", VIEW),
+         NavItem("Find a person", "/cases/search", VIEW), NavItem("Compliance", "/cases/compliance", REPORT)),
     permissions=PERMISSIONS,
     person_records=person_records(router),
 )

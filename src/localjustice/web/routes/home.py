@@ -1,10 +1,14 @@
-"""The start page: what this service is, and what the signed-in user can do here."""
+"""The start page: what this service is, what the signed-in user can do here, and, for someone who
+works cases, how many of their deadlines are due today, this week, and overdue (counts only, with
+links to the lists)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
+from localjustice.service import NotAllowed, WorkLists
+from localjustice.service.schemas import DueCounts
 from localjustice.web.authorise import current_user
 from localjustice.web.rendering import page
 from localjustice.web.roles import PUBLIC
@@ -22,6 +26,7 @@ class HomeView(BaseModel):
     display_name: str | None
     role: str | None
     links: list[Link]
+    due: DueCounts | None = None
 
 
 @page(router, "/", permission=PUBLIC, template="home.html", title="Local Justice",
@@ -31,5 +36,11 @@ def home(request: Request) -> HomeView:
     matrix = request.app.state.matrix
     links = [Link(text=item.text, href=item.href) for item in request.app.state.nav
              if user is not None and matrix.allows(user.role, item.permission)]
+    due = None
+    if user is not None and matrix.allows(user.role, "cases:view"):
+        try:
+            due = WorkLists(request.app.state.sessions).due_counts(user.actor)
+        except NotAllowed:  # a caseworker in no team yet
+            due = None
     return HomeView(signed_in=user is not None, display_name=user.actor.display_name if user else None,
-                    role=user.role if user else None, links=links)
+                    role=user.role if user else None, links=links, due=due)
