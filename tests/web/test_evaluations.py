@@ -77,3 +77,11 @@ def test_an_unpublished_or_unknown_programme_is_404(client_for: ClientFor) -> No
     assert analyst.get("/api/evaluations/GPS").status_code == 404
     assert analyst.get("/api/evaluations/NOPE").status_code == 404
     assert analyst.get("/evaluations/bad%20code").status_code == 400  # refused by the path rule
+
+
+def test_the_dashboard_links_to_the_evaluations_for_those_who_may_read_them(
+        client_for: ClientFor) -> None:
+    assert 'href="/evaluations"' in client_for("board").get("/dashboard").text
+    # a caseworker sees the dashboard but may not open evaluations: no dead link
+    page = client_for("caseworker").get("/dashboard").text
+    assert "programme evaluations</a>" not in page
