@@ -58,9 +58,10 @@ def test_the_null_programme_is_not_significant_and_the_selected_one_is_biased_na
     results, truth = evaluated
     assert not results["AAMR"].evaluation.estimates[0].significant  # type: ignore[union-attr]
     ttg = results["TTG"].evaluation.estimates[0]  # type: ignore[union-attr]
-    # participants are chosen for their risk, so the naive gap understates the reduction
-    assert ttg.naive_difference > float(truth.loc["TTG", "true_effect"])
-    assert ttg.estimate < 0
+    # participants are chosen for their risk, so the naive gap understates the reduction that
+    # matching finds (at this size the naive gap still lies inside the matched interval)
+    assert ttg.naive_difference > ttg.estimate
+    assert ttg.ci_upper < 0
 
 
 def test_a_programme_too_small_to_detect_gets_no_significant_result(

@@ -6,7 +6,8 @@ published evaluation): the people with an index event of the programme's kind in
 caution), each at their first; among those eligible, who takes part is drawn with **selection on
 risk**: the log-odds rise with previous proven offences and fall with age, and the pilot runs
 only in some boroughs, so participants are riskier than the rest and a naive comparison is
-biased. They start ``delay_days`` after the index event.
+biased. Previous offences are those the delivered data show (decided in the window), so the
+selection is on what an evaluator can measure. They start ``delay_days`` after the index event.
 
 The programme's **true effect** is applied to the simulated history: each of a participant's
 cases begun in the year after the index event is prevented (removed, with its offences and any
@@ -75,6 +76,22 @@ def _candidates(kind: str, history: JusticeHistory, sentence_codes: tuple[str, .
                          "priors": picked["priors"]})
 
 
+def _seen_priors(history: JusticeHistory, found: pd.DataFrame, frame: TimeFrame) -> NDArray[np.int64]:
+    """Proven offences before each candidate's index day that the delivered data show (decided
+    inside the window): selection is on what an evaluator can measure, the assumption matching
+    rests on (selection on observables); a record before the window would be an unmeasured
+    confounder of the generator's own making."""
+    cases = history.cases
+    proven = ((cases["route"] == ROUTE_CAUTION)
+              | ((cases["route"] == ROUTE_COURT) & (cases["sentence"] >= 0)))
+    decided = history.offences.merge(cases.loc[proven, ["case", "decision_day"]], on="case")
+    decided = decided[decided["decision_day"] >= frame.window_start]
+    joined = decided[["person", "decision_day"]].merge(found[["person", "day"]], on="person")
+    before = joined[joined["decision_day"] < joined["day"]].groupby("person").size()
+    counts: NDArray[np.int64] = found["person"].map(before).fillna(0).to_numpy(dtype=np.int64)
+    return counts
+
+
 def _intercept(base: NDArray[np.float64], target: float) -> float:
     """The log-odds intercept at which the expected number of participants is ``target``
     (bisection on one number: the sum is monotone in it)."""
@@ -120,6 +137,7 @@ def add_pilots(history: JusticeHistory, people: People, params: Parameters, fram
         found = _candidates(str(programme["index_event"]), history, codes)
         found = found[frame.in_window(found["day"].to_numpy())]
         found = found.sort_values(["person", "day"]).drop_duplicates("person")
+        found = found.assign(priors=_seen_priors(history, found, frame))
         person = found["person"].to_numpy(dtype=np.int64)
         day = found["day"].to_numpy(dtype=np.int64)
         age = age_years(day, people.birth_day[person])
