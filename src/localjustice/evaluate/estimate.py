@@ -32,6 +32,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 
+from localjustice.errors import LocalJusticeError
 from localjustice.evaluate.matching import MatchedSample
 
 Z95 = float(stats.norm.ppf(0.975))
@@ -66,6 +67,9 @@ def _is_rate(values: pd.Series) -> bool:
 def effect(frame: pd.DataFrame, treatment: str, outcome: str, sample: MatchedSample,
            adjust: pd.DataFrame | None = None) -> Estimate:
     """The ATT of taking part on ``outcome`` in the matched sample."""
+    if np.unique(sample.matched_set).size < 2:
+        raise LocalJusticeError("An interval needs at least two matched participants; "
+                                f"{sample.matched_treated} could be matched.")
     y_all = frame[outcome].astype(float).to_numpy()
     treated_all = frame[treatment].astype(int).to_numpy()
     naive = float(y_all[treated_all == 1].mean() - y_all[treated_all == 0].mean())

@@ -114,6 +114,6 @@ def evaluate_frame(frame: pd.DataFrame, *, treatment: str, outcomes: list[str],
                    f"needs at least {min_treated}.")
     estimates = tuple(
         effect(frame, treatment, name, sample, adjust=design if adjust else None)
-        for name in outcomes) if sample.matched_treated else ()
+        for name in outcomes) if refusal is None else ()
     return Evaluation(spec=spec, sample=sample, balance=checked, estimates=estimates,
                       refusal=refusal, overlap=overlap(sample, treated))
