@@ -55,7 +55,7 @@ def test_every_interval_covers_the_true_effect(evaluated: Evaluated) -> None:
 
 def test_the_null_programme_is_not_significant_and_the_selected_one_is_biased_naively(
         evaluated: Evaluated) -> None:
-    results, truth = evaluated
+    results, _ = evaluated
     assert not results["AAMR"].evaluation.estimates[0].significant  # type: ignore[union-attr]
     ttg = results["TTG"].evaluation.estimates[0]  # type: ignore[union-attr]
     # participants are chosen for their risk, so the naive gap understates the reduction that

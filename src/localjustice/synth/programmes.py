@@ -88,7 +88,7 @@ def _seen_priors(history: JusticeHistory, found: pd.DataFrame, frame: TimeFrame)
     decided = decided[decided["decision_day"] >= frame.window_start]
     joined = decided[["person", "decision_day"]].merge(found[["person", "day"]], on="person")
     before = joined[joined["decision_day"] < joined["day"]].groupby("person").size()
-    counts: NDArray[np.int64] = found["person"].map(before).fillna(0).to_numpy(dtype=np.int64)
+    counts: NDArray[np.int64] = np.asarray(found["person"].map(before).fillna(0), dtype=np.int64)
     return counts
 
 
