@@ -5,7 +5,8 @@ correct it, and every loaded record keeps its ``source_row``; both must be the r
 the file (the n-th data row is row n, the header not counted: docs/contract.md). DuckDB reads a
 large CSV in parallel and, with ``preserve_insertion_order`` off (as ingest runs), hands its rows
 on in whatever order the threads finish. The file here is large enough for that to happen (the
-test shows it does, on the very file), and holds broken rows near its start, middle and end.
+test shows it does, on the very file), and holds broken rows near its start, middle and end. A
+Parquet delivery is read in parallel by row group, and its rows are numbered the same way.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from localjustice.ingest import ingest_delivery, warehouse_status
 from localjustice.warehouse import Warehouse
@@ -30,7 +32,11 @@ BROKEN = {  # data row -> (column, rule)
 }
 
 
-def _write_crimes(path: Path) -> None:
+#: how each format is written: Parquet in row groups of 50,000 rows, read by several threads
+WRITE_OPTIONS = {"csv": "HEADER", "parquet": "FORMAT parquet, ROW_GROUP_SIZE 50000"}
+
+
+def _write_crimes(path: Path, file_format: str) -> None:
     """Row n has crime_id ``C<n>``, so every row says where it stands; written by DuckDB in one
     statement, in order (``preserve_insertion_order`` is on by default for this connection)."""
     con = duckdb.connect()
@@ -43,7 +49,7 @@ def _write_crimes(path: Path) -> None:
                 '2018-03-02' AS recorded_date,
                 CASE WHEN n = {BAD_BOROUGH} THEN 'Hackney' ELSE 'E09000030' END AS borough_code
             FROM range(1, {ROWS + 1}) AS r(n) ORDER BY n
-        ) TO '{path}' (HEADER)""")
+        ) TO '{path}' ({WRITE_OPTIONS[file_format]})""")
     finally:
         con.close()
 
@@ -54,7 +60,7 @@ def _arrival_out_of_order(path: Path) -> int:
     try:
         con.execute(f"SET threads = {THREADS}")
         con.execute("SET preserve_insertion_order = false")
-        con.execute(f"CREATE TABLE t AS SELECT crime_id FROM read_csv('{path}', all_varchar = true)")
+        con.execute(f"CREATE TABLE t AS SELECT crime_id FROM '{path}'")
         return int(con.execute(
             "SELECT count(*) FROM t WHERE CAST(substr(crime_id, 2) AS BIGINT) <> rowid + 1"
         ).fetchone()[0])  # type: ignore[index]
@@ -62,13 +68,14 @@ def _arrival_out_of_order(path: Path) -> int:
         con.close()
 
 
+@pytest.mark.parametrize("file_format", ["csv", "parquet"])
 def test_row_numbers_are_the_rows_of_the_file_when_it_is_read_in_parallel(
-    tmp_path: Path, warehouse: Warehouse,
+    tmp_path: Path, warehouse: Warehouse, file_format: str,
 ) -> None:
     folder = tmp_path / "d"
     folder.mkdir()
-    crimes = folder / "police_crimes.csv"
-    _write_crimes(crimes)
+    crimes = folder / f"police_crimes.{file_format}"
+    _write_crimes(crimes, file_format)
     # The premise: DuckDB does read this file in parallel, out of file order, when order is not
     # kept, so numbering rows as they arrive would give wrong rows. Which thread finishes first
     # is up to the scheduler, so it is given three tries to show it.
@@ -85,7 +92,7 @@ def test_row_numbers_are_the_rows_of_the_file_when_it_is_read_in_parallel(
     assert held == [(row, column, rule, f"C{row}") for row, (column, rule) in BROKEN.items()]
     # what `status --open` shows the partner
     assert [(i.file_name, i.row_number, i.rules) for i in warehouse_status(warehouse).open_items] \
-        == [("police_crimes.csv", row, rule) for row, (_, rule) in BROKEN.items()]
+        == [(crimes.name, row, rule) for row, (_, rule) in BROKEN.items()]
     loaded, misplaced = con.execute(
         """SELECT count(*), count(*) FILTER (WHERE source_row <> CAST(substr(crime_id, 2) AS BIGINT))
            FROM identity.police_crimes""").fetchone()
