@@ -69,6 +69,7 @@ from localjustice.linkage.quality import truth_quality, write_quality, write_sou
 from localjustice.linkage.records import build_linkage_records
 from localjustice.linkage.review import LATEST_DECISIONS_SQL, refresh_review_queue
 from localjustice.linkage.store import (
+    ALL_COLUMNS,
     BLOCKING_COUNT_TABLE,
     PAIR_TABLE,
     RECORD_TABLE,
@@ -315,13 +316,15 @@ def link_persons(
         # new ones, checkpointed) fails in its planner as above
         update_zone = plan.incremental and tx.engine == "duckdb" and zone_can_update(tx)
         if by_batch:
+            # a changed source person's records are mostly as they were (a new version of one
+            # record, the same identity): compared, so only new variants are written
             replace_rows(tx, RECORD_TABLE, _CHANGED_RECORDS,
-                         f"unit_id IN (SELECT unit_id FROM {_CHANGED_UNITS})")
+                         f"unit_id IN (SELECT unit_id FROM {_CHANGED_UNITS})", alike=ALL_COLUMNS)
         elif plan.incremental:
             tx.create_table(RECORD_TABLE, f"SELECT * FROM {NEXT_RECORD_TABLE}",
                             step="linkage: write records")
         if plan.incremental:
-            replace_rows(tx, PAIR_TABLE, _RUN_PAIRS, dirty_pair_condition())
+            replace_rows(tx, PAIR_TABLE, _RUN_PAIRS, dirty_pair_condition(), alike=ALL_COLUMNS)
         else:
             tx.create_table(PAIR_TABLE, f"SELECT * FROM {_RUN_PAIRS}",
                             step="linkage: write pairs")
