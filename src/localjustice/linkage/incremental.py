@@ -161,13 +161,13 @@ def records_to_score(warehouse: Warehouse, model: dict[str, Any],
     """The input Splink needs to score every pair with a dirty side: the dirty records and every
     record that shares a blocking key with one (either way round), flagged ``lj_dirty``.
 
-    The input is read once (a CTE, which DuckDB materialises when it is read more than once:
-    an incremental run on DuckDB passes it as a query, the kept records united with the
-    rebuilt ones), and a rule that reads the same either way round is joined once, not twice.
+    The input and its dirty records are read once each (CTEs, which DuckDB materialises when
+    read more than once: an incremental run on DuckDB passes the input as a query, the kept
+    records united with the rebuilt ones), and a rule that reads the same either way round is
+    joined once, not twice.
     A model whose blocking rules are not plain equi-joins gets every record (still scoring only
     pairs with a dirty side)."""
-    dirty = f"(SELECT * FROM lj_next AS n WHERE n.unit_id IN " \
-            f"(SELECT unit_id FROM {DIRTY_UNIT_TABLE}))"
+    dirty = "lj_dirty_rows"
     rules = model_blocking_rules(model)
     if rules and all(is_equi_join(rule) for rule in rules):
         branches = [f"SELECT unique_id FROM {dirty} AS d"]
@@ -183,7 +183,9 @@ def records_to_score(warehouse: Warehouse, model: dict[str, Any],
     columns = ", ".join(f"r.{c}" for c in MODEL_COLUMNS)
     # the flag by a join: Spark takes IN (subquery) in a filter only
     return warehouse.execute(f"""
-        WITH lj_next AS (SELECT {', '.join(MODEL_COLUMNS)} FROM {next_records} AS x)
+        WITH lj_next AS (SELECT {', '.join(MODEL_COLUMNS)} FROM {next_records} AS x),
+        lj_dirty_rows AS (SELECT * FROM lj_next AS n
+                          WHERE n.unit_id IN (SELECT unit_id FROM {DIRTY_UNIT_TABLE}))
         SELECT {columns}, d.unit_id IS NOT NULL AS {DIRTY_FLAG}
         FROM lj_next AS r
         LEFT JOIN {DIRTY_UNIT_TABLE} AS d ON d.unit_id = r.unit_id

@@ -258,7 +258,18 @@ def link_persons(
         build_linkage_records(warehouse, contract, table=_CHANGED_RECORDS, temporary=True,
                               only_units=_CHANGED_UNITS)
         input_table = next_records_sql(_CHANGED_RECORDS, _CHANGED_UNITS)
-        records = count_of(warehouse, f"SELECT count(*) FROM {input_table} AS r")
+        # counted from the last run's tables and the changes (each source person of the last
+        # run's records has one row in ``unit_person``), not by reading the input whole
+        records, units = warehouse.execute(f"""
+            SELECT (SELECT count(*) FROM {RECORD_TABLE})
+                   - (SELECT count(*) FROM {RECORD_TABLE}
+                      WHERE unit_id IN (SELECT unit_id FROM {_CHANGED_UNITS}))
+                   + (SELECT count(*) FROM {_CHANGED_RECORDS}),
+                   (SELECT count(*) FROM {UNIT_PERSON_TABLE})
+                   - (SELECT count(*) FROM {UNIT_PERSON_TABLE}
+                      WHERE unit_id IN (SELECT unit_id FROM {_CHANGED_UNITS}))
+                   + (SELECT count(DISTINCT unit_id) FROM {_CHANGED_RECORDS})
+        """, step="linkage input: counts").fetchall()[0]
     elif plan.incremental:
         records = build_linkage_records(warehouse, contract, table=NEXT_RECORD_TABLE,
                                         temporary=True)
@@ -270,7 +281,8 @@ def link_persons(
     if records == 0:
         raise LocalJusticeError("No person-bearing records in the identity zone. "
                                 "Load a delivery first: localjustice ingest DIR.")
-    units = count_of(warehouse, f"SELECT count(DISTINCT unit_id) FROM {input_table} AS r")
+    if not by_batch:
+        units = count_of(warehouse, f"SELECT count(DISTINCT unit_id) FROM {input_table} AS r")
     logger.info("linkage input: %d records, %d source persons", records, units)
 
     step = progress.step("Linkage: scoring pairs", total=None)
