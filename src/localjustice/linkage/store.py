@@ -4,7 +4,8 @@ They hold what links people (record ids made of source ids, names in the review 
 share the identity zone's protection: nothing here is ever copied into the analysis zone.
 
 - ``record``: the standard linkage input, rebuilt each run from the identity zone.
-- ``unit_person``: which person each source person (a source's own person id) belongs to now.
+- ``unit_person``: which person each source person (a source's own person id) belongs to now, and
+  the run that put it there (an incremental run leaves the rows of unchanged ones as they are).
 - ``person``: each person id and the source person whose pseudonym it is (its canonical unit).
 - ``pair``: scored pairs of source persons at or above the review floor, from the last run.
 - ``review_queue`` / ``review_decision``: pairs awaiting a steward, and decisions on them, which
