@@ -252,3 +252,72 @@ def test_a_zone_built_from_a_person_map_is_rebuilt_whole_by_the_next_run(
     # incremental linkage (nothing changed), but the zone follows linkage again, whole
     assert result.incremental and "analysis zone updated" not in result.method_note
     assert _zone(warehouse) == zone
+
+
+def _new_version(warehouse: Warehouse, table: str, where: str, change: str, batch: str) -> None:
+    """A later delivery's version of a current row of ``table`` (``change`` is a REPLACE
+    list), the version before it ended, as ingest records a correction."""
+    warehouse.execute(f"""
+        INSERT INTO identity.{table}
+        SELECT * REPLACE ('{batch}' AS batch_id, 9000 + source_row AS source_row, {change})
+        FROM identity.current_{table} WHERE {where}""")
+    warehouse.execute(f"""
+        INSERT INTO ingest.version_end
+        SELECT '{table}', batch_id, source_row, '{batch}', 'superseded'
+        FROM identity.{table} WHERE {where} AND batch_id <> '{batch}'
+          AND (batch_id, source_row) NOT IN (SELECT batch_id, source_row FROM ingest.version_end
+                                             WHERE source = '{table}')""")
+
+
+def test_the_zone_update_equals_a_rebuild_and_rewrites_only_what_changed(
+        warehouse: Warehouse, first_run: Path) -> None:
+    from localjustice.linkage import install_pseudonym
+    from localjustice.linkage.analysis_zone import build_analysis_zone
+
+    first = warehouse.execute("SELECT run_id FROM linkage.run").fetchall()[0][0]
+    # two people kept apart, and a victim of a crime
+    insert_records(warehouse, "court_outcomes", [
+        ("CO-A", Person("Hesper", "Quarrington", date(1981, 4, 12), postcode="E17 9PJ",
+                        pnc_id=pnc(2003, 4242)))], batch_id="b2")
+    insert_records(warehouse, "prison_custody", [
+        ("PC-B", Person("Hesper", "Quarington", date(1991, 4, 12), postcode="UB3 1HR"))],
+        batch_id="b2")
+    insert_records(warehouse, "police_victims", [
+        ("PV-V", Person("Ottoline", "Brackenbury", date(1958, 9, 30), sex="F",
+                        postcode="N16 5TU"))], batch_id="b2")
+    link_persons(warehouse, pseudonym_key=KEY)
+    known = warehouse.execute("SELECT source_person_id FROM identity.court_outcomes "
+                              "WHERE batch_id = 'batch-1' ORDER BY 1 LIMIT 1").fetchall()[0][0]
+    victim_events = warehouse.execute("""
+        SELECT e.event_date FROM analysis.event AS e JOIN linkage.unit_person AS u
+        USING (person_id) WHERE u.unit_id = 'police_victims:PV-V'""").fetchall()
+
+    # b3: a bridging record merges A and B; a known court outcome gets a new version (its
+    # identity as it was, so linkage scores nothing for it); the victim's crime is corrected
+    insert_records(warehouse, "electronic_monitoring", [
+        ("EM-AB", Person("Hesper", "Quarrington", date(1991, 4, 12), postcode="E17 9PJ",
+                         pnc_id=pnc(2003, 4242)))], batch_id="b3")
+    _new_version(warehouse, "court_outcomes", f"source_person_id = '{known}'",
+                 "coalesce(custody_days, 0) + 30 AS custody_days", "b3")
+    _new_version(warehouse, "police_crimes", "crime_id IN (SELECT crime_id FROM "
+                 "identity.police_victims WHERE source_person_id = 'PV-V')",
+                 "committed_date - INTERVAL 10 DAY AS committed_date", "b3")
+    result = link_persons(warehouse, pseudonym_key=KEY)
+    assert result.incremental and result.merges == 1
+    assert "analysis zone updated" in result.method_note
+    updated = _zone(warehouse)
+    # the victim's event follows its crime's correction, though the victim's record is as it was
+    assert warehouse.execute("""
+        SELECT e.event_date FROM analysis.event AS e JOIN linkage.unit_person AS u
+        USING (person_id) WHERE u.unit_id = 'police_victims:PV-V'""").fetchall() != victim_events
+    # a source person whose person is unchanged keeps its row, and the run that set it
+    assert warehouse.execute("SELECT run_id FROM linkage.unit_person WHERE unit_id = ?",
+                             [f"court_outcomes:{known}"]).fetchall() == [(first,)]
+    # B joined A's person (which keeps A's id, the pseudonym of its smallest source person)
+    assert warehouse.execute("SELECT run_id FROM linkage.unit_person WHERE unit_id = "
+                             "'prison_custody:PC-B'").fetchall() == [(result.run_id,)]
+
+    # the zone rebuilt whole from the same persons is the zone the update left
+    install_pseudonym(warehouse, KEY)
+    build_analysis_zone(warehouse)
+    assert _zone(warehouse) == updated

@@ -16,10 +16,11 @@ An extract re-delivered in a later batch would repeat rows; each event is kept o
 event key, taking the row of the latest batch.
 
 After an incremental linkage run the zone is updated, not rebuilt (``update_analysis_zone``):
-only the persons touched since it was last built are worked out again, and their rows replaced.
-A person is touched when one of its source persons has a record version loaded or ended by a
-batch the zone has not seen (``linkage.zone_batch``), is a victim of a crime so changed, or
-changed person (merged, split, new, gone); the crimes table is rebuilt whole (one scan).
+only what was touched since it was last built is worked out again. A source person is touched
+when it has a record version loaded or ended by a batch the zone has not seen
+(``linkage.zone_batch``), is a victim of a crime so changed, or changed person (merged, split,
+new, gone); the persons of touched source persons get their rows worked out again, the touched
+source persons their events, and the changed crimes theirs.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from localjustice.contract import Contract, load_contract
 from localjustice.linkage.clusters import PERSON_PREFIX
 from localjustice.linkage.quality import read_person_map
 from localjustice.linkage.store import (
+    ALL_COLUMNS,
     UNIT_PERSON_TABLE,
     ZONE_BATCH_TABLE,
     count_of,
@@ -149,7 +151,18 @@ def _whole_years(dialect: Dialect, start: str, end: str) -> str:
     return f"CAST(floor({dialect.months_between(start, end)} / 12) AS INTEGER)"
 
 
-def _event_branch(dialect: Dialect, source: str, unit_person: str) -> str:
+def _changed_rows_only(source: str) -> str:
+    """The rows an update works the events of out again (``update_analysis_zone``): all of a
+    source person that moved (``up.all_rows``), else those loaded by a batch the zone has not
+    seen, and a victim's whose crime changed."""
+    where = f"up.all_rows OR {_unseen('t.batch_id')}"
+    if source == "police_victims":
+        where += " OR t.crime_id IN (SELECT crime_id FROM lj_changed_crime)"
+    return f"WHERE {where}"
+
+
+def _event_branch(dialect: Dialect, source: str, unit_person: str,
+                  changed_only: bool = False) -> str:
     key_sql, own = _EVENT_SPECS[source]
     select: list[str] = []
     for name, sql_type in EVENT_COLUMNS:
@@ -171,6 +184,7 @@ def _event_branch(dialect: Dialect, source: str, unit_person: str) -> str:
         JOIN {unit_person} AS up
           ON up.source = '{source}' AND up.source_person_id = t.source_person_id
         {_EXTRA_JOINS.get(source, '').replace('{unit_person}', unit_person)}
+        {_changed_rows_only(source) if changed_only else ''}
     """
 
 
@@ -236,10 +250,12 @@ def _person_sql(dialect: Dialect, attrs: str) -> str:
     """
 
 
-def _events_sql(contract: Contract, dialect: Dialect, unit_person: str) -> str:
+def _events_sql(contract: Contract, dialect: Dialect, unit_person: str,
+                changed_only: bool = False) -> str:
     columns = ", ".join(name for name, _ in EVENT_COLUMNS)
     branches = "\nUNION ALL\n".join(
-        _event_branch(dialect, f.name, unit_person) for f in contract.person_bearing_files
+        _event_branch(dialect, f.name, unit_person, changed_only)
+        for f in contract.person_bearing_files
         if f.name in _EVENT_SPECS
     )
     return f"""
@@ -374,20 +390,18 @@ def find_changed(warehouse: Warehouse, contract: Contract | None = None,
     """, temporary=True, step="analysis zone: changed source persons")
 
 
-def _replace_person_rows(warehouse: Warehouse, table: str, update: str, affected: str) -> None:
-    """``table``'s rows of the persons in ``affected`` replaced by ``update``'s."""
-    if warehouse.engine == "duckdb":
-        warehouse.execute(f"DELETE FROM {table} WHERE person_id IN "
-                          f"(SELECT person_id FROM {affected})", step=f"{table}: remove affected")
-        warehouse.execute(f"INSERT INTO {table} SELECT * FROM {update}",
-                          step=f"{table}: add affected")
-        return
-    # Spark's tables cannot delete rows: the table is written anew from the kept rows and the new
-    warehouse.create_table("lj_zone_rows", f"""
-        SELECT * FROM {table} WHERE person_id NOT IN (SELECT person_id FROM {affected})
-        UNION ALL SELECT * FROM {update}""", temporary=True, step=f"{table}: affected replaced")
-    warehouse.create_table(table, "SELECT * FROM lj_zone_rows", step=f"{table}: write")
-    drop_temporary(warehouse, "lj_zone_rows")
+def _ended_event_keys_sql(warehouse: Warehouse, contract: Contract) -> str:
+    """The event keys of the record versions ended by a batch the zone has not seen (a
+    withdrawn or superseded record's event leaves the zone, or is replaced)."""
+    if not warehouse.has_table(VERSION_END_TABLE):
+        return "SELECT CAST(NULL AS STRING) AS event_key WHERE false"
+    return "\nUNION ALL\n".join(
+        f"""SELECT lj_pseudonym('E', '{f.name}:' || {_EVENT_SPECS[f.name][0]}) AS event_key
+            FROM {identity_table(f.name)} AS t
+            JOIN {VERSION_END_TABLE} AS e
+              ON e.source = '{f.name}' AND e.batch_id = t.batch_id AND e.source_row = t.source_row
+            WHERE {_unseen('e.ended_by_batch')}"""
+        for f in contract.person_bearing_files if f.name in _EVENT_SPECS)
 
 
 def update_analysis_zone(
@@ -408,6 +422,16 @@ def update_analysis_zone(
     again, both hold only those); ``dirty_units(unit_id)`` adds source persons linkage found
     changed; ``changed_found`` says ``find_changed`` has run already. Needs ``zone_can_update``
     and ``lj_pseudonym``. Returns (persons, events, persons updated).
+
+    A person's row is worked out again whole when any of its source persons changed or moved
+    (its attributes are the mode over all its records). An event row depends only on its own
+    record version (versions are never changed, only ended), a victim's also on the crime, and
+    on its source person's person; so the events worked out again are those of the versions
+    loaded since, of victims whose crime changed, and every event of a source person that moved.
+    The zone's rows with those events' keys, or with a key of a version ended since, are deleted
+    and the new ones inserted; every other event stays as it is, and no event row is read whole
+    (on DuckDB reading the wide event rows of the affected persons, to compare them, costs a
+    scan of every column of the table).
     """
     contract = contract or load_contract()
     dialect = warehouse.dialect
@@ -416,33 +440,51 @@ def update_analysis_zone(
     # only ``scope``'s source persons can have changed person (all of them without a scope)
     current = (f"(SELECT * FROM {UNIT_PERSON_TABLE} WHERE unit_id IN "
                f"(SELECT unit_id FROM {scope}))" if scope else UNIT_PERSON_TABLE)
-    warehouse.create_table("lj_affected_person", f"""
-        SELECT n.person_id FROM {UNIT_PERSON_TABLE} AS n
-        WHERE n.unit_id IN (SELECT unit_id FROM lj_changed_unit)
-        UNION SELECT p.person_id FROM {previous_unit_person} AS p
-        WHERE p.unit_id IN (SELECT unit_id FROM lj_changed_unit)
-        UNION SELECT n.person_id FROM {current} AS n
+    warehouse.create_table("lj_moved_unit", f"""
+        SELECT n.unit_id FROM {current} AS n
         LEFT JOIN {previous_unit_person} AS p ON p.unit_id = n.unit_id
         WHERE p.person_id IS DISTINCT FROM n.person_id
-        UNION SELECT p.person_id FROM {previous_unit_person} AS p
+        UNION SELECT p.unit_id FROM {previous_unit_person} AS p
         LEFT JOIN {current} AS n ON n.unit_id = p.unit_id
         WHERE n.person_id IS DISTINCT FROM p.person_id
+    """, temporary=True, step="analysis zone: source persons that changed person")
+    warehouse.create_table("lj_zone_unit", """
+        SELECT unit_id FROM lj_changed_unit UNION SELECT unit_id FROM lj_moved_unit
+    """, temporary=True, step="analysis zone: source persons changed or moved")
+    warehouse.create_table("lj_affected_person", f"""
+        SELECT n.person_id FROM {UNIT_PERSON_TABLE} AS n
+        WHERE n.unit_id IN (SELECT unit_id FROM lj_zone_unit)
+        UNION SELECT p.person_id FROM {previous_unit_person} AS p
+        WHERE p.unit_id IN (SELECT unit_id FROM lj_zone_unit)
     """, temporary=True, step="analysis zone: affected persons")
     warehouse.create_table("lj_affected_unit_person", f"""
         SELECT source, source_person_id, person_id FROM {UNIT_PERSON_TABLE}
         WHERE person_id IN (SELECT person_id FROM lj_affected_person)
     """, temporary=True, step="analysis zone: affected source persons")
+    warehouse.create_table("lj_event_unit_person", f"""
+        SELECT n.source, n.source_person_id, n.person_id, m.unit_id IS NOT NULL AS all_rows
+        FROM {UNIT_PERSON_TABLE} AS n LEFT JOIN lj_moved_unit AS m ON m.unit_id = n.unit_id
+        WHERE n.unit_id IN (SELECT unit_id FROM lj_zone_unit)
+    """, temporary=True, step="analysis zone: source persons whose events change")
     _register_establishments(warehouse, area_slug)
     warehouse.create_table("lj_event_update",
-                           _events_sql(contract, dialect, "lj_affected_unit_person"),
-                           temporary=True, step="analysis zone: affected events")
+                           _events_sql(contract, dialect, "lj_event_unit_person",
+                                       changed_only=True),
+                           temporary=True, step="analysis zone: changed events")
+    warehouse.create_table("lj_event_gone", f"""
+        SELECT event_key FROM lj_event_update
+        UNION {_ended_event_keys_sql(warehouse, contract)}
+    """, temporary=True, step="analysis zone: events replaced or gone")
+    replace_rows(warehouse, EVENT_TABLE, "lj_event_update",
+                 "event_key IN (SELECT event_key FROM lj_event_gone)")
     warehouse.create_table("lj_person_attrs",
                            _person_attributes_sql(contract, "lj_affected_unit_person"),
                            temporary=True, step="analysis zone: person attributes")
     warehouse.create_table("lj_person_update", _person_sql(dialect, "lj_person_attrs"),
                            temporary=True, step="analysis zone: affected persons' rows")
-    _replace_person_rows(warehouse, EVENT_TABLE, "lj_event_update", "lj_affected_person")
-    _replace_person_rows(warehouse, PERSON_TABLE, "lj_person_update", "lj_affected_person")
+    # a person's row is narrow: compared, so only the persons whose row changed are rewritten
+    replace_rows(warehouse, PERSON_TABLE, "lj_person_update",
+                 "person_id IN (SELECT person_id FROM lj_affected_person)", alike=ALL_COLUMNS)
     if warehouse.has_table(CRIME_TABLE):
         warehouse.create_table("lj_crime_update", _crimes_sql(
             dialect, "WHERE crime_id IN (SELECT crime_id FROM lj_changed_crime)"),
@@ -454,6 +496,7 @@ def update_analysis_zone(
     warehouse.unregister("lj_establishment")
     affected = count_of(warehouse, "SELECT count(*) FROM lj_affected_person")
     drop_temporary(warehouse, "lj_person_update", "lj_person_attrs", "lj_event_update",
+                   "lj_event_gone", "lj_event_unit_person", "lj_zone_unit", "lj_moved_unit",
                    "lj_affected_unit_person", "lj_affected_person", "lj_changed_unit",
                    "lj_changed_crime", "lj_crime_update")
     return (count_of(warehouse, f"SELECT count(*) FROM {PERSON_TABLE}"),

@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from localjustice.linkage.store import (
+    ALL_COLUMNS,
     CLUSTER_CHANGE_TABLE,
     PERSON_KEY_TABLE,
     UNIT_PERSON_TABLE,
@@ -213,10 +214,13 @@ def assign_person_ids(warehouse: Warehouse, run_id: str, units: str,
         untouched = 0
     else:
         untouched = count_of(warehouse, "SELECT count(*) FROM lj_untouched_person")
+        # a source person whose person is unchanged keeps its row (and the run that set it)
         replace_rows(warehouse, UNIT_PERSON_TABLE, "lj_unit_person_new",
-                     f"unit_id IN (SELECT unit_id FROM {scope})")
+                     f"unit_id IN (SELECT unit_id FROM {scope})",
+                     alike=("unit_id", "source", "source_person_id", "person_id"))
         replace_rows(warehouse, PERSON_KEY_TABLE, "lj_person_new",
-                     "person_id NOT IN (SELECT person_id FROM lj_untouched_person)")
+                     "person_id NOT IN (SELECT person_id FROM lj_untouched_person)",
+                     alike=ALL_COLUMNS)
     drop_temporary(warehouse, "lj_cluster_change_new", "lj_person_new", "lj_unit_person_new",
                    "lj_assignment", "lj_untouched_person")
     persons = int(persons) + untouched

@@ -149,31 +149,45 @@ def _aliased(rule: str, left: str, right: str) -> str:
     return re.sub(r"\b([lr])\.", lambda m: f"{left if m.group(1) == 'l' else right}.", rule)
 
 
+def _symmetric(rule: str) -> bool:
+    """Whether an equi-join rule reads the same with its sides swapped (``l.a = r.a AND ...``;
+    not the swapped-names rule), so one join finds the records on either side."""
+    terms = set(re.findall(r"\bl\.(\w+)\s*(=|<>)\s*r\.(\w+)", rule))
+    return {(b, op, a) for a, op, b in terms} == terms
+
+
 def records_to_score(warehouse: Warehouse, model: dict[str, Any],
                      next_records: str = NEXT_RECORD_TABLE) -> pa.Table:
     """The input Splink needs to score every pair with a dirty side: the dirty records and every
     record that shares a blocking key with one (either way round), flagged ``lj_dirty``.
 
+    The input and its dirty records are read once each (CTEs, which DuckDB materialises when
+    read more than once: an incremental run on DuckDB passes the input as a query, the kept
+    records united with the rebuilt ones), and a rule that reads the same either way round is
+    joined once, not twice.
     A model whose blocking rules are not plain equi-joins gets every record (still scoring only
     pairs with a dirty side)."""
-    dirty = f"(SELECT * FROM {next_records} AS n WHERE n.unit_id IN " \
-            f"(SELECT unit_id FROM {DIRTY_UNIT_TABLE}))"
+    dirty = "lj_dirty_rows"
     rules = model_blocking_rules(model)
     if rules and all(is_equi_join(rule) for rule in rules):
         branches = [f"SELECT unique_id FROM {dirty} AS d"]
         for rule in rules:
-            branches.append(f"SELECT c.unique_id FROM {next_records} AS c "
+            branches.append(f"SELECT c.unique_id FROM lj_next AS c "
                             f"JOIN {dirty} AS d ON {_aliased(rule, 'd', 'c')}")
-            branches.append(f"SELECT c.unique_id FROM {next_records} AS c "
-                            f"JOIN {dirty} AS d ON {_aliased(rule, 'c', 'd')}")
+            if not _symmetric(rule):
+                branches.append(f"SELECT c.unique_id FROM lj_next AS c "
+                                f"JOIN {dirty} AS d ON {_aliased(rule, 'c', 'd')}")
         where = f"WHERE r.unique_id IN ({' UNION '.join(branches)})"
     else:
         where = ""
     columns = ", ".join(f"r.{c}" for c in MODEL_COLUMNS)
     # the flag by a join: Spark takes IN (subquery) in a filter only
     return warehouse.execute(f"""
+        WITH lj_next AS (SELECT {', '.join(MODEL_COLUMNS)} FROM {next_records} AS x),
+        lj_dirty_rows AS (SELECT * FROM lj_next AS n
+                          WHERE n.unit_id IN (SELECT unit_id FROM {DIRTY_UNIT_TABLE}))
         SELECT {columns}, d.unit_id IS NOT NULL AS {DIRTY_FLAG}
-        FROM {next_records} AS r
+        FROM lj_next AS r
         LEFT JOIN {DIRTY_UNIT_TABLE} AS d ON d.unit_id = r.unit_id
         {where}
         ORDER BY r.unique_id

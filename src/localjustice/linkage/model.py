@@ -37,6 +37,7 @@ Spark when their comparisons are exactly this version's.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import logging
 import math
@@ -214,6 +215,22 @@ def linkage_settings(link_type: LinkType = "link_and_dedupe") -> SettingsCreator
 
 
 
+@functools.lru_cache(maxsize=8)
+def _rendered(link_type: LinkType, dialect: str) -> dict[str, Any]:
+    return linkage_settings(link_type).create_settings_dict(dialect)
+
+
+def rendered_settings(link_type: LinkType, dialect: str) -> dict[str, Any]:
+    """``linkage_settings(link_type)`` as Splink's settings dict for ``dialect`` (a copy: the
+    caller may fill in parameters).
+
+    Rendered once per process: Splink builds each level's SQL through sqlglot, which costs
+    0.1 to 0.2 s a time, and a scoring run rendered it three times (checking the saved model
+    twice, then for the settings), a tenth of an incremental run
+    (``benchmarks/bench_linkage_incremental.py``). The comparisons are this module's code, so
+    the rendering cannot change within a process."""
+    return copy.deepcopy(_rendered(link_type, dialect))
+
 
 #: Pairs sampled for each EM session: plenty for ~40 parameters, and bounded at any scale.
 EM_MAX_PAIRS = 2e6
@@ -328,7 +345,7 @@ def is_portable(model: dict[str, Any]) -> bool:
 
 def _comparison_levels(dialect: str) -> list[dict[str, Any]]:
     """This version's comparisons as Splink renders them for ``dialect``."""
-    comparisons: list[dict[str, Any]] = linkage_settings().create_settings_dict(dialect)["comparisons"]
+    comparisons: list[dict[str, Any]] = rendered_settings("link_and_dedupe", dialect)["comparisons"]
     return comparisons
 
 
@@ -480,7 +497,7 @@ def splink_settings(model: dict[str, Any], dialect: str) -> dict[str, Any]:
                 "without --model), or use this one on the engine it was saved for.") from None
     else:
         _check_portable(model)
-    settings = linkage_settings(model.get("link_type", "link_and_dedupe")).create_settings_dict(dialect)
+    settings = rendered_settings(model.get("link_type", "link_and_dedupe"), dialect)
     for ours, saved in zip(settings["comparisons"], model["comparisons"], strict=True):
         for level, params in zip(ours["comparison_levels"], saved["comparison_levels"], strict=True):
             for key in ("m_probability", "u_probability"):
@@ -617,7 +634,7 @@ def score_pairs(
         raise LocalJusticeError(f"The review floor must be a probability, not {review_floor}.")
     with warehouse.splink_api(memory_limit=memory_limit) as db_api:
         dialect = db_api.sql_dialect.sql_dialect_str
-        settings = (linkage_settings(link_type).create_settings_dict(dialect) if model is None
+        settings = (rendered_settings(link_type, dialect) if model is None
                     else splink_settings(model, dialect))
         if touching is not None:
             if model is None:
@@ -630,11 +647,15 @@ def score_pairs(
         name = f"lj_linkage_records_{uuid.uuid4().hex[:12]}"
         table = db_api.register(records, table_name=name, dataset_display_name="linkage_records")
         try:
-            linker = Linker(table, settings, log_level=logging.ERROR)
+            # Splink's settings check only logs, at WARNING, which ERROR silences, and parses
+            # every level's SQL to do it (0.3 s, a tenth of an incremental run): skipped. Our
+            # settings are rendered from this module's comparisons (a saved model's checked).
+            linker = Linker(table, settings, log_level=logging.ERROR, validate_settings=False)
             if model is None:
                 train(linker, seed=seed, u_max_pairs=u_sample_pairs(records.num_rows, u_max_pairs))
                 used = regularise(portable_model(linker.misc.save_model_to_json()))
-                linker = Linker(table, splink_settings(used, dialect), log_level=logging.ERROR)
+                linker = Linker(table, splink_settings(used, dialect), log_level=logging.ERROR,
+                                validate_settings=False)
             else:
                 try:
                     used = portable_model(model)

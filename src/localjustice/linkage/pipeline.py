@@ -69,6 +69,7 @@ from localjustice.linkage.quality import truth_quality, write_quality, write_sou
 from localjustice.linkage.records import build_linkage_records
 from localjustice.linkage.review import LATEST_DECISIONS_SQL, refresh_review_queue
 from localjustice.linkage.store import (
+    ALL_COLUMNS,
     BLOCKING_COUNT_TABLE,
     PAIR_TABLE,
     RECORD_TABLE,
@@ -257,7 +258,18 @@ def link_persons(
         build_linkage_records(warehouse, contract, table=_CHANGED_RECORDS, temporary=True,
                               only_units=_CHANGED_UNITS)
         input_table = next_records_sql(_CHANGED_RECORDS, _CHANGED_UNITS)
-        records = count_of(warehouse, f"SELECT count(*) FROM {input_table} AS r")
+        # counted from the last run's tables and the changes (each source person of the last
+        # run's records has one row in ``unit_person``), not by reading the input whole
+        records, units = warehouse.execute(f"""
+            SELECT (SELECT count(*) FROM {RECORD_TABLE})
+                   - (SELECT count(*) FROM {RECORD_TABLE}
+                      WHERE unit_id IN (SELECT unit_id FROM {_CHANGED_UNITS}))
+                   + (SELECT count(*) FROM {_CHANGED_RECORDS}),
+                   (SELECT count(*) FROM {UNIT_PERSON_TABLE})
+                   - (SELECT count(*) FROM {UNIT_PERSON_TABLE}
+                      WHERE unit_id IN (SELECT unit_id FROM {_CHANGED_UNITS}))
+                   + (SELECT count(DISTINCT unit_id) FROM {_CHANGED_RECORDS})
+        """, step="linkage input: counts").fetchall()[0]
     elif plan.incremental:
         records = build_linkage_records(warehouse, contract, table=NEXT_RECORD_TABLE,
                                         temporary=True)
@@ -269,7 +281,8 @@ def link_persons(
     if records == 0:
         raise LocalJusticeError("No person-bearing records in the identity zone. "
                                 "Load a delivery first: localjustice ingest DIR.")
-    units = count_of(warehouse, f"SELECT count(DISTINCT unit_id) FROM {input_table} AS r")
+    if not by_batch:
+        units = count_of(warehouse, f"SELECT count(DISTINCT unit_id) FROM {input_table} AS r")
     logger.info("linkage input: %d records, %d source persons", records, units)
 
     step = progress.step("Linkage: scoring pairs", total=None)
@@ -315,13 +328,15 @@ def link_persons(
         # new ones, checkpointed) fails in its planner as above
         update_zone = plan.incremental and tx.engine == "duckdb" and zone_can_update(tx)
         if by_batch:
+            # a changed source person's records are mostly as they were (a new version of one
+            # record, the same identity): compared, so only new variants are written
             replace_rows(tx, RECORD_TABLE, _CHANGED_RECORDS,
-                         f"unit_id IN (SELECT unit_id FROM {_CHANGED_UNITS})")
+                         f"unit_id IN (SELECT unit_id FROM {_CHANGED_UNITS})", alike=ALL_COLUMNS)
         elif plan.incremental:
             tx.create_table(RECORD_TABLE, f"SELECT * FROM {NEXT_RECORD_TABLE}",
                             step="linkage: write records")
         if plan.incremental:
-            replace_rows(tx, PAIR_TABLE, _RUN_PAIRS, dirty_pair_condition())
+            replace_rows(tx, PAIR_TABLE, _RUN_PAIRS, dirty_pair_condition(), alike=ALL_COLUMNS)
         else:
             tx.create_table(PAIR_TABLE, f"SELECT * FROM {_RUN_PAIRS}",
                             step="linkage: write pairs")

@@ -60,8 +60,9 @@ def _source_rows_sql(contract: Contract, only_units: str | None = None) -> str:
     def where(name: str) -> str:
         if only_units is None:
             return ""
-        return (f"WHERE '{name}:' || source_person_id IN "
-                f"(SELECT unit_id FROM {only_units})")
+        # the source's ids, matched as they are (not a unit id built for every row)
+        return (f"WHERE source_person_id IN (SELECT substr(unit_id, {len(name) + 2}) "
+                f"FROM {only_units} WHERE starts_with(unit_id, '{name}:'))")
 
     branches = [
         f"""SELECT '{extract.name}' AS source, source_person_id, forename, surname,

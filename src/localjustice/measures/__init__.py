@@ -6,7 +6,13 @@ One module per measure (``proven_reoffending``, ``repeat_victimisation``, ``yout
 publication rules to every table. Others import only what is named here.
 """
 
-from localjustice.measures.disclosure import publish_measure, publish_table, suppressed_cells
+from localjustice.measures.disclosure import (
+    MIN_RATE_BASE,
+    publish_measure,
+    publish_table,
+    rate_marker,
+    suppressed_cells,
+)
 from localjustice.measures.period import BadPeriodError, Period, parse_period
 from localjustice.measures.registry import (
     MEASURES,
@@ -20,8 +26,10 @@ from localjustice.measures.registry import (
 from localjustice.measures.tables import (
     LEGEND,
     LOW_BASE,
+    NOT_APPLICABLE,
     SUPPRESSED,
     UNSUPPRESSED_NOTICE,
+    HeadlineCell,
     MeasureResult,
     MeasureTable,
     PublishedMeasure,
@@ -32,9 +40,12 @@ __all__ = [
     "LEGEND",
     "LOW_BASE",
     "MEASURES",
+    "MIN_RATE_BASE",
+    "NOT_APPLICABLE",
     "SUPPRESSED",
     "UNSUPPRESSED_NOTICE",
     "BadPeriodError",
+    "HeadlineCell",
     "MeasureResult",
     "MeasureSpec",
     "MeasureTable",
@@ -49,5 +60,6 @@ __all__ = [
     "publish_measure",
     "publish_table",
     "published_measure",
+    "rate_marker",
     "suppressed_cells",
 ]

@@ -14,8 +14,13 @@ publications):
    as "all but two reoffended") is recoverable, we suppress one more cell in one of its
    equations, choosing the smallest non-zero body cell, so as little as possible is lost.
 3. Rates and ratios are withheld where a count they are made from is suppressed, and are not
-   shown where their base is under 30.
+   shown where their base is under 30 (``rate_marker``: the one statement of this rule, used for
+   table cells, the headline and the dashboard feed alike).
 4. Suppressed cells carry a marker (``[c]``, ``[u]``), never a zero.
+5. A measure's headline figures are published as the table cells they copy (a Total-row column of
+   the same name, or the cell named in ``MeasureResult.headline_cells``), never from the raw
+   figures: a headline share of 14.3% of 7 sentences, or a count the table suppressed as a
+   secondary cell, would give a suppressed count away.
 
 The attack is exact (linear programming over the table's equations), so the guarantee does not
 rest on a rule of thumb such as "two suppressions in each row and column", which can still leave
@@ -189,17 +194,40 @@ def suppressed_cells(table: MeasureTable, forced: set[Cell] | None = None) -> se
     raise RuntimeError(f"disclosure control did not settle for table {table.name}")
 
 
+def rate_marker(numerator: Any, denominator: Any, *, min_base: int = MIN_RATE_BASE) -> str | None:
+    """The marker a rate must print instead of its value, or None when the value may be printed.
+
+    ``numerator`` and ``denominator`` are the *published* cells of the counts the rate is made
+    from: a rate is withheld (``[c]``) when either is suppressed (a marker, or a count of 1 to 4
+    that should have been one), because rate x base gives the count back; it does not apply
+    (``[z]``) on a base of zero; it is not shown (``[u]``) on a base under ``MIN_RATE_BASE``
+    (or the rate's own higher minimum). Rule 3 of the module docstring.
+    """
+    if any(isinstance(v, str) or is_sensitive(v) for v in (numerator, denominator)):
+        return SUPPRESSED
+    if denominator is None or denominator == 0:
+        return NOT_APPLICABLE
+    if denominator < max(min_base, MIN_RATE_BASE):
+        return LOW_BASE
+    return None
+
+
 def _rate_cell(row: dict[str, Any], rate: RateColumn, blocked: set[str], derived: bool,
                controlled: bool) -> Any:
-    if controlled and (rate.numerator in blocked or rate.denominator in blocked):
-        return SUPPRESSED
-    if derived and isinstance(row.get(rate.name), str):
+    if derived and isinstance(row.get(rate.name), str) and not (
+            controlled and {rate.numerator, rate.denominator} & blocked):
         return row[rate.name]
     base = row.get(rate.denominator)
-    if base is None or base == 0:
-        return NOT_APPLICABLE
-    if controlled and base < max(rate.min_base, MIN_RATE_BASE):
-        return LOW_BASE
+    if not controlled:
+        if base is None or base == 0:
+            return NOT_APPLICABLE
+    else:
+        def published(name: str) -> Any:
+            return SUPPRESSED if name in blocked else row.get(name)
+        marker = rate_marker(published(rate.numerator), published(rate.denominator),
+                             min_base=rate.min_base)
+        if marker is not None:
+            return marker
     value = row.get(rate.name) if derived else row[rate.numerator] * rate.scale / base
     return NOT_APPLICABLE if value is None else round(float(value), rate.decimals)
 
@@ -254,28 +282,48 @@ def publish_measure(result: MeasureResult, *, unsuppressed: bool = False) -> Pub
         if total_suppressed <= forced_totals:
             break
         forced_totals |= total_suppressed
-    headline = _publish_headline(result, published, forced_totals, controlled)
+    headline = _publish_headline(result, published, controlled)
     return PublishedMeasure(result.measure, result.title, result.period, headline, published,
                             result.methodology, result.notes, result.scope, unsuppressed)
 
 
-def _publish_headline(result: MeasureResult, tables: list[PublishedTable], suppressed: set[str],
+def _publish_headline(result: MeasureResult, tables: list[PublishedTable],
                       controlled: bool) -> dict[str, Any]:
+    """The headline as the published tables print it (rule 5).
+
+    Each figure is the published cell it copies: the one named in ``headline_cells``, else the
+    Total row's column of the same name (tables of a measure share their Total row). So a headline
+    share is withheld wherever its table's share is (``rate_marker``), and a headline count is
+    suppressed wherever its cell is, primary or secondary. A number traced to no cell cannot be
+    checked, and publishing it raises rather than guess.
+    """
     if not controlled:
         return dict(result.headline)
+    cells: dict[tuple[str, str], dict[str, Any]] = {
+        (t.name, str(row[t.columns[0][0]])): row for t in tables for row in t.rows}
     totals: dict[str, Any] = {}
     for t in tables:
-        if t.rows and t.rows[-1].get(next(iter(t.rows[-1]))) == TOTAL:
+        if t.rows and t.rows[-1].get(t.columns[0][0]) == TOTAL:
             for k, v in t.rows[-1].items():
                 totals.setdefault(k, v)
     out: dict[str, Any] = {}
     for key, value in result.headline.items():
-        if key in suppressed:
-            out[key] = SUPPRESSED
+        source = result.headline_cells.get(key)
+        if source is not None:
+            row = cells.get((source.table, source.category))
+            if row is not None:
+                out[key] = row[source.column]
+            elif value in (0, None):  # no such row: nothing was counted, nothing to disclose
+                out[key] = value
+            else:
+                raise RuntimeError(f"headline {key!r} of {result.measure}: no row "
+                                   f"{source.category!r} in table {source.table!r}")
         elif key in totals:
             out[key] = totals[key]
-        elif is_sensitive(value):
-            out[key] = SUPPRESSED
-        else:
+        elif value is None or isinstance(value, str):
             out[key] = value
+        else:
+            raise RuntimeError(f"headline {key!r} of {result.measure} is not a printed table "
+                               "cell, so disclosure control cannot check it: name its cell in "
+                               "MeasureResult.headline_cells")
     return out

@@ -22,7 +22,14 @@ from typing import Any
 from localjustice.measures.classification import NOT_STATED, WHITE, ethnic_group_sql
 from localjustice.measures.period import Period
 from localjustice.measures.pipeline import DEFAULT_DIALECT, Pipeline, Step
-from localjustice.measures.tables import CountColumn, MeasureResult, MeasureTable, RateColumn
+from localjustice.measures.tables import (
+    TOTAL,
+    CountColumn,
+    HeadlineCell,
+    MeasureResult,
+    MeasureTable,
+    RateColumn,
+)
 from localjustice.warehouse import Dialect, Warehouse
 from localjustice.warehouse.analysis_layout import EVENT_TABLE, PERSON_TABLE
 
@@ -120,4 +127,5 @@ def compute(warehouse: Warehouse, period: Period, *, borough: str | None = None)
     return MeasureResult(NAME, TITLE, period, headline, tables, METHODOLOGY,
                          ["The RRI compares each group's rate with the White group's; values over 1 "
                           "mean a higher rate. Small groups give wide intervals."],
-                         scope={"borough": borough})
+                         scope={"borough": borough},
+                         headline_cells={"formal_cases": HeadlineCell(tables[0].name, TOTAL, "base")})

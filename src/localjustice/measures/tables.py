@@ -97,6 +97,18 @@ class PublishedTable:
                 "rows": self.rows, "summary": self.summary}
 
 
+@dataclass(frozen=True)
+class HeadlineCell:
+    """The table cell a headline figure copies: the figure is published exactly as that cell is
+    after disclosure control, so a headline never prints what its table suppresses (a Female row's
+    suppressed count, or a share of it)."""
+
+    table: str
+    #: the row's category, or ``TOTAL`` for the Total row
+    category: str
+    column: str
+
+
 @dataclass
 class MeasureResult:
     """A measure for a period: headline figures and tables, raw (never published as they are)."""
@@ -110,6 +122,8 @@ class MeasureResult:
     notes: list[str] = field(default_factory=list)
     #: Describes the population counted (e.g. the cohort, the snapshot date).
     scope: dict[str, Any] = field(default_factory=dict)
+    #: Where each headline figure that is not a Total-row column of the same name is printed.
+    headline_cells: dict[str, HeadlineCell] = field(default_factory=dict)
 
 
 @dataclass

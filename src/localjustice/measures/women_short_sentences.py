@@ -17,7 +17,13 @@ from localjustice.measures.classification import sex_sql
 from localjustice.measures.period import Period
 from localjustice.measures.pipeline import DEFAULT_DIALECT, Pipeline, Step
 from localjustice.measures.sentencing import SHORT_CUSTODY_DAYS, quarter_sql, sentence_step
-from localjustice.measures.tables import CountColumn, MeasureResult, MeasureTable, RateColumn
+from localjustice.measures.tables import (
+    CountColumn,
+    HeadlineCell,
+    MeasureResult,
+    MeasureTable,
+    RateColumn,
+)
 from localjustice.warehouse import Dialect, Warehouse
 
 NAME = "women_short_sentences"
@@ -73,11 +79,15 @@ def compute(warehouse: Warehouse, period: Period, *, borough: str | None = None)
     tables: list[MeasureTable] = [*by_sex, *women]
     rows = {r["category"]: r for r in by_sex[0].rows}
     headline: dict[str, Any] = {}
+    # Each sex's figures are its by-sex row: published as that row is (``disclosure``, rule 5).
+    cells: dict[str, HeadlineCell] = {}
     for sex, key in (("Female", "women"), ("Male", "men")):
+        cells |= {f"{key}_{column}": HeadlineCell(by_sex[0].name, sex, column)
+                  for column in ("sentences", "short_custody", "short_share")}
         row = rows.get(sex, {"sentences": 0, "short_custody": 0})
         headline[f"{key}_sentences"] = row["sentences"]
         headline[f"{key}_short_custody"] = row["short_custody"]
         headline[f"{key}_short_share"] = (round(100.0 * row["short_custody"] / row["sentences"], 1)
                                           if row["sentences"] else None)
     return MeasureResult(NAME, TITLE, period, headline, tables, METHODOLOGY, [],
-                         scope={"borough": borough})
+                         scope={"borough": borough}, headline_cells=cells)

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from localjustice.area import load_area, load_outcomes
-from localjustice.measures.disclosure import MIN_RATE_BASE
+from localjustice.measures import NOT_APPLICABLE, SUPPRESSED, rate_marker
 from localjustice.measures.intervals import poisson_rate_interval, wilson_interval
 from localjustice.progress import NullProgress, Progress
 from localjustice.publish.dashboard import available_periods, measure_tables
@@ -145,10 +145,11 @@ def _observation(period: str, borough: str, cohort: str, row: dict[str, Any],
                  headline: Headline) -> dict[str, Any] | None:
     """One published figure with its count, base and 95% interval.
 
-    A percentage or rate is published only where its count and base are printed and the base is
-    at least ``MIN_RATE_BASE`` (disclosure rule 3): a measure's headline share is worked out before
-    control, so without this check a share of 14.3% of 7 sentences would give away the suppressed
-    count of 1.
+    A percentage or rate is published only where the disclosure rule for rates allows it, given
+    the count and base printed beside it (``disclosure.rate_marker``, the one statement of rule 3:
+    a share of 14.3% of 7 sentences would give away a suppressed count of 1). The measures'
+    published cells already follow it; the feed applies the same rule to the pair it prints, so a
+    figure never goes out beside a count that is withheld.
     """
     cell = _cell(row.get(headline.value))
     if cell is None:
@@ -156,9 +157,14 @@ def _observation(period: str, borough: str, cohort: str, row: dict[str, Any],
     marker, value = cell
     numerator = _count(row.get(headline.numerator or ""))
     denominator = _count(row.get(headline.denominator or ""))
-    if marker is None and headline.unit in ("percent", "rate") and (
-            numerator is None or denominator is None or denominator < MIN_RATE_BASE):
-        marker, value = ("[c]" if numerator is None or denominator is None else "[u]"), None
+    if marker is None and headline.unit in ("percent", "rate"):
+        # a count missing from the row is as good as withheld
+        ruled = rate_marker(SUPPRESSED if numerator is None else numerator,
+                            SUPPRESSED if denominator is None else denominator)
+        if ruled == NOT_APPLICABLE:
+            return None
+        if ruled is not None:
+            marker, value = ruled, None
     interval = None if marker else _interval(headline.unit, row, numerator, denominator)
     return {
         "period": period, "borough": borough, "cohort": cohort, "value": value,

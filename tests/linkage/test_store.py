@@ -1,0 +1,52 @@
+"""``replace_rows``: the rows meeting a condition replaced by new ones, on every engine; on
+DuckDB, with ``alike``, rows the new ones hold as they are stay untouched."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from localjustice.linkage.store import (
+    ALL_COLUMNS,
+    PAIR_TABLE,
+    drop_temporary,
+    ensure_linkage_layout,
+    replace_rows,
+)
+from localjustice.warehouse import Warehouse
+
+
+def _pairs(rows: list[tuple[str, str, float]]) -> pa.Table:
+    return pa.table({"unit_id_l": [r[0] for r in rows], "unit_id_r": [r[1] for r in rows],
+                     "match_probability": [r[2] for r in rows],
+                     "match_weight": pa.array([None] * len(rows), pa.float64()),
+                     "rule": pa.array([None] * len(rows), pa.string())})
+
+
+def _contents(warehouse: Warehouse) -> list[tuple[object, ...]]:
+    return sorted(warehouse.execute(
+        f"SELECT unit_id_l, unit_id_r, match_probability FROM {PAIR_TABLE}").fetchall())
+
+
+def test_replace_rows_changes_only_what_differs(any_warehouse: Warehouse) -> None:
+    warehouse = any_warehouse
+    ensure_linkage_layout(warehouse)
+    warehouse.insert_rows(PAIR_TABLE, [("a", "b", 0.9, None, None), ("a", "c", 0.6, None, None),
+                                       ("a", "d", 0.7, None, None), ("x", "y", 0.8, None, None)])
+    # a's pairs: a-b as it was, a-c rescored, a-d gone, a-e new; x-y outside the condition
+    warehouse.register_arrow("new_pairs", _pairs([("a", "b", 0.9), ("a", "c", 0.95),
+                                                  ("a", "e", 0.5)]))
+    warehouse.create_table("lj_new_pairs", "SELECT * FROM new_pairs", temporary=True)
+    warehouse.unregister("new_pairs")
+    rowid = "SELECT rowid FROM linkage.pair WHERE unit_id_r = ?"
+    kept = warehouse.execute(rowid, ["b"]).fetchall() if warehouse.engine == "duckdb" else []
+    replace_rows(warehouse, PAIR_TABLE, "lj_new_pairs", "unit_id_l = 'a'", alike=ALL_COLUMNS)
+    assert _contents(warehouse) == [("a", "b", 0.9), ("a", "c", 0.95), ("a", "e", 0.5),
+                                    ("x", "y", 0.8)]
+    if warehouse.engine == "duckdb":
+        # the row alike was not deleted and inserted again
+        assert warehouse.execute(rowid, ["b"]).fetchall() == kept
+    # without ``alike``: the same rows, every one of them replaced
+    replace_rows(warehouse, PAIR_TABLE, "lj_new_pairs", "unit_id_l = 'a'")
+    assert _contents(warehouse) == [("a", "b", 0.9), ("a", "c", 0.95), ("a", "e", 0.5),
+                                    ("x", "y", 0.8)]
+    drop_temporary(warehouse, "lj_new_pairs")
