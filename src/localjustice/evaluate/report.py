@@ -71,6 +71,13 @@ def report_data(result: ProgrammeEvaluation) -> dict[str, Any]:
     data["balanced"] = evaluation.balance.balanced
     data["balance_threshold"] = evaluation.balance.threshold
     data["unbalanced"] = list(evaluation.balance.unbalanced)
+    # Overlap of the scores (common support), per bin of the logit score, counts controlled.
+    bins: dict[tuple[float, float], dict[str, Any]] = {}
+    for row in evaluation.overlap:
+        key = (round(float(row["score_from"]), 2), round(float(row["score_to"]), 2))
+        bins.setdefault(key, {"score_from": key[0], "score_to": key[1]})[str(row["group"])] = \
+            controlled(int(row["people"]))
+    data["overlap"] = list(bins.values())
     data["balance"] = [
         {"variable": v.variable, "before": _round(v.smd_before, 3), "after": _round(v.smd_after, 3)}
         for v in evaluation.balance.variables]
