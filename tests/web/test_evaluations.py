@@ -61,7 +61,7 @@ def test_one_evaluation_page_and_its_json_twin_agree(client_for: ClientFor,
     assert "Standardised mean differences" in page
     assert "Overlap of the propensity scores" in page
     overlap = data["report"]["overlap"]
-    assert overlap and all(isinstance(o["participants"], int) and o["participants"] == 0
+    assert overlap and all((isinstance(o["participants"], int) and o["participants"] == 0)
                            or o["participants"] == "[c]" or o["participants"] > 4 for o in overlap)
     spec = analyst.get("/api/evaluations/TTG/love-plot").json()
     assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
