@@ -165,8 +165,11 @@ def propensity_score(design: pd.DataFrame, treated: IntArray) -> FloatArray:
 
 
 def match(frame: pd.DataFrame, treatment: str, covariates: list[str],
-          spec: MatchingSpec | None = None) -> MatchedSample:
-    """Match every participant (``treatment`` = 1) to comparison people (``treatment`` = 0)."""
+          spec: MatchingSpec | None = None, design: pd.DataFrame | None = None) -> MatchedSample:
+    """Match every participant (``treatment`` = 1) to comparison people (``treatment`` = 0).
+
+    ``design`` is ``design_matrix(frame, covariates)`` when the caller has it already (the
+    indicator columns of a pool of hundreds of thousands are worth building once)."""
     spec = spec or MatchingSpec()
     if treatment not in frame.columns:
         raise LocalJusticeError(f"No treatment column {treatment!r} in the data.")
@@ -180,7 +183,9 @@ def match(frame: pd.DataFrame, treatment: str, covariates: list[str],
     for name in spec.exact:
         if name not in frame.columns:
             raise LocalJusticeError(f"No column named {name!r} to match exactly on.")
-    score = propensity_score(design_matrix(frame, covariates), treated)
+    if design is None:
+        design = design_matrix(frame, covariates)
+    score = propensity_score(design, treated)
     caliper = None if spec.caliper is None else spec.caliper * float(np.std(score, ddof=1))
     strata = (frame.groupby(list(spec.exact), sort=True, dropna=False).ngroup().to_numpy()
               if spec.exact else np.zeros(len(frame), dtype=np.int64))

@@ -12,7 +12,7 @@ import pandas as pd
 from localjustice.errors import LocalJusticeError
 from localjustice.evaluate.cohort import CohortCounts, analysed_people, followed_up_by
 from localjustice.evaluate.estimate import Estimate, effect
-from localjustice.evaluate.matching import MatchingSpec, design_matrix
+from localjustice.evaluate.matching import MatchingSpec
 from localjustice.evaluate.programmes import Programme, programme
 from localjustice.evaluate.statements import Frame, OutcomeStatement, statement
 from localjustice.evaluate.table import MIN_TREATED, Evaluation, evaluate_frame
@@ -98,7 +98,6 @@ def evaluate_programme(warehouse: Warehouse, code: str | Programme, *, start: da
                else "nobody eligible who did not take part")
         return ProgrammeEvaluation(chosen, start, end, counts, None, None, None, (),
                                    f"No estimate: {why}.")
-    design_matrix(frame, list(chosen.matching))  # refuse a broken programme before matching
     result = evaluate_frame(frame, treatment="treated", outcomes=[o for o, _, _ in OUTCOMES],
                             covariates=list(chosen.matching), spec=spec)
     if result.refusal:

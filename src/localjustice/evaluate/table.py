@@ -105,7 +105,7 @@ def evaluate_frame(frame: pd.DataFrame, *, treatment: str, outcomes: list[str],
                 "value(s): every person needs an outcome.")
     frame = frame.reset_index(drop=True)
     design = design_matrix(frame, covariates)
-    sample = match(frame, treatment, covariates, spec)
+    sample = match(frame, treatment, covariates, spec, design=design)
     treated = frame[treatment].astype(int).to_numpy(dtype=np.int64)
     checked = balance(design, treated, sample, threshold)
     refusal = None
