@@ -16,6 +16,7 @@ from localjustice.web.routes import (
     home,
     loads,
     ops,
+    people,
     review,
     users,
 )
@@ -40,6 +41,7 @@ BUILT_IN: tuple[WebExtension, ...] = (
     case_allocation.extension,  # before the case pages: /cases/allocation is not a case id
     case_work.extension,  # and /cases/due, /cases/search
     cases.extension,
+    people.extension,
 )
 
 __all__ = ["BUILT_IN"]
