@@ -129,7 +129,8 @@ def _branch(source: str) -> str:
 def journey_sql(role: PractitionerRole) -> str:
     """The page's one query: the person's records from the extracts the role sees, each with its
     delivery and its record's strongest link into the person. Parameter: the person id."""
-    hidden = ", ".join(f"'{c}'" for c in sorted(role.hidden_sentences)) or "''"
+    hidden = ", ".join(f"'{c}'" for c in sorted(role.hidden_sentences))
+    shown = f"WHERE coalesce(r.sentence_type, r.disposal_type, '') NOT IN ({hidden})" if hidden else ""
     branches = "\nUNION ALL\n".join(_branch(s) for s in role.sources if s in _SPECS)
     return f"""
         WITH units AS (SELECT unit_id, source, source_person_id FROM linkage.unit_person
@@ -148,7 +149,7 @@ def journey_sql(role: PractitionerRole) -> str:
         FROM records AS r
         LEFT JOIN best AS b ON b.unit_id = r.unit_id
         LEFT JOIN ingest.batch AS d ON d.batch_id = r.batch_id
-        WHERE coalesce(r.sentence_type, r.disposal_type, '') NOT IN ({hidden})
+        {shown}
         ORDER BY r.event_date NULLS LAST, r.source, r.record_id"""
 
 
