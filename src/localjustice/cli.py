@@ -15,6 +15,8 @@ from rich.console import Console
 from rich.table import Table
 
 from localjustice.errors import LocalJusticeError
+from localjustice.people import cli as people_cli
+from localjustice.people import demo as people_demo
 from localjustice.progress import rich_progress
 from localjustice.settings import Settings
 
@@ -402,6 +404,7 @@ def _demo_report(settings: Settings) -> None:
                          history=True)
         console.rule("6. Evaluate the pilots (Justice Data Lab method)")
         run_evaluations(settings, DEMO_EVALUATIONS)
+        people_demo.demo_practitioners(settings, console.print)
     except LocalJusticeError as exc:
         raise _fail(exc) from None
 
@@ -444,6 +447,7 @@ link_app = typer.Typer(
     invoke_without_command=True,
 )
 app.add_typer(link_app, name="link")
+app.command("worklists")(people_cli.worklists)
 
 ModelFile = Annotated[
     Path | None,

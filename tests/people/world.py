@@ -105,6 +105,6 @@ class World:
     def build(self) -> Warehouse:
         build_analysis_zone(self.warehouse)
         # the build ends on a count read with fetchone; DuckDB will not register a table while a
-        # result is unfinished, so read one to its end (the web opens a fresh connection per page)
+        # result is unfinished, so read one to its end (as a page's fresh connection would be)
         self.warehouse.execute("SELECT 1").fetchall()
         return self.warehouse

@@ -29,7 +29,6 @@ from typing import Any
 import pyarrow as pa
 
 from localjustice.errors import LocalJusticeError
-from localjustice.service.working_days import england_and_wales
 from localjustice.warehouse import Warehouse, current_table
 from localjustice.warehouse.analysis_layout import EVENT_TABLE, PERSON_TABLE
 
@@ -278,6 +277,8 @@ def register_working_days(warehouse: Warehouse, today: date,
                           rules: tuple[WorklistRule, ...] | None = None) -> None:
     """The day table the through-the-gate lists join: every day around the lists' windows, whether
     it is a working day, and the running count of working days."""
+    from localjustice.service.working_days import england_and_wales  # the service package is heavy
+
     rules = rules or load_worklists()
     back = max((r.number("lookback_days") for r in rules if r.kind == "released_unsupervised"),
                default=0)
@@ -296,7 +297,8 @@ def data_end(warehouse: Warehouse) -> date:
     """The last event date in the analysis zone: the lists' default "today"."""
     if not warehouse.has_table(EVENT_TABLE):
         raise LocalJusticeError("The analysis zone is empty: run `localjustice link` first.")
-    value = warehouse.scalar(f"SELECT max(event_date) FROM {EVENT_TABLE}")
+    # read to the end (not ``scalar``): DuckDB registers no table while a result is unfinished
+    value = warehouse.execute(f"SELECT max(event_date) FROM {EVENT_TABLE}").fetchall()[0][0]
     if value is None:
         raise LocalJusticeError("The analysis zone has no events: load and link some deliveries.")
     return value if isinstance(value, date) else date.fromisoformat(str(value))

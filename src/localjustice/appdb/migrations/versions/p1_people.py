@@ -1,4 +1,9 @@
-"""people: practitioners' caseloads (allocations of linked persons) and contacts made
+"""people: practitioners' caseloads (allocations of linked persons) and contacts made, and the
+practitioner roles (offender manager, IOM officer, youth offending team worker) allowed on accounts
+
+The branch's first revision; it depends on ``w1_web_users``, whose check constraint on
+``web_user.role`` it widens (and narrows again on downgrade, which refuses while an account holds
+a practitioner role).
 
 Revision ID: p1_people
 Revises:
@@ -13,10 +18,22 @@ from alembic import op
 revision: str = "p1_people"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = ("people",)
-depends_on: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = ("w1_web_users",)
+
+_BEFORE = ("analyst", "data_steward", "caseworker", "supervisor", "board", "admin")
+_AFTER = ("analyst", "data_steward", "caseworker", "supervisor", "offender_manager", "iom_officer",
+          "yot_worker", "board", "admin")
+
+
+def _roles(roles: tuple[str, ...]) -> None:
+    with op.batch_alter_table("web_user") as table:
+        table.drop_constraint(op.f("ck_web_user_ck_web_user_role"), type_="check")
+        table.create_check_constraint("ck_web_user_role",
+                                      "role IN (" + ", ".join(f"'{r}'" for r in roles) + ")")
 
 
 def upgrade() -> None:
+    _roles(_AFTER)
     op.create_table(
         "ppl_allocation",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -47,3 +64,4 @@ def downgrade() -> None:
     op.drop_table("ppl_contact")
     op.drop_index("ix_ppl_allocation_person", table_name="ppl_allocation")
     op.drop_table("ppl_allocation")
+    _roles(_BEFORE)
