@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from itertools import count
+from pathlib import Path
 from typing import Any
 
 from localjustice.contract import load_contract
@@ -23,8 +24,8 @@ OUTSIDE_PRISON = "HOI"  # HMP High Down, outside London
 class World:
     """An in-memory warehouse; ``record`` adds one agency row for a person, ``build`` links."""
 
-    def __init__(self) -> None:
-        self.warehouse: Warehouse = open_warehouse(None)
+    def __init__(self, path: Path | None = None) -> None:
+        self.warehouse: Warehouse = open_warehouse(path)
         ensure_linkage_layout(self.warehouse)
         install_pseudonym(self.warehouse, KEY)
         self._rows = count(1)
@@ -108,3 +109,24 @@ class World:
         # result is unfinished, so read one to its end (as a page's fresh connection would be)
         self.warehouse.execute("SELECT 1").fetchall()
         return self.warehouse
+
+
+#: The end of the data in ``web_world``: its worklists are for this day.
+WEB_END = date(2024, 4, 10)
+
+
+def web_world(path: Path) -> None:
+    """A warehouse file for the web tests: P1 released five days before the end of the data from a
+    prison outside the area with no supervision started (through the gate), whose old probation
+    record was linked with a doubtful score; P2's conviction ends the data."""
+    w = World(path)
+    w.conviction("P1", date(2024, 1, 5), "immediate_custody", custody_days=120, forename="Robin",
+                 surname="Example")
+    w.release("P1", date(2024, 1, 5), date(2024, 4, 5), prison=OUTSIDE_PRISON, forename="Robin",
+              surname="Example")
+    w.supervision("P1", date(2022, 1, 10), "community_order", forename="Robyn", surname="Exampel")
+    w.pair("court_outcomes:COU-P1", "prison_custody:PRI-P1", 0.999)
+    w.pair("court_outcomes:COU-P1", "probation_supervision:PRO-P1", 0.71)
+    w.conviction("P2", WEB_END)
+    w.build()
+    w.warehouse.close()

@@ -49,8 +49,8 @@ def demo_practitioners(settings: Settings, say: Callable[[str], object] = print)
                 first = next((code for code in lists if counts[code]), None)
                 if first is None:
                     raise LocalJusticeError(f"The demo's {role} worklists are all empty for {today}.")
-                chosen[role] = [first, *(e.person_id for e in
-                                         worklist_entries(warehouse, rule_of(first), today)[:TAKE_ON * PER_ROLE])]
+                entries = worklist_entries(warehouse, rule_of(first), today)[:TAKE_ON * PER_ROLE]
+                chosen[role] = [first, *(e.person_id for e in entries)]
         system = Actor("demo", "admin")
         with sessions() as db, db.begin():
             for role in PRACTITIONER_ROLES:
