@@ -31,9 +31,11 @@ def test_a_practitioner_takes_a_person_on_from_a_worklist_and_flags_a_wrong_link
     w.sign_in("offender_manager")
     page = w.page
     page.click("a.govuk-service-navigation__link:has-text('Worklists')")
-    assert page.inner_text("h1") == "Worklists"
+    page.wait_for_url("**/worklists")
+    assert page.inner_text("h1") == "Worklists", page.inner_text("main")
     assert w.axe() == []
     page.click("a:has-text('Released with no supervision started')")
+    page.wait_for_url("**/worklists/through_the_gate")
     assert page.inner_text("h1") == "Released with no supervision started"
     assert "Outside the area" in page.inner_text("table")
     assert w.axe() == []
