@@ -118,7 +118,7 @@ def open_case_matches(session: Session, *, forename: str, surname: str, date_of_
     if teams is not None:
         query = query.where(Case.team.in_(teams))
     found: list[PossibleMatch] = []
-    for case, person in session.execute(query).tuples():
+    for case, person in session.execute(query).all():
         view: dict[str, Any] = {"case_id": case.id, "reference": case_reference(case.id), "team": case.team,
                 "forename": person.forename, "surname": person.surname,
                 "date_of_birth": person.date_of_birth, "crime_id": case.crime_id, "role": case.role,

@@ -155,7 +155,7 @@ class IncidentService:
                 .join(IncidentCase, IncidentCase.case_id == Case.id)
                 .join(Person, Person.id == Case.person_id)
                 .where(IncidentCase.incident_id == incident.id)
-                .order_by(IncidentCase.priority_group, Case.id)).tuples().all()
+                .order_by(IncidentCase.priority_group, Case.id)).all()
             cases = [IncidentCaseRow(case_id=c.id, reference=case_reference(c.id), forename=f, surname=n,
                                      role=c.role, priority_group=g, priority_label=self.triage.label(g),
                                      status=c.status, spoc_name=c.spoc_name) for c, f, n, g in rows]
@@ -272,17 +272,19 @@ class IncidentService:
         if values.get("_extra"):
             return None, {"row": "The row has more cells than the header has columns"}
         given = {k: v for k, v in values.items() if k in CSV_COLUMNS and v != ""}
+        # checks across fields, on the text as given, so a row shows all its problems at once
+        errors: dict[str, str] = {}
+        preference = given.get("contact_preference", "phone").lower()
+        if preference == "phone" and not given.get("phone"):
+            errors["phone"] = "Give a phone number, or another way to contact them"
+        if preference == "email" and "@" not in given.get("email", ""):
+            errors["email"] = "Give an email address like name@example.com, or another way to contact them"
         try:
             person = parse_input(IncidentPersonIn, given, today=incident.occurred_on)
         except InvalidInput as exc:
-            return None, exc.errors
-        errors = {}
+            return None, {**exc.errors, **errors}
         if person.date_of_birth > incident.occurred_on:
             errors["date_of_birth"] = "The date of birth must be on or before the day of the incident"
-        if person.contact_preference == "phone" and not person.phone:
-            errors["phone"] = "Give a phone number, or another way to contact them"
-        if person.contact_preference == "email" and "@" not in person.email:
-            errors["email"] = "Give an email address like name@example.com, or another way to contact them"
         return (None, errors) if errors else (person, {})
 
     def _try_register(self, s: Session, actor: Actor, incident: Incident, spoc: Caseworker,
@@ -412,7 +414,7 @@ class IncidentService:
 
             def counts(query: Select[Any, int], label: Any = None) -> list[Count]:
                 return [Count(key=str(k), label=(label(str(k)) if label else str(k).replace("_", " ")),
-                              count=int(n)) for k, n in s.execute(query).tuples().all()]
+                              count=int(n)) for k, n in s.execute(query).all()]
 
             by_status = counts(select(Case.status, func.count()).where(Case.id.in_(of_incident))
                                .group_by(Case.status).order_by(Case.status))

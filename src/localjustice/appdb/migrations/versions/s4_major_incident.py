@@ -28,16 +28,16 @@ def _stamp() -> sa.Column[object]:
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("svc_case") as batch:
-        batch.add_column(sa.Column("linkage_person_id", sa.String(length=100), nullable=True))
-        batch.create_index("ix_svc_case_linkage_person_id", ["linkage_person_id"], unique=False)
-    with op.batch_alter_table("svc_incoming_referral") as batch:
-        batch.add_column(sa.Column("match_decision", sa.String(length=10), nullable=True))
-        batch.add_column(sa.Column("match_reason", sa.String(length=500), nullable=True))
-        batch.add_column(sa.Column("match_offered", sa.JSON(), nullable=True))
-    with op.batch_alter_table("svc_contact_log") as batch:
-        batch.add_column(sa.Column("incident_message_id", sa.Integer(), nullable=True))
-        batch.create_index("ix_svc_contact_log_incident_message_id", ["incident_message_id"], unique=False)
+    # plain ADD COLUMN (no batch): on SQLite a batch would rebuild svc_case, and its reflection
+    # drops the expression index uq_svc_case_open_person_crime
+    op.add_column("svc_case", sa.Column("linkage_person_id", sa.String(length=100), nullable=True))
+    op.create_index("ix_svc_case_linkage_person_id", "svc_case", ["linkage_person_id"], unique=False)
+    op.add_column("svc_incoming_referral", sa.Column("match_decision", sa.String(length=10), nullable=True))
+    op.add_column("svc_incoming_referral", sa.Column("match_reason", sa.String(length=500), nullable=True))
+    op.add_column("svc_incoming_referral", sa.Column("match_offered", sa.JSON(), nullable=True))
+    op.add_column("svc_contact_log", sa.Column("incident_message_id", sa.Integer(), nullable=True))
+    op.create_index("ix_svc_contact_log_incident_message_id", "svc_contact_log", ["incident_message_id"],
+                    unique=False)
 
     op.create_table(
         "svc_incident",
@@ -156,12 +156,19 @@ def downgrade() -> None:
     for table in ("svc_incident_message", "svc_incident_row", "svc_incident_upload", "svc_incident_need",
                   "svc_incident_case", "svc_incident_access", "svc_incident"):
         op.drop_table(table)
+    op.drop_index("ix_svc_contact_log_incident_message_id", table_name="svc_contact_log")
     with op.batch_alter_table("svc_contact_log") as batch:
-        batch.drop_index("ix_svc_contact_log_incident_message_id")
         batch.drop_column("incident_message_id")
     with op.batch_alter_table("svc_incoming_referral") as batch:
         for name in ("match_offered", "match_reason", "match_decision"):
             batch.drop_column(name)
+    op.drop_index("ix_svc_case_linkage_person_id", table_name="svc_case")
     with op.batch_alter_table("svc_case") as batch:
-        batch.drop_index("ix_svc_case_linkage_person_id")
         batch.drop_column("linkage_person_id")
+    if op.get_context().dialect.name == "sqlite":
+        # the rebuild of svc_case on SQLite does not carry the expression index over
+        open_only = sa.text("status = 'open'")
+        op.execute("DROP INDEX IF EXISTS uq_svc_case_open_person_crime")
+        op.create_index("uq_svc_case_open_person_crime", "svc_case",
+                        ["person_id", sa.text("coalesce(crime_id, '')")], unique=True,
+                        sqlite_where=open_only, postgresql_where=open_only)
