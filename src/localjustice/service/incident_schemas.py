@@ -91,6 +91,7 @@ class AccessView(View):
 
 class RowView(View):
     id: int
+    incident_id: int
     upload_id: int
     row_number: int
     values: dict[str, Any]

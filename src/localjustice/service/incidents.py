@@ -70,7 +70,7 @@ from localjustice.service.staff import CASEWORKING_ROLES, Caseworker, require_ca
 
 PURPOSE = "major incident coordination"
 #: The largest upload taken at once (bytes, rows): a bigger incident comes in several files.
-MAX_BYTES, MAX_ROWS = 2_000_000, 5_000
+MAX_BYTES, MAX_ROWS = 900_000, 5_000
 #: How many days ahead the dashboard counts an entitlement as due soon.
 DUE_SOON_DAYS = 5
 
@@ -238,7 +238,7 @@ class IncidentService:
     def _read_csv(content: bytes) -> list[tuple[int, dict[str, str]]]:
         """The data rows (numbered as a spreadsheet shows them: the header is row 1), as text."""
         if len(content) > MAX_BYTES:
-            raise InvalidInput({"file": f"The file is larger than {MAX_BYTES // 1_000_000} MB: split it"})
+            raise InvalidInput({"file": f"The file is larger than {MAX_BYTES // 1000} KB: split it"})
         try:
             text = content.decode("utf-8-sig")
         except UnicodeDecodeError:

@@ -14,6 +14,7 @@ from localjustice.web.routes import (
     dashboard,
     evaluations,
     home,
+    incidents,
     loads,
     ops,
     review,
@@ -40,6 +41,7 @@ BUILT_IN: tuple[WebExtension, ...] = (
     case_allocation.extension,  # before the case pages: /cases/allocation is not a case id
     case_work.extension,  # and /cases/due, /cases/search
     cases.extension,
+    incidents.extension,
 )
 
 __all__ = ["BUILT_IN"]
