@@ -134,7 +134,7 @@ def test_another_teams_caseworker_reaches_the_incidents_cases_only_until_it_clos
         incidents.grant_access(CASEWORKER, incident_id,
                                AccessGrantIn(username=OTHER_TEAM.username, team="south"))
     incidents.grant_access(LEAD, incident_id, AccessGrantIn(username=OTHER_TEAM.username, team="south"))
-    reason = Purpose("covering", "Covering for the allocated caseworker", "")
+    reason = Purpose("major_incident", "Working on a major incident the case belongs to", "")
     assert service.get_case(OTHER_TEAM, case.case_id, purpose=reason).id == case.case_id
     service.log_contact(OTHER_TEAM, case.case_id, ContactIn.model_validate(
         {"occurred_on": "2024-03-04", "channel": "phone", "direction": "outbound", "summary": "Called"}))

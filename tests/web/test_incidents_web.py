@@ -104,15 +104,15 @@ def test_an_incidents_registration_fix_dashboard_and_access(app: FastAPI, passwo
     assert {c["key"]: c["count"] for c in board["priority_groups"]} == {"priority_1": 1, "priority_3": 1}
     case_id = detail["cases"][0]["case_id"]
     assert south.get(f"/api{incident}").status_code == 404
-    assert south.get(f"/api/cases/{case_id}?purpose=covering").status_code == 404
+    assert south.get(f"/api/cases/{case_id}?purpose=major_incident").status_code == 404
     token = csrf_of(lead.get(incident).text)
     granted = lead.post(f"{incident}/access", data={"username": "south-caseworker", "team": "south",
                                                     "csrf_token": token}, follow_redirects=False)
     assert granted.status_code == 303
     assert south.get(f"/api{incident}").status_code == 200
-    assert south.get(f"/api/cases/{case_id}?purpose=covering").status_code == 200
+    assert south.get(f"/api/cases/{case_id}?purpose=major_incident").status_code == 200
     version = lead.get(f"/api{incident}").json()["incident"]["version"]
     assert lead.post(f"{incident}/close", data={"version": str(version), "csrf_token": token},
                      follow_redirects=False).status_code == 303
     assert south.get(f"/api{incident}").status_code == 404
-    assert south.get(f"/api/cases/{case_id}?purpose=covering").status_code == 404
+    assert south.get(f"/api/cases/{case_id}?purpose=major_incident").status_code == 404

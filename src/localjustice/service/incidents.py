@@ -243,7 +243,13 @@ class IncidentService:
             text = content.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise InvalidInput({"file": "The file must be a CSV saved as UTF-8"}) from None
-        reader = csv.reader(io.StringIO(text))
+        try:
+            return IncidentService._rows(csv.reader(io.StringIO(text)))
+        except csv.Error:
+            raise InvalidInput({"file": "The file could not be read: save it as CSV (UTF-8)"}) from None
+
+    @staticmethod
+    def _rows(reader: Iterator[list[str]]) -> list[tuple[int, dict[str, str]]]:
         header = [h.strip().lower() for h in next(reader, [])]
         if not header:
             raise InvalidInput({"file": "The file is empty"})
