@@ -141,7 +141,7 @@ def test_another_teams_caseworker_reaches_the_incidents_cases_only_until_it_clos
     assert incidents.get_incident(OTHER_TEAM, incident_id).incident.id == incident_id
     with pytest.raises(NotFound):  # the team's other cases stay out of reach
         service.get_case(OTHER_TEAM, outside.case_id, purpose=reason)
-    with pytest.raises(NotFound):  # the grant holds only for caseworking roles
+    with pytest.raises(NotAllowed):  # the grant holds only for caseworking roles
         service.get_case(ANALYST_HELPER, case.case_id, purpose=reason)
     version = incidents.get_incident(LEAD, incident_id).incident.version
     incidents.close_incident(LEAD, incident_id, expected_version=version)

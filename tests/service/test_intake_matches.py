@@ -21,9 +21,8 @@ Referral = Callable[..., ReferralIn]
 
 def test_a_transposed_date_of_birth_is_a_variant_and_a_different_date_is_not() -> None:
     variants = date_of_birth_variants(date(1990, 5, 17))
-    assert date(1990, 5, 17) in variants
-    assert date(1990, 5, 71 - 54) in variants
-    assert date(1909, 5, 17) in variants  # 1990 -> 1909: the adjacent digits 9 and 0 swapped
+    # 19900517: of the adjacent swaps only 1909-05-17 and 9190-05-17 are dates; 17/05 is no month
+    assert variants == {date(1990, 5, 17), date(1909, 5, 17), date(9190, 5, 17)}
     assert date(1990, 5, 18) not in variants  # one digit changed, not transposed
     assert date(1991, 5, 17) not in variants
     # day and month swapped, when both are months
@@ -41,12 +40,16 @@ def test_jaro_winkler_boundary_of_the_name_rule() -> None:
 def test_a_similar_name_and_transposed_birth_date_is_offered_not_joined(
         service: CaseService, referral: Referral, sessions: sessionmaker[Session]) -> None:
     first = service.receive_referral(CASEWORKER, referral(source_person_id=None))
-    again = referral(source_person_id=None, forename="Adah", date_of_birth=date(1990, 5, 71 - 54),
+    again = referral(source_person_id=None, forename="Adah", date_of_birth=date(1909, 5, 17),
                      crime_id="CR-2")
     with pytest.raises(PossibleMatches) as offered:
         service.receive_referral(CASEWORKER, again, offer_matches=True)
     assert [m.case_id for m in offered.value.matches] == [first.case_id]
     assert offered.value.matches[0].matched_on == "name_and_date_of_birth"
+    assert offered.value.matches[0].date_of_birth_exact is False
+    # one digit changed rather than transposed: not offered
+    assert service.possible_matches(CASEWORKER, again.model_copy(
+        update={"date_of_birth": date(1990, 5, 18)})) == []
     # a new case needs a reason; with one it is opened, and the decision is kept
     with pytest.raises(PossibleMatches) as no_reason:
         service.receive_referral(CASEWORKER, again, decision=MatchDecision())

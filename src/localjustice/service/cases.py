@@ -196,7 +196,7 @@ class CaseService:
             # a caseworker of another team working on an open major incident reaches its cases
             # only, and only while the incident is open (``incident_access``)
             if not incident_reach(session, actor, case.id):
-                raise NotFound("case", case_reference(case_id)) from None
+                raise
         if change and case.status != "open":
             raise InvalidTransition(f"Case {case_reference(case_id)} is closed: it cannot be changed.")
         return case
