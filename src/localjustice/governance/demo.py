@@ -87,8 +87,9 @@ def seed_demo(settings: Settings, today: date | None = None) -> Pack | None:
                                   at=at)
             pack = draft_pack(session, DRAFTER, settings.data_dir, quarter, today=today)
             for username, name in LEADS.items():
-                role = "supervisor" if "supervisor" in username else "analyst"
-                pack = approve(session, Actor(username, role, display_name=name), settings.data_dir, pack.id)
+                approver = Actor(username, "supervisor" if "supervisor" in username else "analyst",
+                                 display_name=name)
+                pack = approve(session, approver, settings.data_dir, pack.id)
             return pack
     finally:
         engine.dispose()

@@ -80,7 +80,8 @@ def _commitment(request: Request, db: DbSession, commitment_id: str, as_at: date
       title="Commitment",
       summary="One commitment: its text, milestones, tied measures and evaluations, RAG with why, every "
               "update by its lead and the board's decisions on it")
-def commitment(request: Request, db: DbSession, commitment_id: CommitmentId, as_at: AsAt = None) -> CommitmentView:
+def commitment(request: Request, db: DbSession, commitment_id: CommitmentId,
+               as_at: AsAt = None) -> CommitmentView:
     return _commitment(request, db, commitment_id, as_at)
 
 
@@ -202,4 +203,5 @@ def document(request: Request, db: DbSession, pack_id: RecordId,
 
 
 extension = WebExtension(name="governance", router=router,
-                         nav=(NavItem("Commitments", "/commitments", VIEW), NavItem("Board", "/board", BOARD)))
+                         nav=(NavItem("Commitments", "/commitments", VIEW),
+                              NavItem("Board", "/board", BOARD)))

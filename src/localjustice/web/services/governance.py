@@ -123,7 +123,8 @@ def _summary(s: gov.CommitmentStatus) -> CommitmentSummary:
 def register_view(session: Session, published_dir: Path, as_at: date) -> RegisterView:
     statuses = gov.register_status(session, published_dir, as_at)
     return RegisterView(as_at=as_at, loaded=bool(statuses),
-                        summary={k: sum(s.rag.status == k for s in statuses) for k in ("red", "amber", "green")},
+                        summary={k: sum(s.rag.status == k for s in statuses)
+                                 for k in ("red", "amber", "green")},
                         commitments=[_summary(s) for s in statuses])
 
 
@@ -164,7 +165,8 @@ def _tie(published: gov.Published, tie: Any) -> MeasureTieView:
     if found is None:
         return MeasureTieView(measure=tie.measure, cohort=tie.cohort, title=tie.measure.replace("_", " "),
                               verdict=None, series=[])
-    return MeasureTieView(measure=tie.measure, cohort=tie.cohort, title=found["title"], verdict=found["verdict"],
+    return MeasureTieView(measure=tie.measure, cohort=tie.cohort, title=found["title"],
+                          verdict=found["verdict"],
                           series=[TrendPoint(period=p["period"], text=p["text"]) for p in found["series"]])
 
 
@@ -213,7 +215,8 @@ def _pack(session: Session, pack: gov.Pack) -> PackSummary:
 
 
 def packs_view(session: Session, role: str, can_draft: bool) -> PackListView:
-    return PackListView(packs=[_pack(session, p) for p in gov.visible_packs(session, role)], can_draft=can_draft)
+    return PackListView(packs=[_pack(session, p) for p in gov.visible_packs(session, role)],
+                        can_draft=can_draft)
 
 
 def pack_view(session: Session, pack_id: int, username: str, role: str, may_approve: bool,
