@@ -34,6 +34,7 @@ from localjustice.governance import (
 from tests.governance.published import write_published
 
 SYSTEM = Actor("system", "admin")
+SHARED = "Shared data on female offenders agreed"
 DRAFTER = Actor("office.one", "analyst", display_name="Office One")
 FIRST = Actor("approver.one", "supervisor", display_name="Approver One")
 SECOND = Actor("approver.two", "analyst", display_name="Approver Two")
@@ -80,8 +81,8 @@ def test_two_people_other_than_the_drafter_release_a_pack_to_the_board_which_rec
     assert latest_approved(session, "2026Q3") is not None and latest_approved(session, "2026Q2") is None
     with pytest.raises(NotAllowed, match="approved"):
         approve(session, Actor("third", "analyst"), data_dir, pack.id)
-    actions = [e.action for e in session.scalars(select(AuditEvent).where(AuditEvent.subject_type == "board_pack")
-                                                 .order_by(AuditEvent.id))]
+    query = select(AuditEvent).where(AuditEvent.subject_type == "board_pack").order_by(AuditEvent.id)
+    actions = [e.action for e in session.scalars(query)]
     assert actions == ["governance.pack_drafted", "governance.pack_approval", "governance.pack_approval",
                        "governance.pack_approved"]
     text = " ".join(p.extract_text() for p in PdfReader(data_dir / pack.pdf_file).pages)
@@ -90,7 +91,8 @@ def test_two_people_other_than_the_drafter_release_a_pack_to_the_board_which_rec
     # decisions the board takes are recorded against the approved pack and the commitments
     record_decision(session, BOARD, pack.id, "Recovery plan for R10 agreed", "R10")
     record_decision(session, BOARD, pack.id, "Pack noted")
-    assert [d.text for d in decisions(session, pack_id=pack.id)] == ["Recovery plan for R10 agreed", "Pack noted"]
+    assert [d.text for d in decisions(session, pack_id=pack.id)] == ["Recovery plan for R10 agreed",
+                                                                    "Pack noted"]
     assert [d.text for d in decisions(session, commitment_id="R10")] == ["Recovery plan for R10 agreed"]
 
 
@@ -100,7 +102,7 @@ def test_the_pdf_is_built_and_reads_back_with_its_headings_figures_and_changes(
     assign_lead(session, SYSTEM, "W1", "lead.one", "Lead One")
     lead = Actor("lead.one", "supervisor", display_name="Lead One")
     record_update(session, lead, "W1", UpdateForm(progress="in_progress", summary="Shared data agreed",
-                                                   milestones_done=("Shared data on female offenders agreed",)),
+                                                   milestones_done=(SHARED,)),
                   at=datetime(2026, 8, 3, 9))
     pack = draft_pack(session, DRAFTER, data_dir, "2026Q3", today=TODAY)
     html = (data_dir / pack.html_file).read_text(encoding="utf-8")

@@ -55,10 +55,12 @@ def test_a_tied_measure_moving_the_wrong_way_is_amber_and_harm_in_an_evaluation_
 
 
 def test_no_update_for_longer_than_the_rule_allows_is_amber() -> None:
-    assert compute_rag(commitment(), LeadRecord(), Evidence(), AS_AT).reasons == ("No update recorded by its lead",)
+    never = compute_rag(commitment(), LeadRecord(), Evidence(), AS_AT)
+    assert never.reasons == ("No update recorded by its lead",)
     stale = compute_rag(commitment(), LeadRecord(last_update=date(2026, 6, 21)), Evidence(), AS_AT)
     assert (stale.status, stale.reasons) == ("amber", ("No update for 101 days",))
-    assert compute_rag(commitment(), LeadRecord(last_update=date(2026, 6, 22)), Evidence(), AS_AT).status == "green"
+    recent = compute_rag(commitment(), LeadRecord(last_update=date(2026, 6, 22)), Evidence(), AS_AT)
+    assert recent.status == "green"
 
 
 def test_the_worst_rule_wins_and_every_reason_is_kept() -> None:
@@ -86,4 +88,4 @@ def test_the_rules_are_data_a_different_file_gives_other_statuses() -> None:
     assert compute_rag(commitment(), FRESH, evidence, AS_AT).status == "amber"
     assert compute_rag(commitment(), FRESH, evidence, AS_AT, strict).status == "red"
     assert compute_rag(commitment(), FRESH, Evidence(), AS_AT, strict).reasons == ("No update for 29 days",)
-    assert [r.kind for r in load_rules().rules][0] == "due_missed"
+    assert load_rules().rules[0].kind == "due_missed"

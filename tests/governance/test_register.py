@@ -28,14 +28,16 @@ from localjustice.governance.register import load_register
 from tests.governance.published import write_published
 
 SYSTEM = Actor("system", "admin")
+SHARED = "Shared data on female offenders agreed"
 LEAD = Actor("lead.one", "supervisor", display_name="Lead One")
 OTHER = Actor("lead.two", "analyst", display_name="Lead Two")
 
 
 def test_the_register_holds_every_mou_commitment_with_the_mous_dates() -> None:
     register = {c.id: c for c in load_register()}
-    expected = ([f"V{i}" for i in range(1, 8)] + [f"R{i}" for i in range(1, 11)] + [f"W{i}" for i in range(1, 6)]
-                + [f"Y{i}" for i in range(1, 8)] + ["F1"] + [f"G{i}" for i in range(1, 8)])
+    expected = ([f"V{i}" for i in range(1, 8)] + [f"R{i}" for i in range(1, 11)]
+                + [f"W{i}" for i in range(1, 6)] + [f"Y{i}" for i in range(1, 8)] + ["F1"]
+                + [f"G{i}" for i in range(1, 8)])
     assert list(register) == expected
     assert register["V1"].due == date(2019, 4, 30) and register["V1"].owners == ("MoJ",)
     assert register["G4"].due == date(2019, 3, 31) and register["R10"].due_text == "until at least March 2019"
@@ -62,7 +64,7 @@ def test_loading_again_changes_nothing_and_keeps_the_named_lead(session: Session
 
 def test_updates_are_numbered_rows_never_overwritten_and_each_is_audited(session: Session) -> None:
     record_update(session, LEAD, "W1", UpdateForm(progress="in_progress", summary="Data agreed",
-                                                   milestones_done=("Shared data on female offenders agreed",)),
+                                                   milestones_done=(SHARED,)),
                   at=datetime(2026, 5, 1, 10))
     record_update(session, LEAD, "W1", UpdateForm(progress="in_progress", summary="Triage in 4 boroughs",
                                                    evidence_url="https://example.org/w1", after=1),
@@ -71,7 +73,8 @@ def test_updates_are_numbered_rows_never_overwritten_and_each_is_audited(session
     assert [(u.number, u.summary, u.author_username) for u in rows] == [
         (2, "Triage in 4 boroughs", "lead.one"), (1, "Data agreed", "lead.one")]
     assert rows[1].milestones_done == ["Shared data on female offenders agreed"]
-    events = session.scalars(select(AuditEvent).where(AuditEvent.action == "governance.commitment_updated")).all()
+    query = select(AuditEvent).where(AuditEvent.action == "governance.commitment_updated")
+    events = session.scalars(query.order_by(AuditEvent.id)).all()
     assert [(e.actor, e.subject_id, e.detail["number"]) for e in events] == [("lead.one", "W1", 1),
                                                                            ("lead.one", "W1", 2)]
 
@@ -86,7 +89,8 @@ def test_only_the_named_lead_updates_and_an_unled_commitment_says_who_names_one(
 
 def test_an_override_needs_a_reason_and_the_form_its_fields(session: Session) -> None:
     with pytest.raises(Invalid) as caught:
-        record_update(session, LEAD, "W1", UpdateForm(progress="finished", summary="", override_status="green",
+        record_update(session, LEAD, "W1", UpdateForm(progress="finished", summary="",
+                                                       override_status="green",
                                                        evidence_url="javascript:alert(1)",
                                                        milestones_done=("Not a milestone",)))
     assert set(caught.value.errors) == {"progress", "summary", "override_reason", "evidence_url",
@@ -105,7 +109,8 @@ def test_status_as_at_a_date_uses_the_updates_recorded_by_then_and_the_published
         session: Session, tmp_path: Path) -> None:
     published = write_published(tmp_path / "published")
     record_update(session, LEAD, "W1", UpdateForm(progress="in_progress", summary="Data agreed",
-                                                   override_status="green", override_reason="Moves are seasonal"),
+                                                   override_status="green",
+                                                   override_reason="Moves are seasonal"),
                   at=datetime(2026, 8, 1, 10))
     before = {s.row.id: s for s in register_status(session, published, date(2026, 7, 31))}
     after = {s.row.id: s for s in register_status(session, published, date(2026, 9, 30))}

@@ -29,8 +29,9 @@ def seed(app: FastAPI, password_hash: str) -> None:
     with app.state.sessions() as db:
         seed_register(db, Actor("system", "admin"))
         assign_lead(db, Actor("system", "admin"), "W1", username("supervisor"), "Test supervisor")
-        db.add(User(username="test-supervisor-2", display_name="Second supervisor", password_hash=password_hash,
-                    role="supervisor", teams=[], active=True, failed_logins=0, created_at=now(), updated_at=now()))
+        db.add(User(username="test-supervisor-2", display_name="Second supervisor",
+                    password_hash=password_hash, role="supervisor", teams=[], active=True, failed_logins=0,
+                    created_at=now(), updated_at=now()))
         db.commit()
 
 
@@ -66,8 +67,8 @@ def test_a_named_lead_records_an_update_that_the_register_and_history_show(
     assert twin["commitment"]["rag"]["override"] == "green"
     assert twin["commitment"]["rag"]["override_reason"] == "The rise is one quarter's"
     assert next(m for m in twin["milestones"] if m["name"].startswith("Shared"))["done"]
-    stale = _post(lead, "/commitments/W1/updates", {"progress": "in_progress", "summary": "again", "after": "0"},
-                  "/commitments/W1")
+    stale = _post(lead, "/commitments/W1/updates",
+                  {"progress": "in_progress", "summary": "again", "after": "0"}, "/commitments/W1")
     assert stale.status_code == 409
     assert analyst.get("/commitments/Z9").status_code == 404
 
@@ -102,7 +103,8 @@ def test_a_pack_reaches_the_board_only_after_two_approvers_and_then_takes_its_de
     pdf = board.get(f"{pack}/document.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert "attachment" in pdf.headers["content-disposition"]
-    decided = _post(board, f"{pack}/decisions", {"text": "Recovery plan for R10 agreed", "commitment": "R10"}, pack)
+    decided = _post(board, f"{pack}/decisions",
+                    {"text": "Recovery plan for R10 agreed", "commitment": "R10"}, pack)
     assert decided.status_code == 303
     assert [d["text"] for d in board.get("/api/commitments/R10").json()["decisions"]] == [
         "Recovery plan for R10 agreed"]

@@ -34,8 +34,9 @@ def _seed(data_dir: Path, password_hash: str) -> int:
         system = Actor("system", "admin")
         seed_register(db, system)
         assign_lead(db, system, "W1", username("supervisor"), "Test supervisor")
-        db.add(User(username="test-supervisor-2", display_name="Second supervisor", password_hash=password_hash,
-                    role="supervisor", teams=[], active=True, failed_logins=0, created_at=now(), updated_at=now()))
+        db.add(User(username="test-supervisor-2", display_name="Second supervisor",
+                    password_hash=password_hash, role="supervisor", teams=[], active=True, failed_logins=0,
+                    created_at=now(), updated_at=now()))
         db.commit()
         pack = draft_pack(db, Actor("programme-office", "analyst", display_name="Programme office"), data_dir,
                           "2026Q3", today=date(2026, 12, 2))
