@@ -142,3 +142,22 @@ def sqlite_session(tmp_path: Path) -> Session:
         seed_register(db, SYSTEM)
         yield db
     engine.dispose()
+
+
+def test_finance_and_data_sharing_render_what_their_packages_give(sqlite_session: Session,
+                                                                  data_dir: Path) -> None:
+    """The pack's hooks: the shape ``sharing.board_summary`` returns and the finance feed's deals."""
+    from localjustice.governance.pack import _deal_words, build_content, render_html
+
+    content = build_content(sqlite_session, data_dir / "published", "2026Q3", TODAY)
+    content["sharing"] = {"agreements_in_force": 3, "agreements_expiring": ["ISA-2", "ISA-5"],
+                          "median_working_days_to_decision": 7.5}
+    content["finance"] = [{"title": "Youth custody pathfinder", "statement": _deal_words({"periods": [
+        {"period": "2026", "actual_demand": 900, "counterfactual_demand": 1000, "reduction_pct": -10.0,
+         "threshold_met": True, "payment": 125000, "complete": True}]})}]
+    html = " ".join(render_html(content).split())
+    assert "<th scope=\"row\">Agreements in force</th><td>3</td>" in html
+    assert "ISA-2; ISA-5" in html and "7.5" in html
+    assert ("Youth custody pathfinder</strong>: 2026: 900 against 1,000 expected (-10.0%), threshold met, "
+            "payment £125,000") in html
+    assert "No information-sharing agreements" not in html

@@ -12,6 +12,7 @@ published outputs or the RAG rules do not already say.
 from __future__ import annotations
 
 import importlib
+import inspect
 import re
 import tomllib
 from dataclasses import dataclass
@@ -110,12 +111,21 @@ def _headlines(published: Published) -> list[dict[str, Any]]:
 
 
 def finance_statements(published_dir: Path) -> list[dict[str, str]] | None:
-    """Deal statements from ``localjustice.finance.deal_statements(published_dir)`` when that
-    package provides it (a list of {"title", "statement"}), else ``None``."""
+    """The reinvestment deals' statements when ``localjustice.finance`` is installed: from its
+    published feed (``read_finance(published_dir)``, deals as ``DealStatement.as_json`` gives
+    them), or a ``deal_statements(published_dir)`` giving [{"title", "statement"}]; else ``None``.
+    Read, never computed: the figures are the finance package's own."""
     try:
         finance = importlib.import_module("localjustice.finance")
     except ImportError:
         return None
+    read = getattr(finance, "read_finance", None)
+    if read is not None:
+        feed = read(published_dir)
+        if not feed or not feed.get("deals"):
+            return None
+        return [{"title": str(d.get("name", d.get("deal", ""))), "statement": _deal_words(d)}
+                for d in feed["deals"]]
     statements = getattr(finance, "deal_statements", None)
     if statements is None:
         return None
@@ -124,15 +134,35 @@ def finance_statements(published_dir: Path) -> list[dict[str, str]] | None:
             for s in statements(published_dir)]
 
 
-def sharing_status(session: Session) -> dict[str, Any] | None:
+def _deal_words(deal: dict[str, Any]) -> str:
+    if deal.get("refusal"):
+        return f"Not settled: {deal['refusal']}"
+    parts = []
+    for p in deal.get("periods", []):
+        reduction = p.get("reduction_pct")
+        parts.append(
+            f"{p.get('period')}: {float(p.get('actual_demand') or 0):,.0f} against "
+            f"{float(p.get('counterfactual_demand') or 0):,.0f} expected"
+            + ("" if reduction is None else f" ({reduction:+.1f}%)")
+            + f", threshold {'met' if p.get('threshold_met') else 'not met'}, payment "
+            f"£{float(p.get('payment') or 0):,.0f}" + ("" if p.get("complete") else " (period not complete)"))
+    return "; ".join(parts) or "No period settled yet"
+
+
+def sharing_status(session: Session, quarter: str, as_at: date) -> dict[str, Any] | None:
     """The data-sharing status hook: ``localjustice.sharing.board_summary(session) -> dict`` when
-    that package exists (information-sharing agreements and data requests), else ``None``."""
+    that package exists (information-sharing agreements and data requests), given the quarter and
+    date when it takes them, else ``None``."""
     try:
         sharing = importlib.import_module("localjustice.sharing")
     except ImportError:
         return None
     summary = getattr(sharing, "board_summary", None)
-    return None if summary is None else dict(summary(session))
+    if summary is None:
+        return None
+    accepted = inspect.signature(summary).parameters
+    options = {k: v for k, v in (("quarter", quarter), ("today", as_at)) if k in accepted}
+    return dict(summary(session, **options))
 
 
 def build_content(session: Session, published_dir: Path, quarter: str, today: date) -> dict[str, Any]:
@@ -179,7 +209,7 @@ def build_content(session: Session, published_dir: Path, quarter: str, today: da
         "measures_published_at": (published.measures or {}).get("published_at"),
         "headlines": _headlines(published), "rag_summary": counts, "commitments": commitments,
         "changes": changes, "evaluations": evaluations,
-        "finance": finance_statements(published_dir), "sharing": sharing_status(session),
+        "finance": finance_statements(published_dir), "sharing": sharing_status(session, quarter, as_at),
         "decisions_asked": asked,
     }
 
