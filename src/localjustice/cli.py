@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from localjustice.errors import LocalJusticeError
+from localjustice.governance.cli import board_pack, demo_step, governance_app
 from localjustice.progress import rich_progress
 from localjustice.settings import Settings
 
@@ -402,6 +403,7 @@ def _demo_report(settings: Settings) -> None:
                          history=True)
         console.rule("6. Evaluate the pilots (Justice Data Lab method)")
         run_evaluations(settings, DEMO_EVALUATIONS)
+        demo_step(settings)
     except LocalJusticeError as exc:
         raise _fail(exc) from None
 
@@ -439,6 +441,8 @@ def run_evaluations(settings: Settings, codes: tuple[str, ...]) -> None:
                   "`localjustice evaluate CODE --format html`.")
 
 
+app.command("board-pack")(board_pack)
+app.add_typer(governance_app, name="governance")
 link_app = typer.Typer(
     help="Link people across agencies into pseudonymous persons; review and report on it.",
     invoke_without_command=True,
