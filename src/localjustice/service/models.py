@@ -369,5 +369,8 @@ class ContactLog(Base):
     direction: Mapped[str] = mapped_column(String(20))
     summary: Mapped[str] = mapped_column(Text)
     preference_override: Mapped[str | None] = mapped_column(String(500))
+    #: whether a message was left (checked against the safe contact plan), and the time of a call
+    left_message: Mapped[bool] = mapped_column(Boolean, server_default=text("false"), default=False)
+    time_of_contact: Mapped[str | None] = mapped_column(String(5))
     by_username: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(DateTime, server_default=text("CURRENT_TIMESTAMP"))
