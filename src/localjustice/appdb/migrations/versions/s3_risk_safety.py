@@ -157,12 +157,13 @@ def upgrade() -> None:
         sa.Column("uploaded_at", sa.DateTime(), server_default=now, nullable=False),
         versioned=False,
     )
-    with op.batch_alter_table("svc_contact_log") as batch:
-        batch.add_column(sa.Column("left_message", sa.Boolean(), server_default=sa.false(), nullable=False))
-        batch.add_column(sa.Column("time_of_contact", sa.String(5), nullable=True))
+    op.add_column("svc_contact_log", sa.Column("left_message", sa.Boolean(), server_default=sa.false(),
+                                               nullable=False))
+    op.add_column("svc_contact_log", sa.Column("time_of_contact", sa.String(5), nullable=True))
     # the closures already made become the first entries of the closure history
     op.execute("""INSERT INTO svc_case_closure (case_id, outcome, reason, closed_on, closed_by)
-                  SELECT id, NULL, coalesce(closure_reason, 'Not recorded'), closed_on, 'before closure history'
+                  SELECT id, NULL, coalesce(closure_reason, 'Not recorded'), closed_on,
+                         'before closure history'
                   FROM svc_case WHERE status = 'closed' AND closed_on IS NOT NULL""")
 
 
