@@ -20,6 +20,9 @@ CASE = ("INSERT INTO svc_case (id, person_id, crime_id, role, team, status, enha
         "(:id, :person, :crime, 'victim', 'north', :status, '[]', 'cw', 'phone', false, '2024-03-04', "
         ":closed_on, :reason, 1)")
 
+CONTACT = ("INSERT INTO svc_contact_log (case_id, occurred_on, channel, direction, summary, by_username) "
+           "VALUES (:case, '2024-03-05', 'phone', 'outbound', 'Called', 'cw')")
+
 
 def test_upgrading_keeps_every_case_and_contact_and_records_past_closures(
         empty_db_url: str) -> None:  # noqa: F811
@@ -34,9 +37,7 @@ def test_upgrading_keeps_every_case_and_contact_and_records_past_closures(
         con.execute(text(CASE), {"id": 2, "person": person, "crime": "CR-2", "status": "closed",
                                  "closed_on": "2024-04-02", "reason": "Support completed"})
         for case_id in (1, 2):
-            con.execute(text("INSERT INTO svc_contact_log (case_id, occurred_on, channel, direction, summary, "
-                             "by_username) VALUES (:case, '2024-03-05', 'phone', 'outbound', 'Called', 'cw')"),
-                        {"case": case_id})
+            con.execute(text(CONTACT), {"case": case_id})
     engine.dispose()
     upgrade(empty_db_url)
     engine = create_engine(empty_db_url)

@@ -143,7 +143,8 @@ def test_documents_are_refused_by_content_and_their_download_is_audited(
         work_app: FastAPI, caseworker: TestClient, case_id: int) -> None:
     token = csrf_of(caseworker.get(f"/cases/{case_id}/documents").text)
     refused = caseworker.post(f"/cases/{case_id}/documents", data={"csrf_token": token},
-                              files={"document": ("statement.pdf", b"#!/bin/sh\necho not a pdf\n", "application/pdf")})
+                              files={"document": ("statement.pdf", b"#!/bin/sh\necho not a pdf\n",
+                                                  "application/pdf")})
     assert refused.status_code == 422 and "its content was checked" in refused.text
     uploaded = caseworker.post(f"/api/cases/{case_id}/documents", headers=_api_headers(caseworker),
                                files={"document": ("statement.pdf", PDF, "application/pdf")})
