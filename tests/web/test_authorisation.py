@@ -14,7 +14,9 @@ SAMPLE_PATH_VALUES = {"{user_id}": "1", "{measure_id}": "proven_reoffending", "{
                       "{entitlement_id}": "1", "{referral_id}": "1", "{expense_id}": "1",
                       "{duplicate_id}": "1", "{chart}": "trend", "{code}": "TTG",
                       "{incident_id}": "1", "{row_id}": "1",
-                      "{commitment_id}": "W1", "{pack_id}": "1", "{kind}": "pdf"}
+                      "{commitment_id}": "W1", "{pack_id}": "1", "{kind}": "pdf",
+                      "{task_id}": "1",
+                      "{flag_id}": "1", "{action_id}": "1", "{document_id}": "1", "{approval_id}": "1"}
 
 
 def _concrete(path: str) -> str:

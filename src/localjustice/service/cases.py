@@ -24,7 +24,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from localjustice.access import AccessReasons, Actor, Purpose, load_access_reasons
 from localjustice.audit import record_event
+from localjustice.service import casework
 from localjustice.service import entitlements as clocks
+from localjustice.service.casework_schemas import ApprovalView, Outcome
 from localjustice.service.duplicates import MatchDecision, PossibleMatch, PossibleMatches, open_case_matches
 from localjustice.service.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound, StaleEdit
 from localjustice.service.identity import PersonClaim, find_same_person, normalise_name, other_teams_matches
@@ -108,6 +110,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "completed": frozenset(),
 }
 MANAGEMENT = "case management"
+#: Events the service records itself, never chosen from the list.
+SERVICE_EVENTS = frozenset({"case_opened", "case_reopened", "communication_need_flagged"})
 #: The record a reason for reviewing possible duplicates is stated for: the list, and its decisions.
 DUPLICATE_LIST = "*"
 #: The most cases one reallocation moves.
@@ -564,6 +568,7 @@ class CaseService:
             expenses=[ExpenseView.model_validate(x) for x in expenses],
             referrals=[self._referral_view(r, person) for r in referrals],
             timeline=timeline,
+            casework=casework.Casework(self).view(s, case),
         )
 
     @staticmethod
@@ -919,19 +924,32 @@ class CaseService:
 
     # --- onward referrals -----------------------------------------------------------------------
 
-    def refer_onward(self, actor: Actor, case_id: int, data: OnwardReferralIn) -> OnwardReferralView:
+    def refer_onward(self, actor: Actor, case_id: int, data: OnwardReferralIn
+                     ) -> OnwardReferralView | ApprovalView:
+        """Refer the person on; to a service ``casework.toml`` lists, a caseworker's referral waits
+        for a supervisor's approval (the approval is returned instead)."""
         with self._tx() as s:
             case = self._case(s, actor, case_id, change=True)
             self._check_dates(case, data)
-            onward = OnwardReferral(case_id=case.id, service=data.service, provider=data.provider,
-                                    status="sent", sent_on=data.sent_on, status_on=data.sent_on,
-                                    sent_by=actor.username)
-            s.add(onward)
-            s.flush()
-            clocks.meet_by_action(s, case.id, "onward_referral_sent", data.sent_on, actor.username, self.code)
-            self._audit(s, actor, "onward_referral.send", "case", case.id, onward_referral=onward.id,
-                        service=data.service)
-            return OnwardReferralView.model_validate(onward)
+            if casework.onward_needs_approval(actor, data.service):
+                approval = casework.request_onward(s, actor, case, data.model_dump(mode="json"))
+                self._audit(s, actor, "approval.request", "case", case.id, approval=approval.id,
+                            requested="onward_referral")
+                return ApprovalView.model_validate(approval).model_copy(
+                    update={"reference": case_reference(case.id)})
+            return self._send_onward(s, actor, case, data)
+
+    def _send_onward(self, s: Session, actor: Actor, case: Case,
+                     data: OnwardReferralIn) -> OnwardReferralView:
+        onward = OnwardReferral(case_id=case.id, service=data.service, provider=data.provider,
+                                status="sent", sent_on=data.sent_on, status_on=data.sent_on,
+                                sent_by=actor.username)
+        s.add(onward)
+        s.flush()
+        clocks.meet_by_action(s, case.id, "onward_referral_sent", data.sent_on, actor.username, self.code)
+        self._audit(s, actor, "onward_referral.send", "case", case.id, onward_referral=onward.id,
+                    service=data.service)
+        return OnwardReferralView.model_validate(onward)
 
     def update_onward_referral(self, actor: Actor, onward_referral_id: int, data: OnwardReferralUpdate, *,
                                expected_version: int) -> OnwardReferralView:
@@ -958,7 +976,7 @@ class CaseService:
 
     def record_event(self, actor: Actor, case_id: int, data: CaseEventIn) -> list[EntitlementView]:
         """Record what happened (charge, bail, hearing date, outcome...); start the clocks it starts."""
-        if data.kind not in self.code.events or data.kind == "case_opened":
+        if data.kind not in self.code.events or data.kind in SERVICE_EVENTS:
             raise InvalidInput({"kind": "Select what happened from the list"})
         with self._tx() as s:
             case = self._case(s, actor, case_id, change=True)
@@ -973,6 +991,7 @@ class CaseService:
         event = CaseEvent(case_id=case.id, kind=kind, occurred_on=on, note=note, recorded_by=actor.username)
         s.add(event)
         s.flush()
+        casework.after_event(s, case, event, self.calendar)
         return clocks.start_clocks(s, case, event, self.code, self.calendar)
 
     def mark_entitlement_met(self, actor: Actor, entitlement_id: int, data: EntitlementMetIn, *,
@@ -1116,6 +1135,9 @@ class CaseService:
         with self._tx() as s:
             case = self._case(s, actor, case_id, change=True)
             self._expect("case", case_reference(case_id), case.version, expected_version, attempted)
+            unsafe = casework.preference_errors(s, case.id, data)
+            if unsafe:
+                raise InvalidInput(unsafe)
             case.contact_preference = data.contact_preference
             case.phone, case.email = data.phone or None, data.email or None
             case.safe_to_leave_message = data.safe_to_leave_message
@@ -1127,6 +1149,9 @@ class CaseService:
         with self._tx() as s:
             case = self._case(s, actor, case_id, change=True)
             self._check_dates(case, data)
+            unsafe = casework.contact_errors(s, case.id, data)
+            if unsafe:
+                raise InvalidInput(unsafe)
             if data.direction == "outbound" and not data.preference_override:
                 if case.contact_preference == "none":
                     raise InvalidInput({"preference_override": "They asked not to be contacted: say why "
@@ -1137,6 +1162,7 @@ class CaseService:
             contact = ContactLog(case_id=case.id, occurred_on=data.occurred_on, channel=data.channel,
                                  direction=data.direction, summary=data.summary,
                                  preference_override=data.preference_override or None,
+                                 left_message=data.left_message, time_of_contact=data.time_of_contact or None,
                                  by_username=actor.username)
             s.add(contact)
             s.flush()
@@ -1145,19 +1171,7 @@ class CaseService:
 
     # --- closing --------------------------------------------------------------------------------
 
-    def close_case(self, actor: Actor, case_id: int, data: CloseIn, *, expected_version: int) -> None:
-        """Close the case. Clocks not yet due lapse (not applicable); overdue ones stay open and
-        keep counting as missed, so closing never improves the compliance figures."""
-        attempted = data.model_dump(mode="json")
-        with self._tx() as s:
-            case = self._case(s, actor, case_id, change=True)
-            self._expect("case", case_reference(case_id), case.version, expected_version, attempted)
-            self._check_dates(case, data)
-            for entitlement in self._open_entitlements(s, case.id):
-                if entitlement.due_on is None or entitlement.due_on >= data.closed_on:
-                    entitlement.status = "not_applicable"
-                    entitlement.note = "Case closed before it was due"
-            case.status, case.closed_on, case.closure_reason = "closed", data.closed_on, data.reason
-            self._flush(s, "case", case_reference(case_id), attempted)
-            self._audit(s, actor, "case.close", "case", case.id)
-
+    def close_case(self, actor: Actor, case_id: int, data: CloseIn, *, expected_version: int) -> Outcome:
+        """Close the case with an outcome (``casework.toml``) and the person's feedback; a role that
+        needs a supervisor's approval to close asks for it instead (``casework.request_close``)."""
+        return casework.request_close(self, actor, case_id, data, expected_version=expected_version)

@@ -378,5 +378,8 @@ class ContactLog(Base):
     preference_override: Mapped[str | None] = mapped_column(String(500))
     #: the major incident's bulk communication this contact was part of, if any
     incident_message_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    #: whether a message was left (checked against the safe contact plan), and the time of a call
+    left_message: Mapped[bool] = mapped_column(Boolean, server_default=text("false"), default=False)
+    time_of_contact: Mapped[str | None] = mapped_column(String(5))
     by_username: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(DateTime, server_default=text("CURRENT_TIMESTAMP"))

@@ -11,6 +11,7 @@ from localjustice.web.routes import (
     case_allocation,
     case_work,
     cases,
+    casework,
     dashboard,
     evaluations,
     governance,
@@ -42,6 +43,7 @@ BUILT_IN: tuple[WebExtension, ...] = (
     WebExtension(name="users", router=users.router, nav=(NavItem("Users", "/users", "users:manage"),)),
     case_allocation.extension,  # before the case pages: /cases/allocation is not a case id
     case_work.extension,  # and /cases/due, /cases/search
+    casework.extension,  # and /cases/supervision, /cases/feedback, /cases/approvals/...
     cases.extension,
     incidents.extension,
 )

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "s4_major_incident"
-down_revision: str | None = "s2_team_scoped_intake"
+down_revision: str | None = "s3_risk_safety"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
