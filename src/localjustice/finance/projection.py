@@ -31,6 +31,7 @@ so a scenario's difference from the baseline is not simulation noise.
 from __future__ import annotations
 
 import calendar
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -40,6 +41,7 @@ import statsmodels.api as sm
 from numpy.typing import NDArray
 from scipy.signal import fftconvolve
 from statsmodels.duration.survfunc import SurvfuncRight
+from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
 
 from localjustice.errors import LocalJusticeError
 from localjustice.finance.cohorts import cohort_match_sql, cohorts_sql
@@ -154,7 +156,9 @@ def survival_curve(days: NDArray[np.float64], open_at_fit: NDArray[np.bool_],
     closed = ~open_at_fit
     if not closed.any():
         return np.exp(-k / TAIL_DAYS)
-    fit = SurvfuncRight(days, closed.astype(float), freq_weights=counts)
+    # Open at the fit date after e nights means T >= e, i.e. T > e - 1: censored between.
+    fit = SurvfuncRight(np.where(closed, days, days - 0.5), closed.astype(float),
+                        freq_weights=counts)
     times, probs = np.asarray(fit.surv_times, dtype=float), np.asarray(fit.surv_prob, dtype=float)
     # S(k) is the survival just after the last event time at or before k (P(T > k)).
     at = np.searchsorted(times, k, side="right") - 1
@@ -183,18 +187,27 @@ class ReceptionModel:
         return np.column_stack(columns)
 
     def expected(self, months: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Expected receptions a day in each month (the model's exposure is the month's days,
+        so a leap February is not a short one)."""
         return np.asarray(np.exp(self.design(months) @ self.params))
 
     def draws(self, months: NDArray[np.int64], sims: int,
               rng: np.random.Generator) -> NDArray[np.float64]:
-        """Expected receptions per month (sims x months) with coefficients drawn from their
-        sampling distribution."""
+        """Expected receptions a day in each month (sims x months) with coefficients drawn from
+        their sampling distribution."""
         beta = rng.multivariate_normal(self.params, self.cov, size=sims, method="svd")
         return np.asarray(np.exp(np.clip(beta @ self.design(months).T, -30, 30)))
 
 
 def fit_receptions(receptions: dict[int, int], fit_start: int, fit_end: int) -> ReceptionModel:
     """The Poisson regression of monthly receptions on trend and season (module doc)."""
+    with warnings.catch_warnings():
+        # A flow that fits exactly (a constant, hand-built flow) is no cause for alarm.
+        warnings.simplefilter("ignore", PerfectSeparationWarning)
+        return _fit_receptions(receptions, fit_start, fit_end)
+
+
+def _fit_receptions(receptions: dict[int, int], fit_start: int, fit_end: int) -> ReceptionModel:
     months = np.arange(fit_start, fit_end, dtype=np.int64)
     y = np.array([receptions.get(int(m), 0) for m in months], dtype=float)
     if len(months) < 6:
@@ -213,11 +226,12 @@ def fit_receptions(receptions: dict[int, int], fit_start: int, fit_end: int) -> 
     design = model.design(months)
     if not trend:
         design = design[:, :1]
-    result = sm.GLM(y, design, family=sm.families.Poisson()).fit()
+    exposure = np.log([calendar.monthrange(int(m) // 12, int(m) % 12 + 1)[1] for m in months])
+    result = sm.GLM(y, design, family=sm.families.Poisson(), offset=exposure).fit()
     if trend and float(result.pvalues[1]) >= TREND_P_VALUE:
         # A trend the data do not show clearly is not extrapolated: the level and season alone.
         design = np.delete(design, 1, axis=1)
-        reduced = sm.GLM(y, design, family=sm.families.Poisson()).fit()
+        reduced = sm.GLM(y, design, family=sm.families.Poisson(), offset=exposure).fit()
         params = np.insert(np.asarray(reduced.params, dtype=float), 1, 0.0)
         cov = np.insert(np.insert(np.asarray(reduced.cov_params(), dtype=float), 1, 0.0, axis=0),
                         1, 0.0, axis=1)
@@ -340,9 +354,9 @@ def project(fitted: FittedCohort, months: int, *, sims: int = SIMS, seed: int = 
         stock_mean = (counts[:, None] * stay).sum(axis=0)
         stock_var = (counts[:, None] * stay * (1 - stay)).sum(axis=0)
         # New receptions: daily rates from the monthly model.
-        per_day_point = (model.expected(month_ids) / lengths)[month_of_day]
+        per_day_point = model.expected(month_ids)[month_of_day]
         point = fftconvolve(per_day_point * keep, new_curve)[:horizon] + stock_mean
-        rates = (model.draws(month_ids, sims, rng) / lengths)[:, month_of_day]
+        rates = model.draws(month_ids, sims, rng)[:, month_of_day]
         arrivals = rng.poisson(rates).astype(float)
         kept = (thinning.binomial(arrivals.astype(np.int64), keep).astype(float) if keep < 1.0
                 else arrivals * keep)
