@@ -143,6 +143,10 @@ def period_statement(deal: Deal, period: str, baseline: float, actual: float,
         else:
             clawback = deal.clawback_share * upfront
             pay = -clawback
+    if not complete:
+        # Open custody counts to the period's end, so a period the data do not yet cover is
+        # not settled: no payment and no clawback until it is.
+        met, pay, clawback = False, 0.0, 0.0
     return PeriodStatement(period, baseline, actual, deal.counterfactual, counterfactual_demand,
                            reduction, met, savings, pay, upfront, clawback, complete)
 
