@@ -10,9 +10,8 @@ from datetime import date, timedelta
 import numpy as np
 import pytest
 
-from localjustice.finance.projection import backtest, fit_cohort, project
+from localjustice.finance.projection import FlowChange, backtest, fit_cohort, project
 from localjustice.finance.scenarios import find_scenario, run_scenario
-from localjustice.finance.projection import FlowChange
 from tests.measures.zone import Zone
 
 FIT_END = date(2024, 1, 1)

@@ -212,9 +212,9 @@ def measure_demand(warehouse: Warehouse, periods: Sequence[str | Period], *,
             values = seen.setdefault((r["cohort"], r["borough"], r["period"]), {})
             values.update({k: float(v or 0) for k, v in r.items()
                            if k not in ("cohort", "borough", "period")})
-    for p in chosen:
+    for chosen_period in chosen:
         for c in names:
-            seen.setdefault((c, AREA, p.label), {})
+            seen.setdefault((c, AREA, chosen_period.label), {})
     for (c, b, p), values in sorted(seen.items()):
         releases = values.get("sentenced_releases", 0.0)
         values["average_time_served"] = (round(values.get("days_served", 0.0) / releases, 1)
@@ -232,5 +232,16 @@ def data_end(warehouse: Warehouse) -> date | None:
     return value if isinstance(value, date) else None
 
 
-__all__ = ["AREA", "METRICS", "Demand", "DemandRow", "Metric", "UnknownMetricError",
-           "custody_pipeline", "data_end", "measure_demand", "metric", "fetch_dicts"]
+__all__ = [
+    "AREA",
+    "METRICS",
+    "Demand",
+    "DemandRow",
+    "Metric",
+    "UnknownMetricError",
+    "custody_pipeline",
+    "data_end",
+    "fetch_dicts",
+    "measure_demand",
+    "metric",
+]

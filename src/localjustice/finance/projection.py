@@ -9,8 +9,9 @@ three flows of each cohort: remand, sentences of 12 months or less, and longer s
 - **Receptions**: monthly counts fitted with a Poisson regression on a linear trend and, with two
   years of data or more, the month of the year (statsmodels GLM), on the last ``FIT_MONTHS``
   months before the fit date (the trend only where it is clear, p < ``TREND_P_VALUE``: an
-  extrapolated chance rise overshot the synthetic London's backtest by 7%), leaving out the first ``WARM_UP_MONTHS`` of the data (remands and
-  recalls of cases begun before the data start are missing from them).
+  extrapolated chance rise overshot the synthetic London's backtest by 7%), leaving out the
+  first ``WARM_UP_MONTHS`` of the data (remands and recalls of cases begun before the data
+  start are missing from them).
 - **Time served**: the Kaplan-Meier survival curve of custody lengths (statsmodels
   ``SurvfuncRight``), with periods still open at the fit date censored there; beyond the longest
   observed length the curve falls away exponentially with a mean of ``TAIL_DAYS``.

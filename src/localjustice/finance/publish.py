@@ -41,7 +41,7 @@ MONTHS = 36
 
 def controlled_people(value: float) -> float | str:
     """A count (or projected number) of people as it may be printed."""
-    whole = int(round(value))
+    whole = round(value)
     return SUPPRESSED if is_sensitive(whole) else value
 
 
