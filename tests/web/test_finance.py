@@ -15,12 +15,12 @@ from tests.web.conftest import ClientFor
 from tests.web.published import write_measures
 from tests.web.test_browser import Watched, browser, server  # noqa: F401  (fixtures)
 
-START, END = date(2021, 1, 1), date(2024, 12, 31)
+START, END = date(2021, 1, 1), date(2026, 12, 31)
 
 
 @pytest.fixture(scope="module")
 def financed(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Four years of one reception a day, each held 30 nights; every third person a woman and
+    """Six years of one reception a day, each held 30 nights; every third person a woman and
     every fifth under 18, so every cohort has a flow to project."""
     folder = tmp_path_factory.mktemp("financed")
     zone = file_zone(folder / "warehouse.duckdb")
@@ -51,15 +51,16 @@ def test_the_board_reads_budgets_deals_and_scenarios(client_for: ClientFor) -> N
     assert data["published"]
     finance = data["finance"]
     budgets = {b["cohort"]: b for b in finance["budgets"]}
-    # 2024: 366 receptions, 30 nights each, less the 30 nights of December's last receptions
-    # that fall in 2025, plus the 30 nights of 2023's last receptions that fall in 2024.
-    assert budgets["all"]["bed_nights"] == 366 * 30
-    assert budgets["all"]["budget"] == pytest.approx(366 * 30 * budgets["all"]["price_per_night"],
+    # 2026, the latest whole year: 30 people in custody every night.
+    assert finance["budget_year"] == "2026"
+    assert budgets["all"]["bed_nights"] == 365 * 30
+    assert budgets["all"]["budget"] == pytest.approx(365 * 30 * budgets["all"]["price_per_night"],
                                                      rel=1e-4)
     deals = {d["deal"]: d for d in finance["deals"]}
     assert set(deals) == {"local_justice_reinvestment_pilot", "youth_custody_pathfinder"}
     ljrp = deals["local_justice_reinvestment_pilot"]["periods"][0]
-    assert ljrp["baseline_demand"] == 365 * 30 and ljrp["actual_demand"] == 366 * 30
+    # 2024 (a leap year) against 2025: one night in 366 fewer, far short of 5%.
+    assert ljrp["baseline_demand"] == 366 * 30 and ljrp["actual_demand"] == 365 * 30
     assert not ljrp["threshold_met"] and ljrp["payment"] == 0
     page = board.get("/finance")
     assert page.status_code == 200 and finance["price_year"] + " prices" in page.text

@@ -102,8 +102,14 @@ def finance_feed(warehouse: Warehouse, *, price_year: str | None = None, months:
         raise LocalJusticeError("The analysis zone has no custody or court events: run "
                                 "`localjustice link` first.")
     whole = latest_whole_year(last)
-    deals = [deal_statement(warehouse, load_deal(p), price_year=year).as_json()
-             for p in shipped_deals()]
+    deals = []
+    for path in shipped_deals():
+        deal = load_deal(path)
+        try:
+            deals.append(deal_statement(warehouse, deal, price_year=year).as_json())
+        except ProjectionError as exc:  # a projection counterfactual with too little data
+            deals.append({"deal": deal.slug, "name": deal.name, "refusal": str(exc),
+                          "periods": []})
     fit_end = default_fit_end(last)
     scenarios: list[dict[str, Any]] = []
     fitted_by: dict[str, Any] = {}
@@ -164,8 +170,9 @@ def demo_finance(settings: Any, console: Console) -> None:
         console.print(f"Finance: not published. {exc}")
         return
     data = read_finance(settings.data_dir / "published") or {}
-    if data.get("deals"):
-        console.print(deal_table(data["deals"][0]))
+    settled = [d for d in data.get("deals", []) if "refusal" not in d]
+    if settled:
+        console.print(deal_table(settled[0]))
     for scenario in data.get("scenarios", []):
         if "cost" in scenario:
             saving = scenario["cost"]["saving"]
