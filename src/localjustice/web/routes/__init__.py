@@ -15,6 +15,7 @@ from localjustice.web.routes import (
     evaluations,
     finance,
     home,
+    incidents,
     loads,
     ops,
     review,
@@ -42,6 +43,7 @@ BUILT_IN: tuple[WebExtension, ...] = (
     case_allocation.extension,  # before the case pages: /cases/allocation is not a case id
     case_work.extension,  # and /cases/due, /cases/search
     cases.extension,
+    incidents.extension,
 )
 
 __all__ = ["BUILT_IN"]
