@@ -385,6 +385,7 @@ def _deliveries_table(results: list[DeliveryResult]) -> Table:
 
 def _demo_report(settings: Settings) -> None:
     """The demo's last step: publish the measures when the analysis zone has been built."""
+    from localjustice.finance import demo_finance
     from localjustice.publish import available_periods
     from localjustice.warehouse import open_warehouse
 
@@ -403,6 +404,7 @@ def _demo_report(settings: Settings) -> None:
                          history=True)
         console.rule("6. Evaluate the pilots (Justice Data Lab method)")
         run_evaluations(settings, DEMO_EVALUATIONS)
+        demo_finance(settings, console)
         demo_step(settings)
     except LocalJusticeError as exc:
         raise _fail(exc) from None
@@ -448,6 +450,10 @@ link_app = typer.Typer(
     invoke_without_command=True,
 )
 app.add_typer(link_app, name="link")
+from localjustice.finance import cli as finance_cli  # noqa: E402
+
+app.add_typer(finance_cli.app, name="finance")
+app.command("project")(finance_cli.project_command)
 
 ModelFile = Annotated[
     Path | None,
