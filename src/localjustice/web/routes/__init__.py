@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from localjustice.sharing import web as sharing
 from localjustice.web.extensions import NavItem, WebExtension
 from localjustice.web.routes import (
     audit_log,
@@ -40,6 +41,7 @@ BUILT_IN: tuple[WebExtension, ...] = (
     case_allocation.extension,  # before the case pages: /cases/allocation is not a case id
     case_work.extension,  # and /cases/due, /cases/search
     cases.extension,
+    sharing.extension,
 )
 
 __all__ = ["BUILT_IN"]
