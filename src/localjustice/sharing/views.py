@@ -99,9 +99,10 @@ def queue_view(session: Session, today: date) -> RequestsView:
 
 
 def escalations_view(session: Session, today: date) -> RequestsView:
-    """Every request past its step's deadline, whoever it waits on: escalated to the step's
-    ``escalate_to`` role (``workflow.toml``)."""
-    waiting = open_requests(session, "submitted") + open_requests(session, "returned")
+    """Every request past its step's deadline, whoever it waits on, longest overdue first:
+    escalated to the step's ``escalate_to`` role (``workflow.toml``)."""
+    waiting = sorted(open_requests(session, "submitted") + open_requests(session, "returned"),
+                     key=lambda r: (r.due_on or today, r.id))
     views = request_views(session, waiting, today)
     return RequestsView(today=today, requests=[v for v in views if v.standing == "overdue"])
 
