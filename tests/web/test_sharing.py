@@ -89,6 +89,7 @@ def test_an_approved_request_grants_the_fields_named_until_its_end_date_and_then
     grants = analyst.get("/api/sharing/grants").json()["grants"]
     assert [(g["dataset"], g["columns"], g["ends_on"]) for g in grants] == [
         ("custody", ["person_id", "establishment_code"], "2025-12-31")]  # 22 Dec + 10 days - 1
+    assert 'href="/data/custody">Download Custody periods (CSV)</a>' in analyst.get("/sharing/grants").text
     assert analyst.get("/data/persons").status_code == 403  # not named in the request
     on(app, date(2025, 12, 31))
     download = analyst.get("/data/custody")
