@@ -402,6 +402,7 @@ def _demo_report(settings: Settings) -> None:
                          history=True)
         console.rule("6. Evaluate the pilots (Justice Data Lab method)")
         run_evaluations(settings, DEMO_EVALUATIONS)
+        __import__("localjustice.sharing").sharing.demo_sharing(settings, console)
     except LocalJusticeError as exc:
         raise _fail(exc) from None
 
