@@ -80,8 +80,8 @@ def test_a_request_outside_its_agreement_is_refused_and_nothing_is_stored(db: Se
     with pytest.raises(RequestInvalid) as refused:
         submit(db, ANALYST, form(agreement="ISA-T-OLD"), today)
     assert "expired on 30 June 2025" in refused.value.errors["agreement"]
-    assert "court_outcomes is outside agreement ISA-T-01" in str(
-        pytest.raises(RequestInvalid, submit, db, ANALYST, form(datasets=("court_outcomes",)), today).value)
+    with pytest.raises(RequestInvalid, match="court_outcomes is outside agreement ISA-T-01"):
+        submit(db, ANALYST, form(datasets=("court_outcomes",)), today)
     db.rollback()
     assert db.scalar(select(func.count()).select_from(DataRequest)) == 0
 

@@ -185,6 +185,7 @@ class ReferralIn(Input):
     referral_id: str | None = Field(default=None, max_length=100, title="Referral reference")
     source: str = Field(default="caseworker", min_length=1, max_length=50, title="Source system")
     source_person_id: str | None = Field(default=None, max_length=100, title="Source person id")
+    linkage_person_id: str | None = Field(default=None, max_length=100, title="Linkage person id")
     forename: str = Field(min_length=1, max_length=100, title="First name")
     surname: str = Field(min_length=1, max_length=100, title="Last name")
     date_of_birth: date = Field(title="Date of birth")
@@ -198,7 +199,7 @@ class ReferralIn(Input):
     enhanced_rights: list[EnhancedReason] = Field(default_factory=list, title="Enhanced rights")
     contact_preference: ContactPreference = Field(default="phone", title="Contact preference")
 
-    @field_validator("crime_id", "referral_id", "source_person_id")
+    @field_validator("crime_id", "referral_id", "source_person_id", "linkage_person_id")
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value or None

@@ -1,7 +1,8 @@
 """CSRF protection for every form: a synchroniser token kept in the session.
 
 Every POST, PUT, PATCH and DELETE must carry the session's token, in the ``csrf_token`` field of
-a URL-encoded form (the layout's forms include it) or in an ``X-CSRF-Token`` header (scripts).
+a URL-encoded or multipart form (the layout's forms include it; a file upload's too) or in an
+``X-CSRF-Token`` header (scripts).
 Anything else is refused with 403 before it reaches a route. The body is read here and replayed
 to the app, so routes read their forms as usual. Bodies are capped at ``MAX_BODY`` bytes.
 """
@@ -51,6 +52,8 @@ class CsrfMiddleware:
         if not supplied and content_type == b"application/x-www-form-urlencoded":
             values = parse_qs(body.decode("utf-8", "replace"), max_num_fields=1000).get(FIELD, [""])
             supplied = values[0]
+        elif not supplied and content_type == b"multipart/form-data":
+            supplied = _multipart_field(headers.get(b"content-type", b""), body)
         if not isinstance(expected, str) or not supplied or not hmac.compare_digest(
                 expected.encode(), supplied.encode()):
             message_text = ("The form had expired or did not come from this service. "
@@ -68,3 +71,16 @@ class CsrfMiddleware:
             return await receive()
 
         await self.app(scope, replay, send)
+
+
+def _multipart_field(content_type: bytes, body: bytes) -> str:
+    """The ``csrf_token`` part of a multipart body (a file upload form), or ''."""
+    boundary = next((p.split(b"=", 1)[1].strip(b'"') for p in content_type.split(b";")[1:]
+                     if p.strip().startswith(b"boundary=")), b"")
+    if not boundary:
+        return ""
+    for part in body.split(b"--" + boundary):
+        head, _, value = part.partition(b"\r\n\r\n")
+        if b'name="' + FIELD.encode() + b'"' in head and b"filename=" not in head:
+            return value.removesuffix(b"\r\n").decode("latin-1")
+    return ""

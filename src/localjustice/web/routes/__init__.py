@@ -15,6 +15,7 @@ from localjustice.web.routes import (
     dashboard,
     evaluations,
     home,
+    incidents,
     loads,
     ops,
     review,
@@ -42,6 +43,7 @@ BUILT_IN: tuple[WebExtension, ...] = (
     case_work.extension,  # and /cases/due, /cases/search
     cases.extension,
     sharing.extension,
+    incidents.extension,
 )
 
 __all__ = ["BUILT_IN"]

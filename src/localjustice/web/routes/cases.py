@@ -26,8 +26,11 @@ from localjustice.service import (
     CaseService,
     ComplianceReports,
     InvalidInput,
+    MatchDecision,
     NotAllowed,
     NotFound,
+    PossibleMatch,
+    PossibleMatches,
     PurposeInvalid,
     StaleEdit,
     load_victims_code,
@@ -309,13 +312,35 @@ def new_referral_form(request: Request, user: Editor) -> Response:
         team_options=[(t, t) for t in user.actor.teams])
 
 
+def _match_decision(data: dict[str, Any]) -> MatchDecision | None:
+    """The caseworker's answer to the possible matches offered (``match_choice``: 'new' or a case
+    id to join), taken out of the referral's fields; ``None`` before any were offered."""
+    choice, reason = str(data.pop("match_choice", "")), str(data.pop("match_reason", ""))
+    data.pop("match_offered", None)
+    if choice == "new":
+        return MatchDecision(new_case_reason=reason[:500])
+    if choice.isascii() and choice.isdigit():
+        return MatchDecision(join_case_id=int(choice))
+    return None
+
+
 @router.post("/cases/new/referral", dependencies=[Depends(Permit(EDIT))], include_in_schema=False)
 async def new_referral(request: Request, user: Editor) -> Response:
+    """Take a referral; when it may belong to an open case of the caller's teams, show those cases
+    on the same form for the caseworker to join one or open a new case with a reason."""
+    matches: list[PossibleMatch] = []
+
     def call(data: dict[str, Any], _: int | None) -> schemas.IntakeResult:
-        return _service(request).receive_referral(user.actor, parse_input(schemas.ReferralIn, data))
+        decision = _match_decision(data)
+        try:
+            return _service(request).receive_referral(user.actor, parse_input(schemas.ReferralIn, data),
+                                                      offer_matches=True, decision=decision)
+        except PossibleMatches as exc:
+            matches[:] = exc.matches
+            raise
     return await _submit(request, "cases/referral.html", "Add a referral", call,
                          lambda r: f"/cases/{r.case_id}?{'joined' if r.joined_existing else 'opened'}=1",
-                         team_options=[(t, t) for t in user.actor.teams])
+                         team_options=[(t, t) for t in user.actor.teams], matches=matches)
 
 
 def _case_form(path: str, template: str, title: str,
@@ -581,10 +606,28 @@ def api_receive_referral(request: Request, user: Editor, body: JsonBody,
                              max_length=200, pattern=PRINTABLE,
                              description="The single point of contact of a new case: an active caseworker "
                                          "or supervisor of its team (default: you)")] = "",
+                         check_matches: Annotated[bool, Query(
+                             description="Answer 409 with the open cases of your teams this person may "
+                                         "already have, instead of taking the referral")] = False,
+                         join_case_id: Annotated[int | None, Query(
+                             ge=1, description="Join this case, one of the possible matches")] = None,
+                         new_case_reason: Annotated[str, Query(
+                             max_length=500, pattern=PRINTABLE,
+                             description="Open a new case despite possible matches, saying why")] = "",
                          ) -> Response:
-    return _api(lambda: _service(request).receive_referral(
-        user.actor, parse_input(schemas.ReferralIn, body), channel="api",
-        spoc_username=spoc_username or None), 201)
+    decision = (MatchDecision(join_case_id=join_case_id, new_case_reason=new_case_reason)
+                if join_case_id is not None or new_case_reason else None)
+    try:
+        referral = parse_input(schemas.ReferralIn, body)
+        return _api(lambda: _service(request).receive_referral(
+            user.actor, referral, channel="api", spoc_username=spoc_username or None,
+            offer_matches=check_matches, decision=decision), 201)
+    except PossibleMatches as exc:
+        return JSONResponse({"detail": str(exc), "errors": exc.errors,
+                             "possible_matches": [m.model_dump(mode="json") for m in exc.matches]},
+                            status_code=409)
+    except InvalidInput as exc:
+        return JSONResponse({"detail": str(exc), "errors": exc.errors}, status_code=422)
 
 
 @_api_route("PUT", "/api/cases/{case_id}/assessment", EDIT, schemas.AssessmentIn, schemas.AssessmentView,
