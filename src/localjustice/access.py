@@ -19,8 +19,10 @@ from sqlalchemy.orm import Session
 from localjustice.audit import AuditEvent, record_event
 from localjustice.errors import LocalJusticeError
 
-Role = Literal["analyst", "data_steward", "caseworker", "supervisor", "board", "admin"]
-ROLES: tuple[Role, ...] = ("analyst", "data_steward", "caseworker", "supervisor", "board", "admin")
+Role = Literal["analyst", "data_steward", "caseworker", "supervisor", "board", "admin", "data_reviewer"]
+#: ``data_reviewer`` decides data requests under the information-sharing agreements (issue 18).
+ROLES: tuple[Role, ...] = ("analyst", "data_steward", "caseworker", "supervisor", "board", "admin",
+                           "data_reviewer")
 
 
 @dataclass(frozen=True)

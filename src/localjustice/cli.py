@@ -386,6 +386,7 @@ def _deliveries_table(results: list[DeliveryResult]) -> Table:
 def _demo_report(settings: Settings) -> None:
     """The demo's last step: publish the measures when the analysis zone has been built."""
     from localjustice.finance import demo_finance
+    from localjustice.sharing import demo_sharing
     from localjustice.publish import available_periods
     from localjustice.warehouse import open_warehouse
 
@@ -405,6 +406,7 @@ def _demo_report(settings: Settings) -> None:
         console.rule("6. Evaluate the pilots (Justice Data Lab method)")
         run_evaluations(settings, DEMO_EVALUATIONS)
         demo_finance(settings, console)
+        demo_sharing(settings, console)
         demo_step(settings)
     except LocalJusticeError as exc:
         raise _fail(exc) from None

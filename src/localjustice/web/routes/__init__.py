@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from localjustice.sharing import web as sharing
 from localjustice.web.extensions import NavItem, WebExtension
 from localjustice.web.routes import (
     audit_log,
@@ -47,6 +48,7 @@ BUILT_IN: tuple[WebExtension, ...] = (
     case_work.extension,  # and /cases/due, /cases/search
     casework.extension,  # and /cases/supervision, /cases/feedback, /cases/approvals/...
     cases.extension,
+    sharing.extension,
     incidents.extension,
 )
 
