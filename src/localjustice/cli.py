@@ -386,8 +386,8 @@ def _deliveries_table(results: list[DeliveryResult]) -> Table:
 def _demo_report(settings: Settings) -> None:
     """The demo's last step: publish the measures when the analysis zone has been built."""
     from localjustice.finance import demo_finance
-    from localjustice.sharing import demo_sharing
     from localjustice.publish import available_periods
+    from localjustice.sharing import demo_sharing
     from localjustice.warehouse import open_warehouse
 
     with open_warehouse(settings.warehouse_path, read_only=True) as warehouse:
