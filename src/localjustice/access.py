@@ -19,10 +19,14 @@ from sqlalchemy.orm import Session
 from localjustice.audit import AuditEvent, record_event
 from localjustice.errors import LocalJusticeError
 
-Role = Literal["analyst", "data_steward", "caseworker", "supervisor", "board", "admin", "data_reviewer"]
+Role = Literal["analyst", "data_steward", "caseworker", "supervisor", "offender_manager", "iom_officer",
+               "yot_worker", "board", "admin", "data_reviewer"]
+ROLES: tuple[Role, ...] = ("analyst", "data_steward", "caseworker", "supervisor", "offender_manager",
+                           "iom_officer", "yot_worker", "board", "admin", "data_reviewer")
 #: ``data_reviewer`` decides data requests under the information-sharing agreements (issue 18).
-ROLES: tuple[Role, ...] = ("analyst", "data_steward", "caseworker", "supervisor", "board", "admin",
-                           "data_reviewer")
+#: Practitioners who work with offenders (probation, Integrated Offender Management, youth
+#: offending teams): what each may see of a person's journey is data (``people/practitioners.toml``).
+PRACTITIONER_ROLES: tuple[Role, ...] = ("offender_manager", "iom_officer", "yot_worker")
 
 
 @dataclass(frozen=True)
@@ -44,9 +48,10 @@ class Actor:
 # same user in the same session cite that event instead of asking again: the session holds only
 # the event's id, the reason and its time are read back from the audit log, server-side.
 
-RecordKind = Literal["case", "linkage_review", "possible_duplicate", "quarantine", "person_search"]
+RecordKind = Literal["case", "linkage_review", "possible_duplicate", "quarantine", "person_search",
+                     "person_journey"]
 RECORD_KINDS: tuple[RecordKind, ...] = ("case", "linkage_review", "possible_duplicate", "quarantine",
-                                         "person_search")
+                                         "person_search", "person_journey")
 REASONS_FILE = Path(__file__).with_name("access_reasons.toml")
 #: The audit action of a reason given on the page, which later views within the window cite.
 STATED = "purpose.stated"

@@ -16,6 +16,8 @@ from rich.table import Table
 
 from localjustice.errors import LocalJusticeError
 from localjustice.governance.cli import board_pack, demo_step, governance_app
+from localjustice.people import cli as people_cli
+from localjustice.people import demo as people_demo
 from localjustice.progress import rich_progress
 from localjustice.settings import Settings
 
@@ -407,6 +409,7 @@ def _demo_report(settings: Settings) -> None:
         run_evaluations(settings, DEMO_EVALUATIONS)
         demo_finance(settings, console)
         demo_sharing(settings, console)
+        people_demo.demo_practitioners(settings, console.print)
         demo_step(settings)
     except LocalJusticeError as exc:
         raise _fail(exc) from None
@@ -456,6 +459,7 @@ from localjustice.finance import cli as finance_cli  # noqa: E402
 
 app.add_typer(finance_cli.app, name="finance")
 app.command("project")(finance_cli.project_command)
+app.command("worklists")(people_cli.worklists)
 
 ModelFile = Annotated[
     Path | None,

@@ -18,7 +18,8 @@ SAMPLE_PATH_VALUES = {"{user_id}": "1", "{measure_id}": "proven_reoffending", "{
                       "{task_id}": "1",
                       "{flag_id}": "1", "{action_id}": "1", "{document_id}": "1", "{approval_id}": "1",
                       # a data request, and a dataset no grant names (a grant is checked after the role)
-                      "{request_id}": "1", "{dataset}": "not_a_dataset"}
+                      "{request_id}": "1", "{dataset}": "not_a_dataset",
+                      "{person_id}": "P1"}
 
 
 def _concrete(path: str) -> str:

@@ -16,6 +16,12 @@ source persons the queue does not offer is a separate act, ``record_manual_link`
 stated reason, is kept apart (``linkage.manual_link``) with who and when, and is applied on every
 later run like a "same person" decision; the latest of a pair's decisions and manual links wins.
 
+A practitioner who sees two linked records on a person's journey and knows they are not the same
+person flags the pair (``flag_pair``): it joins the queue at once, with its score, and is kept in
+``linkage.flagged_pair`` so every later run queues it again, whatever its score, until a steward
+decides it. A pair decided before the flag stays decided (the flag is kept, and audited by the
+caller).
+
 "Not same" removes the direct link only: if the two are still joined through other confident
 links they stay one person (not yet flagged by the run; the steward reviews those links too).
 
@@ -30,7 +36,9 @@ from typing import Any
 
 from localjustice.errors import LocalJusticeError
 from localjustice.linkage.store import (
+    FLAGGED_PAIR_TABLE,
     MANUAL_LINK_TABLE,
+    PAIR_TABLE,
     RECORD_TABLE,
     REVIEW_DECISION_TABLE,
     REVIEW_QUEUE_TABLE,
@@ -100,14 +108,17 @@ class ReviewPair:
 def refresh_review_queue(
     warehouse: Warehouse, run_id: str, pairs: str, floor: float, ceiling: float
 ) -> int:
-    """Replace the queue with undecided pairs of ``pairs`` whose probability is in the band.
+    """Replace the queue with undecided pairs of ``pairs`` whose probability is in the band, and
+    the undecided pairs practitioners flagged (``flag_pair``), whatever their probability.
 
     ``pairs`` must not be the queue itself (the queue is rewritten whole)."""
     warehouse.create_table(REVIEW_QUEUE_TABLE, f"""
         SELECT p.unit_id_l, p.unit_id_r, p.match_probability, p.match_weight,
                '{run_id.replace("'", "''")}' AS run_id
         FROM {pairs} AS p
-        WHERE p.match_probability >= {float(floor)!r} AND p.match_probability < {float(ceiling)!r}
+        WHERE ((p.match_probability >= {float(floor)!r} AND p.match_probability < {float(ceiling)!r})
+               OR EXISTS (SELECT 1 FROM {FLAGGED_PAIR_TABLE} AS f
+                          WHERE f.unit_id_l = p.unit_id_l AND f.unit_id_r = p.unit_id_r))
           AND NOT EXISTS (SELECT 1 FROM ({LATEST_DECISIONS_SQL}) AS d
                           WHERE d.unit_id_l = p.unit_id_l AND d.unit_id_r = p.unit_id_r)
     """, step="linkage: review queue")
@@ -231,6 +242,30 @@ def record_manual_link(
     warehouse.insert_rows(MANUAL_LINK_TABLE, [
         (link.unit_id_l, link.unit_id_r, link.reason, link.linked_by, link.linked_at)])
     return link
+
+
+def flag_pair(warehouse: Warehouse, unit_id_a: str, unit_id_b: str, *, flagged_by: str,
+              flagged_at: datetime | None = None) -> bool:
+    """A practitioner's report that two linked source persons are not the same person: kept, and
+    the pair put into the review queue with its score unless it is queued or decided already.
+    Whether it joined the queue now. Only a scored pair (``linkage.pair``) can be flagged."""
+    if not flagged_by.strip() or unit_id_a == unit_id_b:
+        raise LocalJusticeError("A flag names who raises it and two different records.")
+    left, right = sorted((unit_id_a, unit_id_b))
+    ensure_linkage_layout(warehouse)
+    scored = warehouse.execute(f"SELECT match_probability, match_weight FROM {PAIR_TABLE} "
+                               "WHERE unit_id_l = ? AND unit_id_r = ?", [left, right]).fetchone()
+    if scored is None:
+        raise LocalJusticeError("Those two records are not a scored pair of the last linkage run.")
+    with warehouse.transaction() as tx:
+        tx.insert_rows(FLAGGED_PAIR_TABLE, [(left, right, flagged_by.strip(),
+                                             flagged_at or datetime.now())])
+        decided = count_of(tx, f"SELECT count(*) FROM {REVIEW_DECISION_TABLE} "
+                               "WHERE unit_id_l = ? AND unit_id_r = ?", [left, right]) > 0
+        if decided or _queued(tx, left, right):
+            return False
+        tx.insert_rows(REVIEW_QUEUE_TABLE, [(left, right, scored[0], scored[1], "practitioner_flag")])
+    return True
 
 
 def manual_links(warehouse: Warehouse, *, limit: int = 20) -> list[ManualLink]:

@@ -10,6 +10,8 @@ share the identity zone's protection: nothing here is ever copied into the analy
 - ``pair``: scored pairs of source persons at or above the review floor, from the last run.
 - ``review_queue`` / ``review_decision``: pairs awaiting a steward, and decisions on them, which
   are never deleted and override the model on every later run.
+- ``flagged_pair``: two linked source persons a practitioner said are not the same person (from a
+  person's journey), queued for a steward on every run until one decides them.
 - ``manual_link``: two source persons a steward linked outside the queue, with the stated reason;
   never deleted, applied like a "same person" decision.
 - ``zone_batch``: the batches of the identity zone that the analysis zone was last built from
@@ -34,6 +36,7 @@ PAIR_TABLE = f"{LINKAGE_SCHEMA}.pair"
 REVIEW_QUEUE_TABLE = f"{LINKAGE_SCHEMA}.review_queue"
 REVIEW_DECISION_TABLE = f"{LINKAGE_SCHEMA}.review_decision"
 MANUAL_LINK_TABLE = f"{LINKAGE_SCHEMA}.manual_link"
+FLAGGED_PAIR_TABLE = f"{LINKAGE_SCHEMA}.flagged_pair"
 RUN_TABLE = f"{LINKAGE_SCHEMA}.run"
 BLOCKING_COUNT_TABLE = f"{LINKAGE_SCHEMA}.blocking_count"
 WEIGHT_HISTOGRAM_TABLE = f"{LINKAGE_SCHEMA}.weight_histogram"
@@ -84,6 +87,12 @@ _TABLES: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = (
         ("reason", "VARCHAR NOT NULL"),
         ("linked_by", "VARCHAR NOT NULL"),
         ("linked_at", "TIMESTAMP NOT NULL"),
+    )),
+    (FLAGGED_PAIR_TABLE, (
+        ("unit_id_l", "VARCHAR NOT NULL"),
+        ("unit_id_r", "VARCHAR NOT NULL"),
+        ("flagged_by", "VARCHAR NOT NULL"),
+        ("flagged_at", "TIMESTAMP NOT NULL"),
     )),
     (RUN_TABLE, (
         ("run_id", "VARCHAR NOT NULL"),

@@ -42,7 +42,8 @@ REMEMBERED = 20
 REASON_PAGES: dict[str, str] = {"case": "/cases/{id}/reason", "linkage_review": "/linkage/review/reason",
                                 "possible_duplicate": "/cases/duplicates/reason",
                                 "quarantine": "/loads/quarantine/reason",
-                                "person_search": "/cases/search/reason"}
+                                "person_search": "/cases/search/reason",
+                                "person_journey": "/people/{id}/reason"}
 
 PurposeCode = Annotated[str, Query(max_length=50, pattern=PRINTABLE, description=(
     "Why you are opening the record: one of the codes of the reasons for access (a view without "

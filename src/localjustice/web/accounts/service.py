@@ -335,7 +335,9 @@ def user_for_identity_provider(session: Session, username: str) -> User:
 
 #: The demo's caseworker and supervisor work in London's first team (``case_teams.toml``), where
 #: the demo import makes ``demo-caseworker`` one of the caseworkers holding cases.
-DEMO_TEAMS: dict[Role, list[str]] = {"caseworker": ["Central East"], "supervisor": ["Central East"]}
+DEMO_TEAMS: dict[Role, list[str]] = {"caseworker": ["Central East"], "supervisor": ["Central East"],
+                                     "offender_manager": ["Central East"], "iom_officer": ["Central East"],
+                                     "yot_worker": ["Central East"]}
 
 
 def can_anyone_sign_in(session: Session) -> bool:
@@ -358,10 +360,12 @@ def create_demo_users(session: Session) -> dict[str, str]:
     return passwords
 
 
-def create_staff_accounts(session: Session, actor: Actor, staff: dict[str, list[tuple[str, str]]]) -> int:
-    """Caseworker accounts for each team's (username, display name) not yet present, in one bulk
+def create_staff_accounts(session: Session, actor: Actor, staff: dict[str, list[tuple[str, str]]],
+                          role: Role = "caseworker") -> int:
+    """Accounts in ``role`` for each team's (username, display name) not yet present, in one bulk
     insert with one audit event; none can sign in (no password) until an administrator sets one.
-    The demo import uses this for the synthetic staff it sizes from the referral volume."""
+    The demo import uses this for the synthetic caseworkers it sizes from the referral volume, and
+    the people demo for its practitioners."""
     existing = set(session.scalars(select(User.username)).all())
     wanted = [(team, username, name) for team, people in staff.items() for username, name in people
               if username not in existing]
@@ -369,7 +373,7 @@ def create_staff_accounts(session: Session, actor: Actor, staff: dict[str, list[
     if bad:
         raise LocalJusticeError(f"Cannot create staff accounts: invalid username or team {', '.join(bad)}.")
     stamp = now()
-    rows = [{"username": username, "display_name": name, "password_hash": None, "role": "caseworker",
+    rows = [{"username": username, "display_name": name, "password_hash": None, "role": role,
              "teams": [team], "active": True, "failed_logins": 0, "created_at": stamp, "updated_at": stamp,
              "version": 1, "session_generation": 0} for team, username, name in wanted]
     if rows:

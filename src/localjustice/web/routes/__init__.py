@@ -21,6 +21,7 @@ from localjustice.web.routes import (
     incidents,
     loads,
     ops,
+    people,
     review,
     users,
 )
@@ -50,6 +51,7 @@ BUILT_IN: tuple[WebExtension, ...] = (
     cases.extension,
     sharing.extension,
     incidents.extension,
+    people.extension,
 )
 
 __all__ = ["BUILT_IN"]

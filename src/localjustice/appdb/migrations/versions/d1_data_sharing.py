@@ -14,10 +14,13 @@ from alembic import op
 revision: str = "d1_data_sharing"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = ("sharing",)
-#: the role check on web_user is replaced, so the web branch's table must exist first
-depends_on: str | Sequence[str] | None = ("w1_web_users",)
+#: the role check on web_user is replaced, so the web branch's table must exist first, and so
+#: must p1_people's widening of that check (the practitioner roles), which this one keeps: two
+#: branches replacing one check in either order would drop the other's roles
+depends_on: str | Sequence[str] | None = ("w1_web_users", "p1_people")
 
-ROLES_BEFORE = ("analyst", "data_steward", "caseworker", "supervisor", "board", "admin")
+ROLES_BEFORE = ("analyst", "data_steward", "caseworker", "supervisor", "offender_manager",
+                "iom_officer", "yot_worker", "board", "admin")
 ROLES_AFTER = (*ROLES_BEFORE, "data_reviewer")
 
 

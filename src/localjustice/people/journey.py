@@ -1,0 +1,244 @@
+"""One person's journey across agencies: who they are and every event, in time order, in one query.
+
+A journey is read from the identity zone (the agencies' current records, with names) through
+linkage's map of source persons to persons (``linkage.unit_person``), so each event keeps what the
+practitioner needs that the analysis zone drops: the agency's own record, the delivery it arrived
+in (``ingest.batch``: partner, delivery, extract date, load time) and the source person it belongs
+to. Linkage uncertainty is carried per source person: the strongest link (``linkage.pair``) that
+ties it to the rest of the person; below the review ceiling of ``LinkageOptions`` the model was
+not sure, and the page marks every event of that record so the practitioner can say "not the
+same person" (which queues the pair for a data steward, ``linkage.flag_pair``).
+
+What a role sees is data (``practitioners.toml``): the extracts shown, the disposals hidden (youth
+orders are the youth offending team's), and whether victimisations and referrals are shown. The
+agency and period filters only mark rows; the identity panel always shows every record's details.
+Nothing here writes the audit log: ``people.access`` records the view before this is called.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from localjustice.area import load_area
+from localjustice.linkage import LinkageOptions
+from localjustice.people.practitioners import PractitionerRole
+from localjustice.warehouse import Warehouse, current_table
+
+#: Below this, a source person's strongest link into the person was one the model doubted (the
+#: linkage review band's ceiling, ``LinkageOptions.review_ceiling``: one rule, one place).
+UNCERTAIN_BELOW = LinkageOptions().review_ceiling
+AGENCIES = {"police_victims": "Police (victims)", "police_disposals": "Police (disposals)",
+            "court_outcomes": "Courts", "prison_custody": "Prisons",
+            "probation_supervision": "Probation", "electronic_monitoring": "Electronic monitoring",
+            "victim_referrals": "Victim services", "programme_participants": "Programmes"}
+
+_DETAIL = ("offence_group", "disposal_type", "outcome", "sentence_type", "custody_days",
+           "requirements", "establishment_code", "custody_type", "youth_estate", "order_type",
+           "provider", "termination", "monitoring_type", "violations", "source_order", "role",
+           "service", "referrer", "programme_code", "completed")
+_TYPES = {"custody_days": "BIGINT", "violations": "BIGINT", "requirements": "VARCHAR[]",
+          "completed": "VARCHAR"}
+#: Per extract: its record id, event date, end date and its own detail columns.
+_SPECS: dict[str, tuple[str, str, str, dict[str, str]]] = {
+    "police_victims": ("crime_id", "c.committed_date", "NULL", {"offence_group": "c.offence_group",
+                                                                  "role": "'victim'"}),
+    "police_disposals": ("disposal_id", "t.disposal_date", "NULL", {
+        "offence_group": "t.offence_group", "disposal_type": "t.disposal_type"}),
+    "court_outcomes": ("outcome_id", "t.outcome_date", "NULL", {
+        "offence_group": "t.offence_group", "outcome": "t.outcome", "sentence_type": "t.sentence_type",
+        "custody_days": "t.custody_days", "requirements": "t.requirements"}),
+    "prison_custody": ("custody_id", "t.reception_date", "t.release_date", {
+        "establishment_code": "t.establishment_code", "custody_type": "t.custody_type",
+        "youth_estate": "t.youth_estate"}),
+    "probation_supervision": ("supervision_id", "t.start_date", "t.end_date", {
+        "order_type": "t.order_type", "provider": "t.provider", "termination": "t.termination"}),
+    "electronic_monitoring": ("order_id", "t.start_date", "t.end_date", {
+        "monitoring_type": "t.monitoring_type", "violations": "t.violations",
+        "source_order": "t.source_order"}),
+    "victim_referrals": ("referral_id", "t.referral_date", "NULL", {
+        "role": "t.role", "service": "t.service", "referrer": "t.referrer"}),
+    "programme_participants": ("participation_id", "t.start_date", "t.end_date", {
+        "programme_code": "t.programme_code", "completed": "t.completed"}),
+}
+_CRIMES = (f"LEFT JOIN (SELECT crime_id, min(offence_group) AS offence_group, "
+           f"min(committed_date) AS committed_date FROM {current_table('police_crimes')} "
+           "GROUP BY crime_id) AS c ON c.crime_id = t.crime_id")
+
+
+class JourneyFilters(BaseModel):
+    agency: str = ""
+    period_from: date | None = None
+    period_to: date | None = None
+
+
+class IdentityRecord(BaseModel):
+    """One agency's record of the person: the names and dates it holds (identity zone)."""
+
+    unit_id: str
+    agency: str
+    forename: str
+    surname: str
+    date_of_birth: date | None
+    postcode: str | None
+    link_probability: float | None
+    uncertain: bool
+    link_partner: str | None
+
+
+class JourneyEvent(BaseModel):
+    unit_id: str
+    source: str
+    agency: str
+    record_id: str
+    event_date: date | None
+    end_date: date | None
+    title: str
+    details: list[str]
+    delivery: str | None
+    arrived: date | None
+    extract_date: date | None
+    uncertain: bool
+
+
+class Journey(BaseModel):
+    person_id: str
+    identities: list[IdentityRecord]
+    events: list[JourneyEvent]
+    #: events the filters hide (the identity panel still lists every record)
+    hidden_by_filters: int
+    filters: JourneyFilters
+    agencies: list[tuple[str, str]]
+
+
+def _branch(source: str) -> str:
+    key, start, end, own = _SPECS[source]
+    details = ", ".join(f"CAST({own.get(c, 'NULL')} AS {_TYPES.get(c, 'VARCHAR')}) AS {c}"
+                        for c in _DETAIL)
+    return f"""
+        SELECT u.unit_id, '{source}' AS source, CAST(t.{key} AS VARCHAR) AS record_id,
+               CAST({start} AS DATE) AS event_date, CAST({end} AS DATE) AS end_date, t.batch_id,
+               t.forename, t.surname, t.date_of_birth, t.postcode, {details}
+        FROM {current_table(source)} AS t
+        JOIN units AS u ON u.source = '{source}' AND u.source_person_id = t.source_person_id
+        {_CRIMES if source == 'police_victims' else ''}"""
+
+
+def journey_sql(role: PractitionerRole) -> str:
+    """The page's one query: the person's records from the extracts the role sees, each with its
+    delivery and its record's strongest link into the person. Parameter: the person id."""
+    hidden = ", ".join(f"'{c}'" for c in sorted(role.hidden_sentences))
+    shown = f"WHERE coalesce(r.sentence_type, r.disposal_type, '') NOT IN ({hidden})" if hidden else ""
+    branches = "\nUNION ALL\n".join(_branch(s) for s in role.sources if s in _SPECS)
+    return f"""
+        WITH units AS (SELECT unit_id, source, source_person_id FROM linkage.unit_person
+                       WHERE person_id = ?),
+        inside AS (SELECT p.unit_id_l, p.unit_id_r, p.match_probability FROM linkage.pair AS p
+                   WHERE p.unit_id_l IN (SELECT unit_id FROM units)
+                     AND p.unit_id_r IN (SELECT unit_id FROM units)),
+        ends AS (SELECT unit_id_l AS unit_id, unit_id_r AS other, match_probability FROM inside
+                 UNION ALL SELECT unit_id_r, unit_id_l, match_probability FROM inside),
+        best AS (SELECT unit_id, max(match_probability) AS probability,
+                        arg_max(other, match_probability) AS partner
+                 FROM ends GROUP BY unit_id),
+        records AS ({branches})
+        SELECT r.*, b.probability, b.partner, d.delivery, CAST(d.finished_at AS DATE) AS arrived,
+               d.extract_date, (SELECT count(*) FROM units) AS units
+        FROM records AS r
+        LEFT JOIN best AS b ON b.unit_id = r.unit_id
+        LEFT JOIN ingest.batch AS d ON d.batch_id = r.batch_id
+        {shown}
+        ORDER BY r.event_date NULLS LAST, r.source, r.record_id"""
+
+
+def _words(code: object) -> str:
+    return str(code).replace("_", " ")
+
+
+def _title_and_details(row: dict[str, Any], in_area: dict[str, tuple[str, bool]]) -> tuple[str, list[str]]:
+    source = row["source"]
+    details: list[str] = []
+    if source == "police_victims":
+        return f"Victim of {_words(row['offence_group'] or 'a crime')}", details
+    if source == "police_disposals":
+        return f"{_words(row['disposal_type']).capitalize()} for {_words(row['offence_group'])}", details
+    if source == "court_outcomes":
+        title = f"Court: {_words(row['outcome'])} of {_words(row['offence_group'])}"
+        if row["sentence_type"]:
+            details.append(f"Sentence: {_words(row['sentence_type'])}")
+        if row["custody_days"]:
+            details.append(f"Custody: {row['custody_days']} days")
+        if row["requirements"]:
+            details.append("Requirements: " + ", ".join(_words(r) for r in row["requirements"]))
+        return title, details
+    if source == "prison_custody":
+        name, inside = in_area.get(row["establishment_code"], (row["establishment_code"], True))
+        title = f"Custody ({_words(row['custody_type'])}) at {name}"
+        details.append("In the area" if inside else "Outside the area")
+        if row["youth_estate"]:
+            details.append(f"Youth estate: {row['youth_estate'].upper()}")
+        details.append(f"Released {row['end_date']:%-d %B %Y}" if row["end_date"] else "Not released")
+        return title, details
+    if source == "probation_supervision":
+        title = f"Probation: {_words(row['order_type'])} ({str(row['provider']).upper()})"
+        if row["end_date"]:
+            details.append(f"Ended {row['end_date']:%-d %B %Y}"
+                           + (f": {_words(row['termination'])}" if row["termination"] else ""))
+        return title, details
+    if source == "electronic_monitoring":
+        title = (f"Electronic monitoring: {_words(row['monitoring_type'])} "
+                 f"({_words(row['source_order'])} order)")
+        details.append(f"Violations: {row['violations']}")
+        if row["end_date"]:
+            details.append(f"Ended {row['end_date']:%-d %B %Y}")
+        return title, details
+    if source == "victim_referrals":
+        return (f"Referred as a {row['role']} to {_words(row['service'])}",
+                [f"Referred by: {_words(row['referrer'])}"])
+    completed = {"Y": "completed", "N": "not completed"}.get(str(row["completed"]), "")
+    return f"Programme {row['programme_code']}", [completed] if completed else []
+
+
+def read_journey(warehouse: Warehouse, person_id: str, role: PractitionerRole,
+                 filters: JourneyFilters, area: str = "london") -> Journey | None:
+    """The person's journey as ``role`` may see it, or ``None`` when linkage knows no such person."""
+    rows = warehouse.execute(journey_sql(role), [person_id], step="people: journey").dicts()
+    if not rows:
+        return None
+    in_area = {e.code: (e.name, e.in_area) for e in load_area(area).establishments}
+    several = int(rows[0]["units"]) > 1
+    identities: dict[str, IdentityRecord] = {}
+    events: list[JourneyEvent] = []
+    hidden = 0
+    for row in rows:  # one person's records: tens, not a table
+        probability = row["probability"]
+        uncertain = several and probability is not None and probability < UNCERTAIN_BELOW
+        identities.setdefault(row["unit_id"], IdentityRecord(
+            unit_id=row["unit_id"], agency=AGENCIES[row["source"]], forename=row["forename"],
+            surname=row["surname"], date_of_birth=row["date_of_birth"], postcode=row["postcode"],
+            link_probability=probability, uncertain=uncertain, link_partner=row["partner"]))
+        if not _passes(row, filters):
+            hidden += 1
+            continue
+        title, details = _title_and_details(row, in_area)
+        arrived = row["arrived"]
+        events.append(JourneyEvent(
+            unit_id=row["unit_id"], source=row["source"], agency=AGENCIES[row["source"]],
+            record_id=row["record_id"], event_date=row["event_date"], end_date=row["end_date"],
+            title=title, details=details, delivery=row["delivery"],
+            arrived=arrived.date() if isinstance(arrived, datetime) else arrived,
+            extract_date=row["extract_date"], uncertain=uncertain))
+    return Journey(person_id=person_id, identities=list(identities.values()), events=events,
+                   hidden_by_filters=hidden, filters=filters,
+                   agencies=[(s, AGENCIES[s]) for s in role.sources if s in AGENCIES])
+
+
+def _passes(row: dict[str, Any], filters: JourneyFilters) -> bool:
+    day = row["event_date"]
+    if filters.agency and row["source"] != filters.agency:
+        return False
+    if filters.period_from and (day is None or day < filters.period_from):
+        return False
+    return not (filters.period_to and (day is None or day > filters.period_to))
