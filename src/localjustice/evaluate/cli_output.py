@@ -10,6 +10,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from localjustice.evaluate.sensitivity import Sensitivity
 from localjustice.evaluate.table import Evaluation
 
 
@@ -22,6 +23,12 @@ def _clean(value: Any) -> Any:
     if isinstance(value, list):
         return [_clean(v) for v in value]
     return value
+
+
+def _gamma(sensitivity: Sensitivity | None) -> str:
+    if sensitivity is None:
+        return "not available"
+    return "over 20" if sensitivity.critical_gamma is None else f"{sensitivity.critical_gamma:g}"
 
 
 def as_json(evaluation: Evaluation) -> str:
@@ -58,6 +65,7 @@ def as_rich(evaluation: Evaluation) -> Group:
             "naive difference": [f"{e.naive_difference:,.2f}" for e in evaluation.estimates],
             "E-value (interval)": [f"{e.e_value:.2f} ({e.e_value_ci:.2f})"
                                    for e in evaluation.estimates],
+            "critical Gamma (Rosenbaum)": [_gamma(e.sensitivity) for e in evaluation.estimates],
         }
         for label, values in rows.items():
             table.add_row(label, *values)

@@ -19,7 +19,8 @@ analysis in observational research: introducing the E-value", *Annals of Interna
 167:268-274): the strength of association, on the risk-ratio scale, a hidden confounder would
 need with both taking part and the outcome to explain the estimate away. A rate's risk ratio is
 the matched rates' ratio; another outcome's is approximated from its standardised difference
-``d`` as ``exp(0.91 d)`` (VanderWeele and Ding's conversion).
+``d`` as ``exp(0.91 d)`` (VanderWeele and Ding's conversion). Rosenbaum bounds on the matched
+sets (``sensitivity``) answer the same question on the scale of who takes part.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from scipy import stats
 
 from localjustice.errors import LocalJusticeError
 from localjustice.evaluate.matching import MatchedSample
+from localjustice.evaluate.sensitivity import Sensitivity, rosenbaum_bounds
 
 Z95 = float(stats.norm.ppf(0.975))
 #: JDL: a rate's difference is significant only with at least this many participants affected.
@@ -58,6 +60,8 @@ class Estimate:
     e_value: float
     e_value_ci: float
     adjusted: bool
+    #: Rosenbaum bounds on the matched sets (None with subclassification or no difference).
+    sensitivity: Sensitivity | None = None
 
 
 def _is_rate(values: pd.Series) -> bool:
@@ -106,7 +110,8 @@ def effect(frame: pd.DataFrame, treatment: str, outcome: str, sample: MatchedSam
                     ci_lower=est - Z95 * se, ci_upper=est + Z95 * se, p_value=p,
                     naive_difference=naive, matched_treated=sample.matched_treated,
                     significant=significant, number_needed=needed, e_value=e_point,
-                    e_value_ci=e_ci, adjusted=adjust is not None)
+                    e_value_ci=e_ci, adjusted=adjust is not None,
+                    sensitivity=rosenbaum_bounds(y_all, sample, rate, est))
 
 
 def e_value(risk_ratio: float) -> float:
