@@ -1076,8 +1076,10 @@ def evaluate_table(
     outcome: Annotated[str, typer.Option("--outcome", help="Outcome column(s), comma-separated.")],
     covariates: Annotated[str, typer.Option("--covariates", help="Columns to match on, "
                                             "comma-separated (text columns become indicators).")],
-    method: Annotated[str, typer.Option("--method", help="nearest (with replacement) or optimal "
-                                        "(pairs without replacement).")] = "nearest",
+    method: Annotated[str, typer.Option("--method", help="nearest, optimal (pairs without "
+                                        "replacement) or subclass.")] = "nearest",
+    replace: Annotated[bool, typer.Option("--replace/--no-replace", help="Nearest: may one "
+                                          "comparison person serve several participants.")] = True,
     ratio: Annotated[int, typer.Option("--ratio", help="Comparison people per participant.")] = 1,
     caliper: Annotated[str, typer.Option("--caliper", help="Standard deviations of the logit "
                                          "score, or 'none'.")] = "0.2",
@@ -1108,7 +1110,7 @@ def evaluate_table(
     try:
         spec = MatchingSpec(method=method, ratio=ratio, caliper=width,  # type: ignore[arg-type]
                             exact=tuple(c.strip() for c in exact.split(",") if c.strip()),
-                            common_support=common_support)
+                            common_support=common_support, replace=replace)
         result = evaluate_frame(read_table(file), treatment=treatment,
                                 outcomes=[o.strip() for o in outcome.split(",") if o.strip()],
                                 covariates=names, spec=spec, adjust=adjust, threshold=threshold,

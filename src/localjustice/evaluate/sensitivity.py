@@ -145,7 +145,7 @@ def _per_set(y: np.ndarray, sample: MatchedSample) -> tuple[FloatArray, FloatArr
 def rosenbaum_bounds(y: np.ndarray, sample: MatchedSample, rate: bool, estimate: float,
                      alpha: float = ALPHA_ONE_SIDED) -> Sensitivity | None:
     """Rosenbaum bounds for one outcome (``y`` over every input row) on the matched sets."""
-    if estimate == 0:
+    if estimate == 0 or sample.spec.method == "subclass":
         return None
     treated_y, control_sum, controls = _per_set(y, sample)
     if treated_y.size == 0:
