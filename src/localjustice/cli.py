@@ -430,8 +430,7 @@ def run_evaluations(settings: Settings, codes: tuple[str, ...]) -> None:
                 continue
             console.print(f"[bold]{name}[/]")
             if not data.get("balanced"):
-                console.print("  Balance fails on " + ", ".join(data["unbalanced"])
-                              + ": no headline; see the report.")
+                console.print(f"  {data['balance_warning']}")
             for statement in data["statements"][:1]:
                 console.print(f"  {statement['typical']}")
                 console.print(f"  {statement['estimate']}")
@@ -1192,8 +1191,7 @@ def _print_evaluation(data: dict[str, object]) -> None:
     if data["refusal"]:
         console.print(f"[bold red]{data['refusal']}[/]")
     elif not data.get("balanced"):
-        console.print("[bold red]Balance fails on " + ", ".join(data.get("unbalanced", []))  # type: ignore[arg-type]
-                      + ": no headline.[/]")
+        console.print(f"[bold red]{data.get('balance_warning')}[/]")
     for statement in data["statements"]:  # type: ignore[attr-defined]
         console.print(statement["typical"])
         console.print(statement["estimate"])

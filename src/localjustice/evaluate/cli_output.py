@@ -10,6 +10,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from localjustice.evaluate.report import balance_warning
 from localjustice.evaluate.sensitivity import Sensitivity
 from localjustice.evaluate.table import Evaluation
 
@@ -45,10 +46,8 @@ def as_rich(evaluation: Evaluation) -> Group:
     if evaluation.refusal:
         lines.append(Text(f"No estimate: {evaluation.refusal}", style="bold red"))
     elif not evaluation.balance.balanced:
-        lines.append(Text(
-            "Balance fails the threshold of "
-            f"{evaluation.balance.threshold:g} on {', '.join(evaluation.balance.unbalanced)}: "
-            "the estimates below are not a reliable headline.", style="bold red"))
+        lines.append(Text(str(balance_warning(evaluation.balance.unbalanced,
+                                              evaluation.balance.threshold)), style="bold red"))
     if evaluation.refusal is None:
         table = Table(title="Estimated effect on the participants")
         table.add_column("")

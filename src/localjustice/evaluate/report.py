@@ -73,6 +73,8 @@ def report_data(result: ProgrammeEvaluation) -> dict[str, Any]:
     data["balanced"] = evaluation.balance.balanced
     data["balance_threshold"] = evaluation.balance.threshold
     data["unbalanced"] = list(evaluation.balance.unbalanced)
+    data["balance_warning"] = balance_warning(evaluation.balance.unbalanced,
+                                              evaluation.balance.threshold)
     # Overlap of the scores (common support), per bin of the logit score, counts controlled.
     bins: dict[tuple[float, float], dict[str, Any]] = {}
     for row in evaluation.overlap:
@@ -103,6 +105,16 @@ def report_data(result: ProgrammeEvaluation) -> dict[str, Any]:
                 "e_value_ci": _round(e.e_value_ci, 2), **_rosenbaum(e)})
     data["time_omitted"] = result.time_omitted
     return data
+
+
+def balance_warning(unbalanced: tuple[str, ...] | list[str], threshold: float) -> str | None:
+    """The sentence a report shows instead of a headline when balance fails (None when not)."""
+    if not unbalanced:
+        return None
+    return (f"Balance fails the threshold: after matching, the standardised mean difference of "
+            f"{', '.join(unbalanced)} is more than {threshold:g} either way, so the comparison "
+            "group is not similar enough to the participants and no headline is given. Read the "
+            "estimates with that in mind.")
 
 
 def _rosenbaum(e: Estimate) -> dict[str, Any]:
@@ -170,9 +182,7 @@ def as_html(data: dict[str, Any]) -> str:
     if data["refusal"]:
         parts.append(f'<p class="notice">{_e(data["refusal"])}</p>')
     elif not data.get("balanced", False):
-        parts.append('<p class="notice">The comparison group is not similar enough to the '
-                     "participants on " + _e(", ".join(data.get("unbalanced", [])))
-                     + ": no headline is given; read the estimates with that in mind.</p>")
+        parts.append(f'<p class="notice">{_e(data.get("balance_warning"))}</p>')
     if data["statements"]:
         parts.append("<h2>For 100 typical people</h2>")
         for s in data["statements"]:
