@@ -439,8 +439,7 @@ def run_evaluations(settings: Settings, codes: tuple[str, ...]) -> None:
                 continue
             console.print(f"[bold]{name}[/]")
             if not data.get("balanced"):
-                console.print("  Balance fails on " + ", ".join(data["unbalanced"])
-                              + ": no headline; see the report.")
+                console.print(f"  {data['balance_warning']}")
             for statement in data["statements"][:1]:
                 console.print(f"  {statement['typical']}")
                 console.print(f"  {statement['estimate']}")
@@ -1092,8 +1091,10 @@ def evaluate_table(
     outcome: Annotated[str, typer.Option("--outcome", help="Outcome column(s), comma-separated.")],
     covariates: Annotated[str, typer.Option("--covariates", help="Columns to match on, "
                                             "comma-separated (text columns become indicators).")],
-    method: Annotated[str, typer.Option("--method", help="nearest (with replacement) or optimal "
-                                        "(pairs without replacement).")] = "nearest",
+    method: Annotated[str, typer.Option("--method", help="nearest, optimal (pairs without "
+                                        "replacement) or subclass.")] = "nearest",
+    replace: Annotated[bool, typer.Option("--replace/--no-replace", help="Nearest: may one "
+                                          "comparison person serve several participants.")] = True,
     ratio: Annotated[int, typer.Option("--ratio", help="Comparison people per participant.")] = 1,
     caliper: Annotated[str, typer.Option("--caliper", help="Standard deviations of the logit "
                                          "score, or 'none'.")] = "0.2",
@@ -1124,7 +1125,7 @@ def evaluate_table(
     try:
         spec = MatchingSpec(method=method, ratio=ratio, caliper=width,  # type: ignore[arg-type]
                             exact=tuple(c.strip() for c in exact.split(",") if c.strip()),
-                            common_support=common_support)
+                            common_support=common_support, replace=replace)
         result = evaluate_frame(read_table(file), treatment=treatment,
                                 outcomes=[o.strip() for o in outcome.split(",") if o.strip()],
                                 covariates=names, spec=spec, adjust=adjust, threshold=threshold,
@@ -1206,8 +1207,7 @@ def _print_evaluation(data: dict[str, object]) -> None:
     if data["refusal"]:
         console.print(f"[bold red]{data['refusal']}[/]")
     elif not data.get("balanced"):
-        console.print("[bold red]Balance fails on " + ", ".join(data.get("unbalanced", []))  # type: ignore[arg-type]
-                      + ": no headline.[/]")
+        console.print(f"[bold red]{data.get('balance_warning')}[/]")
     for statement in data["statements"]:  # type: ignore[attr-defined]
         console.print(statement["typical"])
         console.print(statement["estimate"])
