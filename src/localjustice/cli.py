@@ -408,7 +408,9 @@ def _demo_report(settings: Settings) -> None:
         console.rule("6. Evaluate the pilots (Justice Data Lab method)")
         run_evaluations(settings, DEMO_EVALUATIONS)
         demo_finance(settings, console)
+        console.rule("8. Data sharing: agreements and data requests")
         demo_sharing(settings, console)
+        console.rule("9. Practitioners: worklists and caseloads")
         people_demo.demo_practitioners(settings, console.print)
         demo_step(settings)
     except LocalJusticeError as exc:

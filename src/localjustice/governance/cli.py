@@ -112,7 +112,7 @@ def demo_step(settings: Settings) -> None:
     """The demo's governance step: the register, leads, updates and one approved pack."""
     from localjustice.governance import seed_demo
 
-    console.rule("7. Governance: the MoU commitments register and the board's pack")
+    console.rule("10. Governance: the MoU commitments register and the board's pack")
     pack = seed_demo(settings)
     if pack is None:
         console.print("The register and a board pack were already there; nothing added.")
