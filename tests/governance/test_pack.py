@@ -118,7 +118,9 @@ def test_the_pdf_is_built_and_reads_back_with_its_headings_figures_and_changes(
     assert "12.0%" not in flat  # the provisional quarter is never shown
     assert "Shared data agreed" in flat  # W1's update this quarter
     assert "No finance statements are available" in flat
-    assert "No information-sharing agreements or data requests are recorded" in flat
+    # the data-sharing section is the sharing package's board summary (agreements, requests)
+    assert "Information-sharing agreements and data requests" in flat
+    assert "Agreements in force" in flat
     content = pack.content
     w1 = next(c for c in content["commitments"] if c["id"] == "W1")
     assert (w1["previous"], w1["status"]) == ("amber", "amber")
@@ -153,11 +155,11 @@ def test_finance_and_data_sharing_render_what_their_packages_give(sqlite_session
     content["sharing"] = {"agreements_in_force": 3, "agreements_expiring": ["ISA-2", "ISA-5"],
                           "median_working_days_to_decision": 7.5}
     content["finance"] = [{"title": "Youth custody pathfinder", "statement": _deal_words({"periods": [
-        {"period": "2026", "actual_demand": 900, "counterfactual_demand": 1000, "reduction_pct": -10.0,
+        {"period": "2026", "actual_demand": 900, "counterfactual_demand": 1000, "reduction_pct": 10.0,
          "threshold_met": True, "payment": 125000, "complete": True}]})}]
     html = " ".join(render_html(content).split())
     assert "<th scope=\"row\">Agreements in force</th><td>3</td>" in html
     assert "ISA-2; ISA-5" in html and "7.5" in html
-    assert ("Youth custody pathfinder</strong>: 2026: 900 against 1,000 expected (-10.0%), threshold met, "
-            "payment £125,000") in html
+    assert ("Youth custody pathfinder</strong>: 2026: 900 against 1,000 expected (a reduction of "
+            "10.0%), threshold met, payment £125,000") in html
     assert "No information-sharing agreements" not in html

@@ -143,7 +143,8 @@ def _deal_words(deal: dict[str, Any]) -> str:
         parts.append(
             f"{p.get('period')}: {float(p.get('actual_demand') or 0):,.0f} against "
             f"{float(p.get('counterfactual_demand') or 0):,.0f} expected"
-            + ("" if reduction is None else f" ({reduction:+.1f}%)")
+            + ("" if reduction is None else f" (a reduction of {reduction:.1f}%)" if reduction >= 0
+               else f" (a rise of {-reduction:.1f}%)")
             + f", threshold {'met' if p.get('threshold_met') else 'not met'}, payment "
             f"£{float(p.get('payment') or 0):,.0f}" + ("" if p.get("complete") else " (period not complete)"))
     return "; ".join(parts) or "No period settled yet"
