@@ -35,6 +35,10 @@ system-packages: java
 	  export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && \
 	  apt-get install -y -qq $$(command -v npm >/dev/null 2>&1 || echo nodejs npm) \
 	    $$(test -x /usr/bin/chromium || echo chromium) >/dev/null; fi
+	@# WeasyPrint (the board pack's PDF) needs Pango
+	@if ! ldconfig -p | grep -q 'libpango-1.0.so.0' || ! ldconfig -p | grep -q 'libpangoft2-1.0.so.0'; then \
+	  export DEBIAN_FRONTEND=noninteractive; apt-get update -qq && \
+	  apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 >/dev/null; fi
 
 # Java 17 or later for Spark 4 (pyspark starts a JVM): Debian's openjdk-17-jre-headless when
 # `java` is missing or older. Debian 13 has no OpenJDK 17; there its default runtime (21, which

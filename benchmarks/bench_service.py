@@ -9,7 +9,8 @@ zero lost updates (checked against the database afterwards), p95 under 300 ms.
 It creates a scratch PostgreSQL database (dropped afterwards), seeds teams, caseworkers and cases
 through the service, starts the web app in its own process (uvicorn, loopback only) and drives it
 with asyncio clients that sign in, then read case lists and case pages and write assessments,
-contacts, events and entitlements with a think time between requests. A 409 (someone else saved
+risk checklists, safety plan actions, contacts, events and entitlements with a think time between
+requests. A 409 (someone else saved
 first) is the service working as designed and counted apart; anything 5xx, any other 4xx and any
 transport failure is an error. Afterwards every write the clients saw succeed must be in the
 database, and the audit chain must verify with nothing left unsealed. Bounded: it stops itself
@@ -124,6 +125,13 @@ def seed(url: str, users: int, cases_per_team: int) -> dict[str, list[int]]:
 COVERING = {"purpose": "covering"}
 
 
+def risk_questions() -> list[str]:
+    """The keys of the risk checklist's questions, which the clients answer at random."""
+    from localjustice.service.risk import load_checklist
+
+    return [q.key for q in load_checklist().questions]
+
+
 @dataclass
 class Results:
     latencies: dict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
@@ -134,6 +142,8 @@ class Results:
     revisions: set[str] = field(default_factory=set)
     events: Counter[int] = field(default_factory=Counter)
     met: set[int] = field(default_factory=set)
+    risks: set[str] = field(default_factory=set)
+    safety_actions: Counter[int] = field(default_factory=Counter)
 
 
 @dataclass(frozen=True)
@@ -195,14 +205,30 @@ class Caseworker:
 
     async def work(self, deadline: float) -> None:
         rng, call, headers, results = self.rng, self.call, self.headers, self.results
+        questions = risk_questions()
         await asyncio.sleep(rng.random() * self.think)
         while time.monotonic() < deadline:
             case_id = rng.choice(self.cases)
             roll = rng.random()
             if roll < 0.25:
                 await call("read-list", "GET", "/api/cases", params={"page": rng.randint(1, 3)})
-            elif roll < 0.55:
+            elif roll < 0.50:
                 await call("read-case", "GET", f"/api/cases/{case_id}", params=COVERING)
+            elif roll < 0.55:
+                # a risk checklist; a lower level than in force waits for a supervisor (still a 201)
+                tag = uuid.uuid4().hex
+                saved = await call("write-risk", "POST", f"/api/cases/{case_id}/risk-assessments",
+                                   headers=headers, json={
+                                       "answers": {k: rng.random() < 0.5 for k in questions},
+                                       "judgement_reason": tag})
+                if saved is not None and saved.status_code == 201:
+                    results.risks.add(tag)
+            elif roll < 0.58:
+                saved = await call("write-safety", "POST", f"/api/cases/{case_id}/safety-actions",
+                                   headers=headers, json={"action": "Agree a code word", "owner": "IDVA",
+                                                          "review_on": date.today().isoformat()})
+                if saved is not None and saved.status_code == 201:
+                    results.safety_actions[case_id] += 1
             elif roll < 0.75:
                 detail = await call("read-case", "GET", f"/api/cases/{case_id}", params=COVERING)
                 if detail is not None and detail.status_code == 200:
@@ -242,6 +268,7 @@ def check_lost_updates(url: str, results: Results, seeded_contacts: int) -> list
     """Every write a client saw succeed must be in the database."""
     from localjustice.appdb import make_engine, session_factory
     from localjustice.audit import verify_chain
+    from localjustice.service.casework_models import RiskAssessment, SafetyAction
     from localjustice.service.models import AssessmentRevision, CaseEvent, ContactLog, Entitlement
 
     problems: list[str] = []
@@ -262,6 +289,14 @@ def check_lost_updates(url: str, results: Results, seeded_contacts: int) -> list
         for case_id, n in results.events.items():
             if events.get(case_id, 0) != n:
                 problems.append(f"case {case_id}: {n} events saved, {events.get(case_id, 0)} stored")
+        risks = set(s.scalars(select(RiskAssessment.judgement_reason)).all())
+        if results.risks - risks:
+            problems.append(f"{len(results.risks - risks)} risk checklists acknowledged but not stored")
+        actions = dict(s.execute(select(SafetyAction.case_id, func.count())
+                                 .group_by(SafetyAction.case_id)).all())
+        for case_id, n in results.safety_actions.items():
+            if actions.get(case_id, 0) != n:
+                problems.append(f"case {case_id}: {n} safety actions saved, {actions.get(case_id, 0)} stored")
         met = set(s.scalars(select(Entitlement.id).where(Entitlement.status == "met")).all())
         if results.met - met:
             problems.append(f"{len(results.met - met)} entitlements acknowledged as met but not stored")

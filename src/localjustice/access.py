@@ -20,9 +20,10 @@ from localjustice.audit import AuditEvent, record_event
 from localjustice.errors import LocalJusticeError
 
 Role = Literal["analyst", "data_steward", "caseworker", "supervisor", "offender_manager", "iom_officer",
-               "yot_worker", "board", "admin"]
+               "yot_worker", "board", "admin", "data_reviewer"]
 ROLES: tuple[Role, ...] = ("analyst", "data_steward", "caseworker", "supervisor", "offender_manager",
-                           "iom_officer", "yot_worker", "board", "admin")
+                           "iom_officer", "yot_worker", "board", "admin", "data_reviewer")
+#: ``data_reviewer`` decides data requests under the information-sharing agreements (issue 18).
 #: Practitioners who work with offenders (probation, Integrated Offender Management, youth
 #: offending teams): what each may see of a person's journey is data (``people/practitioners.toml``).
 PRACTITIONER_ROLES: tuple[Role, ...] = ("offender_manager", "iom_officer", "yot_worker")

@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from localjustice.errors import LocalJusticeError
+from localjustice.governance.cli import board_pack, demo_step, governance_app
 from localjustice.people import cli as people_cli
 from localjustice.people import demo as people_demo
 from localjustice.progress import rich_progress
@@ -386,7 +387,9 @@ def _deliveries_table(results: list[DeliveryResult]) -> Table:
 
 def _demo_report(settings: Settings) -> None:
     """The demo's last step: publish the measures when the analysis zone has been built."""
+    from localjustice.finance import demo_finance
     from localjustice.publish import available_periods
+    from localjustice.sharing import demo_sharing
     from localjustice.warehouse import open_warehouse
 
     with open_warehouse(settings.warehouse_path, read_only=True) as warehouse:
@@ -404,7 +407,12 @@ def _demo_report(settings: Settings) -> None:
                          history=True)
         console.rule("6. Evaluate the pilots (Justice Data Lab method)")
         run_evaluations(settings, DEMO_EVALUATIONS)
+        demo_finance(settings, console)
+        console.rule("8. Data sharing: agreements and data requests")
+        demo_sharing(settings, console)
+        console.rule("9. Practitioners: worklists and caseloads")
         people_demo.demo_practitioners(settings, console.print)
+        demo_step(settings)
     except LocalJusticeError as exc:
         raise _fail(exc) from None
 
@@ -433,8 +441,7 @@ def run_evaluations(settings: Settings, codes: tuple[str, ...]) -> None:
                 continue
             console.print(f"[bold]{name}[/]")
             if not data.get("balanced"):
-                console.print("  Balance fails on " + ", ".join(data["unbalanced"])
-                              + ": no headline; see the report.")
+                console.print(f"  {data['balance_warning']}")
             for statement in data["statements"][:1]:
                 console.print(f"  {statement['typical']}")
                 console.print(f"  {statement['estimate']}")
@@ -442,11 +449,17 @@ def run_evaluations(settings: Settings, codes: tuple[str, ...]) -> None:
                   "`localjustice evaluate CODE --format html`.")
 
 
+app.command("board-pack")(board_pack)
+app.add_typer(governance_app, name="governance")
 link_app = typer.Typer(
     help="Link people across agencies into pseudonymous persons; review and report on it.",
     invoke_without_command=True,
 )
 app.add_typer(link_app, name="link")
+from localjustice.finance import cli as finance_cli  # noqa: E402
+
+app.add_typer(finance_cli.app, name="finance")
+app.command("project")(finance_cli.project_command)
 app.command("worklists")(people_cli.worklists)
 
 ModelFile = Annotated[
@@ -1080,8 +1093,10 @@ def evaluate_table(
     outcome: Annotated[str, typer.Option("--outcome", help="Outcome column(s), comma-separated.")],
     covariates: Annotated[str, typer.Option("--covariates", help="Columns to match on, "
                                             "comma-separated (text columns become indicators).")],
-    method: Annotated[str, typer.Option("--method", help="nearest (with replacement) or optimal "
-                                        "(pairs without replacement).")] = "nearest",
+    method: Annotated[str, typer.Option("--method", help="nearest, optimal (pairs without "
+                                        "replacement) or subclass.")] = "nearest",
+    replace: Annotated[bool, typer.Option("--replace/--no-replace", help="Nearest: may one "
+                                          "comparison person serve several participants.")] = True,
     ratio: Annotated[int, typer.Option("--ratio", help="Comparison people per participant.")] = 1,
     caliper: Annotated[str, typer.Option("--caliper", help="Standard deviations of the logit "
                                          "score, or 'none'.")] = "0.2",
@@ -1112,7 +1127,7 @@ def evaluate_table(
     try:
         spec = MatchingSpec(method=method, ratio=ratio, caliper=width,  # type: ignore[arg-type]
                             exact=tuple(c.strip() for c in exact.split(",") if c.strip()),
-                            common_support=common_support)
+                            common_support=common_support, replace=replace)
         result = evaluate_frame(read_table(file), treatment=treatment,
                                 outcomes=[o.strip() for o in outcome.split(",") if o.strip()],
                                 covariates=names, spec=spec, adjust=adjust, threshold=threshold,
@@ -1194,8 +1209,7 @@ def _print_evaluation(data: dict[str, object]) -> None:
     if data["refusal"]:
         console.print(f"[bold red]{data['refusal']}[/]")
     elif not data.get("balanced"):
-        console.print("[bold red]Balance fails on " + ", ".join(data.get("unbalanced", []))  # type: ignore[arg-type]
-                      + ": no headline.[/]")
+        console.print(f"[bold red]{data.get('balance_warning')}[/]")
     for statement in data["statements"]:  # type: ignore[attr-defined]
         console.print(statement["typical"])
         console.print(statement["estimate"])

@@ -21,7 +21,9 @@ def _previous_heads() -> list[str]:
     from alembic.script import ScriptDirectory
 
     script = ScriptDirectory.from_config(alembic_config("sqlite://"))
-    heads = [h for h in script.get_heads() if h != P1.revision]
+    # a head that needs this revision (by depends_on, as d1_data_sharing does) comes after it
+    heads = [h for h in script.get_heads()
+             if P1.revision not in {r.revision for r in script.iterate_revisions(h, "base")}]
     return heads + ([P1.down_revision] if P1.down_revision else [])
 
 

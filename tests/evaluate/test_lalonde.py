@@ -82,3 +82,37 @@ def test_the_command_writes_the_documented_json(lalonde: pd.DataFrame) -> None:
     assert out["ci_lower"] < out["estimate"] < out["ci_upper"]
     assert -609 < out["estimate"] < 2150
     assert out["naive_difference"] == pytest.approx(-635.03, abs=0.01)
+
+
+def test_the_command_says_balance_fails_with_its_threshold_instead_of_a_headline() -> None:
+    run = CliRunner().invoke(app, [
+        "evaluate-table", str(DATA), "--treatment", "treat", "--outcome", "re78",
+        "--covariates", ",".join(COVARIATES), "--method", "optimal", "--caliper", "none",
+        "--no-common-support"], env={"COLUMNS": "250"})
+    assert run.exit_code == 0, run.output
+    text = " ".join(run.output.split())
+    assert "Balance fails the threshold" in text and "is more than 0.1 either way" in text
+    assert "critical Gamma (Rosenbaum)" in text
+
+
+@pytest.mark.parametrize(("options", "controls", "published"), [
+    # one comparison person per participant, closest pairs first: EVALUATION.md's "plain greedy
+    # match on identical scores gives $894"
+    (["--method", "nearest", "--no-replace"], 185, 894.0),
+    # every comparison person in a subclass with participants
+    (["--method", "subclass"], None, None),
+])
+def test_the_other_methods_also_land_inside_matchits_interval(
+        options: list[str], controls: int | None, published: float | None) -> None:
+    run = CliRunner().invoke(app, [
+        "evaluate-table", str(DATA), "--treatment", "treat", "--outcome", "re78",
+        "--covariates", ",".join(COVARIATES), "--caliper", "none", "--no-common-support",
+        "--format", "json", *options])
+    assert run.exit_code == 0, run.output
+    out = json.loads(run.output)
+    assert out["matched_treated"] == 185
+    if controls is not None:
+        assert out["matched_comparison"] == controls
+    if published is not None:
+        assert out["estimate"] == pytest.approx(published, abs=1.0)
+    assert -609 < out["estimate"] < 2150

@@ -207,3 +207,75 @@ def test_only_csv_and_parquet_files_are_read(tmp_path) -> None:  # type: ignore[
         read_table(path)
     frame().to_parquet(tmp_path / "people.parquet")
     assert len(read_table(tmp_path / "people.parquet")) == len(TREATED) + len(CONTROLS)
+
+
+def test_without_replacement_each_comparison_person_serves_once_closest_pairs_first() -> None:
+    # closest first: 4.9-4.8 (0.1), then 1.0-0.5 and 9.0-9.5 (0.5 each); 4.6 lost 4.8 and takes
+    # 3.0 (1.6, nearer than 6.5 at 1.9). With replacement 4.6 would have taken 4.8 as well.
+    data = frame(treated=[4.9, 4.6, 1.0, 9.0], controls=[4.8, 0.5, 9.5, 2.0, 6.5, 8.0, 3.0])
+    spec = MatchingSpec(method="nearest", replace=False, caliper=None)
+    result = run(data, spec)
+    sample = result.sample
+    pairs = sorted((float(data.x[sample.rows[sample.matched_set == s][0]]),
+                    float(data.x[sample.rows[sample.matched_set == s][1]]))
+                   for s in np.unique(sample.matched_set))
+    assert pairs == [(1.0, 0.5), (4.6, 3.0), (4.9, 4.8), (9.0, 9.5)]
+    assert sample.matched_controls == 4 and "without replacement" in spec.describe()
+
+
+def test_closest_pairs_first_equals_the_one_at_a_time_greedy_method() -> None:
+    """The rounds of mutually nearest pairs choose what sorting every pair by distance and taking
+    each whose two people are both free would choose (the textbook greedy method, run here as
+    the reference, one pair at a time)."""
+    rng = np.random.default_rng(11)
+    treated = rng.normal(1.0, 1.0, 40).round(6).tolist()
+    controls = rng.normal(0.0, 1.0, 90).round(6).tolist()
+    data = frame(treated=treated, controls=controls)
+    result = run(data, MatchingSpec(method="nearest", replace=False, caliper=None,
+                                    common_support=False))
+    score = result.sample.score
+    edges = sorted((abs(score[t] - score[c]), t, c) for t in range(40) for c in range(40, 130))
+    used_t: set[int] = set()
+    used_c: set[int] = set()
+    expected = set()
+    for _, t, c in edges:
+        if t not in used_t and c not in used_c:
+            used_t.add(t)
+            used_c.add(c)
+            expected.add((t, c))
+    sample = result.sample
+    got = {(int(sample.rows[sample.matched_set == s][0]), int(sample.rows[sample.matched_set == s][1]))
+           for s in np.unique(sample.matched_set)}
+    assert got == expected
+
+
+def test_without_replacement_the_caliper_leaves_the_unmatchable_out() -> None:
+    # 5.0 and 5.1 both want 5.05; the loser's next free person (8.0) is far outside a tight
+    # caliper, so it is excluded and counted, not paired badly
+    data = frame(treated=[5.0, 5.1, 1.0], controls=[5.05, 8.0, 1.02, 0.0, 10.0])
+    sd = float(np.std(run(data, MatchingSpec(caliper=None)).sample.score, ddof=1))
+    slope = abs(run(data, MatchingSpec(caliper=None)).sample.score[0]
+                - run(data, MatchingSpec(caliper=None)).sample.score[1]) / 0.1
+    caliper_sd = 0.5 * slope / sd  # half a unit of x, in standard deviations of the score
+    result = run(data, MatchingSpec(method="nearest", replace=False, caliper=caliper_sd))
+    assert result.sample.matched_treated == 2 and result.sample.outside_caliper == 1
+
+
+def test_subclassification_weights_comparison_people_within_each_group() -> None:
+    # one covariate, two subclasses cut at the participants' median score: low group holds
+    # participants 1.0, 2.0 and comparison people 0.5, 1.5, 2.5 (the cut is the midpoint 3.0 of
+    # the participants' x: 1, 2 | 4, 5); high group participants 4.0, 5.0 and one comparison
+    # person 4.5. Weights: 2/3 each low, 2/1 high. Outcome y = 10x + 5 for participants.
+    data = frame(treated=[1.0, 2.0, 4.0, 5.0], controls=[0.5, 1.5, 2.5, 4.5])
+    result = run(data, MatchingSpec(method="subclass", subclasses=2, caliper=None,
+                                    common_support=False))  # 5.0 is above every 4.5
+    sample = result.sample
+    weights = dict(zip(data.x.to_numpy()[sample.rows[sample.treated == 0]].tolist(),
+                       sample.weights[sample.treated == 0].tolist(), strict=True))
+    assert weights == pytest.approx({0.5: 2 / 3, 1.5: 2 / 3, 2.5: 2 / 3, 4.5: 2.0})
+    # weighted comparison mean: (2/3 * (5 + 15 + 25) + 2 * 45) / 4 = 30; participants 35
+    estimate = result.estimates[0]
+    assert estimate.comparison_mean == pytest.approx(30.0)
+    assert estimate.estimate == pytest.approx(35.0 - 30.0)
+    assert estimate.sensitivity is None  # no sets of one participant: no Rosenbaum bound
+    assert "subclassification into 2 groups" in result.spec.describe()

@@ -94,3 +94,37 @@ def test_too_few_participants_give_no_estimate_and_say_why(zone: Zone) -> None:
                                 end=date(2020, 1, 1))
     assert result.refusal is not None and "at least 60" in result.refusal
     assert result.headline is None
+
+
+def _treated_reoffenders(result: object) -> int:
+    evaluation = result.evaluation  # type: ignore[attr-defined]
+    rate = evaluation.estimates[0]
+    return round(rate.treated_mean * evaluation.sample.matched_treated)
+
+
+def test_time_to_first_reoffence_is_shown_with_30_treated_reoffenders_and_omitted_under(
+        zone: Zone) -> None:
+    # a programme that stops almost all reoffending: enough participants to match, but fewer
+    # than 30 of them reoffend, so the JDL's third headline outcome is left out and says why
+    planted(zone, 700, -0.5, 5)
+    result = evaluate_programme(zone.warehouse, PILOT, start=date(2019, 1, 1),
+                                end=date(2020, 1, 1))
+    assert result.refusal is None and result.evaluation is not None
+    reoffenders = _treated_reoffenders(result)
+    assert 0 < reoffenders < 30
+    assert result.time_to_first is None
+    assert result.time_omitted == (f"Time to first proven reoffence is not shown: {reoffenders} "
+                                   "participant(s) reoffended, fewer than 30.")
+    assert len(result.statements) == 2  # rate and frequency, no days
+
+
+def test_time_to_first_reoffence_is_estimated_among_reoffenders(zone: Zone) -> None:
+    planted(zone, 3000, -0.15, 1)
+    result = evaluate_programme(zone.warehouse, PILOT, start=date(2019, 1, 1),
+                                end=date(2020, 1, 1))
+    assert _treated_reoffenders(result) >= 30
+    assert result.time_to_first is not None and result.time_omitted is None
+    assert result.statements[2].typical.endswith(
+        "days was the average time before a reoffender committed their first proven reoffence.")
+    # the planted reoffences fall 5 to 300 days after release: so must the average
+    assert 5 <= result.time_to_first.treated_mean <= 300

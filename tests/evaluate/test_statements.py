@@ -21,7 +21,7 @@ def test_a_significant_reduction_reads_as_the_jdl_writes_it() -> None:
         "than in the comparison group.")
     assert s.estimate == (
         "For 100 typical people who receive support, compared with 100 similar people who do "
-        "not, the number who committed a proven reoffence within one year could be lower by "
+        "not, the number who commit a proven reoffence within one year could be lower by "
         "between 5 and 13 people. This is a statistically significant result.")
 
 
@@ -48,6 +48,10 @@ def test_frequency_and_days_are_rounded_as_the_jdl_rounds_them() -> None:
                                     estimate=-0.4, ci_lower=-0.7, ci_upper=-0.1))
     assert f.typical == ("123 proven reoffences were committed by these 100 people during the "
                          "year (a frequency of 1.23 offences per person).")
+    assert f.estimate == (
+        "For 100 typical people who receive support, compared with 100 similar people who do "
+        "not, the number of proven reoffences committed during the year could be lower by "
+        "between 10 and 70 offences. This is a statistically significant result.")
     d = days_statement(replace(BASE, outcome="days", kind="mean", treated_mean=151.6,
                                estimate=12.0, ci_lower=-8.4, ci_upper=32.5, significant=False))
     assert d.typical.startswith("152 days was the average time")

@@ -66,6 +66,9 @@ def test_demo_loads_history_then_each_month_and_prints_what_each_changed(
     # then linkage, measures and cases ran on what was loaded
     assert "Linkage quality against" in result.output
     assert (data / "published" / "measures.json").is_file()
+    # and governance: the register, a few updates and one approved board pack (its PDF written)
+    assert "Board pack" in out and "(approved)" in out
+    assert len(list((data / "board-packs").glob("*/board-pack-*.pdf"))) == 1
     # the calibration table shows each of the four years (December to November)
     assert "Calibration against London's published figures, by year of the window" in out
     # each year headed by its first month over its last, then the years pooled and the target

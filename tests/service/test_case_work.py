@@ -169,7 +169,8 @@ def test_witness_pre_trial_support_court_dates_special_measures_and_expenses(
 def test_closing_lapses_clocks_not_yet_due_and_then_refuses_changes(
         service: CaseService, case_id: int) -> None:
     case = service.get_case(CASEWORKER, case_id)
-    service.close_case(CASEWORKER, case_id, CloseIn(reason="Support completed", closed_on=date(2024, 3, 4)),
+    service.close_case(SUPERVISOR, case_id, CloseIn(outcome="support_completed", reason="Support completed",
+                                                    closed_on=date(2024, 3, 4)),
                        expected_version=case.version)
     closed = service.get_case(CASEWORKER, case_id)
     assert closed.status == "closed" and closed.closed_on == date(2024, 3, 4)

@@ -67,7 +67,8 @@ def test_a_referral_after_the_case_closed_opens_a_new_case(
         service: CaseService, referral: Referral) -> None:
     first = service.receive_referral(CASEWORKER, referral(referral_id="R1"))
     case = service.get_case(CASEWORKER, first.case_id)
-    service.close_case(CASEWORKER, first.case_id, CloseIn(reason="Support completed"),
+    service.close_case(SUPERVISOR, first.case_id, CloseIn(outcome="support_completed",
+                                                          reason="Support completed"),
                        expected_version=case.version)
     again = service.receive_referral(CASEWORKER, referral(referral_id="R2"))
     assert not again.joined_existing and again.case_id != first.case_id

@@ -13,6 +13,12 @@ from tests.web.conftest import ClientFor, csrf_of
 SAMPLE_PATH_VALUES = {"{user_id}": "1", "{measure_id}": "proven_reoffending", "{case_id}": "1",
                       "{entitlement_id}": "1", "{referral_id}": "1", "{expense_id}": "1",
                       "{duplicate_id}": "1", "{chart}": "trend", "{code}": "TTG",
+                      "{incident_id}": "1", "{row_id}": "1",
+                      "{commitment_id}": "W1", "{pack_id}": "1", "{kind}": "pdf",
+                      "{task_id}": "1",
+                      "{flag_id}": "1", "{action_id}": "1", "{document_id}": "1", "{approval_id}": "1",
+                      # a data request, and a dataset no grant names (a grant is checked after the role)
+                      "{request_id}": "1", "{dataset}": "not_a_dataset",
                       "{person_id}": "P1"}
 
 

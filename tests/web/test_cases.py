@@ -52,7 +52,11 @@ def test_a_referral_form_opens_a_case_and_a_second_joins_it(caseworker: TestClie
     page = caseworker.get(f"/cases/{case_id}?opened=1")
     assert page.status_code == 200
     assert "Ada Testperson" in page.text and "Test caseworker" in page.text
-    again = _post(caseworker, "/cases/new/referral", {**REFERRAL, "referrer": "cps"})
+    # the same person again: offered the open case first (issue 17), joined once chosen
+    offered = _post(caseworker, "/cases/new/referral", {**REFERRAL, "referrer": "cps"})
+    assert offered.status_code == 422 and "may already have an open case" in offered.text  # type: ignore[attr-defined]
+    again = _post(caseworker, "/cases/new/referral", {**REFERRAL, "referrer": "cps",
+                                                      "match_choice": str(case_id)})
     assert again.headers["location"] == f"/cases/{case_id}?joined=1"  # type: ignore[attr-defined]
     listing = caseworker.get("/api/cases").json()
     assert listing["page"]["total"] == 1

@@ -1,6 +1,6 @@
 """The victims-and-witnesses journey in headless Chromium (Debian's, driven by Playwright), with an
 axe scan of every page on the way: referral arrives, case opens, assessed once, referred to an
-ISVA, a charge decision recorded, the entitlement met on time, the case closed."""
+ISVA, a charge decision recorded, the entitlement met on time, the case's closure sent for approval."""
 
 from __future__ import annotations
 
@@ -131,13 +131,15 @@ def test_referral_to_closed_case_in_the_browser_with_no_accessibility_violations
     assert "Met" in row.inner_text() and "Overdue" not in row.inner_text()
     scan("case page after work")
 
-    # the case is closed
+    # the case is closed with an outcome: a caseworker's closure waits for a supervisor
     page.click("a:has-text('Close the case')")
     scan("close form")
+    page.check("input[name='outcome'][value='support_completed']")
     page.fill("#reason", "Support completed")
+    page.check("input[name='feedback_overall'][value='4']")
     page.click("button:has-text('Close case')")
-    page.wait_for_selector("text=Case closed.")
-    assert "(closed)" in page.inner_text(".govuk-caption-l")
+    page.wait_for_selector("text=Sent to a supervisor for approval")
+    assert "(closed)" not in page.inner_text(".govuk-caption-l")
     assert page.url.startswith(case_url)
 
     for path in ("/cases/overdue", "/cases/compliance", "/cases?status="):

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
+from localjustice.access import ROLES
 from localjustice.appdb import make_engine, session_factory
 from localjustice.audit import record_event, seal_pending
 from localjustice.cli import app as cli
@@ -27,12 +28,12 @@ def test_serve_creates_one_demo_account_per_role_once_and_keeps_the_sign_ins_pri
         app_db_url: str, tmp_path: Path) -> None:
     settings = WebSettings(data_dir=tmp_path, database_url=app_db_url, secret_key=SECRET)
     first = prepare(settings)
-    assert len(first) == 6 and "demo-admin" in first
+    assert len(first) == len(ROLES) and "demo-admin" in first and "demo-data-reviewer" in first
     assert stat.S_IMODE((tmp_path / DEMO_FILE).stat().st_mode) == 0o600
     assert prepare(settings) == first
     engine = make_engine(app_db_url)
     with session_factory(engine)() as db:
-        assert count_users(db) == 6
+        assert count_users(db) == len(ROLES)
     engine.dispose()
 
 

@@ -63,6 +63,15 @@ def test_one_evaluation_page_and_its_json_twin_agree(client_for: ClientFor,
     overlap = data["report"]["overlap"]
     assert overlap and all((isinstance(o["participants"], int) and o["participants"] == 0)
                            or o["participants"] == "[c]" or o["participants"] > 4 for o in overlap)
+    # Rosenbaum bounds: a planted reduction this clear survives some hidden bias, and says so
+    assert rate["rosenbaum_test"] and rate["rosenbaum"][0]["gamma"] == 1.0
+    bounds = [b["p_upper"] for b in rate["rosenbaum"]]
+    assert bounds == sorted(bounds) and bounds[0] < 0.025
+    gamma = rate["rosenbaum_gamma"]
+    assert gamma is None or gamma > 1.0
+    assert "Critical Gamma" in page
+    assert (f"stops being significant at Gamma = {gamma}" in page if gamma is not None
+            else "no hidden bias up to Gamma = 20" in page)
     spec = analyst.get("/api/evaluations/TTG/love-plot").json()
     assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
     # pseudonymous ids never reach a page: the report holds counts only

@@ -32,7 +32,8 @@ def test_home_invites_sign_in_and_then_lists_what_the_role_can_open(client_for: 
     assert anonymous.status_code == 200 and 'href="/sign-in"' in anonymous.text
     analyst = client_for("analyst")
     links = {link["href"] for link in analyst.get("/api/").json()["links"]}
-    assert links == {"/dashboard", "/evaluations", "/loads", "/cases/compliance"}
+    assert links == {"/dashboard", "/evaluations", "/finance", "/loads", "/cases/compliance", "/commitments",
+                     "/board", "/sharing/agreements", "/sharing/requests"}
     assert "Linkage review" not in analyst.get("/").text
 
 

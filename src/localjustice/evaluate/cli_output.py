@@ -10,6 +10,8 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from localjustice.evaluate.report import balance_warning
+from localjustice.evaluate.sensitivity import Sensitivity
 from localjustice.evaluate.table import Evaluation
 
 
@@ -22,6 +24,12 @@ def _clean(value: Any) -> Any:
     if isinstance(value, list):
         return [_clean(v) for v in value]
     return value
+
+
+def _gamma(sensitivity: Sensitivity | None) -> str:
+    if sensitivity is None:
+        return "not available"
+    return "over 20" if sensitivity.critical_gamma is None else f"{sensitivity.critical_gamma:g}"
 
 
 def as_json(evaluation: Evaluation) -> str:
@@ -38,10 +46,8 @@ def as_rich(evaluation: Evaluation) -> Group:
     if evaluation.refusal:
         lines.append(Text(f"No estimate: {evaluation.refusal}", style="bold red"))
     elif not evaluation.balance.balanced:
-        lines.append(Text(
-            "Balance fails the threshold of "
-            f"{evaluation.balance.threshold:g} on {', '.join(evaluation.balance.unbalanced)}: "
-            "the estimates below are not a reliable headline.", style="bold red"))
+        lines.append(Text(str(balance_warning(evaluation.balance.unbalanced,
+                                              evaluation.balance.threshold)), style="bold red"))
     if evaluation.refusal is None:
         table = Table(title="Estimated effect on the participants")
         table.add_column("")
@@ -58,6 +64,7 @@ def as_rich(evaluation: Evaluation) -> Group:
             "naive difference": [f"{e.naive_difference:,.2f}" for e in evaluation.estimates],
             "E-value (interval)": [f"{e.e_value:.2f} ({e.e_value_ci:.2f})"
                                    for e in evaluation.estimates],
+            "critical Gamma (Rosenbaum)": [_gamma(e.sensitivity) for e in evaluation.estimates],
         }
         for label, values in rows.items():
             table.add_row(label, *values)

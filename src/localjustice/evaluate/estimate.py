@@ -7,7 +7,8 @@ what matching left over: Ho, Imai, King and Stuart 2007, "Matching as nonparamet
 preprocessing"). Standard errors are *matched-set robust*: clustered on the matched set, and with
 replacement also on the comparison person (two-way), because one person reused in several sets
 ties those sets together (MatchIt's "Estimating effects after matching" guidance; Abadie and
-Spiess 2022). Intervals are 95% and two-sided.
+Spiess 2022). With subclassification the groups are few and large, so the errors are
+heteroskedasticity-robust (HC1) on the weights instead. Intervals are 95% and two-sided.
 
 Significance follows the Justice Data Lab: p <= 0.05 *and*, for a rate, at least 10 participants
 with the outcome (JDL Methodology Paper 2013). When a difference is not significant, the
@@ -19,7 +20,8 @@ analysis in observational research: introducing the E-value", *Annals of Interna
 167:268-274): the strength of association, on the risk-ratio scale, a hidden confounder would
 need with both taking part and the outcome to explain the estimate away. A rate's risk ratio is
 the matched rates' ratio; another outcome's is approximated from its standardised difference
-``d`` as ``exp(0.91 d)`` (VanderWeele and Ding's conversion).
+``d`` as ``exp(0.91 d)`` (VanderWeele and Ding's conversion). Rosenbaum bounds on the matched
+sets (``sensitivity``) answer the same question on the scale of who takes part.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from scipy import stats
 
 from localjustice.errors import LocalJusticeError
 from localjustice.evaluate.matching import MatchedSample
+from localjustice.evaluate.sensitivity import Sensitivity, rosenbaum_bounds
 
 Z95 = float(stats.norm.ppf(0.975))
 #: JDL: a rate's difference is significant only with at least this many participants affected.
@@ -58,6 +61,8 @@ class Estimate:
     e_value: float
     e_value_ci: float
     adjusted: bool
+    #: Rosenbaum bounds on the matched sets (None with subclassification or no difference).
+    sensitivity: Sensitivity | None = None
 
 
 def _is_rate(values: pd.Series) -> bool:
@@ -67,7 +72,7 @@ def _is_rate(values: pd.Series) -> bool:
 def effect(frame: pd.DataFrame, treatment: str, outcome: str, sample: MatchedSample,
            adjust: pd.DataFrame | None = None) -> Estimate:
     """The ATT of taking part on ``outcome`` in the matched sample."""
-    if np.unique(sample.matched_set).size < 2:
+    if np.unique(sample.matched_set).size < 2 or sample.matched_treated < 2:
         raise LocalJusticeError("An interval needs at least two matched participants; "
                                 f"{sample.matched_treated} could be matched.")
     y_all = frame[outcome].astype(float).to_numpy()
@@ -82,10 +87,13 @@ def effect(frame: pd.DataFrame, treatment: str, outcome: str, sample: MatchedSam
         columns.extend(x.T)
     design = np.column_stack(columns)
     groups: np.ndarray = sample.matched_set
-    if sample.spec.method == "nearest":
+    if sample.spec.method == "nearest" and sample.spec.replace:
         groups = np.column_stack([sample.matched_set, sample.rows])
-    fit = sm.WLS(y, design, weights=sample.weights).fit(cov_type="cluster",
-                                                        cov_kwds={"groups": groups})
+    model = sm.WLS(y, design, weights=sample.weights)
+    # subclasses are a few large groups, too few to cluster on: robust (HC1) errors instead, as
+    # MatchIt's guidance says for subclassification weights
+    fit = (model.fit(cov_type="HC1") if sample.spec.method == "subclass" else
+           model.fit(cov_type="cluster", cov_kwds={"groups": groups}))
     est = float(fit.params[1])
     se = float(fit.bse[1])
     p = float(fit.pvalues[1]) if se > 0 else (0.0 if est else 1.0)
@@ -106,7 +114,8 @@ def effect(frame: pd.DataFrame, treatment: str, outcome: str, sample: MatchedSam
                     ci_lower=est - Z95 * se, ci_upper=est + Z95 * se, p_value=p,
                     naive_difference=naive, matched_treated=sample.matched_treated,
                     significant=significant, number_needed=needed, e_value=e_point,
-                    e_value_ci=e_ci, adjusted=adjust is not None)
+                    e_value_ci=e_ci, adjusted=adjust is not None,
+                    sensitivity=rosenbaum_bounds(y_all, sample, rate, est))
 
 
 def e_value(risk_ratio: float) -> float:

@@ -15,7 +15,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from localjustice.evaluate.estimate import Estimate
 from localjustice.evaluate.programme_run import OUTCOMES, ProgrammeEvaluation
+from localjustice.evaluate.sensitivity import GAMMA_MAX
 from localjustice.measures.disclosure import MAX_SUPPRESSED_COUNT
 
 SUPPRESSED = "[c]"
@@ -71,6 +73,8 @@ def report_data(result: ProgrammeEvaluation) -> dict[str, Any]:
     data["balanced"] = evaluation.balance.balanced
     data["balance_threshold"] = evaluation.balance.threshold
     data["unbalanced"] = list(evaluation.balance.unbalanced)
+    data["balance_warning"] = balance_warning(evaluation.balance.unbalanced,
+                                              evaluation.balance.threshold)
     # Overlap of the scores (common support), per bin of the logit score, counts controlled.
     bins: dict[tuple[float, float], dict[str, Any]] = {}
     for row in evaluation.overlap:
@@ -98,9 +102,38 @@ def report_data(result: ProgrammeEvaluation) -> dict[str, Any]:
                 "p_value": _round(e.p_value, 4), "significant": e.significant,
                 "naive_difference": _round(per * e.naive_difference, 2),
                 "number_needed": e.number_needed, "e_value": _round(e.e_value, 2),
-                "e_value_ci": _round(e.e_value_ci, 2)})
+                "e_value_ci": _round(e.e_value_ci, 2), **_rosenbaum(e)})
     data["time_omitted"] = result.time_omitted
     return data
+
+
+def balance_warning(unbalanced: tuple[str, ...] | list[str], threshold: float) -> str | None:
+    """The sentence a report shows instead of a headline when balance fails (None when not)."""
+    if not unbalanced:
+        return None
+    return (f"Balance fails the threshold: after matching, the standardised mean difference of "
+            f"{', '.join(unbalanced)} is more than {threshold:g} either way, so the comparison "
+            "group is not similar enough to the participants and no headline is given. Read the "
+            "estimates with that in mind.")
+
+
+def _rosenbaum(e: Estimate) -> dict[str, Any]:
+    """The Rosenbaum bounds of one estimate, as the report shows them (no counts of people)."""
+    r = e.sensitivity
+    if r is None:
+        return {"rosenbaum_gamma": None, "rosenbaum_test": None, "rosenbaum": []}
+    return {"rosenbaum_gamma": r.critical_gamma, "rosenbaum_test": r.test,
+            "rosenbaum": [{"gamma": b.gamma, "p_upper": _round(b.p_upper, 4)} for b in r.bounds]}
+
+
+def gamma_words(gamma: float | None) -> str:
+    """What a critical Gamma means, in a sentence for the report."""
+    if gamma is None:
+        return (f"no hidden bias up to Gamma = {GAMMA_MAX:g} would make it not significant")
+    if gamma <= 1.0:
+        return "it is not significant even without hidden bias"
+    return (f"it stops being significant if an unmeasured factor made one of two matched people "
+            f"{gamma:g} times as likely to take part as the other")
 
 
 def love_plot_spec(data: dict[str, Any]) -> dict[str, Any]:
@@ -149,9 +182,7 @@ def as_html(data: dict[str, Any]) -> str:
     if data["refusal"]:
         parts.append(f'<p class="notice">{_e(data["refusal"])}</p>')
     elif not data.get("balanced", False):
-        parts.append('<p class="notice">The comparison group is not similar enough to the '
-                     "participants on " + _e(", ".join(data.get("unbalanced", [])))
-                     + ": no headline is given; read the estimates with that in mind.</p>")
+        parts.append(f'<p class="notice">{_e(data.get("balance_warning"))}</p>')
     if data["statements"]:
         parts.append("<h2>For 100 typical people</h2>")
         for s in data["statements"]:
@@ -165,17 +196,26 @@ def as_html(data: dict[str, Any]) -> str:
                  + "</tbody></table>")
     if data["estimates"]:
         head = ("outcome", "participants", "comparison", "difference", "95% interval", "p-value",
-                "significant", "naive difference", "E-value")
+                "significant", "naive difference", "E-value", "critical Gamma")
         body = "".join(
             f'<tr><th scope="row">{_e(e["label"])}</th><td>{_e(e["participants"])}</td>'
             f'<td>{_e(e["comparison"])}</td><td>{_e(e["estimate"])}</td>'
             f'<td>{_e(e["ci_lower"])} to {_e(e["ci_upper"])}</td><td>{_e(e["p_value"])}</td>'
             f'<td>{"yes" if e["significant"] else "no"}</td><td>{_e(e["naive_difference"])}</td>'
-            f'<td>{_e(e["e_value"])}</td></tr>' for e in data["estimates"])
+            f'<td>{_e(e["e_value"])}</td><td>{_e(e.get("rosenbaum_gamma"))}</td></tr>'
+            for e in data["estimates"])
         parts.append("<h2>Estimates</h2><p>Rates per 100 people; frequency per person; days "
                      "among reoffenders.</p><table><caption>Estimated effect on the participants"
                      "</caption><thead><tr>" + "".join(f'<th scope="col">{h}</th>' for h in head)
                      + f"</tr></thead><tbody>{body}</tbody></table>")
+        parts.append("<h2>Sensitivity to hidden bias</h2><p>E-value: how strongly an unmeasured "
+                     "confounder would have to be associated with both taking part and the "
+                     "outcome to explain the estimate away. Critical Gamma (Rosenbaum bounds): "
+                     "the smallest hidden bias in who takes part at which the result would stop "
+                     "being significant.</p><ul>" + "".join(
+                         f"<li>{_e(e['label'])}: {_e(gamma_words(e.get('rosenbaum_gamma')))}"
+                         f" ({_e(e.get('rosenbaum_test'))}).</li>"
+                         for e in data["estimates"] if e.get("rosenbaum_test")) + "</ul>")
     if data["balance"]:
         parts.append("<h2>Balance</h2>")
         parts.append(f"<figure>{render_svg(love_plot_spec(data), 'love-plot')}</figure>")
@@ -219,10 +259,10 @@ def write_xlsx(data: dict[str, Any], path: Path) -> Path:
         analysed.append([k.replace("_", " "), v])
     estimates = book.create_sheet("Estimates")
     columns = ["label", "participants", "comparison", "estimate", "ci_lower", "ci_upper",
-               "p_value", "significant", "naive_difference", "e_value"]
+               "p_value", "significant", "naive_difference", "e_value", "rosenbaum_gamma"]
     estimates.append(columns)
     for e in data["estimates"]:
-        estimates.append([e[c] for c in columns])
+        estimates.append([e.get(c) for c in columns])
     balance = book.create_sheet("Balance")
     balance.append(["variable", "before", "after"])
     for b in data["balance"]:

@@ -50,7 +50,9 @@ def _people(n: float) -> str:
     return f"{whole} {'person' if whole == 1 else 'people'}"
 
 
-def rate_statement(estimate: Estimate, label: str = "committed a proven reoffence") -> OutcomeStatement:
+def rate_statement(estimate: Estimate, label: str = "committed a proven reoffence",
+                   subject: str = "the number who commit a proven reoffence within one year",
+                   ) -> OutcomeStatement:
     """A 0/1 outcome per 100 people (the estimate is a difference in proportions)."""
     treated = _whole(100 * estimate.treated_mean)
     comparison = _whole(100 * estimate.comparison_mean)
@@ -62,7 +64,7 @@ def rate_statement(estimate: Estimate, label: str = "committed a proven reoffenc
                f"{direction} in the comparison group.")
     low, high = -100 * estimate.ci_upper, -100 * estimate.ci_lower  # as reductions
     return OutcomeStatement(estimate.outcome, typical,
-                            _interval_words(low, high, estimate, "people", label, whole=True),
+                            _interval_words(low, high, estimate, "people", subject, whole=True),
                             estimate.significant)
 
 
@@ -74,7 +76,8 @@ def frequency_statement(estimate: Estimate) -> OutcomeStatement:
     low, high = -100 * estimate.ci_upper, -100 * estimate.ci_lower
     return OutcomeStatement(estimate.outcome, typical,
                             _interval_words(low, high, estimate, "offences",
-                                            "proven reoffences committed", whole=True),
+                                            "the number of proven reoffences committed during "
+                                            "the year", whole=True),
                             estimate.significant)
 
 
@@ -95,7 +98,7 @@ def days_statement(estimate: Estimate) -> OutcomeStatement:
     return OutcomeStatement(estimate.outcome, typical, words, estimate.significant)
 
 
-def _interval_words(low: float, high: float, estimate: Estimate, unit: str, label: str, *,
+def _interval_words(low: float, high: float, estimate: Estimate, unit: str, subject: str, *,
                     whole: bool) -> str:
     """The JDL's sentence for an interval of reductions ``low`` to ``high`` per 100 people."""
     def n(x: float) -> str:
@@ -103,14 +106,14 @@ def _interval_words(low: float, high: float, estimate: Estimate, unit: str, labe
 
     frame = "For 100 typical people who receive support, compared with 100 similar people who do not,"
     if estimate.significant and low > 0:
-        return (f"{frame} the number who {label} within one year could be lower by between "
+        return (f"{frame} {subject} could be lower by between "
                 f"{n(low)} and {n(high)} {unit}. This is a statistically significant result.")
     if estimate.significant and high < 0:
-        return (f"{frame} the number who {label} within one year could be higher by between "
+        return (f"{frame} {subject} could be higher by between "
                 f"{n(high)} and {n(low)} {unit}. This is a statistically significant result.")
     needed = (f" About {estimate.number_needed:,} participants would be needed for a difference "
               "this size to be statistically significant." if estimate.number_needed else "")
-    return (f"{frame} the number who {label} within one year could be lower by as many as "
+    return (f"{frame} {subject} could be lower by as many as "
             f"{n(max(high, 0))} {unit}, or higher by as many as {n(max(-low, 0))} {unit}. More "
             "people would need to be available for analysis in order to determine the direction "
             f"of this difference.{needed}")

@@ -52,6 +52,8 @@ class Evaluation:
                 "standard_error": None})
         return {
             **top,
+            "rosenbaum_gamma": (first.sensitivity.critical_gamma
+                                if first and first.sensitivity and self.refusal is None else None),
             "matched_treated": self.sample.matched_treated,
             "matched_comparison": self.sample.matched_controls,
             "treated_total": self.sample.treated_total,

@@ -28,14 +28,15 @@ def sentence_step(period: Period, *, borough: str | None = None) -> Step:
     rank = " ".join(f"WHEN '{s}' THEN {i}" for i, s in enumerate(SEVERITY))
     borough_filter = f"AND coalesce(e.borough_code, p.borough_code) = '{borough}'" if borough else ""
     columns = ("person_id", "case_key", "sentence_date", "sentence_type", "custody_days",
-               "offence_group", "requirements", "sex")
+               "offence_group", "requirements", "sex", "age_at_event", "home_borough")
     return Step("sentence", first_rows_sql(f"""
         -- One row per person, case and sentencing day: the principal (most severe) sentence;
         -- of equally severe ones the longest, then by offence group and row, so the choice (and
         -- the requirements it carries) is always the same.
         SELECT e.event_key, CASE e.sentence_type {rank} ELSE {len(SEVERITY)} END AS severity,
                e.person_id, e.case_key, e.event_date AS sentence_date, e.sentence_type,
-               e.custody_days, e.offence_group, e.requirements, p.sex
+               e.custody_days, e.offence_group, e.requirements, p.sex, e.age_at_event,
+               coalesce(e.borough_code, p.borough_code) AS home_borough
         FROM {EVENT_TABLE} AS e
         LEFT JOIN {PERSON_TABLE} AS p ON p.person_id = e.person_id
         WHERE e.event_type = 'court_outcome' AND e.outcome = 'convicted'

@@ -24,9 +24,13 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from localjustice.access import AccessReasons, Actor, Purpose, load_access_reasons
 from localjustice.audit import record_event
+from localjustice.service import casework
 from localjustice.service import entitlements as clocks
-from localjustice.service.errors import InvalidInput, InvalidTransition, NotFound, StaleEdit
+from localjustice.service.casework_schemas import ApprovalView, Outcome
+from localjustice.service.duplicates import MatchDecision, PossibleMatch, PossibleMatches, open_case_matches
+from localjustice.service.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound, StaleEdit
 from localjustice.service.identity import PersonClaim, find_same_person, normalise_name, other_teams_matches
+from localjustice.service.incident_access import incident_reach
 from localjustice.service.models import (
     Assessment,
     AssessmentRevision,
@@ -106,6 +110,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     "completed": frozenset(),
 }
 MANAGEMENT = "case management"
+#: Events the service records itself, never chosen from the list.
+SERVICE_EVENTS = frozenset({"case_opened", "case_reopened", "communication_need_flagged"})
 #: The record a reason for reviewing possible duplicates is stated for: the list, and its decisions.
 DUPLICATE_LIST = "*"
 #: The most cases one reallocation moves.
@@ -187,8 +193,14 @@ class CaseService:
         case = session.scalar(query)
         if case is None:
             raise NotFound("case", case_reference(case_id))
-        require_team(actor, case.team, "change_cases" if change else "view_cases", kind="case",
-                     record_id=case_reference(case_id))
+        try:
+            require_team(actor, case.team, "change_cases" if change else "view_cases", kind="case",
+                         record_id=case_reference(case_id))
+        except (NotFound, NotAllowed):
+            # a caseworker of another team working on an open major incident reaches its cases
+            # only, and only while the incident is open (``incident_access``)
+            if not incident_reach(session, actor, case.id):
+                raise
         if change and case.status != "open":
             raise InvalidTransition(f"Case {case_reference(case_id)} is closed: it cannot be changed.")
         return case
@@ -209,7 +221,8 @@ class CaseService:
     # --- intake ---------------------------------------------------------------------------------
 
     def receive_referral(self, actor: Actor, referral: ReferralIn, *, channel: str = "caseworker",
-                         spoc_username: str | None = None) -> IntakeResult:
+                         spoc_username: str | None = None, offer_matches: bool = False,
+                         decision: MatchDecision | None = None) -> IntakeResult:
         """Open a case for the referral, or join the open case for the same person and crime.
 
         Everything is within the referral's team, which must be one of the actor's: the same person
@@ -220,6 +233,13 @@ class CaseService:
         duplicate for a supervisor of both teams. ``spoc_username`` names the single point of
         contact of a new case, an active caseworker or supervisor of the team; the acting
         caseworker when not given.
+
+        With ``offer_matches`` (the caseworker's intake page) a referral that may belong to an open
+        case of the caller's teams (``duplicates``) is not taken until the caller decides:
+        ``PossibleMatches`` lists the cases, and the call is repeated with a ``decision`` (join
+        one of them, or open a new case with a reason). A decision to open a new case opens one
+        even for a person and crime the team already has open: the caseworker has said they
+        are different people.
         """
         teams = teams_for(actor, "change_cases")
         if teams is not None and referral.team not in teams:
@@ -230,86 +250,165 @@ class CaseService:
                                                      "of contact"})
             spoc_username = actor.username
         spoc = require_caseworker(self.staff, referral.team, spoc_username, field="spoc_username")
+        offered: list[int] = []
+        if offer_matches or decision is not None:
+            matches = self.possible_matches(actor, referral)
+            offered = [m.case_id for m in matches]
+            if matches and decision is None:
+                raise PossibleMatches(matches)
+            if decision is not None and decision.join_case_id is not None:
+                if decision.join_case_id not in offered:
+                    raise PossibleMatches(matches, {"match_choice": "Choose one of the cases listed"})
+                return self._join_chosen(actor, referral, channel, decision.join_case_id, offered)
+            if matches and decision is not None and len(decision.new_case_reason.strip()) < 3:
+                raise PossibleMatches(matches, {"match_reason": "Say why this referral needs a new case"})
         for attempt in range(3):
             try:
-                return self._receive(actor, referral, channel, spoc)
+                return self._receive(actor, referral, channel, spoc,
+                                     decision if offered else None, offered)
             except IntegrityError:
                 # a concurrent intake created the same person, case or referral: look again
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
 
-    def _receive(self, actor: Actor, referral: ReferralIn, channel: str, spoc: Caseworker) -> IntakeResult:
-        team = referral.team
+    def possible_matches(self, actor: Actor, referral: ReferralIn) -> list[PossibleMatch]:
+        """The open cases of the caller's teams the referral may belong to (``duplicates``).
+
+        Shows names and dates of birth of the caller's own teams' cases; audited (case ids only)."""
+        teams = teams_for(actor, "change_cases")
         with self._tx() as s:
-            if referral.referral_id:
-                seen = s.scalar(select(IncomingReferral).where(
-                    IncomingReferral.team == team, IncomingReferral.referral_id == referral.referral_id))
-                if seen is not None:
-                    return IntakeResult(case_id=seen.case_id, reference=case_reference(seen.case_id),
-                                        referral_id=seen.referral_id, joined_existing=seen.joined_existing)
-            claim = PersonClaim(referral.source, referral.source_person_id, referral.forename,
-                                referral.surname, referral.date_of_birth)
-            person_id = find_same_person(s, claim, team)
-            if person_id is None:
-                person = Person(team=team, forename=referral.forename, surname=referral.surname,
-                                name_key=claim.name_key, date_of_birth=referral.date_of_birth)
-                s.add(person)
-                s.flush()
-                person_id = person.id
-            if referral.source_person_id and s.scalar(select(PersonIdentifier.id).where(
-                    PersonIdentifier.team == team, PersonIdentifier.source == referral.source,
-                    PersonIdentifier.source_person_id == referral.source_person_id)) is None:
-                s.add(PersonIdentifier(person_id=person_id, team=team, source=referral.source,
-                                       source_person_id=referral.source_person_id))
-            case = s.scalar(select(Case).where(
-                Case.person_id == person_id, Case.team == team, Case.status == "open",
-                func.coalesce(Case.crime_id, "") == (referral.crime_id or "")).with_for_update())
-            joined = case is not None
-            if case is None:
-                case = Case(person_id=person_id, role=referral.role, crime_id=referral.crime_id,
-                            team=team, status="open",
-                            enhanced_rights=sorted(referral.enhanced_rights),
-                            spoc_username=spoc.username, spoc_name=spoc.display_name,
-                            contact_preference=referral.contact_preference, safe_to_leave_message=False,
-                            opened_on=referral.referral_date)
-                s.add(case)
-                s.flush()
-                s.add(Handover(case_id=case.id, from_username=None, to_username=spoc.username,
-                               to_name=spoc.display_name, from_team=None, to_team=case.team,
-                               reason="Case opened", by_username=actor.username))
-                event = CaseEvent(case_id=case.id, kind="case_opened", occurred_on=referral.referral_date,
-                                  recorded_by=actor.username)
-                s.add(event)
-                s.flush()
-                clocks.start_clocks(s, case, event, self.code, self.calendar)
-            else:
-                assert case is not None
-                require_team(actor, case.team, "change_cases", kind="case", record_id=case.id)
-                added = sorted(set(referral.enhanced_rights) - set(case.enhanced_rights))
-                if added:
-                    was_enhanced = case.enhanced
-                    case.enhanced_rights = sorted({*case.enhanced_rights, *added})
-                    if not was_enhanced:
-                        clocks.recompute_due_dates(case, self._open_entitlements(s, case.id), self.code,
-                                                   self.calendar)
+            matches = open_case_matches(s, forename=referral.forename, surname=referral.surname,
+                                        date_of_birth=referral.date_of_birth,
+                                        linkage_person_id=referral.linkage_person_id, teams=teams)
+            if matches:
+                self._audit(s, actor, "referral.possible_matches", "case_list", referral.team,
+                            "duplicate check at intake", cases=[m.case_id for m in matches])
+        return matches
+
+    def _join_chosen(self, actor: Actor, referral: ReferralIn, channel: str, case_id: int,
+                     offered: list[int]) -> IntakeResult:
+        """Join the referral to the open case the caseworker chose from those offered."""
+        with self._tx() as s:
+            case = self._case(s, actor, case_id, change=True)
+            if referral.referral_id and s.scalar(select(IncomingReferral.id).where(
+                    IncomingReferral.team == case.team,
+                    IncomingReferral.referral_id == referral.referral_id)) is not None:
+                raise InvalidInput({"referral_id": "This referral reference is already recorded"})
+            added = sorted(set(referral.enhanced_rights) - set(case.enhanced_rights))
+            if added:
+                was_enhanced = case.enhanced
+                case.enhanced_rights = sorted({*case.enhanced_rights, *added})
+                if not was_enhanced:
+                    clocks.recompute_due_dates(case, self._open_entitlements(s, case.id), self.code,
+                                               self.calendar)
+            if case.linkage_person_id is None and referral.linkage_person_id:
+                case.linkage_person_id = referral.linkage_person_id
             referral_id = referral.referral_id or f"{channel}-{uuid4().hex[:16]}"
-            s.add(IncomingReferral(
-                team=team, referral_id=referral_id, case_id=case.id, channel=channel,
-                referrer=referral.referrer, role=referral.role, referral_date=referral.referral_date,
-                needs=list(referral.needs), service=referral.service, joined_existing=joined,
-                received_by=actor.username, source=referral.source,
-                source_person_id=referral.source_person_id, forename=referral.forename,
-                surname=referral.surname, date_of_birth=referral.date_of_birth))
+            s.add(self._incoming(actor, referral, channel, case, referral_id, joined=True,
+                                 decision="joined", reason=None, offered=offered))
             s.flush()
-            if joined:
-                self._audit(s, actor, "referral.join", "case", case.id, channel=channel)
-            else:
-                self._audit(s, actor, "case.open", "case", case.id, channel=channel,
-                            spoc_username=spoc.username)
-            self._flag_possible_duplicates(s, actor, claim, person_id, team)
+            self._audit(s, actor, "referral.join", "case", case.id, channel=channel,
+                        match_decision="joined", offered=offered)
             return IntakeResult(case_id=case.id, reference=case_reference(case.id), referral_id=referral_id,
-                                joined_existing=joined)
+                                joined_existing=True)
+
+    @staticmethod
+    def _incoming(actor: Actor, referral: ReferralIn, channel: str, case: Case, referral_id: str, *,
+                  joined: bool, decision: str | None, reason: str | None,
+                  offered: list[int] | None) -> IncomingReferral:
+        return IncomingReferral(
+            team=case.team, referral_id=referral_id, case_id=case.id, channel=channel,
+            referrer=referral.referrer, role=referral.role, referral_date=referral.referral_date,
+            needs=list(referral.needs), service=referral.service, joined_existing=joined,
+            received_by=actor.username, source=referral.source,
+            source_person_id=referral.source_person_id, forename=referral.forename,
+            surname=referral.surname, date_of_birth=referral.date_of_birth,
+            match_decision=decision, match_reason=reason, match_offered=offered)
+
+    def _receive(self, actor: Actor, referral: ReferralIn, channel: str, spoc: Caseworker,
+                 decision: MatchDecision | None = None, offered: list[int] | None = None) -> IntakeResult:
+        with self._tx() as s:
+            return self._receive_in(s, actor, referral, channel, spoc, decision, offered)
+
+    def _receive_in(self, s: Session, actor: Actor, referral: ReferralIn, channel: str, spoc: Caseworker,
+                    decision: MatchDecision | None = None, offered: list[int] | None = None) -> IntakeResult:
+        """The body of an intake, in the caller's transaction (the incident registration's too)."""
+        team = referral.team
+        if referral.referral_id:
+            seen = s.scalar(select(IncomingReferral).where(
+                IncomingReferral.team == team, IncomingReferral.referral_id == referral.referral_id))
+            if seen is not None:
+                return IntakeResult(case_id=seen.case_id, reference=case_reference(seen.case_id),
+                                    referral_id=seen.referral_id, joined_existing=seen.joined_existing)
+        claim = PersonClaim(referral.source, referral.source_person_id, referral.forename,
+                            referral.surname, referral.date_of_birth)
+        person_id = find_same_person(s, claim, team)
+        if person_id is None:
+            person = Person(team=team, forename=referral.forename, surname=referral.surname,
+                            name_key=claim.name_key, date_of_birth=referral.date_of_birth)
+            s.add(person)
+            s.flush()
+            person_id = person.id
+        if referral.source_person_id and s.scalar(select(PersonIdentifier.id).where(
+                PersonIdentifier.team == team, PersonIdentifier.source == referral.source,
+                PersonIdentifier.source_person_id == referral.source_person_id)) is None:
+            s.add(PersonIdentifier(person_id=person_id, team=team, source=referral.source,
+                                   source_person_id=referral.source_person_id))
+        case = s.scalar(select(Case).where(
+            Case.person_id == person_id, Case.team == team, Case.status == "open",
+            func.coalesce(Case.crime_id, "") == (referral.crime_id or "")).with_for_update())
+        if case is not None and decision is not None:
+            # the caseworker saw this case offered and said the referral needs a new one: a
+            # different person of the same name and date of birth, so a person record of its own
+            person = Person(team=team, forename=referral.forename, surname=referral.surname,
+                            name_key=claim.name_key, date_of_birth=referral.date_of_birth)
+            s.add(person)
+            s.flush()
+            person_id, case = person.id, None
+        joined = case is not None
+        if case is None:
+            case = Case(person_id=person_id, role=referral.role, crime_id=referral.crime_id,
+                        team=team, status="open", linkage_person_id=referral.linkage_person_id,
+                        enhanced_rights=sorted(referral.enhanced_rights),
+                        spoc_username=spoc.username, spoc_name=spoc.display_name,
+                        contact_preference=referral.contact_preference, safe_to_leave_message=False,
+                        opened_on=referral.referral_date)
+            s.add(case)
+            s.flush()
+            s.add(Handover(case_id=case.id, from_username=None, to_username=spoc.username,
+                           to_name=spoc.display_name, from_team=None, to_team=case.team,
+                           reason="Case opened", by_username=actor.username))
+            event = CaseEvent(case_id=case.id, kind="case_opened", occurred_on=referral.referral_date,
+                              recorded_by=actor.username)
+            s.add(event)
+            s.flush()
+            clocks.start_clocks(s, case, event, self.code, self.calendar)
+        else:
+            assert case is not None
+            require_team(actor, case.team, "change_cases", kind="case", record_id=case.id)
+            added = sorted(set(referral.enhanced_rights) - set(case.enhanced_rights))
+            if added:
+                was_enhanced = case.enhanced
+                case.enhanced_rights = sorted({*case.enhanced_rights, *added})
+                if not was_enhanced:
+                    clocks.recompute_due_dates(case, self._open_entitlements(s, case.id), self.code,
+                                               self.calendar)
+        referral_id = referral.referral_id or f"{channel}-{uuid4().hex[:16]}"
+        s.add(self._incoming(actor, referral, channel, case, referral_id, joined=joined,
+                             decision="new" if decision is not None else None,
+                             reason=decision.new_case_reason.strip() if decision is not None else None,
+                             offered=offered or None))
+        s.flush()
+        matched: dict[str, Any] = {} if decision is None else {"match_decision": "new", "offered": offered}
+        if joined:
+            self._audit(s, actor, "referral.join", "case", case.id, channel=channel)
+        else:
+            self._audit(s, actor, "case.open", "case", case.id, channel=channel,
+                        spoc_username=spoc.username, **matched)
+        self._flag_possible_duplicates(s, actor, claim, person_id, team)
+        return IntakeResult(case_id=case.id, reference=case_reference(case.id), referral_id=referral_id,
+                            joined_existing=joined)
 
     def _flag_possible_duplicates(self, s: Session, actor: Actor, claim: PersonClaim, person_id: int,
                                   team: str) -> None:
@@ -469,6 +568,7 @@ class CaseService:
             expenses=[ExpenseView.model_validate(x) for x in expenses],
             referrals=[self._referral_view(r, person) for r in referrals],
             timeline=timeline,
+            casework=casework.Casework(self).view(s, case),
         )
 
     @staticmethod
@@ -824,19 +924,32 @@ class CaseService:
 
     # --- onward referrals -----------------------------------------------------------------------
 
-    def refer_onward(self, actor: Actor, case_id: int, data: OnwardReferralIn) -> OnwardReferralView:
+    def refer_onward(self, actor: Actor, case_id: int, data: OnwardReferralIn
+                     ) -> OnwardReferralView | ApprovalView:
+        """Refer the person on; to a service ``casework.toml`` lists, a caseworker's referral waits
+        for a supervisor's approval (the approval is returned instead)."""
         with self._tx() as s:
             case = self._case(s, actor, case_id, change=True)
             self._check_dates(case, data)
-            onward = OnwardReferral(case_id=case.id, service=data.service, provider=data.provider,
-                                    status="sent", sent_on=data.sent_on, status_on=data.sent_on,
-                                    sent_by=actor.username)
-            s.add(onward)
-            s.flush()
-            clocks.meet_by_action(s, case.id, "onward_referral_sent", data.sent_on, actor.username, self.code)
-            self._audit(s, actor, "onward_referral.send", "case", case.id, onward_referral=onward.id,
-                        service=data.service)
-            return OnwardReferralView.model_validate(onward)
+            if casework.onward_needs_approval(actor, data.service):
+                approval = casework.request_onward(s, actor, case, data.model_dump(mode="json"))
+                self._audit(s, actor, "approval.request", "case", case.id, approval=approval.id,
+                            requested="onward_referral")
+                return ApprovalView.model_validate(approval).model_copy(
+                    update={"reference": case_reference(case.id)})
+            return self._send_onward(s, actor, case, data)
+
+    def _send_onward(self, s: Session, actor: Actor, case: Case,
+                     data: OnwardReferralIn) -> OnwardReferralView:
+        onward = OnwardReferral(case_id=case.id, service=data.service, provider=data.provider,
+                                status="sent", sent_on=data.sent_on, status_on=data.sent_on,
+                                sent_by=actor.username)
+        s.add(onward)
+        s.flush()
+        clocks.meet_by_action(s, case.id, "onward_referral_sent", data.sent_on, actor.username, self.code)
+        self._audit(s, actor, "onward_referral.send", "case", case.id, onward_referral=onward.id,
+                    service=data.service)
+        return OnwardReferralView.model_validate(onward)
 
     def update_onward_referral(self, actor: Actor, onward_referral_id: int, data: OnwardReferralUpdate, *,
                                expected_version: int) -> OnwardReferralView:
@@ -863,7 +976,7 @@ class CaseService:
 
     def record_event(self, actor: Actor, case_id: int, data: CaseEventIn) -> list[EntitlementView]:
         """Record what happened (charge, bail, hearing date, outcome...); start the clocks it starts."""
-        if data.kind not in self.code.events or data.kind == "case_opened":
+        if data.kind not in self.code.events or data.kind in SERVICE_EVENTS:
             raise InvalidInput({"kind": "Select what happened from the list"})
         with self._tx() as s:
             case = self._case(s, actor, case_id, change=True)
@@ -878,6 +991,7 @@ class CaseService:
         event = CaseEvent(case_id=case.id, kind=kind, occurred_on=on, note=note, recorded_by=actor.username)
         s.add(event)
         s.flush()
+        casework.after_event(s, case, event, self.calendar)
         return clocks.start_clocks(s, case, event, self.code, self.calendar)
 
     def mark_entitlement_met(self, actor: Actor, entitlement_id: int, data: EntitlementMetIn, *,
@@ -1021,6 +1135,9 @@ class CaseService:
         with self._tx() as s:
             case = self._case(s, actor, case_id, change=True)
             self._expect("case", case_reference(case_id), case.version, expected_version, attempted)
+            unsafe = casework.preference_errors(s, case.id, data)
+            if unsafe:
+                raise InvalidInput(unsafe)
             case.contact_preference = data.contact_preference
             case.phone, case.email = data.phone or None, data.email or None
             case.safe_to_leave_message = data.safe_to_leave_message
@@ -1032,6 +1149,9 @@ class CaseService:
         with self._tx() as s:
             case = self._case(s, actor, case_id, change=True)
             self._check_dates(case, data)
+            unsafe = casework.contact_errors(s, case.id, data)
+            if unsafe:
+                raise InvalidInput(unsafe)
             if data.direction == "outbound" and not data.preference_override:
                 if case.contact_preference == "none":
                     raise InvalidInput({"preference_override": "They asked not to be contacted: say why "
@@ -1042,6 +1162,7 @@ class CaseService:
             contact = ContactLog(case_id=case.id, occurred_on=data.occurred_on, channel=data.channel,
                                  direction=data.direction, summary=data.summary,
                                  preference_override=data.preference_override or None,
+                                 left_message=data.left_message, time_of_contact=data.time_of_contact or None,
                                  by_username=actor.username)
             s.add(contact)
             s.flush()
@@ -1050,19 +1171,7 @@ class CaseService:
 
     # --- closing --------------------------------------------------------------------------------
 
-    def close_case(self, actor: Actor, case_id: int, data: CloseIn, *, expected_version: int) -> None:
-        """Close the case. Clocks not yet due lapse (not applicable); overdue ones stay open and
-        keep counting as missed, so closing never improves the compliance figures."""
-        attempted = data.model_dump(mode="json")
-        with self._tx() as s:
-            case = self._case(s, actor, case_id, change=True)
-            self._expect("case", case_reference(case_id), case.version, expected_version, attempted)
-            self._check_dates(case, data)
-            for entitlement in self._open_entitlements(s, case.id):
-                if entitlement.due_on is None or entitlement.due_on >= data.closed_on:
-                    entitlement.status = "not_applicable"
-                    entitlement.note = "Case closed before it was due"
-            case.status, case.closed_on, case.closure_reason = "closed", data.closed_on, data.reason
-            self._flush(s, "case", case_reference(case_id), attempted)
-            self._audit(s, actor, "case.close", "case", case.id)
-
+    def close_case(self, actor: Actor, case_id: int, data: CloseIn, *, expected_version: int) -> Outcome:
+        """Close the case with an outcome (``casework.toml``) and the person's feedback; a role that
+        needs a supervisor's approval to close asks for it instead (``casework.request_close``)."""
+        return casework.request_close(self, actor, case_id, data, expected_version=expected_version)

@@ -82,6 +82,8 @@ class Case(Base):
     role: Mapped[str] = mapped_column(String(20))
     crime_id: Mapped[str | None] = mapped_column(String(100))
     team: Mapped[str] = mapped_column(String(100), index=True)
+    #: the linkage's person id, when the referral carried one: it decides possible matches at intake
+    linkage_person_id: Mapped[str | None] = mapped_column(String(100), index=True)
     status: Mapped[str] = mapped_column(String(20), default="open")
     enhanced_rights: Mapped[list[str]] = mapped_column(JSON, default=list)
     spoc_username: Mapped[str | None] = mapped_column(String(200), index=True)
@@ -138,6 +140,11 @@ class IncomingReferral(Base):
     forename: Mapped[str | None] = mapped_column(String(100))
     surname: Mapped[str | None] = mapped_column(String(100))
     date_of_birth: Mapped[date | None] = mapped_column(Date)
+    #: when intake offered possible matches: 'joined' (the caseworker joined one) or 'new' (opened a
+    #: new case), the reason given for a new one, and the case ids offered
+    match_decision: Mapped[str | None] = mapped_column(String(10))
+    match_reason: Mapped[str | None] = mapped_column(String(500))
+    match_offered: Mapped[list[int] | None] = mapped_column(JSON)
 
     __table_args__ = (UniqueConstraint("team", "referral_id", name="uq_svc_incoming_referral_team"),)
 
@@ -369,5 +376,10 @@ class ContactLog(Base):
     direction: Mapped[str] = mapped_column(String(20))
     summary: Mapped[str] = mapped_column(Text)
     preference_override: Mapped[str | None] = mapped_column(String(500))
+    #: the major incident's bulk communication this contact was part of, if any
+    incident_message_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    #: whether a message was left (checked against the safe contact plan), and the time of a call
+    left_message: Mapped[bool] = mapped_column(Boolean, server_default=text("false"), default=False)
+    time_of_contact: Mapped[str | None] = mapped_column(String(5))
     by_username: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(DateTime, server_default=text("CURRENT_TIMESTAMP"))

@@ -23,6 +23,9 @@ from pydantic import (
 )
 
 from localjustice.service.errors import InvalidInput
+
+if typing.TYPE_CHECKING:
+    from localjustice.service.casework_schemas import CaseworkView
 from localjustice.service.input_rules import DatePartError, date_from_parts, load_input_rules
 
 CaseRole = Literal["victim", "witness"]
@@ -185,6 +188,7 @@ class ReferralIn(Input):
     referral_id: str | None = Field(default=None, max_length=100, title="Referral reference")
     source: str = Field(default="caseworker", min_length=1, max_length=50, title="Source system")
     source_person_id: str | None = Field(default=None, max_length=100, title="Source person id")
+    linkage_person_id: str | None = Field(default=None, max_length=100, title="Linkage person id")
     forename: str = Field(min_length=1, max_length=100, title="First name")
     surname: str = Field(min_length=1, max_length=100, title="Last name")
     date_of_birth: date = Field(title="Date of birth")
@@ -198,7 +202,7 @@ class ReferralIn(Input):
     enhanced_rights: list[EnhancedReason] = Field(default_factory=list, title="Enhanced rights")
     contact_preference: ContactPreference = Field(default="phone", title="Contact preference")
 
-    @field_validator("crime_id", "referral_id", "source_person_id")
+    @field_validator("crime_id", "referral_id", "source_person_id", "linkage_person_id")
     @classmethod
     def _blank_is_none(cls, value: str | None) -> str | None:
         return value or None
@@ -380,11 +384,32 @@ class ContactIn(Input):
     summary: str = Field(min_length=1, max_length=4000, title="Summary")
     preference_override: str = Field(default="", max_length=500,
                                      title="Reason for not using their preference")
+    left_message: bool = Field(default=False, title="Left a message")
+    time_of_contact: str = Field(default="", max_length=5, pattern=r"^(([01]\d|2[0-3]):[0-5]\d)?$",
+                                 title="Time of contact")
 
 
 class CloseIn(Input):
+    """Closing a case: an outcome from ``casework.toml``, a reason, and the person's feedback
+    (each question 1 to 5, or unanswered; a form sends them as ``feedback_<question>``)."""
+
+    outcome: str = Field(default="", max_length=50, title="Outcome")
     reason: str = Field(min_length=3, max_length=500, title="Reason for closing")
     closed_on: date = Field(default_factory=date.today, title="Date closed")
+    feedback: dict[str, int] = Field(default_factory=dict, title="Their feedback")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _feedback_fields(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and any(str(k).startswith("feedback_") for k in data):
+            data = dict(data)
+            answers = dict(data.get("feedback") or {})
+            for key in [k for k in data if str(k).startswith("feedback_")]:
+                value = data.pop(key)
+                if value not in ("", None):
+                    answers[str(key).removeprefix("feedback_")] = value
+            data["feedback"] = answers
+        return data
 
 
 class CaseFilters(Input):
@@ -754,6 +779,9 @@ class CaseDetail(CaseSummary):
     expenses: list[ExpenseView]
     referrals: list[IncomingReferralView]
     timeline: list[TimelineItem]
+    #: risk, safety plan, safe contact, tasks, approvals, closures, flags and documents
+    #: (``casework_schemas``, which resolves this name)
+    casework: CaseworkView | None = None
 
 
 class ProviderPack(View):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from localjustice.sharing import web as sharing
 from localjustice.web.extensions import NavItem, WebExtension
 from localjustice.web.routes import (
     audit_log,
@@ -11,9 +12,13 @@ from localjustice.web.routes import (
     case_allocation,
     case_work,
     cases,
+    casework,
     dashboard,
     evaluations,
+    finance,
+    governance,
     home,
+    incidents,
     loads,
     ops,
     people,
@@ -30,6 +35,8 @@ BUILT_IN: tuple[WebExtension, ...] = (
     WebExtension(name="dashboard", router=dashboard.router,
                  nav=(NavItem("Dashboard", "/dashboard", "dashboard:view"),)),
     evaluations.extension,
+    finance.extension,
+    governance.extension,
     WebExtension(name="loads", router=loads.router, nav=(NavItem("Data loads", "/loads", "loads:view"),),
                  person_records=loads.PERSON_RECORDS),
     WebExtension(name="review", router=review.router,
@@ -40,7 +47,10 @@ BUILT_IN: tuple[WebExtension, ...] = (
     WebExtension(name="users", router=users.router, nav=(NavItem("Users", "/users", "users:manage"),)),
     case_allocation.extension,  # before the case pages: /cases/allocation is not a case id
     case_work.extension,  # and /cases/due, /cases/search
+    casework.extension,  # and /cases/supervision, /cases/feedback, /cases/approvals/...
     cases.extension,
+    sharing.extension,
+    incidents.extension,
     people.extension,
 )
 

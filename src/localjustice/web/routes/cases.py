@@ -26,14 +26,19 @@ from localjustice.service import (
     CaseService,
     ComplianceReports,
     InvalidInput,
+    MatchDecision,
     NotAllowed,
     NotFound,
+    PossibleMatch,
+    PossibleMatches,
     PurposeInvalid,
     StaleEdit,
     load_victims_code,
     parse_input,
     schemas,
 )
+from localjustice.service.casework_rules import load_casework_rules
+from localjustice.service.casework_schemas import ApprovalView, Outcome
 from localjustice.web import access_reasons as reasons
 from localjustice.web.accounts.caseworkers import AccountsStaff
 from localjustice.web.authorise import Forbidden, Permit, SignedIn
@@ -174,11 +179,11 @@ def _reason_page(request: Request, case_id: int, next_page: str, values: Mapping
 
 DATE_FIELDS = {"date_of_birth", "referral_date", "occurred_on", "met_on", "hearing_on", "sent_on",
                "status_on", "closed_on", "claimed_on", "pretrial_visit_offered_on", "pretrial_visit_on",
-               "special_measures_applied_on", "special_measures_decided_on"}
+               "special_measures_applied_on", "special_measures_decided_on", "review_on"}
 LIST_FIELDS = {"needs", "enhanced_rights", "special_measures_applied", "special_measures_granted"}
 BOOL_FIELDS = {"health_need", "housing_need", "financial_need", "emotional_need", "court_preparation_need",
                "share_contact_details", "share_assessment", "share_case_details", "safe_to_leave_message",
-               "attending"}
+               "attending", "left_message", "safe_to_call", "safe_to_email", "no_messages"}
 RECIPIENTS = frozenset(typing.get_args(schemas.Recipient))
 #: What a form saves over: the saved values (keyed like the form's input model) and their version.
 Saved = tuple[dict[str, Any], int | None]
@@ -221,7 +226,8 @@ def _form_page(request: Request, template: str, *, title: str, values: Mapping[s
     # (rendered after the fields, shown before them) lists errors in the order of the page
     return render(request, template, {"title": title, "values": dict(values), "errors": dict(errors or {}),
                                       "conflict": conflict, "changes": changes or [], "field_order": [],
-                                      "date_fields": DATE_FIELDS, "code": load_victims_code(), **extra},
+                                      "date_fields": DATE_FIELDS, "code": load_victims_code(),
+                                      "casework_rules": load_casework_rules(), **extra},
                   status_code=status_code)
 
 
@@ -309,13 +315,35 @@ def new_referral_form(request: Request, user: Editor) -> Response:
         team_options=[(t, t) for t in user.actor.teams])
 
 
+def _match_decision(data: dict[str, Any]) -> MatchDecision | None:
+    """The caseworker's answer to the possible matches offered (``match_choice``: 'new' or a case
+    id to join), taken out of the referral's fields; ``None`` before any were offered."""
+    choice, reason = str(data.pop("match_choice", "")), str(data.pop("match_reason", ""))
+    data.pop("match_offered", None)
+    if choice == "new":
+        return MatchDecision(new_case_reason=reason[:500])
+    if choice.isascii() and choice.isdigit():
+        return MatchDecision(join_case_id=int(choice))
+    return None
+
+
 @router.post("/cases/new/referral", dependencies=[Depends(Permit(EDIT))], include_in_schema=False)
 async def new_referral(request: Request, user: Editor) -> Response:
+    """Take a referral; when it may belong to an open case of the caller's teams, show those cases
+    on the same form for the caseworker to join one or open a new case with a reason."""
+    matches: list[PossibleMatch] = []
+
     def call(data: dict[str, Any], _: int | None) -> schemas.IntakeResult:
-        return _service(request).receive_referral(user.actor, parse_input(schemas.ReferralIn, data))
+        decision = _match_decision(data)
+        try:
+            return _service(request).receive_referral(user.actor, parse_input(schemas.ReferralIn, data),
+                                                      offer_matches=True, decision=decision)
+        except PossibleMatches as exc:
+            matches[:] = exc.matches
+            raise
     return await _submit(request, "cases/referral.html", "Add a referral", call,
                          lambda r: f"/cases/{r.case_id}?{'joined' if r.joined_existing else 'opened'}=1",
-                         team_options=[(t, t) for t in user.actor.teams])
+                         team_options=[(t, t) for t in user.actor.teams], matches=matches)
 
 
 def _case_form(path: str, template: str, title: str,
@@ -347,7 +375,7 @@ def _case_form(path: str, template: str, title: str,
             assert record is not None
             fresh = _case_or_404(request, user, case_id)
             return record(fresh, data), {"case": fresh}
-        return await _submit(request, template, title, call, lambda _: f"/cases/{case_id}?{done}=1",
+        return await _submit(request, template, title, call, lambda r: f"/cases/{case_id}?{_done(r, done)}=1",
                              model=model, saved_now=saved_now if record is not None else None, case=case)
 
     name = path.strip("/").replace("/", "_").replace("{case_id}", "case")
@@ -355,6 +383,12 @@ def _case_form(path: str, template: str, title: str,
                          include_in_schema=False, name=f"{name}_form")
     router.add_api_route(path, save, methods=["POST"], dependencies=[Depends(Permit(EDIT))],
                          include_in_schema=False, name=f"{name}_save")
+
+
+def _done(result: Any, done: str) -> str:
+    """The case page's banner after a save: what was done, or that it waits for a supervisor."""
+    waiting = isinstance(result, ApprovalView) or (isinstance(result, Outcome) and not result.applied)
+    return "approval_requested" if waiting else done
 
 
 def _assessment_record(case: schemas.CaseDetail, _: Mapping[str, Any]) -> Saved:
@@ -561,7 +595,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 def _api_route(method: str, path: str, permission: str, model: type[BaseModel] | None,
-               response: type[Any] | None, summary: str) -> Callable[[Callable[..., Response]], Any]:
+               response: Any, summary: str) -> Callable[[Callable[..., Response]], Any]:
     def decorate(fn: Callable[..., Response]) -> Callable[..., Response]:
         responses: dict[int | str, dict[str, Any]] = dict(ERRORS)
         if response is not None:
@@ -581,10 +615,28 @@ def api_receive_referral(request: Request, user: Editor, body: JsonBody,
                              max_length=200, pattern=PRINTABLE,
                              description="The single point of contact of a new case: an active caseworker "
                                          "or supervisor of its team (default: you)")] = "",
+                         check_matches: Annotated[bool, Query(
+                             description="Answer 409 with the open cases of your teams this person may "
+                                         "already have, instead of taking the referral")] = False,
+                         join_case_id: Annotated[int | None, Query(
+                             ge=1, description="Join this case, one of the possible matches")] = None,
+                         new_case_reason: Annotated[str, Query(
+                             max_length=500, pattern=PRINTABLE,
+                             description="Open a new case despite possible matches, saying why")] = "",
                          ) -> Response:
-    return _api(lambda: _service(request).receive_referral(
-        user.actor, parse_input(schemas.ReferralIn, body), channel="api",
-        spoc_username=spoc_username or None), 201)
+    decision = (MatchDecision(join_case_id=join_case_id, new_case_reason=new_case_reason)
+                if join_case_id is not None or new_case_reason else None)
+    try:
+        referral = parse_input(schemas.ReferralIn, body)
+        return _api(lambda: _service(request).receive_referral(
+            user.actor, referral, channel="api", spoc_username=spoc_username or None,
+            offer_matches=check_matches, decision=decision), 201)
+    except PossibleMatches as exc:
+        return JSONResponse({"detail": str(exc), "errors": exc.errors,
+                             "possible_matches": [m.model_dump(mode="json") for m in exc.matches]},
+                            status_code=409)
+    except InvalidInput as exc:
+        return JSONResponse({"detail": str(exc), "errors": exc.errors}, status_code=422)
 
 
 @_api_route("PUT", "/api/cases/{case_id}/assessment", EDIT, schemas.AssessmentIn, schemas.AssessmentView,
@@ -605,7 +657,9 @@ def api_provider_pack(request: Request, user: Viewer, referral_id: RecordId,
 
 
 @_api_route("POST", "/api/cases/{case_id}/onward-referrals", EDIT, schemas.OnwardReferralIn,
-            schemas.OnwardReferralView, "Refer the person on to a support provider")
+            schemas.OnwardReferralView | ApprovalView,
+            "Refer the person on to a support provider (to some services, a request for a supervisor's "
+            "approval: an approval is returned)")
 def api_refer_onward(request: Request, user: Editor, case_id: RecordId, body: JsonBody) -> Response:
     return _api(lambda: _service(request).refer_onward(
         user.actor, case_id, parse_input(schemas.OnwardReferralIn, body)), 201)
@@ -700,7 +754,8 @@ def api_expense_status(request: Request, user: Editor, expense_id: RecordId, bod
         expected_version=expected_version))
 
 
-@_api_route("POST", "/api/cases/{case_id}/close", EDIT, schemas.CloseIn, None, "Close the case")
+@_api_route("POST", "/api/cases/{case_id}/close", EDIT, schemas.CloseIn, Outcome,
+            "Close the case with an outcome and their feedback, or ask a supervisor to (applied: false)")
 def api_close(request: Request, user: Editor, case_id: RecordId, body: JsonBody,
               expected_version: Version) -> Response:
     return _api(lambda: _service(request).close_case(

@@ -9,6 +9,8 @@ from pydantic import BaseModel
 
 from localjustice.service import NotAllowed, WorkLists
 from localjustice.service.schemas import DueCounts
+from localjustice.sharing.views import Reminders
+from localjustice.sharing.web import home_reminders
 from localjustice.web.authorise import current_user
 from localjustice.web.rendering import page
 from localjustice.web.roles import PUBLIC
@@ -27,6 +29,8 @@ class HomeView(BaseModel):
     role: str | None
     links: list[Link]
     due: DueCounts | None = None
+    #: data requests waiting for a reviewer, due soon, overdue (issue 18)
+    sharing: Reminders | None = None
 
 
 @page(router, "/", permission=PUBLIC, template="home.html", title="Local Justice",
@@ -43,4 +47,5 @@ def home(request: Request) -> HomeView:
         except NotAllowed:  # a caseworker in no team yet
             due = None
     return HomeView(signed_in=user is not None, display_name=user.actor.display_name if user else None,
-                    role=user.role if user else None, links=links, due=due)
+                    role=user.role if user else None, links=links, due=due,
+                    sharing=home_reminders(request, user.role) if user else None)
