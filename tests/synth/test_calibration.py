@@ -49,9 +49,10 @@ def test_every_year_of_a_four_year_window_holds_every_target(
     as a first or last year outside its band while the pooled figure stays inside.
 
     Each year is held to its target's own band, but for the share of young people in custody
-    held outside London: one snapshot day holds ~75 children at this scale, a binomial standard
-    error of ~5.8 points against a band of 8, so a year is held to three standard errors of its
-    own count (the pooled test above keeps the band)."""
+    held outside London: it is measured on twelve nights of the year (``calibration_check``), but
+    one night holds ~75 children at this scale and long stays count on many nights, so a year is
+    held to three binomial standard errors of one night's count (~5.8 points each, against a band
+    of 8); the pooled test above keeps the band."""
     out, summary = calibration_delivery
     labels = ["2022-12..2023-11", "2023-12..2024-11", "2024-12..2025-11", "2025-12..2026-11"]
     assert list(summary.calibration_by_year) == labels

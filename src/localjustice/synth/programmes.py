@@ -133,7 +133,10 @@ def add_pilots(history: JusticeHistory, people: People, params: Parameters, fram
     effect_rows = []
     case_first = history.cases["first_day"].to_numpy()
     case_person = history.cases["person"].to_numpy()
-    for code, programme in spec.items():  # five programmes, each vectorised
+    # each programme draws from its own stream, so changing one programme's selection or effect
+    # leaves the other programmes' participants and truth exactly as they were
+    streams = rng.spawn(len(spec))
+    for (code, programme), stream in zip(spec.items(), streams, strict=True):  # five, vectorised
         found = _candidates(str(programme["index_event"]), history, codes)
         found = found[frame.in_window(found["day"].to_numpy())]
         found = found.sort_values(["person", "day"]).drop_duplicates("person")
@@ -146,23 +149,23 @@ def add_pilots(history: JusticeHistory, people: People, params: Parameters, fram
             eligible &= people.sex[person] == str(programme["sex"])
         eligible &= found["priors"].to_numpy() >= int(programme.get("min_priors", 0))
         eligible &= ~taken[person]
-        pilot = rng.permutation(boroughs)[: max(1, round(boroughs * float(programme["borough_share"])))]
+        pilot = stream.permutation(boroughs)[: max(1, round(boroughs * float(programme["borough_share"])))]
         in_pilot = np.isin(people.borough_on(person, day), pilot)
         person, day, age = person[eligible & in_pilot], day[eligible & in_pilot], age[eligible & in_pilot]
         priors = found["priors"].to_numpy()[eligible & in_pilot]
         base = (float(programme["per_prior"]) * np.minimum(priors, 20)
                 + float(programme["per_year_of_age"]) * (age - 30))
         target = float(programme["participants_per_year"]) * scale * frame.years
-        joins = rng.random(len(person)) < _sigmoid(base + _intercept(base, target))
+        joins = stream.random(len(person)) < _sigmoid(base + _intercept(base, target))
         person, day, age = person[joins], day[joins], age[joins]
         taken[person] = True
-        delay = rng.integers(1, int(programme["delay_days"]) + 1, len(person))
+        delay = stream.integers(1, int(programme["delay_days"]) + 1, len(person))
         start = day + delay
         keep = start < frame.window_end
         person, day, age, start = person[keep], day[keep], age[keep], start[keep]
-        end = start + rng.integers(60, 240, len(person))
+        end = start + stream.integers(60, 240, len(person))
         completed = np.where(end < frame.window_end,
-                             np.where(rng.random(len(person)) < 0.7, "Y", "N"), "")
+                             np.where(stream.random(len(person)) < 0.7, "Y", "N"), "")
         before = _reoffended(history, person, day)
         # the effect: each case begun within a year of the index is prevented with the share
         share = np.full(len(person), float(programme["prevented_share"]))
@@ -172,7 +175,7 @@ def add_pilots(history: JusticeHistory, people: People, params: Parameters, fram
         begin = pd.Series(case_person).map(window).to_numpy(dtype=float)
         chance = pd.Series(case_person).map(pd.Series(share, index=person)).to_numpy(dtype=float)
         in_year = ~np.isnan(begin) & (case_first > begin) & (case_first <= begin + FOLLOW_UP_DAYS)
-        removed |= in_year & (rng.random(len(case_first)) < np.nan_to_num(chance))
+        removed |= in_year & (stream.random(len(case_first)) < np.nan_to_num(chance))
         participant_parts.append(pd.DataFrame({
             "person": person, "programme": code, "start": start, "end": end,
             "completed": completed, "index_day": day}))
