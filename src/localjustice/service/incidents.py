@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from localjustice.access import Actor
+from localjustice.service.bulk_insert import insert_ids
 from localjustice.service.cases import CaseService
 from localjustice.service.casework import plan_of
 from localjustice.service.casework_models import SafeContact
@@ -50,6 +51,7 @@ from localjustice.service.incident_models import (
     IncidentRow,
     IncidentUpload,
 )
+from localjustice.service.incident_registration import register_people
 from localjustice.service.incident_schemas import (
     CSV_COLUMNS,
     REQUIRED_COLUMNS,
@@ -71,19 +73,14 @@ from localjustice.service.incident_schemas import (
 from localjustice.service.incident_triage import Triage, load_triage
 from localjustice.service.models import Case, ContactLog, Entitlement, OnwardReferral, Person
 from localjustice.service.safe_contact import contact_refusals
-from localjustice.service.schemas import ReferralIn, case_reference, parse_input
-from localjustice.service.staff import CASEWORKING_ROLES, Caseworker, require_caseworker
+from localjustice.service.schemas import case_reference, parse_input
+from localjustice.service.staff import CASEWORKING_ROLES, require_caseworker
 
 PURPOSE = "major incident coordination"
 #: The largest upload taken at once (bytes, rows): a bigger incident comes in several files.
 MAX_BYTES, MAX_ROWS = 900_000, 5_000
 #: How many days ahead the dashboard counts an entitlement as due soon.
 DUE_SOON_DAYS = 5
-
-
-def incident_crime_id(incident_id: int) -> str:
-    """The crime reference an incident's cases share, so one person registered twice is one case."""
-    return f"INC{incident_id:06d}"
 
 
 def _message_refusals(plan: SafeContact | None, channel: str, time_sent: str | None) -> dict[str, str]:
@@ -228,30 +225,39 @@ class IncidentService:
 
     def upload(self, actor: Actor, incident_id: int, *, filename: str, content: bytes,
                spoc_username: str) -> UploadResult:
-        """Register the people of a CSV: each row validated, each kept, the bad ones as rejected."""
+        """Register the people of a CSV: each row validated and each kept, the bad ones as rejected
+        with their reasons; the good ones registered together (``incident_registration``: one bulk
+        INSERT per table). All of it in one transaction: a failure part-way leaves nothing."""
         rows = self._read_csv(content)
-        with self._tx() as s:
-            incident = self._incident(s, actor, incident_id, need="work")
-            spoc = require_caseworker(self.cases.staff, incident.coordinating_team, spoc_username,
-                                      field="spoc_username")
-            upload = IncidentUpload(incident_id=incident.id, filename=filename[:200] or "upload.csv",
-                                    uploaded_by=actor.username, spoc_username=spoc.username, rows=len(rows))
-            s.add(upload)
-            s.flush()
-            stored = []
-            for number, values in rows:
-                row = IncidentRow(upload_id=upload.id, incident_id=incident.id, row_number=number,
-                                  values=values, status="rejected", errors={}, updated_by=actor.username)
-                s.add(row)
-                self._try_register(s, actor, incident, spoc, row)
-                stored.append(row)
-            s.flush()
-            rejected = [r for r in stored if r.status == "rejected"]
-            self._audit(s, actor, "incident.upload", incident.id, upload=upload.id, rows=len(stored),
-                        rejected=len(rejected))
-            return UploadResult(upload_id=upload.id, rows=len(stored),
-                                registered=len(stored) - len(rejected), rejected=len(rejected),
-                                rejected_rows=[RowView.model_validate(r) for r in rejected])
+        try:
+            with self._tx() as s:
+                incident = self._incident(s, actor, incident_id, need="work")
+                spoc = require_caseworker(self.cases.staff, incident.coordinating_team, spoc_username,
+                                          field="spoc_username")
+                checked = [(number, values, *self._validate(incident, values)) for number, values in rows]
+                valid = [person for _, _, person, _ in checked if person is not None]
+                registered = iter(register_people(s, self.cases, actor, incident, spoc, valid, self.triage))
+                upload = IncidentUpload(incident_id=incident.id, filename=filename[:200] or "upload.csv",
+                                        uploaded_by=actor.username, spoc_username=spoc.username,
+                                        rows=len(rows))
+                s.add(upload)
+                s.flush()
+                stored: list[dict[str, Any]] = [
+                    {"upload_id": upload.id, "incident_id": incident.id, "row_number": number,
+                     "values": values, "status": "registered" if person else "rejected", "errors": errors,
+                     "case_id": next(registered) if person else None, "updated_by": actor.username,
+                     "version": 1} for number, values, person, errors in checked]
+                ids = insert_ids(s, IncidentRow, stored, ("upload_id", "row_number")) if stored else []
+                rejected = [RowView.model_validate({"id": i, **r}) for i, r in zip(ids, stored, strict=True)
+                            if r["status"] == "rejected"]
+                self._audit(s, actor, "incident.upload", incident.id, upload=upload.id, rows=len(stored),
+                            rejected=len(rejected))
+                return UploadResult(upload_id=upload.id, rows=len(stored),
+                                    registered=len(stored) - len(rejected), rejected=len(rejected),
+                                    rejected_rows=rejected)
+        except IntegrityError:
+            raise InvalidInput({"file": "Someone registered some of these people at the same moment, so "
+                                        "nothing from this file was registered: upload it again"}) from None
 
     @staticmethod
     def _read_csv(content: bytes) -> list[tuple[int, dict[str, str]]]:
@@ -312,54 +318,6 @@ class IncidentService:
             errors["date_of_birth"] = "The date of birth must be on or before the day of the incident"
         return (None, errors) if errors else (person, {})
 
-    def _try_register(self, s: Session, actor: Actor, incident: Incident, spoc: Caseworker,
-                      row: IncidentRow) -> None:
-        person, errors = self._validate(incident, row.values)
-        if person is None:
-            row.status, row.errors = "rejected", errors
-            return
-        try:
-            with s.begin_nested():
-                row.case_id = self._register(s, actor, incident, spoc, person)
-                row.status, row.errors = "registered", {}
-        except (IntegrityError, InvalidInput) as exc:
-            row.status = "rejected"
-            row.errors = (exc.errors if isinstance(exc, InvalidInput)
-                          else {"row": "The row could not be registered: try again"})
-
-    def _register(self, s: Session, actor: Actor, incident: Incident, spoc: Caseworker,
-                  person: IncidentPersonIn) -> int:
-        """Refer the person into the coordinating team, triage them, and link the case."""
-        age = incident.occurred_on.year - person.date_of_birth.year - (
-            (incident.occurred_on.month, incident.occurred_on.day)
-            < (person.date_of_birth.month, person.date_of_birth.day))
-        group = self.triage.group_for({"injury": person.injury, "bereaved": person.bereaved,
-                                       "role": person.role, "age_band": "child" if age < 18 else "adult",
-                                       "needs": list(person.needs)})
-        referral = ReferralIn.model_validate({
-            "source": "incident", "forename": person.forename, "surname": person.surname,
-            "date_of_birth": person.date_of_birth, "crime_id": incident_crime_id(incident.id),
-            "referral_date": self.cases.today(), "referrer": person.referrer, "role": person.role,
-            "needs": list(person.needs), "team": incident.coordinating_team,
-            "enhanced_rights": [group.enhanced_reason] if group.enhanced_reason else [],
-            "contact_preference": person.contact_preference})
-        result = self.cases._receive_in(s, actor, referral, "incident", spoc)
-        opened = s.get(Case, result.case_id)
-        assert opened is not None
-        opened.phone = opened.phone or person.phone or None
-        opened.email = opened.email or person.email or None
-        link = s.scalar(select(IncidentCase).where(IncidentCase.case_id == opened.id))
-        order = [g.key for g in self.triage.groups]
-        if link is None:
-            s.add(IncidentCase(incident_id=incident.id, case_id=opened.id, priority_group=group.key))
-        elif link.priority_group not in order or order.index(group.key) < order.index(link.priority_group):
-            link.priority_group = group.key  # registered twice: the more urgent group holds
-        known = set(s.scalars(select(IncidentNeed.need).where(IncidentNeed.case_id == opened.id)).all())
-        s.add_all(IncidentNeed(incident_id=incident.id, case_id=opened.id, need=n)
-                  for n in sorted(set(person.needs) - known))
-        s.flush()
-        return opened.id
-
     def fix_row(self, actor: Actor, row_id: int, values: Mapping[str, str], *,
                 expected_version: int) -> RowView:
         """Resubmit a rejected row with corrections: registered if it now passes, else kept
@@ -379,7 +337,12 @@ class IncidentService:
                                       field="spoc_username")
             row.values = {k: str(values.get(k, "")).strip() for k in CSV_COLUMNS}
             row.updated_by = actor.username
-            self._try_register(s, actor, incident, spoc, row)
+            person, errors = self._validate(incident, row.values)
+            if person is None:
+                row.errors = errors
+            else:
+                (row.case_id,) = register_people(s, self.cases, actor, incident, spoc, [person], self.triage)
+                row.status, row.errors = "registered", {}
             s.flush()
             self._audit(s, actor, "incident.fix_row", incident.id, row=row.id, status=row.status)
             return RowView.model_validate(row)
