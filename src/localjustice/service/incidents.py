@@ -322,6 +322,14 @@ class IncidentService:
                 expected_version: int) -> RowView:
         """Resubmit a rejected row with corrections: registered if it now passes, else kept
         rejected with the corrected values and the remaining reasons (nothing typed is lost)."""
+        try:
+            return self._fix_row(actor, row_id, values, expected_version=expected_version)
+        except IntegrityError:
+            raise InvalidInput({"row": "Someone registered this person at the same moment, so nothing was "
+                                       "saved: resubmit the row"}) from None
+
+    def _fix_row(self, actor: Actor, row_id: int, values: Mapping[str, str], *,
+                 expected_version: int) -> RowView:
         with self._tx() as s:
             row = s.get(IncidentRow, row_id)
             if row is None:
