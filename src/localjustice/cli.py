@@ -14,6 +14,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from localjustice import incidents_cli
 from localjustice.errors import LocalJusticeError
 from localjustice.governance.cli import board_pack, demo_step, governance_app
 from localjustice.people import cli as people_cli
@@ -413,6 +414,7 @@ def _demo_report(settings: Settings) -> None:
         console.rule("9. Practitioners: worklists and caseloads")
         people_demo.demo_practitioners(settings, console.print)
         demo_step(settings)
+        incidents_cli.demo_incident(settings, console.print)
     except LocalJusticeError as exc:
         raise _fail(exc) from None
 
@@ -451,6 +453,7 @@ def run_evaluations(settings: Settings, codes: tuple[str, ...]) -> None:
 
 app.command("board-pack")(board_pack)
 app.add_typer(governance_app, name="governance")
+app.add_typer(incidents_cli.app, name="incidents")
 link_app = typer.Typer(
     help="Link people across agencies into pseudonymous persons; review and report on it.",
     invoke_without_command=True,

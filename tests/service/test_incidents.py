@@ -20,6 +20,8 @@ from localjustice.service import (
     StaffList,
     parse_triage,
 )
+from localjustice.service.casework import Casework
+from localjustice.service.casework_schemas import SafeContactIn
 from localjustice.service.incident_schemas import AccessGrantIn, IncidentIn, MessageIn
 from localjustice.service.models import Case, ContactLog
 from localjustice.service.schemas import ContactIn
@@ -169,6 +171,47 @@ def test_a_bulk_message_is_logged_on_each_case_and_withheld_where_they_asked_not
     assert (one_group.sent, one_group.withheld) == (1, 0)
     with sessions() as s:
         assert s.scalar(select(func.count()).select_from(ContactLog)) == 3
+
+
+def test_a_bulk_message_keeps_to_each_safe_contact_plan_and_says_why_it_refused(
+        incidents: IncidentService, service: CaseService, incident_id: int,
+        sessions: sessionmaker[Session]) -> None:
+    _upload(incidents, incident_id, [*GOOD, "Eve,Testperson,1975-06-06,victim,none,no,,phone,07700900005,",
+                                     "Fay,Testperson,1976-07-07,victim,none,no,,phone,07700900006,"])
+    cases = {c.forename: c.case_id for c in incidents.get_incident(CASEWORKER, incident_id).cases}
+    work = Casework(service)
+    # Ada: safe to call, but no messages may be left (a bulk text or voicemail is one)
+    work.save_safe_contact(CASEWORKER, cases["Ada"], SafeContactIn(safe_to_call=True, no_messages=True),
+                           expected_version=None)
+    # Ben: email only, and it is not safe to email
+    work.save_safe_contact(CASEWORKER, cases["Ben"], SafeContactIn(safe_to_call=True, no_messages=False),
+                           expected_version=None)
+    # Eve: safe to call and to leave messages, 18:00-20:00 only; Fay: messages and any time
+    work.save_safe_contact(CASEWORKER, cases["Eve"], SafeContactIn(
+        safe_to_call=True, no_messages=False, safe_from="18:00", safe_until="20:00"), expected_version=None)
+    work.save_safe_contact(CASEWORKER, cases["Fay"], SafeContactIn(safe_to_call=True, no_messages=False),
+                           expected_version=None)
+    sent = incidents.send_message(CASEWORKER, incident_id, MessageIn(
+        summary="Family assistance centre opens at 9am", sent_on=date(2024, 3, 4), time_sent="09:15"))
+    why = {r.case_id: " ".join(r.reasons) for r in sent.refused}
+    assert (sent.sent, sent.withheld) == (1, 4)
+    assert set(why) == {cases["Ada"], cases["Ben"], cases["Cal"], cases["Eve"]}
+    assert "Do not leave messages" in why[cases["Ada"]]
+    assert "not safe to email" in why[cases["Ben"]]
+    assert "asked not to be contacted" in why[cases["Cal"]]
+    assert "between 18:00 and 20:00" in why[cases["Eve"]]
+    with sessions() as s:
+        logged = s.execute(select(ContactLog.case_id, ContactLog.channel, ContactLog.left_message,
+                                  ContactLog.time_of_contact)
+                           .where(ContactLog.incident_message_id == sent.id)).all()
+        assert [tuple(r) for r in logged] == [(cases["Fay"], "phone", True, "09:15")]
+    # the refusals are kept with the message: the page (and its JSON twin) lists them
+    (shown,) = incidents.get_incident(CASEWORKER, incident_id).messages
+    assert {r.case_id: " ".join(r.reasons) for r in shown.refused} == why
+    # at 19:00 Eve is within her safe window and has the message too
+    evening = incidents.send_message(CASEWORKER, incident_id, MessageIn(
+        summary="Update", sent_on=date(2024, 3, 4), time_sent="19:00"))
+    assert evening.sent == 2 and cases["Eve"] not in {r.case_id for r in evening.refused}
 
 
 def test_the_dashboard_counts(incidents: IncidentService, incident_id: int) -> None:

@@ -1,6 +1,7 @@
 """Issue 17 part 5 in headless Chromium, with an axe scan of every page on the way: a caseworker of
 the coordinating team uploads an incident's CSV with a bad row, sees it listed with its reason,
-fixes and resubmits it, and reads the incident dashboard."""
+fixes and resubmits it, sends a bulk message one case's safe contact plan refuses (listed with why),
+and reads the incident dashboard."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from fastapi import FastAPI
 
 from localjustice.access import Actor
 from localjustice.service import CaseService, IncidentService
+from localjustice.service.casework import Casework
+from localjustice.service.casework_schemas import SafeContactIn
 from localjustice.service.incident_schemas import IncidentIn
 from localjustice.web.accounts.caseworkers import AccountsStaff
 from tests.web.test_allocation_browser import allocation_server  # noqa: F401  (the server fixture)
@@ -67,6 +70,17 @@ def test_an_incidents_bulk_registration_with_a_bad_row_fixed_and_no_accessibilit
     page.wait_for_selector(".govuk-notification-banner--success")
     assert "Row 3 registered" in page.inner_text(".govuk-notification-banner")
     assert "No rows to fix" in page.inner_text("main")
+    # Ada's safe contact plan says not to phone her: the bulk message goes to the others only
+    ada = next(c.case_id for c in incident.get_incident(lead, made.id).cases if c.forename == "Ada")
+    Casework(incident.cases).save_safe_contact(lead, ada, SafeContactIn(safe_to_call=False),
+                                               expected_version=None)
+    page.fill("#summary", "The family assistance centre is open")
+    page.fill("#time_sent", "10:00")
+    page.click("button:has-text('Send message')")
+    page.wait_for_selector(".govuk-notification-banner--success")
+    assert "Message logged on 2 cases; refused for 1" in page.inner_text(".govuk-notification-banner")
+    assert "not safe to phone them" in page.locator("table", has_text="Not sent to").inner_text()
+    scan("incident page with a message refused for one case")
     page.click("a:has-text('Incident dashboard')")
     page.wait_for_selector("h1:has-text('Incident dashboard')")
     main = page.inner_text("main")

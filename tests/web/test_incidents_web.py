@@ -116,3 +116,36 @@ def test_an_incidents_registration_fix_dashboard_and_access(app: FastAPI, passwo
                      follow_redirects=False).status_code == 303
     assert south.get(f"/api{incident}").status_code == 404
     assert south.get(f"/api/cases/{case_id}?purpose=major_incident").status_code == 404
+
+
+def test_a_bulk_message_from_the_page_lists_each_case_its_safe_contact_plan_refused(app: FastAPI) -> None:
+    lead = _as(app, username("supervisor"))
+    worker = _as(app, username("caseworker"))
+    made = lead.post("/api/incidents", headers={"X-CSRF-Token": csrf_of(lead.get("/incidents").text)},
+                     json={"name": "Bridge attack", "occurred_on": "2024-03-01", "kind": "terrorism",
+                           "coordinating_team": "north"})
+    assert made.status_code == 201, made.text
+    incident = f"/incidents/{made.json()['id']}"
+    page = worker.get(incident)
+    worker.post(f"{incident}/upload", data={"csrf_token": csrf_of(page.text),
+                                            "spoc_username": username("caseworker")},
+                files={"file": ("people.csv", (b"forename,surname,date_of_birth,role,phone\n"
+                                               b"Ada,Incident,1990-05-17,victim,07700900001\n"
+                                               b"Ben,Incident,1991-06-18,victim,07700900002\n"),
+                                "text/csv")})
+    cases = {c["forename"]: c for c in worker.get(f"/api{incident}").json()["cases"]}
+    plan = worker.put(f"/api/cases/{cases['Ben']['case_id']}/safe-contact",
+                      headers={"X-CSRF-Token": csrf_of(worker.get("/incidents").text)},
+                      json={"safe_to_call": False, "no_messages": True})
+    assert plan.status_code == 200, plan.text
+    page = worker.get(incident)
+    sent = worker.post(f"{incident}/messages", data={"summary": "The assistance centre is open",
+                                                     "time_sent": "10:00", "csrf_token": csrf_of(page.text)},
+                       follow_redirects=False)
+    assert sent.status_code == 303 and "sent=1&withheld=1" in sent.headers["location"]
+    (message,) = worker.get(f"/api{incident}").json()["messages"]
+    (refused,) = message["refused"]
+    assert refused["case_id"] == cases["Ben"]["case_id"]
+    assert "not safe to phone them" in refused["reasons"][0]
+    html = worker.get(incident).text
+    assert cases["Ben"]["reference"] in html.split("Not sent to")[1] and "not safe to phone them" in html

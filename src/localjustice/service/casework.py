@@ -104,12 +104,16 @@ def after_event(s: Session, case: Case, event: CaseEvent, calendar: WorkingCalen
     s.flush()
 
 
-def _plan(s: Session, case_id: int) -> Plan | None:
-    found = s.scalar(select(SafeContact).where(SafeContact.case_id == case_id))
+def plan_of(found: SafeContact | None) -> Plan | None:
+    """The rules of a case's safe contact plan record (none without one)."""
     if found is None:
         return None
     return Plan(found.safe_to_call, found.safe_to_email, found.safe_from, found.safe_until,
                 found.safe_address, found.no_messages)
+
+
+def _plan(s: Session, case_id: int) -> Plan | None:
+    return plan_of(s.scalar(select(SafeContact).where(SafeContact.case_id == case_id)))
 
 
 def contact_errors(s: Session, case_id: int, data: ContactIn) -> dict[str, str]:

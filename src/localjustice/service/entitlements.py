@@ -9,12 +9,13 @@ overdue stays open, so a missed deadline is never hidden by a later event).
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from localjustice.service.models import Case, CaseEvent, Entitlement
-from localjustice.service.rules import VictimsCode
+from localjustice.service.rules import EntitlementRule, VictimsCode
 from localjustice.service.working_days import WorkingCalendar
 
 
@@ -37,17 +38,27 @@ def start_clocks(session: Session, case: Case, event: CaseEvent, code: VictimsCo
                                                  or running.due_on >= event.occurred_on):
                     running.status = "superseded"
                     running.note = f"Clock restarted by event {event.id}"
-        days = rule.deadline(enhanced=case.enhanced)
-        entitlement = Entitlement(
-            case_id=case.id, rule_key=rule.key, right_number=rule.right, event_id=event.id,
-            clock_start=event.occurred_on, working_days=days, enhanced=case.enhanced,
-            due_on=rule.due_on(event.occurred_on, enhanced=case.enhanced, calendar=calendar),
-            status="open",
-        )
+        entitlement = Entitlement(**_clock(rule, case.id, event.id, event.occurred_on, case.enhanced,
+                                           calendar))
         session.add(entitlement)
         created.append(entitlement)
     session.flush()
     return created
+
+
+def opening_clocks(code: VictimsCode, calendar: WorkingCalendar, *, case_id: int, role: str, enhanced: bool,
+                   event_id: int, opened_on: date) -> list[dict[str, Any]]:
+    """The entitlements a new case's ``case_opened`` event starts, as rows for one bulk INSERT (a
+    new case has no clocks yet, so every rule the event starts starts once: ``start_clocks``)."""
+    return [{**_clock(rule, case_id, event_id, opened_on, enhanced, calendar), "version": 1}
+            for rule in code.rules_started_by("case_opened", role)]
+
+
+def _clock(rule: EntitlementRule, case_id: int, event_id: int, start: date, enhanced: bool,
+           calendar: WorkingCalendar) -> dict[str, Any]:
+    return {"case_id": case_id, "rule_key": rule.key, "right_number": rule.right, "event_id": event_id,
+            "clock_start": start, "working_days": rule.deadline(enhanced=enhanced), "enhanced": enhanced,
+            "due_on": rule.due_on(start, enhanced=enhanced, calendar=calendar), "status": "open"}
 
 
 def meet_by_action(session: Session, case_id: int, action: str, on: date, by: str,

@@ -135,3 +135,15 @@ class IncidentMessage(Base):
     sent_by: Mapped[str] = mapped_column(String(200))
     sent: Mapped[int] = mapped_column(Integer)
     withheld: Mapped[int] = mapped_column(Integer)
+
+
+class IncidentMessageRefusal(Base):
+    """A case a bulk message did not go to, with why (its safe contact plan, or no contact)."""
+
+    __tablename__ = "svc_incident_message_refusal"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("svc_incident_message.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("svc_case.id"))
+    #: field -> the refusal's message, as ``safe_contact.contact_refusals`` words it
+    reasons: Mapped[dict[str, str]] = mapped_column(JSON)

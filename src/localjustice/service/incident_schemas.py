@@ -69,6 +69,9 @@ class MessageIn(Input):
     summary: str = Field(min_length=3, max_length=2000, title="Message")
     priority_group: str = Field(default="", max_length=30, title="Priority group")
     sent_on: date = Field(title="Date sent")
+    #: checked against each phone case's safe window (a case with one is refused without it)
+    time_sent: str = Field(default="", max_length=5, pattern=r"^(([01]\d|2[0-3]):[0-5]\d)?$",
+                           title="Time sent")
 
 
 class IncidentView(View):
@@ -121,6 +124,14 @@ class IncidentCaseRow(View):
     spoc_name: str | None
 
 
+class RefusedContact(View):
+    """A case a bulk message was refused for, and why (the rules broken, never their details)."""
+
+    case_id: int
+    reference: str
+    reasons: list[str]
+
+
 class MessageView(View):
     id: int
     summary: str
@@ -129,6 +140,7 @@ class MessageView(View):
     sent_by: str
     sent: int
     withheld: int
+    refused: list[RefusedContact]
 
 
 class IncidentDetail(View):

@@ -15,8 +15,9 @@ is fixed and resubmitted from its own page, so nothing sent is lost. Who reaches
 * its cases, for a granted caseworker of another team: through the case service's scope check
   (``incident_access``), which stops the moment the incident closes.
 
-Bulk messages are logged as an outbound contact on each case reached; a case whose person asked
-not to be contacted (``contact_preference = 'none'``) is withheld and counted.
+Bulk messages are logged as an outbound contact on each case reached; a case whose safe contact
+plan refuses the message (``safe_contact.contact_refusals``), or whose person asked not to be
+contacted (``contact_preference = 'none'``), is refused and kept with the reasons.
 """
 
 from __future__ import annotations
@@ -28,13 +29,16 @@ from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, case, func, insert, literal, select
+from sqlalchemy import Select, case, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from localjustice.access import Actor
+from localjustice.service.bulk_insert import insert_ids
 from localjustice.service.cases import CaseService
+from localjustice.service.casework import plan_of
+from localjustice.service.casework_models import SafeContact
 from localjustice.service.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound, StaleEdit
 from localjustice.service.incident_access import granted_incidents
 from localjustice.service.incident_models import (
@@ -42,10 +46,12 @@ from localjustice.service.incident_models import (
     IncidentAccess,
     IncidentCase,
     IncidentMessage,
+    IncidentMessageRefusal,
     IncidentNeed,
     IncidentRow,
     IncidentUpload,
 )
+from localjustice.service.incident_registration import register_people
 from localjustice.service.incident_schemas import (
     CSV_COLUMNS,
     REQUIRED_COLUMNS,
@@ -60,13 +66,15 @@ from localjustice.service.incident_schemas import (
     IncidentView,
     MessageIn,
     MessageView,
+    RefusedContact,
     RowView,
     UploadResult,
 )
 from localjustice.service.incident_triage import Triage, load_triage
 from localjustice.service.models import Case, ContactLog, Entitlement, OnwardReferral, Person
-from localjustice.service.schemas import ReferralIn, case_reference, parse_input
-from localjustice.service.staff import CASEWORKING_ROLES, Caseworker, require_caseworker
+from localjustice.service.safe_contact import contact_refusals
+from localjustice.service.schemas import case_reference, parse_input
+from localjustice.service.staff import CASEWORKING_ROLES, require_caseworker
 
 PURPOSE = "major incident coordination"
 #: The largest upload taken at once (bytes, rows): a bigger incident comes in several files.
@@ -75,9 +83,12 @@ MAX_BYTES, MAX_ROWS = 900_000, 5_000
 DUE_SOON_DAYS = 5
 
 
-def incident_crime_id(incident_id: int) -> str:
-    """The crime reference an incident's cases share, so one person registered twice is one case."""
-    return f"INC{incident_id:06d}"
+def _message_refusals(plan: SafeContact | None, channel: str, time_sent: str | None) -> dict[str, str]:
+    """Why a bulk message may not go to a case by its channel (none: it may)."""
+    if channel == "none":
+        return {"contact_preference": "They asked not to be contacted."}
+    return contact_refusals(plan_of(plan), channel=channel, direction="outbound",
+                            left_message=channel == "phone", time_of_contact=time_sent)
 
 
 class IncidentService:
@@ -166,13 +177,18 @@ class IncidentService:
                                  .order_by(IncidentRow.upload_id, IncidentRow.row_number)).all()
             messages = s.scalars(select(IncidentMessage).where(IncidentMessage.incident_id == incident.id)
                                  .order_by(IncidentMessage.id.desc())).all()
+            refusals: dict[int, list[tuple[int, dict[str, str]]]] = {}
+            for refusal in s.scalars(select(IncidentMessageRefusal)
+                                     .where(IncidentMessageRefusal.message_id.in_([m.id for m in messages]))
+                                     .order_by(IncidentMessageRefusal.case_id)).all():
+                refusals.setdefault(refusal.message_id, []).append((refusal.case_id, refusal.reasons))
             self._audit(s, actor, "incident.view", incident.id, cases=[c.case_id for c in cases],
                         rejected_rows=[r.id for r in rejected])
             return IncidentDetail(
                 incident=IncidentView.model_validate(incident),
                 access=[AccessView.model_validate(a) for a in access], cases=cases,
                 rejected_rows=[RowView.model_validate(r) for r in rejected],
-                messages=[MessageView.model_validate(m) for m in messages],
+                messages=[self._message_view(m, refusals.get(m.id, [])) for m in messages],
                 may_manage=self._in_team(actor, incident) and actor.role in ("admin", "supervisor"),
                 groups=[(g.key, g.label) for g in self.triage.groups])
 
@@ -209,30 +225,39 @@ class IncidentService:
 
     def upload(self, actor: Actor, incident_id: int, *, filename: str, content: bytes,
                spoc_username: str) -> UploadResult:
-        """Register the people of a CSV: each row validated, each kept, the bad ones as rejected."""
+        """Register the people of a CSV: each row validated and each kept, the bad ones as rejected
+        with their reasons; the good ones registered together (``incident_registration``: one bulk
+        INSERT per table). All of it in one transaction: a failure part-way leaves nothing."""
         rows = self._read_csv(content)
-        with self._tx() as s:
-            incident = self._incident(s, actor, incident_id, need="work")
-            spoc = require_caseworker(self.cases.staff, incident.coordinating_team, spoc_username,
-                                      field="spoc_username")
-            upload = IncidentUpload(incident_id=incident.id, filename=filename[:200] or "upload.csv",
-                                    uploaded_by=actor.username, spoc_username=spoc.username, rows=len(rows))
-            s.add(upload)
-            s.flush()
-            stored = []
-            for number, values in rows:
-                row = IncidentRow(upload_id=upload.id, incident_id=incident.id, row_number=number,
-                                  values=values, status="rejected", errors={}, updated_by=actor.username)
-                s.add(row)
-                self._try_register(s, actor, incident, spoc, row)
-                stored.append(row)
-            s.flush()
-            rejected = [r for r in stored if r.status == "rejected"]
-            self._audit(s, actor, "incident.upload", incident.id, upload=upload.id, rows=len(stored),
-                        rejected=len(rejected))
-            return UploadResult(upload_id=upload.id, rows=len(stored),
-                                registered=len(stored) - len(rejected), rejected=len(rejected),
-                                rejected_rows=[RowView.model_validate(r) for r in rejected])
+        try:
+            with self._tx() as s:
+                incident = self._incident(s, actor, incident_id, need="work")
+                spoc = require_caseworker(self.cases.staff, incident.coordinating_team, spoc_username,
+                                          field="spoc_username")
+                checked = [(number, values, *self._validate(incident, values)) for number, values in rows]
+                valid = [person for _, _, person, _ in checked if person is not None]
+                registered = iter(register_people(s, self.cases, actor, incident, spoc, valid, self.triage))
+                upload = IncidentUpload(incident_id=incident.id, filename=filename[:200] or "upload.csv",
+                                        uploaded_by=actor.username, spoc_username=spoc.username,
+                                        rows=len(rows))
+                s.add(upload)
+                s.flush()
+                stored: list[dict[str, Any]] = [
+                    {"upload_id": upload.id, "incident_id": incident.id, "row_number": number,
+                     "values": values, "status": "registered" if person else "rejected", "errors": errors,
+                     "case_id": next(registered) if person else None, "updated_by": actor.username,
+                     "version": 1} for number, values, person, errors in checked]
+                ids = insert_ids(s, IncidentRow, stored, ("upload_id", "row_number")) if stored else []
+                rejected = [RowView.model_validate({"id": i, **r}) for i, r in zip(ids, stored, strict=True)
+                            if r["status"] == "rejected"]
+                self._audit(s, actor, "incident.upload", incident.id, upload=upload.id, rows=len(stored),
+                            rejected=len(rejected))
+                return UploadResult(upload_id=upload.id, rows=len(stored),
+                                    registered=len(stored) - len(rejected), rejected=len(rejected),
+                                    rejected_rows=rejected)
+        except IntegrityError:
+            raise InvalidInput({"file": "Someone registered some of these people at the same moment, so "
+                                        "nothing from this file was registered: upload it again"}) from None
 
     @staticmethod
     def _read_csv(content: bytes) -> list[tuple[int, dict[str, str]]]:
@@ -293,58 +318,18 @@ class IncidentService:
             errors["date_of_birth"] = "The date of birth must be on or before the day of the incident"
         return (None, errors) if errors else (person, {})
 
-    def _try_register(self, s: Session, actor: Actor, incident: Incident, spoc: Caseworker,
-                      row: IncidentRow) -> None:
-        person, errors = self._validate(incident, row.values)
-        if person is None:
-            row.status, row.errors = "rejected", errors
-            return
-        try:
-            with s.begin_nested():
-                row.case_id = self._register(s, actor, incident, spoc, person)
-                row.status, row.errors = "registered", {}
-        except (IntegrityError, InvalidInput) as exc:
-            row.status = "rejected"
-            row.errors = (exc.errors if isinstance(exc, InvalidInput)
-                          else {"row": "The row could not be registered: try again"})
-
-    def _register(self, s: Session, actor: Actor, incident: Incident, spoc: Caseworker,
-                  person: IncidentPersonIn) -> int:
-        """Refer the person into the coordinating team, triage them, and link the case."""
-        age = incident.occurred_on.year - person.date_of_birth.year - (
-            (incident.occurred_on.month, incident.occurred_on.day)
-            < (person.date_of_birth.month, person.date_of_birth.day))
-        group = self.triage.group_for({"injury": person.injury, "bereaved": person.bereaved,
-                                       "role": person.role, "age_band": "child" if age < 18 else "adult",
-                                       "needs": list(person.needs)})
-        referral = ReferralIn.model_validate({
-            "source": "incident", "forename": person.forename, "surname": person.surname,
-            "date_of_birth": person.date_of_birth, "crime_id": incident_crime_id(incident.id),
-            "referral_date": self.cases.today(), "referrer": person.referrer, "role": person.role,
-            "needs": list(person.needs), "team": incident.coordinating_team,
-            "enhanced_rights": [group.enhanced_reason] if group.enhanced_reason else [],
-            "contact_preference": person.contact_preference})
-        result = self.cases._receive_in(s, actor, referral, "incident", spoc)
-        opened = s.get(Case, result.case_id)
-        assert opened is not None
-        opened.phone = opened.phone or person.phone or None
-        opened.email = opened.email or person.email or None
-        link = s.scalar(select(IncidentCase).where(IncidentCase.case_id == opened.id))
-        order = [g.key for g in self.triage.groups]
-        if link is None:
-            s.add(IncidentCase(incident_id=incident.id, case_id=opened.id, priority_group=group.key))
-        elif link.priority_group not in order or order.index(group.key) < order.index(link.priority_group):
-            link.priority_group = group.key  # registered twice: the more urgent group holds
-        known = set(s.scalars(select(IncidentNeed.need).where(IncidentNeed.case_id == opened.id)).all())
-        s.add_all(IncidentNeed(incident_id=incident.id, case_id=opened.id, need=n)
-                  for n in sorted(set(person.needs) - known))
-        s.flush()
-        return opened.id
-
     def fix_row(self, actor: Actor, row_id: int, values: Mapping[str, str], *,
                 expected_version: int) -> RowView:
         """Resubmit a rejected row with corrections: registered if it now passes, else kept
         rejected with the corrected values and the remaining reasons (nothing typed is lost)."""
+        try:
+            return self._fix_row(actor, row_id, values, expected_version=expected_version)
+        except IntegrityError:
+            raise InvalidInput({"row": "Someone registered this person at the same moment, so nothing was "
+                                       "saved: resubmit the row"}) from None
+
+    def _fix_row(self, actor: Actor, row_id: int, values: Mapping[str, str], *,
+                 expected_version: int) -> RowView:
         with self._tx() as s:
             row = s.get(IncidentRow, row_id)
             if row is None:
@@ -360,7 +345,12 @@ class IncidentService:
                                       field="spoc_username")
             row.values = {k: str(values.get(k, "")).strip() for k in CSV_COLUMNS}
             row.updated_by = actor.username
-            self._try_register(s, actor, incident, spoc, row)
+            person, errors = self._validate(incident, row.values)
+            if person is None:
+                row.errors = errors
+            else:
+                (row.case_id,) = register_people(s, self.cases, actor, incident, spoc, [person], self.triage)
+                row.status, row.errors = "registered", {}
             s.flush()
             self._audit(s, actor, "incident.fix_row", incident.id, row=row.id, status=row.status)
             return RowView.model_validate(row)
@@ -380,33 +370,60 @@ class IncidentService:
 
     def send_message(self, actor: Actor, incident_id: int, data: MessageIn) -> MessageView:
         """Log one outbound contact, by each person's own channel, on every open case of the
-        incident (or of one priority group); those who asked not to be contacted are withheld."""
+        incident (or of one priority group) whose safe contact plan allows it; refuse the rest,
+        each with the reason, kept with the message.
+
+        Each case is checked by the one rule every contact path uses (``safe_contact``): a bulk
+        message to a phone is a text or voicemail, so it is a message left (a plan saying not to
+        leave messages refuses it), sent at ``time_sent`` (checked against a safe window); an
+        email needs it to be safe to email; a letter needs a safe address. Those who asked not to
+        be contacted are refused too. The contacts and the refusals go in as one bulk INSERT each.
+        """
         if data.priority_group and data.priority_group not in {g.key for g in self.triage.groups}:
             raise InvalidInput({"priority_group": "Choose a priority group from the list"})
         with self._tx() as s:
             incident = self._incident(s, actor, incident_id, need="work")
-            targets = (select(Case.id, Case.contact_preference)
+            targets = (select(Case.id, Case.contact_preference, SafeContact)
                        .join(IncidentCase, IncidentCase.case_id == Case.id)
-                       .where(IncidentCase.incident_id == incident.id, Case.status == "open"))
+                       .outerjoin(SafeContact, SafeContact.case_id == Case.id)
+                       .where(IncidentCase.incident_id == incident.id, Case.status == "open")
+                       .order_by(Case.id))
             if data.priority_group:
                 targets = targets.where(IncidentCase.priority_group == data.priority_group)
-            reachable = targets.where(Case.contact_preference != "none")
-            total = s.scalar(select(func.count()).select_from(targets.subquery())) or 0
-            sent = s.scalar(select(func.count()).select_from(reachable.subquery())) or 0
+            reached: list[tuple[int, str]] = []
+            refused: list[tuple[int, dict[str, str]]] = []
+            for case_id, channel, plan in s.execute(targets).all():
+                reasons = _message_refusals(plan, channel, data.time_sent or None)
+                if reasons:
+                    refused.append((case_id, reasons))
+                else:
+                    reached.append((case_id, channel))
             message = IncidentMessage(incident_id=incident.id, summary=data.summary,
                                       priority_group=data.priority_group or None, sent_on=data.sent_on,
-                                      sent_by=actor.username, sent=sent, withheld=total - sent)
+                                      sent_by=actor.username, sent=len(reached), withheld=len(refused))
             s.add(message)
             s.flush()
-            chosen = reachable.subquery()
-            s.execute(insert(ContactLog).from_select(
-                ["case_id", "occurred_on", "channel", "direction", "summary", "incident_message_id",
-                 "by_username"],
-                select(chosen.c.id, literal(data.sent_on), chosen.c.contact_preference, literal("outbound"),
-                       literal(data.summary), literal(message.id), literal(actor.username))))
-            self._audit(s, actor, "incident.message", incident.id, message=message.id, sent=sent,
-                        withheld=total - sent)
-            return MessageView.model_validate(message)
+            if reached:
+                s.execute(insert(ContactLog), [
+                    {"case_id": case_id, "occurred_on": data.sent_on, "channel": channel,
+                     "direction": "outbound", "summary": data.summary, "incident_message_id": message.id,
+                     "left_message": channel == "phone", "time_of_contact": data.time_sent or None,
+                     "by_username": actor.username} for case_id, channel in reached])
+            if refused:
+                s.execute(insert(IncidentMessageRefusal), [
+                    {"message_id": message.id, "case_id": case_id, "reasons": reasons}
+                    for case_id, reasons in refused])
+            self._audit(s, actor, "incident.message", incident.id, message=message.id, sent=len(reached),
+                        withheld=len(refused), refused_cases=[c for c, _ in refused])
+            return self._message_view(message, refused)
+
+    @staticmethod
+    def _message_view(message: IncidentMessage, refused: list[tuple[int, dict[str, str]]]) -> MessageView:
+        return MessageView(id=message.id, summary=message.summary, priority_group=message.priority_group,
+                           sent_on=message.sent_on, sent_by=message.sent_by, sent=message.sent,
+                           withheld=message.withheld,
+                           refused=[RefusedContact(case_id=c, reference=case_reference(c),
+                                                   reasons=list(r.values())) for c, r in refused])
 
     # --- dashboard ------------------------------------------------------------------------------
 

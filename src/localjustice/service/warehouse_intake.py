@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from localjustice.access import Actor
 from localjustice.audit import record_event
+from localjustice.service.bulk_insert import insert_ids
 from localjustice.service.caseload import History
 from localjustice.service.errors import CaseServiceError
 from localjustice.service.identity import name_key_sql
@@ -322,34 +323,6 @@ def _records(con: Any, sql: str) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def _insert_ids(s: Session, model: Any, rows: list[dict[str, Any]], key: tuple[str, ...]) -> list[int]:
-    """Insert ``rows`` and return their new ids in row order, in a few batched statements.
-
-    ``RETURNING`` in parameter order makes SQLAlchemy send one statement per row (thousands of
-    round trips at the demo's volume); unordered, it batches them. So the rows whose ``key``
-    columns are unique among them come back with those columns and are matched by them; any that
-    share a key (two people of a team without a date of birth, say) go in the ordered, slower way."""
-    keys = [tuple(r[k] for k in key) for r in rows]
-    seen: dict[tuple[Any, ...], int] = {}
-    for k in keys:
-        seen[k] = seen.get(k, 0) + 1
-    unique = [i for i, k in enumerate(keys) if seen[k] == 1]
-    rest = [i for i, k in enumerate(keys) if seen[k] > 1]
-    ids: list[int] = [0] * len(rows)
-    if unique:
-        columns = [getattr(model, k) for k in key]
-        returned = s.execute(insert(model).returning(model.id, *columns), [rows[i] for i in unique]).all()
-        by_key = {tuple(r[1:]): int(r[0]) for r in returned}
-        for i in unique:
-            ids[i] = by_key[keys[i]]
-    if rest:
-        ordered = s.scalars(insert(model).returning(model.id, sort_by_parameter_order=True),
-                            [rows[i] for i in rest]).all()
-        for i, new_id in zip(rest, ordered, strict=True):
-            ids[i] = int(new_id)
-    return ids
-
-
 def _insert_persons(con: Any, s: Session) -> int:
     rows = _records(con, """
         SELECT f.team, f.forename, f.surname, f.name_key, f.date_of_birth, p.label
@@ -359,7 +332,7 @@ def _insert_persons(con: Any, s: Session) -> int:
         ORDER BY p.label""")
     if rows:
         labels = [r.pop("label") for r in rows]
-        ids = _insert_ids(s, Person, rows, ("team", "name_key", "date_of_birth"))
+        ids = insert_ids(s, Person, rows, ("team", "name_key", "date_of_birth"))
         con.register("svc_new_people_df", pd.DataFrame({"label": labels, "person_id": list(ids)}))
         con.execute("""UPDATE svc_people SET person_id = n.person_id FROM svc_new_people_df n
                        WHERE svc_people.label = n.label""")
@@ -389,7 +362,7 @@ def _insert_cases(con: Any, s: Session, persons: int) -> int:
     rids = [r.pop("rid") for r in rows]
     for r in rows:
         r["enhanced_rights"] = list(r["enhanced_rights"])
-    ids = _insert_ids(s, Case, rows, ("person_id", "crime_id", "role"))
+    ids = insert_ids(s, Case, rows, ("person_id", "crime_id", "role"))
     con.register("svc_case_ids_df", pd.DataFrame({"rid": rids, "case_id": list(ids)}))
     con.execute("CREATE OR REPLACE TEMP TABLE svc_case_ids AS SELECT * FROM svc_case_ids_df")
     return len(rows)
@@ -424,7 +397,7 @@ def _insert_rest(con: Any, s: Session, actor: Actor) -> None:
         return
     s.execute(insert(Handover), [{k: c[k] for k in ("case_id", "to_username", "to_name", "to_team", "reason",
                                                    "by_username")} for c in new_cases])
-    event_ids = _insert_ids(s, CaseEvent, [
+    event_ids = insert_ids(s, CaseEvent, [
         {"case_id": c["case_id"], "kind": "case_opened", "occurred_on": c["opened_on"],
          "recorded_by": actor.username} for c in new_cases], ("case_id",))
     con.register("svc_events_df", pd.DataFrame({"case_id": [c["case_id"] for c in new_cases],
