@@ -151,6 +151,7 @@ def finance_feed(warehouse: Warehouse, *, price_year: str | None = None, months:
     return {
         "price_year": year, "data_end": last.isoformat(), "fit_end": fit_end.isoformat(),
         "deflator": {"source": deflator.source, "verified": deflator.verified,
+                     "unverified_years": list(deflator.unverified), "note": deflator.note,
                      "base": deflator.base},
         "budgets": budgets(warehouse, whole, year) if whole else [],
         "budget_year": whole,

@@ -23,9 +23,9 @@ SIMS = 1000
 NOT_AVAILABLE = "[x]"
 
 DEFLATOR_NOT_VERIFIED = (
-    "The GDP deflator series used to restate costs is not verified: its values were entered "
-    "from memory and every one must be replaced from HM Treasury's release (GDP deflators at "
-    "market prices, and money GDP) before these figures are relied on.")
+    "The GDP deflator series used to restate costs is not verified ({count} of its values are "
+    "not checked against the source, {years}): each must be replaced from HM Treasury's release "
+    "(GDP deflators at market prices, and money GDP) before these figures are relied on.")
 
 BUDGET_COLUMNS = [("cohort", "Cohort"), ("budget", "Budget (£)"), ("bed_nights", "Bed nights"),
                   ("remand_bed_nights", "Of which remand"), ("receptions", "Receptions"),
@@ -126,7 +126,9 @@ def section_from_feed(feed: dict[str, Any]) -> FinanceSection:
              "are shown as [c]; bed nights and pounds do not count people. [x]: not available "
              "(a figure the projection could not make)."]
     if not deflator["verified"]:
-        intro.append(DEFLATOR_NOT_VERIFIED)
+        years = deflator.get("unverified_years", [])
+        intro.append(DEFLATOR_NOT_VERIFIED.format(
+            count=len(years), years=f"{years[0]} to {years[-1]}" if years else "all"))
     unverified = [c["label"] for c in feed["unit_costs"] if not c["verified"]]
     if unverified:
         intro.append("Unit costs not verified against their source: " + "; ".join(unverified)
