@@ -143,3 +143,25 @@ def test_html_report_prints_the_same_finance_cells(report: Any) -> None:
     assert "<svg" in finance and "Saving of each scenario" in finance
     # The same section comes back from the feed it was made from.
     assert section_from_feed(section.feed or {}).tables == section.tables
+
+
+def test_a_deal_on_people_withholds_a_period_of_one_to_four_whole() -> None:
+    """Receptions of 3 against 10 would give the 3 away through the reduction (70%), the savings
+    and the payment: the whole period is withheld; bed nights count no one and stay."""
+    from localjustice.governance.pack import _deal_words
+
+    def deal(metric: str, actual: float) -> dict[str, Any]:
+        return {"metric": metric, "periods": [
+            {"period": "2025", "baseline_demand": 10.0, "actual_demand": actual,
+             "counterfactual_demand": 10.0, "reduction_pct": 100 * (10 - actual) / 10,
+             "savings": (10 - actual) * 500.0, "payment": 1000.0, "upfront": 0.0,
+             "clawback": 0.0, "threshold_met": True, "complete": True}]}
+
+    withheld = controlled_deal(deal("receptions", 3.0))["periods"][0]
+    assert {withheld[k] for k in ("actual_demand", "reduction_pct", "savings", "payment")} == {
+        SUPPRESSED}
+    assert withheld["threshold_met"] is True and withheld["period"] == "2025"
+    assert controlled_deal(deal("receptions", 8.0))["periods"][0]["actual_demand"] == 8.0
+    assert controlled_deal(deal("custody_bed_nights", 3.0))["periods"][0]["payment"] == 1000.0
+    # The board pack prints the withheld period without a figure.
+    assert "withheld ([c])" in _deal_words(controlled_deal(deal("receptions", 3.0)))
