@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from localjustice.finance.costs import (
@@ -40,3 +42,23 @@ def test_calendar_year_is_read_as_the_financial_year_it_begins() -> None:
         financial_year("2017-19")
     with pytest.raises(CostError):
         convert(1.0, "1950-51", "2023-24")
+
+
+def test_each_deflator_value_carries_its_own_verified_flag(tmp_path: Path) -> None:
+    """A series is verified only when every value is: one checked value does not vouch for the
+    rest, and a bare number (no flag) is refused."""
+    path = tmp_path / "deflators.toml"
+    path.write_text('source = "test"\nbase = "2023-24"\n[index]\n'
+                    '"2022-23" = { value = 94.0, verified = true }\n'
+                    '"2023-24" = { value = 100.0, verified = false }\n', encoding="utf-8")
+    series = load_deflator(path)
+    assert series.unverified == ("2023-24",) and not series.verified
+    assert series.factor("2022-23", "2023-24") == pytest.approx(100 / 94)
+    bare = tmp_path / "bare.toml"
+    bare.write_text('source = "test"\nbase = "2023-24"\n[index]\n"2023-24" = 100.0\n',
+                    encoding="utf-8")
+    with pytest.raises(CostError, match="verified"):
+        load_deflator(bare)
+    # The shipped series was typed from memory: every value is flagged until replaced.
+    shipped = load_deflator()
+    assert set(shipped.unverified) == set(shipped.index) and "replace" in shipped.note

@@ -56,3 +56,32 @@ def test_a_shipped_scenario_reports_its_saving(zone: Zone) -> None:
     # Only remand here: changing short sentences saves nothing.
     assert data["cost"]["saving"]["mean"] == pytest.approx(0.0, abs=1e-6)
     assert data["population_end"]["baseline"]["mean"] == pytest.approx(30, rel=0.1)
+
+
+def test_the_backtest_says_what_chance_alone_would_miss_by(zone: Zone) -> None:
+    """Thirty people in custody, each night's thirty received at random over the last thirty
+    days (Poisson with mean 30 in the model): a month is off by E|X - 30| / X, about 15%, however
+    good the model. The steady data here are exact, so the model's own miss is far smaller."""
+    _steady(zone)
+    from scipy.stats import poisson
+
+    k = np.arange(1, 120)
+    by_hand = float(np.sum(poisson.pmf(k, 30) * np.abs(k - 30) / k)) * 100
+    assert 14 < by_hand < 16
+    result = backtest(zone.warehouse, "all", FIT_END, sims=400)
+    assert result.expected_mape == pytest.approx(by_hand, rel=0.15)
+    assert result.mape < result.expected_mape / 3
+
+
+def test_a_season_is_kept_only_where_the_data_show_it() -> None:
+    """Two years of 30 receptions a month: no season (eleven month effects would only add
+    noise); the same with every December at 60: December's effect is log 2."""
+    from localjustice.finance.projection import fit_receptions
+
+    first = 2022 * 12
+    flat = {first + i: 30 for i in range(24)}
+    december = {m: (60 if m % 12 == 11 else n) for m, n in flat.items()}
+    assert not fit_receptions(flat, first, first + 24).params[2:].any()
+    season = fit_receptions(december, first, first + 24).params
+    # Month effects are against January; log receptions a day, so month lengths cancel out.
+    assert season[2 + 10] - season[2 + 9] == pytest.approx(np.log(2) + np.log(30 / 31), abs=0.01)

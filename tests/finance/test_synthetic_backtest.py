@@ -1,8 +1,9 @@
 """The backtest on a small synthetic London (scale 0.05, four years to 2024, as the measures'
 synthetic-truth test builds it, persons from the generator's truth): fitted to the end of 2023,
 the projection of everyone's month-end custody population over 2024 must be within 5% mean
-absolute percentage error (measured 1.7%; young adults 3.0%; women 6.5% and under-18s 28% on
-populations of about 30 and 17 people, where chance alone moves a month by a fifth)."""
+absolute percentage error (measured 1.4%, chance alone 2.7%; young adults 3.4%, chance 5.2%).
+Women (6.5%, chance 12%) and under-18s (28%, chance 19%) are about 30 and 15 people: no model
+can meet 5% on them (docs/finance.md, "Backtest")."""
 
 from __future__ import annotations
 
@@ -34,4 +35,6 @@ def test_synthetic_london_is_projected_within_five_percent(london: Warehouse) ->
     result = backtest(london, "all", date(2024, 1, 1))
     assert len(result.actual) == 12
     assert result.mape < 5.0, result
+    # The target means something here: chance alone would miss by less than 5%.
+    assert result.expected_mape is not None and result.expected_mape < 5.0
     assert backtest(london, "young_adults", date(2024, 1, 1)).mape < 5.0

@@ -215,7 +215,8 @@ def _print_backtest(result: Any, format: str) -> None:
         console.print_json(json.dumps({"cohort": result.cohort,
                                        "fit_end": result.fit_end.isoformat(),
                                        "months": list(result.months), "actual": result.actual,
-                                       "projected": result.projected, "mape": result.mape}))
+                                       "projected": result.projected, "mape": result.mape,
+                                       "expected_mape": result.expected_mape}))
         return
     table = Table(title=f"Backtest, {result.cohort}: fitted to {result.fit_end}",
                   box=box.SIMPLE_HEAD)
@@ -226,6 +227,10 @@ def _print_backtest(result: Any, format: str) -> None:
     console.print(table)
     console.print(f"Mean absolute percentage error over {len(result.months)} months: "
                   f"{result.mape:.2f}%")
+    if result.expected_mape is not None:
+        console.print(f"Chance alone would give about {result.expected_mape:.1f}% (the median "
+                      "error of this projection against its own simulated futures): a cohort "
+                      "of few people cannot be projected closer than that.")
 
 
 def _print_projection(data: dict[str, Any]) -> None:

@@ -49,7 +49,14 @@ class Deflator:
     index: dict[str, float]
     base: str
     source: str
-    verified: bool
+    #: the years whose value has not been checked against the source
+    unverified: tuple[str, ...] = ()
+    note: str = ""
+
+    @property
+    def verified(self) -> bool:
+        """Whether every value of the series has been checked against its source."""
+        return not self.unverified
 
     def factor(self, from_year: str, to_year: str) -> float:
         """What a pound at ``from_year`` prices is at ``to_year`` prices."""
@@ -81,10 +88,20 @@ def financial_year_of(day: date) -> str:
 
 
 @cache
-def load_deflator() -> Deflator:
-    raw = tomllib.loads(DEFLATORS_FILE.read_text(encoding="utf-8"))
-    return Deflator(index={financial_year(k): float(v) for k, v in raw["index"].items()},
-                    base=raw["base"], source=raw["source"], verified=bool(raw["verified"]))
+def load_deflator(path: Path = DEFLATORS_FILE) -> Deflator:
+    """The series, each value with its own ``verified`` flag (``{ value = 79.3, verified =
+    false }``): a value copied from the release is marked so one at a time."""
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    index, unverified = {}, []
+    for key, entry in raw["index"].items():
+        if not isinstance(entry, dict) or {"value", "verified"} - set(entry):
+            raise CostError(f"{path.name}: {key} must be {{ value = ..., verified = "
+                            "true or false }.")
+        index[financial_year(key)] = float(entry["value"])
+        if entry["verified"] is not True:
+            unverified.append(financial_year(key))
+    return Deflator(index=index, base=raw["base"], source=raw["source"],
+                    unverified=tuple(sorted(unverified)), note=str(raw.get("note", "")))
 
 
 @cache

@@ -4,7 +4,11 @@ statement and every shipped scenario against the baseline projection, written on
 
 Figures that count people pass disclosure control (DESIGN.md, "Zones and data protection";
 ``measures.disclosure``): a count of 1 to 4 people, or a projected number of people that rounds
-to one, is printed as ``[c]``, with its interval. Bed nights and pounds do not count people.
+to one, is printed as ``[c]``, with its interval. Bed nights and pounds do not count people; a
+deal on a metric that does (receptions, disposals) has a period whose count is 1 to 4 withheld
+whole (its reduction, savings and payment would give the count away). The HTML report and the
+spreadsheet print this feed (``localjustice.publish.finance_section``), so they, the page and
+its JSON twin show the same controlled figures.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from localjustice.errors import LocalJusticeError
 from localjustice.finance.cohorts import load_cohorts
 from localjustice.finance.costs import default_price_year, load_deflator, load_unit_costs
 from localjustice.finance.deals import load_deal, shipped_deals
-from localjustice.finance.demand import data_end, measure_demand
+from localjustice.finance.demand import METRICS, data_end, measure_demand
 from localjustice.finance.projection import ProjectionError, default_fit_end, fit_cohort, project
 from localjustice.finance.scenarios import (
     budget_cost_name,
@@ -76,6 +80,23 @@ def budgets(warehouse: Warehouse, year: str, price_year: str) -> list[dict[str, 
     return out
 
 
+#: A deal period's figures withheld when its metric counts people and a count is 1 to 4.
+DEAL_FIGURES = ("baseline_demand", "actual_demand", "counterfactual_demand", "reduction_pct",
+                "savings", "payment", "upfront", "clawback")
+
+
+def controlled_deal(data: dict[str, Any]) -> dict[str, Any]:
+    """A deal statement (``DealStatement.as_json``) as it may be printed (module doc)."""
+    if not METRICS[data["metric"]].counts_people:
+        return data
+    for period in data["periods"]:
+        counts = (period["baseline_demand"], period["actual_demand"],
+                  period["counterfactual_demand"])
+        if any(controlled_people(c) == SUPPRESSED for c in counts):
+            period.update({k: SUPPRESSED for k in DEAL_FIGURES})
+    return data
+
+
 def _controlled_scenario(data: dict[str, Any]) -> dict[str, Any]:
     for key in ("baseline", "scenario", "difference"):
         data["population_end"][key] = _control_interval(data["population_end"][key])
@@ -106,7 +127,8 @@ def finance_feed(warehouse: Warehouse, *, price_year: str | None = None, months:
     for path in shipped_deals():
         deal = load_deal(path)
         try:
-            deals.append(deal_statement(warehouse, deal, price_year=year).as_json())
+            deals.append(controlled_deal(
+                deal_statement(warehouse, deal, price_year=year).as_json()))
         except ProjectionError as exc:  # a projection counterfactual with too little data
             deals.append({"deal": deal.slug, "name": deal.name, "refusal": str(exc),
                           "periods": []})
@@ -129,6 +151,7 @@ def finance_feed(warehouse: Warehouse, *, price_year: str | None = None, months:
     return {
         "price_year": year, "data_end": last.isoformat(), "fit_end": fit_end.isoformat(),
         "deflator": {"source": deflator.source, "verified": deflator.verified,
+                     "unverified_years": list(deflator.unverified), "note": deflator.note,
                      "base": deflator.base},
         "budgets": budgets(warehouse, whole, year) if whole else [],
         "budget_year": whole,
@@ -136,6 +159,38 @@ def finance_feed(warehouse: Warehouse, *, price_year: str | None = None, months:
         "scenarios": scenarios,
         "unit_costs": [c.as_json() for c in load_unit_costs().values()],
         "disclosure_controlled": True,
+    }
+
+
+#: The scenario chart's colours (GOV.UK Design System blue, and dark grey for the interval).
+FIGURE_COLOUR = "#1d70b8"
+INTERVAL_COLOUR = "#0b0c0c"
+
+
+def scenario_chart_spec(data: dict[str, Any], *, width: int | str = "container") -> dict[str, Any]:
+    """Each scenario's saving with its 95% interval, as a Vega-Lite bar and rule chart (the
+    finance page, and the HTML report at a fixed ``width``)."""
+    rows = [{"scenario": s["name"], "saving": s["cost"]["saving"]["mean"],
+             "low": s["cost"]["saving"]["low"], "high": s["cost"]["saving"]["high"]}
+            for s in data.get("scenarios", []) if "cost" in s]
+    axis = {"title": f"Saving over the projection (£, {data.get('price_year')} prices)"}
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "description": "Saving of each custody scenario against the baseline projection, with "
+                       "its 95% interval. " + "; ".join(
+                           f"{r['scenario']}: £{r['saving']:,.0f} (£{r['low']:,.0f} to "
+                           f"£{r['high']:,.0f})" for r in rows) + ".",
+        "data": {"values": rows}, "width": width, "height": {"step": 40},
+        "layer": [
+            {"mark": {"type": "bar", "color": FIGURE_COLOUR},
+             "encoding": {"y": {"field": "scenario", "type": "nominal", "title": None,
+                                "axis": {"labelLimit": 320}},
+                          "x": {"field": "saving", "type": "quantitative", **axis}}},
+            {"mark": {"type": "rule", "color": INTERVAL_COLOUR, "strokeWidth": 2},
+             "encoding": {"y": {"field": "scenario", "type": "nominal"},
+                          "x": {"field": "low", "type": "quantitative"},
+                          "x2": {"field": "high"}}},
+        ],
     }
 
 

@@ -140,6 +140,10 @@ def _deal_words(deal: dict[str, Any]) -> str:
     parts = []
     for p in deal.get("periods", []):
         reduction = p.get("reduction_pct")
+        if isinstance(p.get("actual_demand"), str):  # withheld by disclosure control ("[c]")
+            parts.append(f"{p.get('period')}: withheld ({p['actual_demand']}), too few people "
+                         "to publish")
+            continue
         parts.append(
             f"{p.get('period')}: {float(p.get('actual_demand') or 0):,.0f} against "
             f"{float(p.get('counterfactual_demand') or 0):,.0f} expected"

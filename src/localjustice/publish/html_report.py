@@ -15,6 +15,7 @@ from typing import Any
 from localjustice.measures import LEGEND, PublishedMeasure, PublishedTable
 from localjustice.measures.tables import TOTAL, UNSUPPRESSED_NOTICE
 from localjustice.publish.charts import chart_spec, render_svg
+from localjustice.publish.finance_section import FinanceSection
 from localjustice.publish.summaries import table_summary
 
 SOURCES = (
@@ -36,6 +37,8 @@ REFERENCES = (
     "statistics in spreadsheets; Symbols in tables.",
 )
 
+FINANCE_TITLE = "Finance: custody budgets, reinvestment deals and scenarios"
+
 _CSS = """
 body{font-family:Arial,Helvetica,sans-serif;color:#0b0c0c;margin:0;line-height:1.4}
 header{background:#0b0c0c;color:#fff;padding:12px 30px}header p{margin:0;font-weight:700}
@@ -48,7 +51,7 @@ th,td{border-bottom:1px solid #b1b4b6;padding:6px 10px;text-align:right}
 th[scope=row],th.cat,td.cat{text-align:left}
 .notice{border:5px solid #d4351c;padding:10px;font-weight:700}
 .inset{border-left:10px solid #b1b4b6;padding:10px 15px}
-figure{margin:0 0 10px}svg{max-width:100%;height:auto}
+figure{margin:0 0 10px}.wide{overflow-x:auto}svg{max-width:100%;height:auto}
 .headline dt{font-weight:700}.headline dd{margin:0 0 8px}
 a{color:#1d70b8}a:focus{outline:3px solid #fd0;background:#fd0}
 """
@@ -62,7 +65,10 @@ def _cell(value: Any) -> str:
     return html.escape("" if value is None else str(value))
 
 
-def _table_html(table: PublishedTable, chart_id: str) -> str:
+def _table_html(table: PublishedTable, chart_id: str, *, spec: dict[str, Any] | None = None,
+                summary: str | None = None) -> str:
+    """A table with its chart (``spec``, else the table's own ``chart_spec``) and its text
+    summary (``summary``, else ``table_summary``)."""
     dimension = table.columns[0][0]
     head = "".join(f'<th scope="col"{" class=cat" if i == 0 else ""}>{html.escape(label)}</th>'
                    for i, (_, label) in enumerate(table.columns))
@@ -72,20 +78,48 @@ def _table_html(table: PublishedTable, chart_id: str) -> str:
         label = html.escape(str(row[dimension]))
         weight = ' style="font-weight:700"' if row[dimension] == TOTAL else ""
         body.append(f'<tr{weight}><th scope="row">{label}</th>{cells}</tr>')
-    spec = chart_spec(table)
+    spec = spec or chart_spec(table)
     chart = (f'<figure aria-describedby="{chart_id}-s">{render_svg(spec, chart_id)}</figure>'
              if spec else "")
     return (f'<section aria-labelledby="{chart_id}-h"><h3 id="{chart_id}-h">{html.escape(table.title)}</h3>'
-            f'{chart}<p id="{chart_id}-s">{html.escape(table_summary(table))}</p>'
+            f'{chart}<p id="{chart_id}-s">{html.escape(summary or table_summary(table))}</p>'
+            f'<div class="wide" role="region" aria-label="{html.escape(table.title)}" tabindex="0">'
             f'<table><caption>{html.escape(table.title)}</caption><thead><tr>{head}</tr></thead>'
-            f'<tbody>{"".join(body)}</tbody></table></section>')
+            f'<tbody>{"".join(body)}</tbody></table></div></section>')
 
 
-def render_html(measures: list[PublishedMeasure], *, period_label: str, area_name: str) -> str:
+def _finance_html(section: FinanceSection) -> str:
+    """The finance section (``finance_section``): the scenario table gets the interval chart."""
+    from localjustice.finance.publish import scenario_chart_spec
+
+    intro = "".join(f"<p>{html.escape(s)}</p>" for s in section.intro)
+    tables = []
+    for i, table in enumerate(section.tables):
+        spec = summary = None
+        if table.name == "finance_scenarios" and section.feed is not None:
+            spec = scenario_chart_spec(section.feed, width=420)
+            if not spec["data"]["values"]:
+                spec = None
+            else:
+                spec["title"] = "Saving of each scenario against the baseline projection"
+            summary = table.summary + (" " + spec["description"] if spec else "")
+        tables.append(_table_html(table, f"finance-{i}", spec=spec, summary=summary))
+    notes = "".join(f'<p class="inset">{html.escape(n)}</p>' for n in section.notes)
+    return (f'<section id="finance" aria-labelledby="finance-title"><h2 id="finance-title">'
+            f'{FINANCE_TITLE}</h2>{intro}{"".join(tables)}{notes}</section>')
+
+
+def render_html(measures: list[PublishedMeasure], *, period_label: str, area_name: str,
+                finance: FinanceSection | None = None) -> str:
     unsuppressed = any(m.unsuppressed for m in measures)
     notice = f'<p class="notice">{html.escape(UNSUPPRESSED_NOTICE)}</p>' if unsuppressed else ""
     contents = "".join(f'<li><a href="#{m.measure}">{html.escape(m.title)}</a></li>'
                        for m in measures)
+    if finance is not None:
+        contents += f'<li><a href="#finance">{FINANCE_TITLE}</a></li>'
+        sections_after = _finance_html(finance)
+    else:
+        sections_after = ""
     sections = []
     for m in measures:
         headline = "".join(f"<dt>{html.escape(k.replace('_', ' ').capitalize())}</dt>"
@@ -115,7 +149,7 @@ monitoring and disproportionality. Period: {html.escape(period_label)}. Produced
 {date.today().isoformat()}.</p>
 <h2 id="contents">Contents</h2><ol>{contents}<li><a href="#methodology">Methodology and
 sources</a></li></ol>
-{''.join(sections)}
+{''.join(sections)}{sections_after}
 <section id="methodology" aria-labelledby="methodology-title">
 <h2 id="methodology-title">Methodology and sources</h2>
 <h3>Data sources</h3>{sources}

@@ -12,9 +12,10 @@ from typing import Any
 
 import pandas as pd
 
-from localjustice.measures import LEGEND, PublishedMeasure
+from localjustice.measures import LEGEND, PublishedMeasure, PublishedTable
 from localjustice.measures.tables import UNSUPPRESSED_NOTICE
 from localjustice.publish.downloads import observation_columns, observation_row
+from localjustice.publish.finance_section import FinanceSection
 from localjustice.publish.html_report import REFERENCES, SOURCES
 
 
@@ -22,8 +23,21 @@ def _sheet_name(i: int, name: str) -> str:
     return f"T{i}_{name}"[:31]
 
 
+#: The finance tables' source line (the figures of ``localjustice.finance``).
+FINANCE_SOURCE = ("Prison custody periods and court outcomes of the linked extracts; unit costs "
+                  "and the GDP deflator as published by their sources (unit_costs.toml, "
+                  "deflators.toml); deals and scenarios as data (localjustice.finance).")
+
+
+def _frame(table: PublishedTable) -> pd.DataFrame:
+    return pd.DataFrame([[row.get(n) for n, _ in table.columns] for row in table.rows],
+                        columns=[label for _, label in table.columns])
+
+
 def write_spreadsheet(measures: list[PublishedMeasure], path: Path, *, period_label: str,
-                      area_name: str) -> Path:
+                      area_name: str, finance: FinanceSection | None = None) -> Path:
+    """The report's spreadsheet; with ``finance``, one sheet per finance table after the
+    measures' (``finance_section``), and the finance notes in the notes sheet."""
     import gptables as gpt
 
     unsuppressed = any(m.unsuppressed for m in measures)
@@ -34,8 +48,7 @@ def write_spreadsheet(measures: list[PublishedMeasure], path: Path, *, period_la
         note_ref = f"note{len(notes_rows) + 1}"
         notes_rows.append({"Note number": note_ref, "Note text": m.methodology})
         for t in m.tables:
-            frame = pd.DataFrame([[row.get(n) for n, _ in t.columns] for row in t.rows],
-                                 columns=[label for _, label in t.columns])
+            frame = _frame(t)
             sheet = _sheet_name(len(sheets) + 1, re.sub(r"[^A-Za-z0-9]", "_", t.name))
             subtitles = [f"{m.title}, {period_label}. $${note_ref}$$"]
             if unsuppressed:
@@ -44,11 +57,25 @@ def write_spreadsheet(measures: list[PublishedMeasure], path: Path, *, period_la
                 table=frame, table_name=re.sub(r"[^A-Za-z0-9_]", "_", f"table_{len(sheets) + 1}"),
                 title=t.title, subtitles=subtitles, scope=area_name, source=SOURCES[0],
                 legend=legend, index_columns={2: 0})
+    if finance is not None:
+        note_ref = f"note{len(notes_rows) + 1}"
+        notes_rows.append({"Note number": note_ref,
+                           "Note text": " ".join([*finance.intro, *finance.notes])})
+        for number, t in enumerate((t for t in finance.tables if t.rows), start=1):
+            sheet = f"F{number}_{t.name.removeprefix('finance_')}"[:31]
+            sheets[sheet] = gpt.GPTable(
+                table=_frame(t), table_name=f"table_{len(sheets) + 1}_{t.name}"[:60],
+                title=t.title, subtitles=[f"{finance.intro[0]} {t.summary} $${note_ref}$$"],
+                scope=area_name, source=FINANCE_SOURCE,
+                legend=[*legend, "[x] = not available"], index_columns={2: 0})
     cover = gpt.Cover(
         cover_label="Cover",
         title=f"Local Justice outcome measures: {area_name}, {period_label}",
         intro=[("UNSUPPRESSED. " if unsuppressed else "")
-               + "Official outcome measures of the memorandum of understanding, one table per sheet."],
+               + "Official outcome measures of the memorandum of understanding, one table per sheet"
+               + (", then the finance tables (custody budgets, deal statements, scenarios)."
+                  if finance is not None else "."),
+               *(finance.intro[2:] if finance is not None else [])],
         about=["Counts of 1 to 4 are suppressed [c], with further cells suppressed so that they "
                "cannot be worked out from totals; rates are not shown where the base is under 30 [u].",
                *REFERENCES],

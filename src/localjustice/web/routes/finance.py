@@ -9,15 +9,13 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from pydantic import BaseModel
 
-from localjustice.finance.publish import read_finance
+from localjustice.finance.publish import read_finance, scenario_chart_spec
 from localjustice.web.authorise import Permit
 from localjustice.web.extensions import NavItem, WebExtension
 from localjustice.web.rendering import page
 
 router = APIRouter()
 PERMISSION = "finance:view"
-#: GOV.UK Design System colours: blue for the saving, black for its interval.
-FIGURE_COLOUR, INTERVAL_COLOUR = "#1d70b8", "#0b0c0c"
 
 
 class FinanceView(BaseModel):
@@ -36,30 +34,6 @@ def finance_view(request: Request) -> FinanceView:
               "scenarios against the baseline projection, with intervals")
 def finance(request: Request) -> FinanceView:
     return finance_view(request)
-
-
-def scenario_chart_spec(data: dict[str, Any]) -> dict[str, Any]:
-    """Each scenario's saving with its 95% interval, as a Vega-Lite bar and rule chart."""
-    rows = [{"scenario": s["name"], "saving": s["cost"]["saving"]["mean"],
-             "low": s["cost"]["saving"]["low"], "high": s["cost"]["saving"]["high"]}
-            for s in data.get("scenarios", []) if "cost" in s]
-    axis = {"title": f"Saving over the projection (£, {data.get('price_year')} prices)"}
-    return {
-        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
-        "description": "Saving of each custody scenario against the baseline projection, with "
-                       "its 95% interval.",
-        "data": {"values": rows}, "width": "container", "height": {"step": 40},
-        "layer": [
-            {"mark": {"type": "bar", "color": FIGURE_COLOUR},
-             "encoding": {"y": {"field": "scenario", "type": "nominal", "title": None,
-                                "axis": {"labelLimit": 320}},
-                          "x": {"field": "saving", "type": "quantitative", **axis}}},
-            {"mark": {"type": "rule", "color": INTERVAL_COLOUR, "strokeWidth": 2},
-             "encoding": {"y": {"field": "scenario", "type": "nominal"},
-                          "x": {"field": "low", "type": "quantitative"},
-                          "x2": {"field": "high"}}},
-        ],
-    }
 
 
 @router.get("/api/finance/scenario-chart", dependencies=[Depends(Permit(PERMISSION))],
