@@ -54,6 +54,7 @@ def prepare(out: Path, scale: float, seed: int) -> None:
     """Synthesise one year, ingest and link, once (markers in ``out`` say what is done)."""
     from localjustice.ingest import ingest_delivery
     from localjustice.linkage import link_persons
+    from localjustice.people.lookups import ensure_lookups
     from localjustice.synth import generate
     from localjustice.warehouse import open_warehouse
 
@@ -67,6 +68,8 @@ def prepare(out: Path, scale: float, seed: int) -> None:
         with open_warehouse(out / "warehouse.duckdb") as warehouse:
             link_persons(warehouse, pseudonym_key=KEY)
         (out / "linked").touch()
+    with open_warehouse(out / "warehouse.duckdb") as warehouse:
+        ensure_lookups(warehouse)  # linkage makes them; a cache linked before it did needs them
 
 
 def load() -> str:

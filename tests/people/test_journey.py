@@ -81,7 +81,8 @@ def test_filters_by_agency_and_period_hide_events_not_identities() -> None:
     assert period is not None and [e.agency for e in period.events] == ["Courts", "Prisons"]
 
 
-def test_an_unknown_person_has_no_journey_and_the_query_is_one_statement() -> None:
+def test_an_unknown_person_has_no_journey_and_the_records_query_is_one_statement() -> None:
     w = _world()
     assert read_journey(w.warehouse, "nobody", load_practitioners()["yot_worker"], JourneyFilters()) is None
-    assert journey_sql(load_practitioners()["yot_worker"]).count(";") == 0
+    sql = journey_sql(load_practitioners()["yot_worker"], {"court_outcomes": 2, "police_victims": 1}, 1)
+    assert sql.count(";") == 0 and sql.count("?") == 3 * 2 + 1 + 3
