@@ -108,7 +108,7 @@ def make_app() -> object:
 
     return create_app(WebSettings(data_dir=Path(os.environ["LJ_BENCH_DATA_DIR"]),
                                   database_url=os.environ["LJ_BENCH_DATABASE_URL"], secret_key=SECRET,
-                                  login_attempts=1_000_000))
+                                  login_attempts=1_000_000, warehouse_linger_seconds=0.5))
 
 
 def serve(url: str, port: int, data_dir: Path, workers: int) -> None:
