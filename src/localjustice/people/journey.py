@@ -110,6 +110,10 @@ class JourneyEvent(BaseModel):
 
 class Journey(BaseModel):
     person_id: str
+    #: the heading: the name most of the person's records give (``heading_name``)
+    name: str
+    #: the other spellings the records give, most frequent first
+    also_recorded_as: list[str]
     identities: list[IdentityRecord]
     events: list[JourneyEvent]
     #: events the filters hide (the identity panel still lists every record)
@@ -286,9 +290,28 @@ def read_journey(warehouse: Warehouse, person_id: str, role: PractitionerRole,
             title=title, details=details, delivery=row["delivery"],
             arrived=arrived.date() if isinstance(arrived, datetime) else arrived,
             extract_date=row["extract_date"], uncertain=uncertain))
-    return Journey(person_id=person_id, identities=list(identities.values()), events=events,
+    name, others = heading_name(rows)
+    return Journey(person_id=person_id, name=name, also_recorded_as=others,
+                   identities=list(identities.values()), events=events,
                    hidden_by_filters=hidden, filters=filters,
                    agencies=[(s, AGENCIES[s]) for s in role.sources if s in AGENCIES])
+
+
+def heading_name(rows: list[dict[str, Any]]) -> tuple[str, list[str]]:
+    """The name to head the page with, and the other names the records give.
+
+    Agencies spell a person's name differently (linkage joins "Robyn Exampel" to "Robin
+    Example"), so the heading is the spelling most of the person's records give; a tie goes to the
+    spelling of the most recent record (by event date), then to alphabetical order, so the same
+    records always give the same heading. The others are shown as "also recorded as", most
+    frequent first, in the same order."""
+    seen: dict[str, tuple[int, date]] = {}
+    for row in rows:
+        name = " ".join(p for p in (row["forename"], row["surname"]) if p)
+        count, latest = seen.get(name, (0, date.min))
+        seen[name] = (count + 1, max(latest, row["event_date"] or date.min))
+    ordered = sorted(seen, key=lambda n: (-seen[n][0], -seen[n][1].toordinal(), n))
+    return ordered[0], ordered[1:]
 
 
 def _passes(row: dict[str, Any], filters: JourneyFilters) -> bool:
