@@ -9,9 +9,9 @@ import threading
 import time
 from pathlib import Path
 
+import duckdb
 import pytest
 
-from localjustice.errors import LocalJusticeError
 from localjustice.warehouse import WarehouseError, open_warehouse
 from localjustice.web.deps import WarehouseGate
 
@@ -26,7 +26,7 @@ def _file(tmp_path: Path) -> Path:
 def _writable(path: Path) -> bool:
     try:
         open_warehouse(path, wait_seconds=0).close()
-    except LocalJusticeError:  # "Cannot open the warehouse": DuckDB refuses the other mode
+    except duckdb.ConnectionException:  # "a different configuration than existing connections"
         return False
     return True
 
