@@ -81,7 +81,25 @@ def test_filters_by_agency_and_period_hide_events_not_identities() -> None:
     assert period is not None and [e.agency for e in period.events] == ["Courts", "Prisons"]
 
 
-def test_an_unknown_person_has_no_journey_and_the_query_is_one_statement() -> None:
+def test_an_unknown_person_has_no_journey_and_the_records_query_is_one_statement() -> None:
     w = _world()
     assert read_journey(w.warehouse, "nobody", load_practitioners()["yot_worker"], JourneyFilters()) is None
-    assert journey_sql(load_practitioners()["yot_worker"]).count(";") == 0
+    sql = journey_sql(load_practitioners()["yot_worker"], {"court_outcomes": 2, "police_victims": 1}, 1)
+    assert sql.count(";") == 0 and sql.count("?") == 3 * 2 + 1 + 3
+
+
+def test_the_heading_is_the_name_most_records_give_ties_to_the_most_recent() -> None:
+    w = World()
+    # P3: two records say Robin Example, the most recent says Robyn Exampel: most records win
+    w.conviction("P3", date(2023, 1, 5), forename="Robin", surname="Example")
+    w.release("P3", date(2023, 1, 5), date(2023, 3, 1), forename="Robin", surname="Example")
+    w.supervision("P3", date(2023, 6, 1), forename="Robyn", surname="Exampel")
+    # P4: one record each; Samuel Lee's (2023) is more recent than Sam Lee's (2022)
+    w.conviction("P4", date(2022, 2, 1), forename="Sam", surname="Lee")
+    w.supervision("P4", date(2023, 2, 1), forename="Samuel", surname="Lee")
+    w.build()
+    role = load_practitioners()["offender_manager"]
+    robin = read_journey(w.warehouse, "P3", role, JourneyFilters(agency="probation_supervision"))
+    assert robin is not None and (robin.name, robin.also_recorded_as) == ("Robin Example", ["Robyn Exampel"])
+    sam = read_journey(w.warehouse, "P4", role, JourneyFilters())
+    assert sam is not None and (sam.name, sam.also_recorded_as) == ("Samuel Lee", ["Sam Lee"])

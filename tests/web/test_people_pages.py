@@ -51,6 +51,8 @@ def test_a_practitioner_takes_a_person_on_opens_the_journey_and_flags_a_wrong_li
     assert journey.status_code == 200
     assert "moj-timeline__item" in journey.text and "Uncertain link" in journey.text
     assert "HMP High Down" in journey.text and "Outside the area" in journey.text
+    assert '<h1 class="govuk-heading-l">Robin Example</h1>' in journey.text  # two records of three
+    assert "Also recorded as: Robyn Exampel" in journey.text
     data = client.get("/api/people/P1", params={"agency": "court_outcomes"}).json()
     assert [e["agency"] for e in data["events"]] == ["Courts"] and data["hidden_by_filters"] == 2
     flagged = client.post("/people/P1/flag", follow_redirects=False, data={

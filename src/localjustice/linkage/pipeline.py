@@ -81,6 +81,7 @@ from localjustice.linkage.store import (
     ensure_linkage_layout,
     replace_rows,
 )
+from localjustice.people.lookups import ensure_lookups
 from localjustice.progress import NullProgress, Progress
 from localjustice.warehouse import INGEST_SCHEMA, Warehouse, open_warehouse
 
@@ -388,6 +389,7 @@ def link_persons(
         else:
             _, events = build_analysis_zone(tx, area_slug=options.area, contract=contract)
         write_zone_batches(tx, run_id, contract)
+        ensure_lookups(tx)  # the journey page's point reads (a full run rebuilt the unit map)
         tx.insert_rows(BLOCKING_COUNT_TABLE, [
             (run_id, order, name, count, sum(c for _, c in blocking[: order + 1]))
             for order, (name, count) in enumerate(blocking)

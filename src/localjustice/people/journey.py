@@ -1,4 +1,4 @@
-"""One person's journey across agencies: who they are and every event, in time order, in one query.
+"""One person's journey across agencies: who they are and every event, in time order.
 
 A journey is read from the identity zone (the agencies' current records, with names) through
 linkage's map of source persons to persons (``linkage.unit_person``), so each event keeps what the
@@ -12,6 +12,11 @@ same person" (which queues the pair for a data steward, ``linkage.flag_pair``).
 What a role sees is data (``practitioners.toml``): the extracts shown, the disposals hidden (youth
 orders are the youth offending team's), and whether victimisations and referrals are shown. The
 agency and period filters only mark rows; the identity panel always shows every record's details.
+Read in three small reads, each through an index (``lookups.py``): the person's source persons,
+the crimes of their victim records, then every record with its delivery and links in one query
+by constants. One query joining the person's units to the extracts scanned them all (0.5-1 s a
+page at scale 1; ``benchmarks/bench_people.py``).
+
 Nothing here writes the audit log: ``people.access`` records the view before this is called.
 """
 
@@ -26,6 +31,8 @@ from localjustice.area import load_area
 from localjustice.linkage import LinkageOptions
 from localjustice.people.practitioners import PractitionerRole
 from localjustice.warehouse import Warehouse, current_table
+
+UNIT_PERSON = "linkage.unit_person"
 
 #: Below this, a source person's strongest link into the person was one the model doubted (the
 #: linkage review band's ceiling, ``LinkageOptions.review_ceiling``: one rule, one place).
@@ -63,9 +70,7 @@ _SPECS: dict[str, tuple[str, str, str, dict[str, str]]] = {
     "programme_participants": ("participation_id", "t.start_date", "t.end_date", {
         "programme_code": "t.programme_code", "completed": "t.completed"}),
 }
-_CRIMES = (f"LEFT JOIN (SELECT crime_id, min(offence_group) AS offence_group, "
-           f"min(committed_date) AS committed_date FROM {current_table('police_crimes')} "
-           "GROUP BY crime_id) AS c ON c.crime_id = t.crime_id")
+_CRIMES = "LEFT JOIN crimes AS c ON c.crime_id = t.crime_id"
 
 
 class JourneyFilters(BaseModel):
@@ -105,6 +110,10 @@ class JourneyEvent(BaseModel):
 
 class Journey(BaseModel):
     person_id: str
+    #: the heading: the name most of the person's records give (``heading_name``)
+    name: str
+    #: the other spellings the records give, most frequent first
+    also_recorded_as: list[str]
     identities: list[IdentityRecord]
     events: list[JourneyEvent]
     #: events the filters hide (the identity panel still lists every record)
@@ -113,44 +122,95 @@ class Journey(BaseModel):
     agencies: list[tuple[str, str]]
 
 
-def _branch(source: str) -> str:
+def _marks(n: int) -> str:
+    return ", ".join("?" for _ in range(n))
+
+
+def _branch(source: str, persons: int) -> str:
     key, start, end, own = _SPECS[source]
     details = ", ".join(f"CAST({own.get(c, 'NULL')} AS {_TYPES.get(c, 'VARCHAR')}) AS {c}"
                         for c in _DETAIL)
     return f"""
-        SELECT u.unit_id, '{source}' AS source, CAST(t.{key} AS VARCHAR) AS record_id,
-               CAST({start} AS DATE) AS event_date, CAST({end} AS DATE) AS end_date, t.batch_id,
-               t.forename, t.surname, t.date_of_birth, t.postcode, {details}
+        SELECT '{source}:' || t.source_person_id AS unit_id, '{source}' AS source,
+               CAST(t.{key} AS VARCHAR) AS record_id, CAST({start} AS DATE) AS event_date,
+               CAST({end} AS DATE) AS end_date, t.batch_id, t.forename, t.surname, t.date_of_birth,
+               t.postcode, {details}
         FROM {current_table(source)} AS t
-        JOIN units AS u ON u.source = '{source}' AND u.source_person_id = t.source_person_id
-        {_CRIMES if source == 'police_victims' else ''}"""
+        {_CRIMES if source == 'police_victims' else ''}
+        WHERE t.source_person_id IN ({_marks(persons)})"""
 
 
-def journey_sql(role: PractitionerRole) -> str:
-    """The page's one query: the person's records from the extracts the role sees, each with its
-    delivery and its record's strongest link into the person. Parameter: the person id."""
-    hidden = ", ".join(f"'{c}'" for c in sorted(role.hidden_sentences))
-    shown = f"WHERE coalesce(r.sentence_type, r.disposal_type, '') NOT IN ({hidden})" if hidden else ""
-    branches = "\nUNION ALL\n".join(_branch(s) for s in role.sources if s in _SPECS)
+def person_units(warehouse: Warehouse, person_id: str) -> list[tuple[str, str, str]]:
+    """The person's source persons (unit id, extract, source person id): an index read."""
+    return [(str(u), str(s), str(p)) for u, s, p in warehouse.execute(
+        f"SELECT unit_id, source, source_person_id FROM {UNIT_PERSON} WHERE person_id = ? "
+        "ORDER BY unit_id", [person_id], step="people: journey units").fetchall()]
+
+
+def journey_sql(role: PractitionerRole, persons: dict[str, int], crimes: int) -> str:
+    """The page's records query: the person's records from the extracts the role sees, each with
+    its delivery and its record's strongest link into the person (the role's hidden disposals
+    still in: ``_journey_rows`` drops them).
+
+    Every table is read by constants (``?`` lists), not joined to a table of the person's units,
+    so DuckDB reads each through its index (``lookups.py``) instead of scanning it: the unit ids
+    (twice: the pairs starting at one, kept where they end at one; materialised, or DuckDB plans
+    both lists as one join and scans the pairs), the ``crimes`` victim crime ids, then each extract's source
+    person ids, ``persons`` giving how many per extract in ``role.sources`` order."""
+    sources = [s for s in role.sources if s in _SPECS and persons.get(s)]
+    branches = "\nUNION ALL\n".join(_branch(s, persons[s]) for s in sources)
+    units = _marks(sum(persons.values()))
+    crime_ids = _marks(crimes) if crimes else "NULL"
     return f"""
-        WITH units AS (SELECT unit_id, source, source_person_id FROM linkage.unit_person
-                       WHERE person_id = ?),
-        inside AS (SELECT p.unit_id_l, p.unit_id_r, p.match_probability FROM linkage.pair AS p
-                   WHERE p.unit_id_l IN (SELECT unit_id FROM units)
-                     AND p.unit_id_r IN (SELECT unit_id FROM units)),
+        WITH starting AS MATERIALIZED (
+            SELECT p.unit_id_l, p.unit_id_r, p.match_probability FROM linkage.pair AS p
+            WHERE p.unit_id_l IN ({units})),
+        inside AS (SELECT * FROM starting WHERE unit_id_r IN ({units})),
         ends AS (SELECT unit_id_l AS unit_id, unit_id_r AS other, match_probability FROM inside
                  UNION ALL SELECT unit_id_r, unit_id_l, match_probability FROM inside),
         best AS (SELECT unit_id, max(match_probability) AS probability,
                         arg_max(other, match_probability) AS partner
                  FROM ends GROUP BY unit_id),
+        crimes AS (SELECT crime_id, min(offence_group) AS offence_group,
+                          min(committed_date) AS committed_date
+                   FROM {current_table('police_crimes')} WHERE crime_id IN ({crime_ids})
+                   GROUP BY crime_id),
         records AS ({branches})
         SELECT r.*, b.probability, b.partner, d.delivery, CAST(d.finished_at AS DATE) AS arrived,
-               d.extract_date, (SELECT count(*) FROM units) AS units
+               d.extract_date
         FROM records AS r
         LEFT JOIN best AS b ON b.unit_id = r.unit_id
         LEFT JOIN ingest.batch AS d ON d.batch_id = r.batch_id
-        {shown}
         ORDER BY r.event_date NULLS LAST, r.source, r.record_id"""
+
+
+def _journey_rows(warehouse: Warehouse, person_id: str,
+                  role: PractitionerRole) -> tuple[int, list[dict[str, Any]]]:
+    """How many source persons linkage gave the person, and the records the role sees: three
+    small reads by index (units, victim crime ids, records), not one query that scans."""
+    units = person_units(warehouse, person_id)
+    by_source: dict[str, list[str]] = {}
+    for _, source, source_person in units:
+        if source in role.sources and source in _SPECS:
+            by_source.setdefault(source, []).append(source_person)
+    if not by_source:
+        return len(units), []
+    victims = by_source.get("police_victims", [])
+    crimes = [str(c) for (c,) in warehouse.execute(
+        f"SELECT DISTINCT crime_id FROM {current_table('police_victims')} "
+        f"WHERE source_person_id IN ({_marks(len(victims))}) ORDER BY crime_id", victims,
+        step="people: journey victim crimes").fetchall()] if victims else []
+    sources = [s for s in role.sources if s in by_source]
+    seen = [u for u, s, _ in units if s in by_source]
+    params: list[Any] = [*seen, *seen, *crimes]
+    for source in sources:
+        params += by_source[source]
+    sql = journey_sql(role, {s: len(by_source[s]) for s in sources}, len(crimes))
+    rows = warehouse.execute(sql, params, step="people: journey").dicts()
+    # the role's hidden disposals are dropped here, from tens of rows: in the query DuckDB pushes
+    # the condition into each extract's read, which then scans instead of using the index
+    return len(units), [r for r in rows
+                        if (r["sentence_type"] or r["disposal_type"] or "") not in role.hidden_sentences]
 
 
 def _words(code: object) -> str:
@@ -204,11 +264,11 @@ def _title_and_details(row: dict[str, Any], in_area: dict[str, tuple[str, bool]]
 def read_journey(warehouse: Warehouse, person_id: str, role: PractitionerRole,
                  filters: JourneyFilters, area: str = "london") -> Journey | None:
     """The person's journey as ``role`` may see it, or ``None`` when linkage knows no such person."""
-    rows = warehouse.execute(journey_sql(role), [person_id], step="people: journey").dicts()
+    count, rows = _journey_rows(warehouse, person_id, role)
     if not rows:
         return None
     in_area = {e.code: (e.name, e.in_area) for e in load_area(area).establishments}
-    several = int(rows[0]["units"]) > 1
+    several = count > 1
     identities: dict[str, IdentityRecord] = {}
     events: list[JourneyEvent] = []
     hidden = 0
@@ -230,9 +290,28 @@ def read_journey(warehouse: Warehouse, person_id: str, role: PractitionerRole,
             title=title, details=details, delivery=row["delivery"],
             arrived=arrived.date() if isinstance(arrived, datetime) else arrived,
             extract_date=row["extract_date"], uncertain=uncertain))
-    return Journey(person_id=person_id, identities=list(identities.values()), events=events,
+    name, others = heading_name(rows)
+    return Journey(person_id=person_id, name=name, also_recorded_as=others,
+                   identities=list(identities.values()), events=events,
                    hidden_by_filters=hidden, filters=filters,
                    agencies=[(s, AGENCIES[s]) for s in role.sources if s in AGENCIES])
+
+
+def heading_name(rows: list[dict[str, Any]]) -> tuple[str, list[str]]:
+    """The name to head the page with, and the other names the records give.
+
+    Agencies spell a person's name differently (linkage joins "Robyn Exampel" to "Robin
+    Example"), so the heading is the spelling most of the person's records give; a tie goes to the
+    spelling of the most recent record (by event date), then to alphabetical order, so the same
+    records always give the same heading. The others are shown as "also recorded as", most
+    frequent first, in the same order."""
+    seen: dict[str, tuple[int, date]] = {}
+    for row in rows:
+        name = " ".join(p for p in (row["forename"], row["surname"]) if p)
+        count, latest = seen.get(name, (0, date.min))
+        seen[name] = (count + 1, max(latest, row["event_date"] or date.min))
+    ordered = sorted(seen, key=lambda n: (-seen[n][0], -seen[n][1].toordinal(), n))
+    return ordered[0], ordered[1:]
 
 
 def _passes(row: dict[str, Any], filters: JourneyFilters) -> bool:

@@ -127,6 +127,11 @@ class Warehouse(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    def reader(self) -> Warehouse:
+        """A warehouse for one more thread to read through at the same time as others, closed by
+        its user; ``self`` where the engine's connection is shared safely as it is."""
+        return self
+
     def ddl(self, statement: str) -> None:
         """Run a layout statement written in DuckDB's DDL, in this engine's dialect."""
         for sql in self.dialect.ddl(statement):

@@ -113,3 +113,8 @@ class Dialect(ABC):
     def ddl(self, statement: str) -> list[str]:
         """A layout statement written in DuckDB's DDL, as this engine runs it."""
         return [statement]
+
+    def lookup_index(self, name: str, table: str, column: str) -> str | None:
+        """The statement that indexes ``table.column`` for reads of a few rows by value, or
+        ``None`` where the engine has no such index (Spark reads by partition and file)."""
+        return None

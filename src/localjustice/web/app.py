@@ -76,7 +76,8 @@ def create_app(settings: WebSettings, *, extensions: Sequence[WebExtension] | No
     #: the time now (naive UTC) for account rules such as lock expiry; tests set another
     app.state.clock = now
     app.state.matrix = matrix
-    app.state.warehouse = WarehouseGate(settings.warehouse_path)
+    app.state.warehouse = WarehouseGate(settings.warehouse_path,
+                                        linger_seconds=settings.warehouse_linger_seconds)
     app.state.dashboard = dashboard or PublishedMeasures(settings.published_dir)
     app.state.oidc = identity_provider(settings.oidc)
     app.state.templates = make_templates(tuple((e.name, e.templates) for e in chosen if e.templates))

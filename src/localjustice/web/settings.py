@@ -33,6 +33,7 @@ demo audit signing key stored in the data dir (``localjustice.audit.anchor``).
 | ``LOCALJUSTICE_AUDIT_SIGNING_KEY`` | signs audit checkpoints; required in production | a demo key |
 | ``LOCALJUSTICE_AUDIT_CHECKPOINTS`` | append-only file of signed checkpoints | in the data dir |
 | ``LOCALJUSTICE_AUDIT_CHECKPOINT_SECONDS`` | at most one checkpoint per this many seconds | ``60`` |
+| ``LOCALJUSTICE_WAREHOUSE_LINGER_MS`` | pages' warehouse connection kept after the last page | ``500`` |
 | ``DATABASE_URL`` | the application database (see ``localjustice.appdb``) | SQLite in the data dir |
 """
 
@@ -96,6 +97,10 @@ class WebSettings:
     audit_checkpoints: Path | None = None
     #: at most one checkpoint per this many seconds while events are being sealed
     audit_checkpoint_seconds: float = 60.0
+    #: how long the pages' shared warehouse connection stays open after the last page is done
+    #: (``WarehouseGate``): 0 closes it at once (tests, which open the file themselves after a
+    #: page); ``localjustice serve`` reads ``LOCALJUSTICE_WAREHOUSE_LINGER_MS`` (500)
+    warehouse_linger_seconds: float = 0.0
     #: the area whose data names the organisation running the service (``LOCALJUSTICE_AREA``)
     area: str = "london"
 
@@ -153,6 +158,7 @@ class WebSettings:
             audit_checkpoint_seconds=_int(source, "LOCALJUSTICE_AUDIT_CHECKPOINT_SECONDS", 60),
             oidc=_oidc(source),
             area=_area(source),
+            warehouse_linger_seconds=_int(source, "LOCALJUSTICE_WAREHOUSE_LINGER_MS", 500) / 1000,
         )
 
 

@@ -162,6 +162,12 @@ class DuckDBWarehouse(Warehouse):
     def close(self) -> None:
         self.connection.close()
 
+    def reader(self) -> DuckDBWarehouse:
+        """A cursor of this connection: DuckDB runs one connection's cursors concurrently, each
+        with its own temporary tables and registered views (a connection is not thread-safe)."""
+        return DuckDBWarehouse(self.connection.cursor(), self.path, read_only=self.read_only,
+                               wait_seconds=self.wait_seconds)
+
     @contextmanager
     def transaction(self) -> Iterator[Warehouse]:
         """All or nothing: anything raised inside rolls every statement back."""
