@@ -10,7 +10,8 @@ It creates a scratch PostgreSQL database (dropped afterwards), seeds teams, case
 through the service, starts the web app in its own process (uvicorn, loopback only) and drives it
 with asyncio clients that sign in, then read case lists and case pages and write assessments,
 risk checklists, safety plan actions, contacts, events and entitlements with a think time between
-requests. A 409 (someone else saved
+requests; a supervisor of each team (20 more clients) approves or returns the lowered risk levels
+that wait for them, and otherwise reads the case list. A 409 (someone else saved
 first) is the service working as designed and counted apart; anything 5xx, any other 4xx and any
 transport failure is an error. Afterwards every write the clients saw succeed must be in the
 database, and the audit chain must verify with nothing left unsealed. Bounded: it stops itself
@@ -71,17 +72,81 @@ def make_app() -> object:
 
 
 def serve(url: str, port: int, data_dir: Path, workers: int) -> None:
-    """The server process(es): uvicorn on loopback, one worker per core."""
+    """The server process(es): uvicorn on loopback, one worker per core.
+
+    With ``LJ_BENCH_PROFILE`` set (one worker only) the server runs under cProfile and writes the
+    stats there as it stops: see ``profiled``.
+    """
     import uvicorn
 
     os.environ["LJ_BENCH_DATABASE_URL"], os.environ["LJ_BENCH_DATA_DIR"] = url, str(data_dir)
-    uvicorn.run("bench_service:make_app", factory=True, app_dir=str(Path(__file__).parent),
-                host="127.0.0.1", port=port, workers=workers, log_level="warning", access_log=False,
-                backlog=2048, timeout_keep_alive=60)
+
+    def run() -> None:
+        uvicorn.run("bench_service:make_app", factory=True, app_dir=str(Path(__file__).parent),
+                    host="127.0.0.1", port=port, workers=workers, log_level="warning", access_log=False,
+                    backlog=2048, timeout_keep_alive=60)
+    if os.environ.get("LJ_BENCH_PROFILE") and workers == 1:
+        profiled(run, Path(os.environ["LJ_BENCH_PROFILE"]))
+    else:
+        run()
+
+
+def profiled(run: Any, out: Path) -> None:
+    """Run the server under cProfile, its event loop and every thread-pool thread, from the
+    moment it is sent SIGUSR1 (so its start and the first requests are left out).
+
+    cProfile sees only the thread that enabled it, and the routes and the service run in
+    anyio's worker threads: each call sent there is wrapped to run under its thread's own
+    profiler, and the profiles are merged into one stats file when the server stops. Timed in
+    each thread's CPU time, so waiting for the database or the network costs nothing.
+    """
+    import cProfile
+    import pstats
+    import signal
+    import threading
+
+    import anyio.to_thread
+
+    main = cProfile.Profile(time.thread_time)
+    profiles: list[cProfile.Profile] = [main]
+    local = threading.local()
+    send = anyio.to_thread.run_sync
+    started = threading.Event()
+
+    async def run_sync(func: Any, *args: Any, **kwargs: Any) -> Any:
+        def under_profiler(*given: Any) -> Any:
+            if not started.is_set():
+                return func(*given)
+            profile = getattr(local, "profile", None)
+            if profile is None:
+                profile = local.profile = cProfile.Profile(time.thread_time)
+                profiles.append(profile)
+            profile.enable()
+            try:
+                return func(*given)
+            finally:
+                profile.disable()
+        return await send(under_profiler, *args, **kwargs)
+
+    def start(*_: Any) -> None:  # a signal handler runs in the main thread, the event loop's
+        if not started.is_set():
+            started.set()
+            main.enable()
+
+    anyio.to_thread.run_sync = run_sync  # type: ignore[assignment]
+    signal.signal(signal.SIGUSR1, start)
+    # uvicorn stops on SIGTERM, then raises it again with the handler it found: make that one return
+    signal.signal(signal.SIGTERM, lambda *_: None)
+    try:
+        run()
+    finally:
+        main.disable()
+        pstats.Stats(*profiles).dump_stats(str(out))
 
 
 def seed(url: str, users: int, cases_per_team: int) -> dict[str, list[int]]:
-    """Teams, one account per caseworker, and open cases with a first assessment."""
+    """Teams, one account per caseworker and one supervisor a team (``sv00``...), and open cases
+    with a first assessment."""
     from localjustice.access import Actor
     from localjustice.appdb import make_engine, session_factory, upgrade
     from localjustice.service import CaseService
@@ -100,6 +165,10 @@ def seed(url: str, users: int, cases_per_team: int) -> dict[str, list[int]]:
         for i in range(users):
             db.add(User(username=f"cw{i:03d}", display_name=f"Caseworker {i}", password_hash=hashed,
                         role="caseworker", teams=[f"team{i % TEAMS:02d}"], active=True, failed_logins=0,
+                        created_at=stamp, updated_at=stamp))
+        for t in range(TEAMS):
+            db.add(User(username=f"sv{t:02d}", display_name=f"Supervisor {t}", password_hash=hashed,
+                        role="supervisor", teams=[f"team{t:02d}"], active=True, failed_logins=0,
                         created_at=stamp, updated_at=stamp))
         db.commit()
     service = CaseService(sessions, staff=AccountsStaff(sessions))
@@ -144,6 +213,9 @@ class Results:
     met: set[int] = field(default_factory=set)
     risks: set[str] = field(default_factory=set)
     safety_actions: Counter[int] = field(default_factory=Counter)
+    #: lowered risk levels waiting for a supervisor, by team: (approval id, its version)
+    waiting: dict[str, list[tuple[int, int]]] = field(default_factory=lambda: defaultdict(list))
+    decided: dict[int, str] = field(default_factory=dict)  # approval id -> approved / returned
 
 
 @dataclass(frozen=True)
@@ -164,11 +236,14 @@ class Caseworker:
     with the server it measures: httpx cost about 2 ms of CPU per request, aiohttp much less.
     """
 
-    def __init__(self, base: str, index: int, cases: list[int], results: Results, think: float) -> None:
+    def __init__(self, base: str, index: int, cases: list[int], results: Results, think: float,
+                 username: str | None = None) -> None:
         self.client = aiohttp.ClientSession(
             base_url=base, cookie_jar=aiohttp.CookieJar(unsafe=True),  # unsafe: accept cookies for an IP
             connector=aiohttp.TCPConnector(limit=1), timeout=aiohttp.ClientTimeout(total=30))
         self.index, self.cases, self.results, self.think = index, cases, results, think
+        self.username = username or f"cw{index:03d}"
+        self.team = f"team{index % TEAMS:02d}"
         self.rng = random.Random(index)
         self.headers: dict[str, str] = {}
 
@@ -194,7 +269,7 @@ class Caseworker:
             return False
         token = page.text.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
         await self.call("sign-in", "POST", "/sign-in", data={
-            "username": f"cw{self.index:03d}", "password": PASSWORD, "csrf_token": token})
+            "username": self.username, "password": PASSWORD, "csrf_token": token})
         page = await self.call("sign-in", "GET", "/cases")
         if page is None or 'name="csrf_token"' not in page.text:
             status = page.status_code if page else None
@@ -223,6 +298,8 @@ class Caseworker:
                                        "judgement_reason": tag})
                 if saved is not None and saved.status_code == 201:
                     results.risks.add(tag)
+                    if (approval := saved.json()["approval"]) is not None:
+                        results.waiting[self.team].append((approval["id"], approval["version"]))
             elif roll < 0.58:
                 saved = await call("write-safety", "POST", f"/api/cases/{case_id}/safety-actions",
                                    headers=headers, json={"action": "Agree a code word", "owner": "IDVA",
@@ -263,12 +340,31 @@ class Caseworker:
                             results.met.add(int(chosen["id"]))
             await asyncio.sleep(self.think * (0.5 + rng.random()))
 
+    async def supervise(self, deadline: float) -> None:
+        """A supervisor: decides the lowered risk levels their team's caseworkers ask them to
+        approve (one in four returned with a comment), oldest first, else reads the case list."""
+        rng, call, headers, results = self.rng, self.call, self.headers, self.results
+        await asyncio.sleep(rng.random() * self.think)
+        while time.monotonic() < deadline:
+            waiting = results.waiting[self.team]
+            if waiting:
+                approval, version = waiting.pop(0)
+                body = ({"decision": "approve"} if rng.random() < 0.75 else
+                        {"decision": "return", "comment": "Keep the level for now"})
+                saved = await call("decide", "POST", f"/api/approvals/{approval}/decision",
+                                   params={"expected_version": version}, headers=headers, json=body)
+                if saved is not None and saved.status_code == 200:
+                    results.decided[approval] = saved.json()["status"]
+            else:
+                await call("read-list", "GET", "/api/cases", params={"page": 1})
+            await asyncio.sleep(self.think * (0.5 + rng.random()))
+
 
 def check_lost_updates(url: str, results: Results, seeded_contacts: int) -> list[str]:
     """Every write a client saw succeed must be in the database."""
     from localjustice.appdb import make_engine, session_factory
     from localjustice.audit import verify_chain
-    from localjustice.service.casework_models import RiskAssessment, SafetyAction
+    from localjustice.service.casework_models import Approval, RiskAssessment, SafetyAction
     from localjustice.service.models import AssessmentRevision, CaseEvent, ContactLog, Entitlement
 
     problems: list[str] = []
@@ -297,6 +393,11 @@ def check_lost_updates(url: str, results: Results, seeded_contacts: int) -> list
         for case_id, n in results.safety_actions.items():
             if actions.get(case_id, 0) != n:
                 problems.append(f"case {case_id}: {n} safety actions saved, {actions.get(case_id, 0)} stored")
+        statuses = dict(s.execute(select(Approval.id, Approval.status)
+                                  .where(Approval.id.in_(list(results.decided)))).all())
+        wrong = [a for a, status in results.decided.items() if statuses.get(a) != status]
+        if wrong:
+            problems.append(f"{len(wrong)} approval decisions acknowledged but not stored")
         met = set(s.scalars(select(Entitlement.id).where(Entitlement.status == "met")).all())
         if results.met - met:
             problems.append(f"{len(results.met - met)} entitlements acknowledged as met but not stored")
@@ -369,6 +470,8 @@ def main(argv: list[str] | None = None) -> int:
         async def run() -> float:
             workers = [Caseworker(base, i, by_team[f"team{i % TEAMS:02d}"], results, args.think)
                        for i in range(args.users)]
+            supervisors = [Caseworker(base, t, by_team[f"team{t:02d}"], results, args.think,
+                                      username=f"sv{t:02d}") for t in range(TEAMS)]
             gate = asyncio.Semaphore(4)  # password hashing is deliberately slow: sign in a few at a time
 
             async def signed_in(worker: Caseworker) -> bool:
@@ -376,13 +479,17 @@ def main(argv: list[str] | None = None) -> int:
                     return await worker.sign_in()
 
             ready = await asyncio.gather(*(signed_in(w) for w in workers))
+            ready_sv = await asyncio.gather(*(signed_in(w) for w in supervisors))
             begun = time.perf_counter()
             meter.start()
-            print(f"{sum(ready)} caseworkers signed in; load running for {args.seconds:.0f} s", flush=True)
+            print(f"{sum(ready)} caseworkers and {sum(ready_sv)} supervisors signed in; load running for "
+                  f"{args.seconds:.0f} s", flush=True)
             stop = time.monotonic() + args.seconds
-            await asyncio.gather(*(w.work(stop) for w, ok in zip(workers, ready, strict=True) if ok))
+            await asyncio.gather(*(w.work(stop) for w, ok in zip(workers, ready, strict=True) if ok),
+                                 *(s.supervise(stop) for s, ok in zip(supervisors, ready_sv, strict=True)
+                                   if ok))
             cpu.update(meter.stop())
-            for w in workers:
+            for w in [*workers, *supervisors]:
                 await w.client.close()
             return time.perf_counter() - begun
 
@@ -400,12 +507,13 @@ def main(argv: list[str] | None = None) -> int:
         admin.dispose()
 
     every = [x for kind, values in results.latencies.items() if kind != "sign-in" for x in values]
-    print(f"\n{args.users} caseworkers, {elapsed:.0f} s, think time ~{args.think:.1f} s, "
+    print(f"\n{args.users} caseworkers and {TEAMS} supervisors, {elapsed:.0f} s, "
+          f"think time ~{args.think:.1f} s, "
           f"{args.workers} server workers, PostgreSQL")
     print(f"requests: {len(every)} ({len(every) / elapsed:.0f}/s) plus {len(results.latencies['sign-in'])} "
           f"sign-in requests")
     print(f"errors: {len(results.errors)}  conflicts told (409): {results.conflicts}  "
-          f"lost updates: {len(problems)}")
+          f"lost updates: {len(problems)}  approvals decided: {len(results.decided)}")
     per_request = {part: seconds / max(1, len(every)) * 1000 for part, seconds in cpu.items()}
     print("CPU ms per request: " + ", ".join(f"{part} {ms:.1f}" for part, ms in per_request.items())
           + f"; machine busy {sum(cpu.values()) / elapsed / (os.cpu_count() or 1):.0%} on these")

@@ -11,13 +11,14 @@ render the result.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select
+from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
@@ -26,6 +27,7 @@ from localjustice.access import AccessReasons, Actor, Purpose, load_access_reaso
 from localjustice.audit import record_event
 from localjustice.service import casework
 from localjustice.service import entitlements as clocks
+from localjustice.service.case_records import of_case, records_present
 from localjustice.service.casework_schemas import ApprovalView, Outcome
 from localjustice.service.duplicates import MatchDecision, PossibleMatch, PossibleMatches, open_case_matches
 from localjustice.service.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound, StaleEdit
@@ -120,29 +122,66 @@ MAX_REALLOCATION = 500
 ALLOCATION_PAGE = 50
 
 
-def _of_case(model: Any, *order: Any) -> Select[Any]:
-    return select(model).where(model.case_id == bindparam("case_id")).order_by(*order)
-
-
 #: The statements that read one case's records, built once: a case page runs all of them, and
 #: building them anew each time cost more CPU than running them.
 _CASE_RECORDS: dict[str, Select[Any]] = {
-    "assessment": _of_case(Assessment),
+    "assessment": of_case(Assessment),
     "revisions": (select(AssessmentRevision)
                   .join(Assessment, Assessment.id == AssessmentRevision.assessment_id)
                   .where(Assessment.case_id == bindparam("case_id"))
                   .order_by(AssessmentRevision.assessment_version)),
-    "entitlements": _of_case(Entitlement, Entitlement.id),
-    "onward": _of_case(OnwardReferral, OnwardReferral.id),
-    "events": _of_case(CaseEvent, CaseEvent.id),
-    "handovers": _of_case(Handover, Handover.id),
-    "consents": _of_case(Consent, Consent.recipient),
-    "contacts": _of_case(ContactLog, ContactLog.id),
-    "witness": _of_case(WitnessSupport),
-    "court": _of_case(CourtDate, CourtDate.hearing_on),
-    "expenses": _of_case(ExpenseClaim, ExpenseClaim.id),
-    "referrals": _of_case(IncomingReferral, IncomingReferral.id),
+    "entitlements": of_case(Entitlement, Entitlement.id),
+    "onward": of_case(OnwardReferral, OnwardReferral.id),
+    "events": of_case(CaseEvent, CaseEvent.id),
+    "handovers": of_case(Handover, Handover.id),
+    "consents": of_case(Consent, Consent.recipient),
+    "contacts": of_case(ContactLog, ContactLog.id),
+    "witness": of_case(WitnessSupport),
+    "court": of_case(CourtDate, CourtDate.hearing_on),
+    "expenses": of_case(ExpenseClaim, ExpenseClaim.id),
+    "referrals": of_case(IncomingReferral, IncomingReferral.id),
 }
+
+
+#: Which of the records above a case has (the assessment is always read: it has the revisions).
+_CASE_RECORDS_PRESENT = records_present({
+    "entitlements": Entitlement, "onward": OnwardReferral, "events": CaseEvent, "handovers": Handover,
+    "consents": Consent, "contacts": ContactLog, "witness": WitnessSupport, "court": CourtDate,
+    "expenses": ExpenseClaim, "referrals": IncomingReferral})
+
+
+#: A case by id, to read and (its row locked) to change: every request about a case runs one.
+_CASE = select(Case).where(Case.id == bindparam("case_id"))
+_CASE_FOR_CHANGE = _CASE.with_for_update()
+
+
+@functools.cache
+def _case_list(given: tuple[str, ...], overdue_only: bool) -> tuple[Select[Any], Select[Any]]:
+    """The count and the page of the case list for one set of filters given (their values bound:
+    ``teams``, ``team``, ``status``, ``spoc_username``, ``role``, ``case_id``, and ``today``,
+    ``limit``, ``offset``), built once per set: every case list built them anew before."""
+    overdue = (select(Entitlement.case_id, func.count().label("overdue"))
+               .where(Entitlement.status == "open", Entitlement.due_on < bindparam("today"))
+               .group_by(Entitlement.case_id).subquery())
+    next_due = (select(Entitlement.case_id, func.min(Entitlement.due_on).label("next_due_on"))
+                .where(Entitlement.status == "open", Entitlement.due_on.is_not(None))
+                .group_by(Entitlement.case_id).subquery())
+    columns = {"team": Case.team, "status": Case.status, "spoc_username": Case.spoc_username,
+               "role": Case.role, "case_id": Case.id}
+    conditions: list[ColumnElement[bool]] = [
+        Case.team.in_(bindparam("teams", expanding=True)) if name == "teams"
+        else columns[name] == bindparam(name) for name in given]
+    if overdue_only:
+        conditions.append(overdue.c.overdue > 0)
+    base = (select(Case, Person.forename, Person.surname,
+                   func.coalesce(overdue.c.overdue, 0), next_due.c.next_due_on)
+            .join(Person, Person.id == Case.person_id)
+            .outerjoin(overdue, overdue.c.case_id == Case.id)
+            .outerjoin(next_due, next_due.c.case_id == Case.id)
+            .where(and_(True, *conditions)))
+    return (select(func.count()).select_from(base.subquery()),
+            base.order_by(Case.id.desc()).limit(bindparam("limit", type_=Integer))
+            .offset(bindparam("offset", type_=Integer)))
 
 
 class CaseService:
@@ -187,10 +226,7 @@ class CaseService:
     def _case(self, session: Session, actor: Actor, case_id: int, *, change: bool) -> Case:
         """The case, within the actor's reach; a change locks its row first, so the changes to one
         case (its clocks above all) happen one after another while different cases go in parallel."""
-        query = select(Case).where(Case.id == case_id)
-        if change:
-            query = query.with_for_update()
-        case = session.scalar(query)
+        case = session.scalar(_CASE_FOR_CHANGE if change else _CASE, {"case_id": case_id})
         if case is None:
             raise NotFound("case", case_reference(case_id))
         try:
@@ -435,40 +471,21 @@ class CaseService:
         if not purpose.strip():
             raise InvalidInput({"purpose": "Say why you are listing cases: it is recorded in the audit log"})
         teams = teams_for(actor, "view_cases")
-        today = self.today()
-        overdue = (select(Entitlement.case_id, func.count().label("overdue"))
-                   .where(Entitlement.status == "open", Entitlement.due_on < today)
-                   .group_by(Entitlement.case_id).subquery())
-        next_due = (select(Entitlement.case_id, func.min(Entitlement.due_on).label("next_due_on"))
-                    .where(Entitlement.status == "open", Entitlement.due_on.is_not(None))
-                    .group_by(Entitlement.case_id).subquery())
-        conditions: list[ColumnElement[bool]] = []
-        if teams is not None:
-            conditions.append(Case.team.in_(teams))
-        if filters.team:
-            conditions.append(Case.team == filters.team)
-        if filters.status:
-            conditions.append(Case.status == filters.status)
-        if filters.spoc_username:
-            conditions.append(Case.spoc_username == filters.spoc_username)
-        if filters.role:
-            conditions.append(Case.role == filters.role)
-        if filters.reference:
-            # ASCII digits only: str.isdigit() also accepts '²', which int() refuses
-            digits = "".join(c for c in filters.reference if c in "0123456789")
-            conditions.append(Case.id == (int(digits) if digits else -1))
-        if filters.overdue_only:
-            conditions.append(overdue.c.overdue > 0)
-        base = (select(Case, Person.forename, Person.surname,
-                       func.coalesce(overdue.c.overdue, 0), next_due.c.next_due_on)
-                .join(Person, Person.id == Case.person_id)
-                .outerjoin(overdue, overdue.c.case_id == Case.id)
-                .outerjoin(next_due, next_due.c.case_id == Case.id)
-                .where(and_(True, *conditions)))
+        digits = "".join(c for c in filters.reference or "" if c in "0123456789")
+        # ASCII digits only: str.isdigit() also accepts '²', which int() refuses
+        given: dict[str, Any] = {
+            "teams": teams, "team": filters.team or None, "status": filters.status or None,
+            "spoc_username": filters.spoc_username or None, "role": filters.role or None,
+            "case_id": (int(digits) if digits else -1) if filters.reference else None}
+        count, page = _case_list(tuple(name for name, value in given.items() if value is not None),
+                                 filters.overdue_only)
+        params: dict[str, Any] = {name: list(value) if isinstance(value, tuple) else value
+                                  for name, value in given.items() if value is not None}
+        params.update(today=self.today(), limit=filters.page_size,
+                      offset=(filters.page - 1) * filters.page_size)
         with self._tx() as s:
-            total = s.scalar(select(func.count()).select_from(base.subquery())) or 0
-            rows = s.execute(base.order_by(Case.id.desc()).limit(filters.page_size)
-                             .offset((filters.page - 1) * filters.page_size)).all()
+            total = s.scalar(count, params) or 0
+            rows = s.execute(page, params).all()
             cases = [self._summary(case, forename, surname, int(n), nd)
                      for case, forename, surname, n, nd in rows]
             self._audit(s, actor, "case.list", "case_list", filters.team or "*", purpose,
@@ -527,18 +544,22 @@ class CaseService:
         assert person is not None
         today = self.today()
 
+        present = s.execute(_CASE_RECORDS_PRESENT, {"case_id": case.id}).one()._mapping
+
         def rows(name: str) -> list[Any]:
+            if not present.get(name, True):
+                return []
             return list(s.scalars(_CASE_RECORDS[name], {"case_id": case.id}).all())
 
         assessment = s.scalar(_CASE_RECORDS["assessment"], {"case_id": case.id})
-        revisions = rows("revisions")
+        revisions = rows("revisions") if assessment is not None else []
         ents = sorted(rows("entitlements"), key=lambda e: (e.right_number, e.id))
         onward = rows("onward")
         events = rows("events")
         handovers = rows("handovers")
         consents = rows("consents")
         contacts = rows("contacts")
-        witness = s.scalar(_CASE_RECORDS["witness"], {"case_id": case.id})
+        witness = s.scalar(_CASE_RECORDS["witness"], {"case_id": case.id}) if present["witness"] else None
         court = rows("court")
         expenses = rows("expenses")
         referrals = rows("referrals")

@@ -30,6 +30,7 @@ from localjustice.web.middleware.session import session_middleware
 from localjustice.web.oidc import identity_provider
 from localjustice.web.rendering import make_templates
 from localjustice.web.roles import load_matrix
+from localjustice.web.route_prefixes import skip_unreachable_routers
 from localjustice.web.routes import BUILT_IN
 from localjustice.web.settings import SettingsError, WebSettings
 
@@ -88,6 +89,7 @@ def create_app(settings: WebSettings, *, extensions: Sequence[WebExtension] | No
     error_pages.install(app)
     for extension in chosen:
         app.include_router(extension.router)
+    skip_unreachable_routers(app)
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
     app.mount("/assets", StaticFiles(directory=govuk_assets(), check_dir=False), name="assets")
     return app
