@@ -63,6 +63,7 @@ from localjustice.linkage.incremental import (
     records_to_score,
     write_scope,
 )
+from localjustice.linkage.lookups import ensure_lookups
 from localjustice.linkage.model import MODEL_COLUMNS, LinkType, load_model, score_pairs
 from localjustice.linkage.pseudonym import install_pseudonym
 from localjustice.linkage.quality import truth_quality, write_quality, write_source_shares
@@ -81,7 +82,6 @@ from localjustice.linkage.store import (
     ensure_linkage_layout,
     replace_rows,
 )
-from localjustice.people.lookups import ensure_lookups
 from localjustice.progress import NullProgress, Progress
 from localjustice.warehouse import INGEST_SCHEMA, Warehouse, open_warehouse
 

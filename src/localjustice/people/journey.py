@@ -12,7 +12,7 @@ same person" (which queues the pair for a data steward, ``linkage.flag_pair``).
 What a role sees is data (``practitioners.toml``): the extracts shown, the disposals hidden (youth
 orders are the youth offending team's), and whether victimisations and referrals are shown. The
 agency and period filters only mark rows; the identity panel always shows every record's details.
-Read in three small reads, each through an index (``lookups.py``): the person's source persons,
+Read in three small reads, each through an index (``linkage/lookups.py``): the person's source persons,
 the crimes of their victim records, then every record with its delivery and links in one query
 by constants. One query joining the person's units to the extracts scanned them all (0.5-1 s a
 page at scale 1; ``benchmarks/bench_people.py``).
@@ -29,10 +29,9 @@ from pydantic import BaseModel
 
 from localjustice.area import load_area
 from localjustice.linkage import LinkageOptions
+from localjustice.linkage.store import UNIT_PERSON_TABLE
 from localjustice.people.practitioners import PractitionerRole
 from localjustice.warehouse import Warehouse, current_table
-
-UNIT_PERSON = "linkage.unit_person"
 
 #: Below this, a source person's strongest link into the person was one the model doubted (the
 #: linkage review band's ceiling, ``LinkageOptions.review_ceiling``: one rule, one place).
@@ -143,7 +142,7 @@ def _branch(source: str, persons: int) -> str:
 def person_units(warehouse: Warehouse, person_id: str) -> list[tuple[str, str, str]]:
     """The person's source persons (unit id, extract, source person id): an index read."""
     return [(str(u), str(s), str(p)) for u, s, p in warehouse.execute(
-        f"SELECT unit_id, source, source_person_id FROM {UNIT_PERSON} WHERE person_id = ? "
+        f"SELECT unit_id, source, source_person_id FROM {UNIT_PERSON_TABLE} WHERE person_id = ? "
         "ORDER BY unit_id", [person_id], step="people: journey units").fetchall()]
 
 
@@ -153,7 +152,7 @@ def journey_sql(role: PractitionerRole, persons: dict[str, int], crimes: int) ->
     still in: ``_journey_rows`` drops them).
 
     Every table is read by constants (``?`` lists), not joined to a table of the person's units,
-    so DuckDB reads each through its index (``lookups.py``) instead of scanning it: the unit ids
+    so DuckDB reads each through its index (``linkage/lookups.py``) instead of scanning it: the unit ids
     (twice: the pairs starting at one, kept where they end at one; materialised, or DuckDB plans
     both lists as one join and scans the pairs), the ``crimes`` victim crime ids, then each extract's source
     person ids, ``persons`` giving how many per extract in ``role.sources`` order."""

@@ -29,12 +29,12 @@ from typing import Any
 import pyarrow as pa
 
 from localjustice.errors import LocalJusticeError
+from localjustice.linkage.store import UNIT_PERSON_TABLE
 from localjustice.warehouse import Warehouse, current_table
 from localjustice.warehouse.analysis_layout import EVENT_TABLE, PERSON_TABLE
 
 WORKLISTS_FILE = Path(__file__).with_name("worklists.toml")
 WORKING_DAYS = "lj_working_day"
-UNIT_PERSON = "linkage.unit_person"
 KINDS = ("released_unsupervised", "youth_turning_18", "moved_to_adult_probation",
          "women_short_custody", "persistent_em", "victim_and_offender")
 _CODE = re.compile(r"^[a-z][a-z0-9_]{0,49}$")
@@ -173,7 +173,7 @@ def _youth_turning_18(rule: WorklistRule, today: date, warehouse: Warehouse) -> 
                    CAST(NULL AS VARCHAR) AS establishment_code, CAST(NULL AS BOOLEAN) AS in_area,
                    t.sentence_type AS detail
             FROM {current_table('court_outcomes')} AS t
-            JOIN {UNIT_PERSON} AS up
+            JOIN {UNIT_PERSON_TABLE} AS up
               ON up.source = 'court_outcomes' AND up.source_person_id = t.source_person_id
             WHERE t.outcome = 'convicted' AND t.sentence_type IN ({_in(rule.codes('youth_orders'))})
               AND t.outcome_date > {_day(since)} AND t.outcome_date <= {_day(today)}

@@ -25,7 +25,7 @@ class DuckDBDialect(Dialect):
         return f"{spelled} {rest}".strip()
 
     def lookup_index(self, name: str, table: str, column: str) -> str | None:
-        # an ART index: a point read of a few rows instead of a scan (people/lookups.py)
+        # an ART index: a point read of a few rows instead of a scan (linkage/lookups.py)
         return f"CREATE INDEX IF NOT EXISTS {name} ON {table} ({column})"
 
     def date_diff_days(self, start: str, end: str) -> str:

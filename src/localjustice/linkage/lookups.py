@@ -15,18 +15,16 @@ indexes up to date as it appends. On an engine without such indexes (Spark) it d
 from __future__ import annotations
 
 from localjustice.contract import load_contract
+from localjustice.linkage.store import PAIR_TABLE, UNIT_PERSON_TABLE
 from localjustice.warehouse import Warehouse, identity_table
-
-UNIT_PERSON = "linkage.unit_person"
-#: a pair's ends are in order (``unit_id_l < unit_id_r``), so a person's pairs all start at one
-#: of the person's units
-PAIR = "linkage.pair"
 
 
 def lookups() -> list[tuple[str, str, str]]:
     """(index name, table, column) of every index the journey reads by."""
-    found = [("lj_lookup_unit_person", UNIT_PERSON, "person_id"),
-             ("lj_lookup_pair", PAIR, "unit_id_l"),
+    # a pair's ends are in order (``unit_id_l < unit_id_r``), so a person's pairs all start at
+    # one of the person's units
+    found = [("lj_lookup_unit_person", UNIT_PERSON_TABLE, "person_id"),
+             ("lj_lookup_pair", PAIR_TABLE, "unit_id_l"),
              ("lj_lookup_police_crimes", identity_table("police_crimes"), "crime_id")]
     found += [(f"lj_lookup_{f.name}", identity_table(f), "source_person_id")
               for f in load_contract().person_bearing_files]
