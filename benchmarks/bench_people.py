@@ -56,7 +56,7 @@ def prepare(out: Path, scale: float, seed: int) -> None:
     """Synthesise one year, ingest and link, once (markers in ``out`` say what is done)."""
     from localjustice.ingest import ingest_delivery
     from localjustice.linkage import link_persons
-    from localjustice.people.lookups import ensure_lookups
+    from localjustice.linkage.lookups import ensure_lookups
     from localjustice.synth import generate
     from localjustice.warehouse import open_warehouse
 
@@ -215,11 +215,11 @@ class Practitioner:
 
 
 def bench_journeys(warehouse_path: Path, args: argparse.Namespace) -> bool:
-    import httpx
     import uvloop
     from sqlalchemy import create_engine, text
 
     from cpu_use import CpuMeter
+    from serving import wait_until_up
 
     persons = linked_persons(warehouse_path, args.users * CASELOAD)
     name = f"lj_bench_{uuid.uuid4().hex[:10]}"
@@ -239,16 +239,7 @@ def bench_journeys(warehouse_path: Path, args: argparse.Namespace) -> bool:
         server = subprocess.Popen([sys.executable, __file__, "serve", url, str(args.port), str(data_dir),
                                    str(args.workers)])
         base = f"http://127.0.0.1:{args.port}"
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(base + "/health", timeout=1).status_code < 500:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("the server did not start")
-            time.sleep(0.2)
+        wait_until_up(base, 60)
         meter = CpuMeter(server.pid)
 
         async def run() -> tuple[float, dict[str, float]]:

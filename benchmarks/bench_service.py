@@ -44,11 +44,11 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-import httpx
 import uvloop
 from sqlalchemy import create_engine, func, select, text
 
 from cpu_use import CpuMeter
+from serving import wait_until_up
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -454,16 +454,7 @@ def main(argv: list[str] | None = None) -> int:
         server = subprocess.Popen([sys.executable, __file__, "serve", url, str(args.port), str(data_dir),
                                    str(args.workers)])
         base = f"http://127.0.0.1:{args.port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(base + "/health", timeout=1).status_code < 500:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit("the server did not start")
-            time.sleep(0.2)
+        wait_until_up(base, 30)
         results = Results()
         meter, cpu = CpuMeter(server.pid), dict[str, float]()
 

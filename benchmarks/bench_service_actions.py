@@ -37,6 +37,7 @@ from sqlalchemy import create_engine, text
 
 from bench_service import ADMIN_URL, COVERING, PASSWORD, TEAMS, _db_url, risk_questions, seed
 from cpu_use import CpuMeter
+from serving import wait_until_up
 
 CLIENTS = 4  # caseworkers (and supervisors) of this many teams
 WARM = 4  # requests of each kind sent before any is measured
@@ -53,16 +54,7 @@ def sign_in(base: str, username: str) -> tuple[httpx.Client, dict[str, str]]:
 
 
 def wait_for(base: str) -> None:
-    deadline = time.monotonic() + 120  # a busy machine, and cProfile, slow the server's start
-    while True:
-        try:
-            if httpx.get(base + "/health", timeout=1).status_code < 500:
-                return
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            raise SystemExit("the server did not start")
-        time.sleep(0.2)
+    wait_until_up(base, 120)  # a busy machine, and cProfile, slow the server's start
 
 
 def measure(server_pid: int, n: int, send: Send, expect: int) -> tuple[float, float]:
