@@ -51,6 +51,7 @@ from localjustice.service.models import (
     PossibleDuplicate,
     WitnessSupport,
 )
+from localjustice.service.risk import RiskChecklist, load_checklist
 from localjustice.service.rules import VictimsCode, load_victims_code
 from localjustice.service.schemas import (
     AllocationCase,
@@ -189,13 +190,15 @@ class CaseService:
 
     def __init__(self, sessions: sessionmaker[Session], *, staff: Staff, code: VictimsCode | None = None,
                  calendar: WorkingCalendar | None = None, today: Callable[[], date] = date.today,
-                 reasons: AccessReasons | None = None) -> None:
+                 reasons: AccessReasons | None = None, checklist: RiskChecklist | None = None) -> None:
         self.sessions = sessions
         self.staff = staff
         self.reasons = reasons or load_access_reasons()
         self.code = code or load_victims_code()
         self.calendar = calendar or england_and_wales()
         self.today = today
+        #: the risk checklist this deployment scores with (``LOCALJUSTICE_RISK_CHECKLIST``)
+        self.checklist = checklist or load_checklist()
 
     # --- plumbing -------------------------------------------------------------------------------
 
@@ -1012,7 +1015,7 @@ class CaseService:
         event = CaseEvent(case_id=case.id, kind=kind, occurred_on=on, note=note, recorded_by=actor.username)
         s.add(event)
         s.flush()
-        casework.after_event(s, case, event, self.calendar)
+        casework.after_event(s, case, event, self.calendar, self.checklist)
         return clocks.start_clocks(s, case, event, self.code, self.calendar)
 
     def mark_entitlement_met(self, actor: Actor, entitlement_id: int, data: EntitlementMetIn, *,

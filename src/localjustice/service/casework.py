@@ -110,7 +110,8 @@ def _now() -> datetime:
 
 def after_event(s: Session, case: Case, event: CaseEvent, calendar: WorkingCalendar,
                 checklist: RiskChecklist | None = None) -> None:
-    """A new incident means the risk checklist is done again: a task, due in working days."""
+    """The checklist's ``reassess_after`` event (a new incident, in the shipped one) means the risk
+    checklist is done again: a task, due in working days."""
     checklist = checklist or load_checklist()
     if event.kind != checklist.reassess_after:
         return
@@ -118,8 +119,9 @@ def after_event(s: Session, case: Case, event: CaseEvent, calendar: WorkingCalen
                                           CaseTask.status == "open")) is not None:
         return
     days = checklist.reassess_within_working_days
+    after = event.kind.replace("_", " ")
     s.add(CaseTask(case_id=case.id, key=REASSESSMENT, summary=f"Do the {checklist.title.lower()} again "
-                   "after the new incident", source=f"event:{event.id}", clock_start=event.occurred_on,
+                   f"after the {after}", source=f"event:{event.id}", clock_start=event.occurred_on,
                    working_days=days, due_on=calendar.add_working_days(event.occurred_on, days),
                    status="open"))
     s.flush()
@@ -240,7 +242,7 @@ class Casework:
                  rules: CaseworkRules | None = None, checklist: RiskChecklist | None = None) -> None:
         self.cases = cases
         self.rules = rules or load_casework_rules()
-        self.checklist = checklist or load_checklist()
+        self.checklist = checklist or cases.checklist
         self.documents_dir = documents_dir
 
     # --- reading --------------------------------------------------------------------------------

@@ -5,6 +5,10 @@ A checklist is scored the same way whatever it asks (after the DASH checklist's 
 whose threshold the score reaches, raised to any question's ``at_least``. Professional judgement
 may then raise the level with a reason; a level below the score's (or below the level in force)
 needs a supervisor's approval (``casework.toml``). Levels are ordered standard < medium < high.
+
+A deployment chooses its checklist with ``LOCALJUSTICE_RISK_CHECKLIST`` (read by the web app's
+settings through ``checklist_from``): the key of a shipped one, or the path of its own file of the
+same shape (for example the licensed copy of the checklist its area uses).
 """
 
 from __future__ import annotations
@@ -14,11 +18,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from localjustice.service.errors import CaseServiceError
 
 LEVELS = ("standard", "medium", "high")
+#: The checklist used when a deployment names none.
+SHIPPED = "domestic_abuse"
 
 
 class ChecklistInvalid(CaseServiceError):
@@ -124,14 +131,66 @@ def parse_checklist(text: str, *, events: frozenset[str] | None = None) -> RiskC
         questions=tuple(questions), tasks=tuple(tasks))
 
 
-@cache
-def load_checklist(key: str = "domestic_abuse") -> RiskChecklist:
-    """A checklist shipped in ``service/risk_checklists/`` (``<key>.toml``)."""
+def shipped_checklists() -> list[str]:
+    """The keys of the checklists in ``service/risk_checklists/``."""
+    folder = resources.files("localjustice.service") / "risk_checklists"
+    return sorted(p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def _code_events() -> frozenset[str]:
     from localjustice.service.rules import load_victims_code
 
-    folder = resources.files("localjustice.service") / "risk_checklists"
-    names = {p.name.removesuffix(".toml") for p in folder.iterdir() if p.name.endswith(".toml")}
+    return frozenset(load_victims_code().events)
+
+
+def load_checklist(key: str = SHIPPED) -> RiskChecklist:
+    """A checklist shipped in ``service/risk_checklists/`` (``<key>.toml``), read once: called by
+    key or with none, the same checklist is the same object."""
+    return _shipped(key)
+
+
+@cache
+def _shipped(key: str) -> RiskChecklist:
+    names = shipped_checklists()
     if key not in names:
-        raise ChecklistInvalid(f"No risk checklist {key!r}: choose one of {sorted(names)}")
-    return parse_checklist((folder / f"{key}.toml").read_text(encoding="utf-8"),
-                           events=frozenset(load_victims_code().events))
+        raise ChecklistInvalid(f"No risk checklist {key!r}: choose one of {names}")
+    folder = resources.files("localjustice.service") / "risk_checklists"
+    return parse_checklist((folder / f"{key}.toml").read_text(encoding="utf-8"), events=_code_events())
+
+
+def read_checklist(path: Path) -> RiskChecklist:
+    """A deployment's own checklist file, checked as a shipped one is.
+
+    Each assessment keeps only its checklist's key and version, so a file that takes a shipped
+    checklist's key and version but asks or scores differently is refused: the stored pair would
+    then name two checklists."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ChecklistInvalid(f"No risk checklist file {path}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ChecklistInvalid(f"Cannot read the risk checklist file {path}: {exc}") from None
+    checklist = parse_checklist(text, events=_code_events())
+    if checklist.key in shipped_checklists():
+        shipped = load_checklist(checklist.key)
+        if shipped.version == checklist.version and shipped != checklist:
+            raise ChecklistInvalid(
+                f"{path} has the key and version of the shipped checklist ({checklist.key!r}, "
+                f"{checklist.version!r}) but differs from it: give it a version of its own, so each "
+                "assessment says which checklist scored it")
+    return checklist
+
+
+def checklist_path(choice: str) -> Path | None:
+    """The file ``LOCALJUSTICE_RISK_CHECKLIST`` names, if it names one (a slash, or ending ``.toml``)
+    rather than a shipped checklist's key."""
+    choice = choice.strip()
+    if "/" in choice or "\\" in choice or choice.endswith(".toml"):
+        return Path(choice).expanduser()
+    return None
+
+
+def checklist_from(choice: str) -> RiskChecklist:
+    """What ``LOCALJUSTICE_RISK_CHECKLIST`` names: a shipped checklist's key, or a path to a file."""
+    path = checklist_path(choice)
+    return read_checklist(path) if path is not None else load_checklist(choice.strip() or SHIPPED)
