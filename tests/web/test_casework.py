@@ -5,6 +5,7 @@ refused by content and its download audited."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from datetime import date
@@ -17,6 +18,7 @@ from sqlalchemy import select
 from localjustice.access import Actor
 from localjustice.audit import AuditEvent
 from localjustice.service import CaseService
+from localjustice.service.risk import parse_checklist
 from localjustice.service.schemas import ReferralIn
 from localjustice.web import WebSettings, create_app
 from localjustice.web.accounts.caseworkers import AccountsStaff
@@ -159,3 +161,34 @@ def test_documents_are_refused_by_content_and_their_download_is_audited(
     with work_app.state.sessions() as s:
         events = s.scalars(select(AuditEvent).where(AuditEvent.action == "document.download")).all()
         assert [(e.actor, e.subject_id) for e in events] == [("test-caseworker", str(case_id))]
+
+
+def test_the_pages_use_the_deployments_checklist_and_still_show_an_earlier_ones_assessment(
+        web_settings: WebSettings, password_hash: str, case_id: int, work_app: FastAPI) -> None:
+    """Issue 17 item 1: the app scores with the checklist its settings name (from
+    ``LOCALJUSTICE_RISK_CHECKLIST``); an assessment scored with the shipped one stays readable."""
+    with _client(work_app, "caseworker") as client:  # the shipped checklist first
+        assert _post(client, f"/cases/{case_id}/risk/assess", {"q-injured": "yes"}).status_code == 303  # type: ignore[attr-defined]
+    own = parse_checklist("""key = "own"\ntitle = "Own screening"\nversion = "7"\ncitation = "Ours."
+reassess_after = "new_incident"\nreassess_within_working_days = 2
+[thresholds]\nmedium = 1\nhigh = 2\n[[questions]]\nkey = "watched"\ntext = "Are they watched?"\nscore = 2
+[[tasks]]\nlevel = "high"\nkey = "advocate"\nsummary = "Refer to an advocate"\nworking_days = 3\n""")
+    application = create_app(dataclasses.replace(web_settings, risk_checklist=own))
+    try:
+        with _client(application, "caseworker") as client:
+            earlier = client.get(f"/cases/{case_id}/risk").text
+            assert "domestic_abuse, version 2026-12 (not the checklist in use now: own, version 7)" in earlier
+            form = client.get(f"/cases/{case_id}/risk/assess").text
+            assert "Are they watched?" in form and "A yes counts 2" in form and "q-injured" not in form
+            saved = _post(client, f"/cases/{case_id}/risk/assess", {"q-watched": "yes"})
+            assert saved.status_code == 303  # type: ignore[attr-defined]
+            risk = client.get(f"/api/cases/{case_id}/risk").json()
+            assert (risk["key"], risk["version"]) == ("own", "7")
+            history = risk["case"]["casework"]["risk_history"]
+            assert [(a["checklist"], a["checklist_version"], a["level"]) for a in history] == [
+                ("domestic_abuse", "2026-12", "standard"), ("own", "7", "high")]
+            assert "advocate" in {t["key"] for t in risk["case"]["casework"]["tasks"]}
+            page = client.get(f"/cases/{case_id}/risk").text
+            assert "domestic_abuse 2026-12" in page and "own 7" in page
+    finally:
+        application.state.engine.dispose()

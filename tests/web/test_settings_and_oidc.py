@@ -147,3 +147,30 @@ def test_an_unknown_area_fails_fast_naming_the_known_ones(monkeypatch: pytest.Mo
         WebSettings.from_env(tmp_path)
     monkeypatch.setenv("LOCALJUSTICE_AREA", "London")
     assert WebSettings.from_env(tmp_path).area == "london"
+
+
+def test_the_risk_checklist_is_a_shipped_key_or_a_file_checked_at_start_up(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Issue 17 item 1: a deployment loads its own checklist; a bad one stops the start, in
+    development too, naming the variable and what to fix."""
+    monkeypatch.delenv("LOCALJUSTICE_RISK_CHECKLIST", raising=False)
+    assert WebSettings.from_env(tmp_path).risk_checklist.key == "domestic_abuse"
+    monkeypatch.setenv("LOCALJUSTICE_RISK_CHECKLIST", "domestic_abuse")
+    assert WebSettings.from_env(tmp_path).risk_checklist.key == "domestic_abuse"
+    own = tmp_path / "own.toml"
+    own.write_text("""key = "own"\ntitle = "Own"\nversion = "1"\ncitation = "Ours."
+reassess_after = "new_incident"\nreassess_within_working_days = 2
+[thresholds]\nmedium = 1\nhigh = 2\n[[questions]]\nkey = "a"\ntext = "A?"\n""", encoding="utf-8")
+    monkeypatch.setenv("LOCALJUSTICE_RISK_CHECKLIST", str(own))
+    assert WebSettings.from_env(tmp_path).risk_checklist.key == "own"
+    monkeypatch.setenv("LOCALJUSTICE_RISK_CHECKLIST", str(tmp_path / "missing.toml"))
+    with pytest.raises(SettingsError, match=r"LOCALJUSTICE_RISK_CHECKLIST \(.*missing.toml\): No risk "
+                                            r"checklist file"):
+        WebSettings.from_env(tmp_path)
+    own.write_text('key = "own\n', encoding="utf-8")
+    monkeypatch.setenv("LOCALJUSTICE_RISK_CHECKLIST", str(own))
+    with pytest.raises(SettingsError, match=r"LOCALJUSTICE_RISK_CHECKLIST .*not valid TOML"):
+        WebSettings.from_env(tmp_path)
+    monkeypatch.setenv("LOCALJUSTICE_RISK_CHECKLIST", "dash")
+    with pytest.raises(SettingsError, match="No risk checklist 'dash': choose one of"):
+        WebSettings.from_env(tmp_path)

@@ -14,6 +14,10 @@ pseudonym key from ``LOCALJUSTICE_PSEUDONYM_KEY``, with no demo key stored in th
 Development and the demo generate a throwaway secret, so sessions end when the server stops, and a
 demo audit signing key stored in the data dir (``localjustice.audit.anchor``).
 
+In every environment the choices that shape what the service does are checked at start-up too: the
+area (``LOCALJUSTICE_AREA``) and the risk checklist (``LOCALJUSTICE_RISK_CHECKLIST``, parsed with
+``service.risk.parse_checklist``), so a missing or malformed file stops the start, not a save.
+
 | variable | meaning | default |
 |---|---|---|
 | ``LOCALJUSTICE_ENV`` | ``development`` or ``production`` | ``development`` |
@@ -34,6 +38,7 @@ demo audit signing key stored in the data dir (``localjustice.audit.anchor``).
 | ``LOCALJUSTICE_AUDIT_CHECKPOINTS`` | append-only file of signed checkpoints | in the data dir |
 | ``LOCALJUSTICE_AUDIT_CHECKPOINT_SECONDS`` | at most one checkpoint per this many seconds | ``60`` |
 | ``LOCALJUSTICE_WAREHOUSE_LINGER_MS`` | pages' warehouse connection kept after the last page | ``500`` |
+| ``LOCALJUSTICE_RISK_CHECKLIST`` | a shipped risk checklist's key, or a file's path | ``domestic_abuse`` |
 | ``DATABASE_URL`` | the application database (see ``localjustice.appdb``) | SQLite in the data dir |
 """
 
@@ -56,6 +61,7 @@ from localjustice.audit import (
     checkpoints_path,
     parse_signing_key,
 )
+from localjustice.service.risk import ChecklistInvalid, RiskChecklist, checklist_from, load_checklist
 from localjustice.settings import Environment, Settings, SettingsError
 
 __all__ = ["Environment", "OidcSettings", "SettingsError", "WebSettings"]
@@ -103,6 +109,8 @@ class WebSettings:
     warehouse_linger_seconds: float = 0.0
     #: the area whose data names the organisation running the service (``LOCALJUSTICE_AREA``)
     area: str = "london"
+    #: the risk checklist the case service scores with (``LOCALJUSTICE_RISK_CHECKLIST``)
+    risk_checklist: RiskChecklist = field(default_factory=load_checklist, repr=False, hash=False)
 
     def __post_init__(self) -> None:
         if self.login_failures_per_address >= self.lockout_failures:
@@ -158,6 +166,7 @@ class WebSettings:
             audit_checkpoint_seconds=_int(source, "LOCALJUSTICE_AUDIT_CHECKPOINT_SECONDS", 60),
             oidc=_oidc(source),
             area=_area(source),
+            risk_checklist=_risk_checklist(source),
             warehouse_linger_seconds=_int(source, "LOCALJUSTICE_WAREHOUSE_LINGER_MS", 500) / 1000,
         )
 
@@ -172,6 +181,15 @@ def _area(source: Mapping[str, str]) -> str:
     except UnknownAreaError as exc:
         raise SettingsError(f"LOCALJUSTICE_AREA: {exc}") from None
     return slug
+
+
+def _risk_checklist(source: Mapping[str, str]) -> RiskChecklist:
+    """``LOCALJUSTICE_RISK_CHECKLIST``, parsed now so a bad file stops the start, not a caseworker's save."""
+    choice = source.get("LOCALJUSTICE_RISK_CHECKLIST", "")
+    try:
+        return checklist_from(choice)
+    except ChecklistInvalid as exc:
+        raise SettingsError(f"LOCALJUSTICE_RISK_CHECKLIST ({choice.strip()}): {exc}") from None
 
 
 def _int(source: Mapping[str, str], name: str, default: int) -> int:

@@ -65,7 +65,8 @@ T = TypeVar("T")
 
 def _service(request: Request) -> CaseService:
     sessions = request.app.state.sessions
-    return CaseService(sessions, staff=AccountsStaff(sessions))
+    return CaseService(sessions, staff=AccountsStaff(sessions),
+                       checklist=request.app.state.settings.risk_checklist)
 
 
 def _reports(request: Request) -> ComplianceReports:

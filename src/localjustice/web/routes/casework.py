@@ -42,7 +42,7 @@ from localjustice.service.casework_schemas import (
     TaskView,
 )
 from localjustice.service.documents import MEDIA_TYPES
-from localjustice.service.risk import load_checklist
+from localjustice.service.risk import RiskChecklist
 from localjustice.web import access_reasons as reasons
 from localjustice.web.authorise import Permit, SignedIn
 from localjustice.web.deps import PRINTABLE, RecordId
@@ -73,6 +73,12 @@ def _work(request: Request) -> Casework:
                     documents_dir=request.app.state.settings.data_dir / "case-documents")
 
 
+def _checklist(request: Request) -> RiskChecklist:
+    """The deployment's checklist (``LOCALJUSTICE_RISK_CHECKLIST``, read once at start-up)."""
+    checklist: RiskChecklist = request.app.state.settings.risk_checklist
+    return checklist
+
+
 def _api_route(method: str, path: str, permission: str, model: type[BaseModel] | None, response: Any,
                summary: str) -> Callable[[Callable[..., Response]], Callable[..., Response]]:
     def decorate(fn: Callable[..., Response]) -> Callable[..., Response]:
@@ -96,7 +102,7 @@ def _form_routes(path: str, template: str, title: str, model: type[BaseModel],
         if model is SafeContactIn and case.casework and case.casework.safe_contact:
             values.update(case.casework.safe_contact.model_dump(mode="json"))
         return case_pages._form_page(request, template, title=title, values=values, case=case,
-                                     checklist=load_checklist())
+                                     checklist=_checklist(request))
 
     async def save(request: Request, user: Editor, case_id: RecordId) -> Response:
         case = await run_in_threadpool(case_pages._case_or_404, request, user, case_id)
@@ -105,7 +111,7 @@ def _form_routes(path: str, template: str, title: str, model: type[BaseModel],
             return action(_work(request), user, case_id, data, seen)
         return await case_pages._submit(request, template, title, call,
                                         lambda r: f"/cases/{case_id}?{case_pages._done(r, done)}=1",
-                                        model=model, case=case, checklist=load_checklist())
+                                        model=model, case=case, checklist=_checklist(request))
 
     name = path.strip("/").replace("/", "_").replace("{case_id}", "case").replace("-", "_")
     router.add_api_route(path, show, methods=["GET"], dependencies=[Depends(Permit(EDIT))],
@@ -143,7 +149,10 @@ class Question(BaseModel):
 
 class RiskPage(BaseModel):
     case: schemas.CaseDetail
+    #: the checklist in use now (its title, key and version); each assessment names its own
     checklist: str
+    key: str
+    version: str
     citation: str
     thresholds: dict[str, int]
     questions: list[Question]
@@ -157,8 +166,9 @@ def risk_page(request: Request, user: Viewer, case_id: RecordId, purpose: reason
     given = reasons.stated("case", purpose, purpose_detail)
     case = case_pages._guard(lambda: case_pages._service(request).get_case(
         user.actor, case_id, purpose=given, stated_in=reasons.held(request, "case", case_id)))
-    checklist = load_checklist()
-    return RiskPage(case=case, checklist=checklist.title, citation=checklist.citation,
+    checklist = _checklist(request)
+    return RiskPage(case=case, checklist=checklist.title, key=checklist.key, version=checklist.version,
+                    citation=checklist.citation,
                     thresholds=dict(checklist.thresholds),
                     questions=[Question(key=q.key, text=q.text, score=q.score) for q in checklist.questions])
 
