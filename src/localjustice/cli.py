@@ -14,7 +14,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from localjustice import incidents_cli
+from localjustice import casework_cli, incidents_cli
 from localjustice.errors import LocalJusticeError
 from localjustice.governance.cli import board_pack, demo_step, governance_app
 from localjustice.people import cli as people_cli
@@ -454,6 +454,7 @@ def run_evaluations(settings: Settings, codes: tuple[str, ...]) -> None:
 app.command("board-pack")(board_pack)
 app.add_typer(governance_app, name="governance")
 app.add_typer(incidents_cli.app, name="incidents")
+app.add_typer(casework_cli.app, name="casework")
 link_app = typer.Typer(
     help="Link people across agencies into pseudonymous persons; review and report on it.",
     invoke_without_command=True,
