@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
@@ -13,6 +14,7 @@ from starlette.middleware import Middleware
 from localjustice.appdb import make_engine, session_factory
 from localjustice.audit import SIGNING_KEY_ENV, Anchor, demo_signing_key
 from localjustice.web import error_pages
+from localjustice.web.account_changes import AccountChangeListener, listener_for
 from localjustice.web.accounts import now
 from localjustice.web.assets import STATIC, assets_built, govuk_assets
 from localjustice.web.audit_sealer import audit_sealer
@@ -48,12 +50,15 @@ def create_app(settings: WebSettings, *, extensions: Sequence[WebExtension] | No
     sessions = session_factory(engine)
     metrics = Metrics()
     users = UserCache(sessions)
+    users.announcements = listener = listener_for(
+        settings.database_url, forget=users.forget, forget_all=users.forget_all)
     matrix = load_matrix().merged(p for extension in chosen for p in extension.permissions)
 
     app = FastAPI(
         title="Local Justice", version="0.1.0", description=API_DESCRIPTION,
         docs_url=None, redoc_url=None, openapi_url=None,
-        lifespan=_lifespan(settings, audit_sealer(sessions, settings.audit_seal_seconds, anchor)),
+        lifespan=_lifespan(settings, audit_sealer(sessions, settings.audit_seal_seconds, anchor),
+                           listener),
         middleware=[
             Middleware(RequestIdMiddleware),
             Middleware(AccessLogMiddleware),
@@ -73,6 +78,7 @@ def create_app(settings: WebSettings, *, extensions: Sequence[WebExtension] | No
     app.state.sessions = sessions
     app.state.metrics = metrics
     app.state.users = users
+    app.state.account_changes = listener
     app.state.audit_anchor = anchor
     #: the time now (naive UTC) for account rules such as lock expiry; tests set another
     app.state.clock = now
@@ -108,6 +114,7 @@ def audit_anchor(settings: WebSettings) -> Anchor:
 
 
 def _lifespan(settings: WebSettings, sealing: Callable[[FastAPI], AbstractAsyncContextManager[None]],
+              listener: AccountChangeListener | None,
               ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -116,8 +123,14 @@ def _lifespan(settings: WebSettings, sealing: Callable[[FastAPI], AbstractAsyncC
         # caseworkers acting every second, 8 threads per process instead of anyio's 40 cut p95 from
         # ~700 to ~380 ms (benchmarks/bench_service.py --think 1).
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
-        async with sealing(app):
-            yield
+        if listener is not None:  # PostgreSQL: account changes are announced (account_changes)
+            listener.start(asyncio.get_running_loop())
+        try:
+            async with sealing(app):
+                yield
+        finally:
+            if listener is not None:
+                await anyio.to_thread.run_sync(listener.stop)
 
     return lifespan
 

@@ -5,14 +5,16 @@ older session generation than the account's is over: it is cleared and the reque
 nobody's, as for an expired one. The account (with its generation) is re-read from the database
 at most every ``UserCache.TTL`` seconds: a change made by this process (sign-out, deactivation,
 role change, ended sessions) applies at once, because the route that commits it drops the cached
-copy (``UserCache.forget``); one made by another server process applies within ``TTL``.
+copy (``UserCache.forget``); one made by another server process or a command applies within
+``TTL``, or at once on PostgreSQL, where the database announces it (``web.account_changes``) and a
+cached account is then kept until it changes.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 import anyio
 from sqlalchemy import bindparam, select
@@ -50,25 +52,51 @@ def load_signed_in(sessions: sessionmaker[Session], user_id: int) -> CachedAccou
         row.session_generation)
 
 
+class Announcements(Protocol):
+    """What the cache needs of ``web.account_changes.AccountChangeListener``."""
+
+    live: bool
+    epoch: int
+
+
 class UserCache:
-    """Accounts read in the last ``TTL`` seconds, so a busy page does not query per request.
+    """Accounts read in the last ``TTL`` seconds, so a busy page does not query per request; with
+    ``announcements`` live (PostgreSQL), accounts read since the listener connected are kept until
+    a change is announced, up to ``LIVE_TTL``.
 
     One read per account at a time: the requests that find an entry expired while it is being
-    read again wait for that read, rather than each querying the database.
+    read again wait for that read, rather than each querying the database. A change announced or
+    made while an account is being read discards that read's result (it may predate the change).
     """
 
     TTL = 2.0
+    #: a backstop only: while the listener is live, a change is announced within milliseconds
+    LIVE_TTL = 300.0
     SIZE = 10_000
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
-        self._entries: dict[int, tuple[float, CachedAccount | None]] = {}
+        self.announcements: Announcements | None = None
+        self._entries: dict[int, tuple[float, int, CachedAccount | None]] = {}
         self._reading: dict[int, asyncio.Future[CachedAccount | None]] = {}
+
+    def _fresh(self, entry: tuple[float, int, CachedAccount | None], now: float) -> bool:
+        read_at, epoch, _ = entry
+        if now - read_at < self.TTL:
+            return True
+        heard = self.announcements
+        return (heard is not None and heard.live and epoch == heard.epoch
+                and now - read_at < self.LIVE_TTL)
+
+    def _epoch(self) -> int:
+        """The listener's connection now; -1 (never trusted for long) when there is none."""
+        heard = self.announcements
+        return heard.epoch if heard is not None and heard.live else -1
 
     async def get(self, user_id: int, now: float) -> CachedAccount | None:
         hit = self._entries.get(user_id)
-        if hit is not None and now - hit[0] < self.TTL:
-            return hit[1]
+        if hit is not None and self._fresh(hit, now):
+            return hit[2]
         reading = self._reading.get(user_id)
         if reading is None or reading.done():
             reading = self._reading[user_id] = asyncio.ensure_future(self._read(user_id, now))
@@ -76,6 +104,7 @@ class UserCache:
 
     async def _read(self, user_id: int, now: float) -> CachedAccount | None:
         this = asyncio.current_task()
+        epoch = self._epoch()  # before the read: it must see every change announced after
         try:
             user = await anyio.to_thread.run_sync(load_signed_in, self.sessions, user_id)
         finally:
@@ -85,12 +114,16 @@ class UserCache:
         if current:
             if len(self._entries) >= self.SIZE:
                 self._entries.clear()
-            self._entries[user_id] = (now, user)
+            self._entries[user_id] = (now, epoch, user)
         return user
 
     def forget(self, user_id: int) -> None:
         self._entries.pop(user_id, None)
         self._reading.pop(user_id, None)
+
+    def forget_all(self) -> None:
+        self._entries.clear()
+        self._reading.clear()
 
 
 class CurrentUserMiddleware:
