@@ -17,6 +17,7 @@ The few hooks ``CaseService`` calls (``after_event``, ``contact_errors``, ``pref
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from localjustice.access import Actor, Purpose
 from localjustice.service import documents as files
-from localjustice.service.case_records import of_case, records_present
+from localjustice.service.case_records import of_case
 from localjustice.service.casework_models import (
     Approval,
     CaseClosure,
@@ -95,10 +96,11 @@ _CASE_RECORDS: dict[str, Select[Any]] = {
 }
 
 
-#: Which of them a case has: most cases have few kinds.
-_CASE_RECORDS_PRESENT = records_present({
+#: The kinds of record above, whose presence the case page asks for with the case itself
+#: (``case_records.presence``): most cases have few kinds.
+RECORD_KINDS: dict[str, Any] = {
     "assessments": RiskAssessment, "tasks": CaseTask, "actions": SafetyAction, "contact": SafeContact,
-    "approvals": Approval, "closures": CaseClosure, "flags": CaseFlag, "documents": CaseDocument})
+    "approvals": Approval, "closures": CaseClosure, "flags": CaseFlag, "documents": CaseDocument}
 
 
 def _now() -> datetime:
@@ -247,11 +249,10 @@ class Casework:
 
     # --- reading --------------------------------------------------------------------------------
 
-    def view(self, s: Session, case: Case) -> CaseworkView:
-        """Everything of this module about one case, for the case page (in its transaction)."""
+    def view(self, s: Session, case: Case, present: Mapping[str, bool]) -> CaseworkView:
+        """Everything of this module about one case, for the case page (in its transaction);
+        ``present`` says which of ``RECORD_KINDS`` it has, read with the case."""
         today = self.cases.today()
-
-        present = s.execute(_CASE_RECORDS_PRESENT, {"case_id": case.id}).one()._mapping
 
         def rows(name: str) -> list[Any]:
             if not present[name]:
