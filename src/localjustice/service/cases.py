@@ -172,7 +172,11 @@ _CASE_PAGE = (select(Case, Person, Assessment, *presence(_RECORD_KINDS),
 def _case_list(given: tuple[str, ...], overdue_only: bool) -> tuple[Select[Any], Select[Any]]:
     """The count and the page of the case list for one set of filters given (their values bound:
     ``teams``, ``team``, ``status``, ``spoc_username``, ``role``, ``case_id``, and ``today``,
-    ``limit``, ``offset``), built once per set: every case list built them anew before."""
+    ``limit``, ``offset``), built once per set: every case list built them anew before.
+
+    Each row of the page carries the count too (a window over every case the filters select, taken
+    before the page is cut), so a list is one statement, not two; the count alone is run only for
+    a page past the end, which has no row to carry it."""
     overdue = (select(Entitlement.case_id, func.count().label("overdue"))
                .where(Entitlement.status == "open", Entitlement.due_on < bindparam("today"))
                .group_by(Entitlement.case_id).subquery())
@@ -193,8 +197,8 @@ def _case_list(given: tuple[str, ...], overdue_only: bool) -> tuple[Select[Any],
             .outerjoin(next_due, next_due.c.case_id == Case.id)
             .where(and_(True, *conditions)))
     return (select(func.count()).select_from(base.subquery()),
-            base.order_by(Case.id.desc()).limit(bindparam("limit", type_=Integer))
-            .offset(bindparam("offset", type_=Integer)))
+            base.add_columns(func.count().over()).order_by(Case.id.desc())
+            .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
 
 
 class CaseService:
@@ -505,10 +509,11 @@ class CaseService:
         params.update(today=self.today(), limit=filters.page_size,
                       offset=(filters.page - 1) * filters.page_size)
         with self._tx() as s:
-            total = s.scalar(count, params) or 0
             rows = s.execute(page, params).all()
+            # every row carries the count; a page past the end has none to carry it, so asks
+            total = int(rows[0][-1]) if rows else (s.scalar(count, params) or 0) if params["offset"] else 0
             cases = [self._summary(case, forename, surname, int(n), nd)
-                     for case, forename, surname, n, nd in rows]
+                     for case, forename, surname, n, nd, _ in rows]
             self._audit(s, actor, "case.list", "case_list", filters.team or "*", purpose,
                         cases=[c.id for c in cases])
         return CasePage(cases=cases, total=total, page=filters.page, page_size=filters.page_size)
