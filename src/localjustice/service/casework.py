@@ -70,7 +70,7 @@ from localjustice.service.casework_schemas import (
 from localjustice.service.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
 from localjustice.service.models import Case, CaseEvent, Entitlement
 from localjustice.service.risk import RiskChecklist, higher, load_checklist, rank
-from localjustice.service.safe_contact import Plan, contact_refusals, preference_refusals
+from localjustice.service.safe_contact import Plan, contact_refusals, plan_applies, preference_refusals
 from localjustice.service.schemas import CloseIn, ContactIn, ContactPreferencesIn, case_reference
 from localjustice.service.scope import require_team, teams_for
 from localjustice.service.staff import CASEWORKING_ROLES
@@ -142,7 +142,10 @@ def _plan(s: Session, case_id: int) -> Plan | None:
 
 
 def contact_errors(s: Session, case_id: int, data: ContactIn) -> dict[str, str]:
-    """Where a contact logged breaks the case's safe contact plan (``safe_contact``)."""
+    """Where a contact logged breaks the case's safe contact plan (``safe_contact``); the plan is
+    read only for a contact it applies to (most logged are the person calling in)."""
+    if not plan_applies(data.direction):
+        return {}
     return contact_refusals(_plan(s, case_id), channel=data.channel, direction=data.direction,
                             left_message=data.left_message, time_of_contact=data.time_of_contact or None)
 
