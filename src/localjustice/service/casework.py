@@ -129,6 +129,13 @@ def after_event(s: Session, case: Case, event: CaseEvent, calendar: WorkingCalen
     s.flush()
 
 
+def _open_tasks(s: Session, case_id: int) -> list[CaseTask]:
+    """The case's open tasks, read once for all a save needs to know of them (each statement costs
+    the server more CPU than its rows): a change holds the case's row lock, so none appear since."""
+    return list(s.scalars(select(CaseTask).where(CaseTask.case_id == case_id,
+                                                 CaseTask.status == "open")).all())
+
+
 def plan_of(found: SafeContact | None) -> Plan | None:
     """The rules of a case's safe contact plan record (none without one)."""
     if found is None:
@@ -324,8 +331,8 @@ class Casework:
             if (level != scored or lowering) and len(data.judgement_reason) < 3:
                 raise InvalidInput({"judgement_reason": f"Say why the level should be {level}, not "
                                     f"{floor}: professional judgement is recorded with its reason"})
-            reassess = list(s.scalars(select(CaseTask).where(
-                CaseTask.case_id == case.id, CaseTask.key == REASSESSMENT, CaseTask.status == "open")).all())
+            open_tasks = _open_tasks(s, case.id)
+            reassess = [t for t in open_tasks if t.key == REASSESSMENT]
             trigger = "initial" if not history else ("new_incident" if reassess else "review")
             pending = lowering and self.rules.needs_approval(actor.role, "lower_risk")
             row = RiskAssessment(
@@ -347,7 +354,7 @@ class Casework:
             else:
                 if current is not None:
                     current.status = "superseded"
-                created = self._risk_tasks(s, case, row)
+                created = self._risk_tasks(s, case, row, open_tasks)
             s.flush()
             svc._audit(s, actor, "risk_assessment.save", "case", case.id, assessment=row.id, score=score,
                        scored_level=scored, level=level, pending_approval=pending,
@@ -358,13 +365,20 @@ class Casework:
                               approval=_approval_view(approval) if approval else None,
                               tasks_created=[self._task_view(t, today) for t in created])
 
-    def _risk_tasks(self, s: Session, case: Case, assessment: RiskAssessment) -> list[CaseTask]:
-        """The tasks the level in force creates, unless one of the same kind is still open."""
-        created = []
-        for rule in self.checklist.tasks_for(assessment.level):
-            if s.scalar(select(CaseTask.id).where(CaseTask.case_id == case.id, CaseTask.key == rule.key,
-                                                  CaseTask.status == "open")) is not None:
+    def _risk_tasks(self, s: Session, case: Case, assessment: RiskAssessment,
+                    open_tasks: list[CaseTask] | None = None) -> list[CaseTask]:
+        """The tasks the level in force creates, unless one of the same kind is still open
+        (``open_tasks``: the case's tasks read open in this transaction, some maybe done since;
+        read here if not given and the level creates any)."""
+        created: list[CaseTask] = []
+        rules = self.checklist.tasks_for(assessment.level)
+        if rules and open_tasks is None:
+            open_tasks = _open_tasks(s, case.id)
+        open_keys = {t.key for t in open_tasks or () if t.status == "open"}
+        for rule in rules:
+            if rule.key in open_keys:
                 continue
+            open_keys.add(rule.key)
             task = CaseTask(case_id=case.id, key=rule.key, summary=rule.summary,
                             source=f"risk_assessment:{assessment.id}", clock_start=assessment.assessed_on,
                             working_days=rule.working_days,
