@@ -22,7 +22,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -598,12 +598,17 @@ class Casework:
             _apply_close(s, case, CloseIn.model_validate(approval.payload), closed_by=approval.requested_by,
                          approved_by=actor.username)
         elif approval.action == "lower_risk":
-            pending = s.get(RiskAssessment, approval.payload["assessment_id"])
+            # the assessment waiting and the case's level in force, in one statement
+            waiting_id = approval.payload["assessment_id"]
+            found = s.scalars(select(RiskAssessment).where(or_(
+                RiskAssessment.id == waiting_id,
+                and_(RiskAssessment.case_id == case.id, RiskAssessment.status == "in_force")))).all()
+            pending = next((a for a in found if a.id == waiting_id), None)
             if pending is None or pending.status != "pending_approval":
                 raise InvalidInput({"decision": "That risk assessment is no longer waiting for approval"})
-            for current in s.scalars(select(RiskAssessment).where(
-                    RiskAssessment.case_id == case.id, RiskAssessment.status == "in_force")):
-                current.status = "superseded"
+            for current in found:
+                if current.status == "in_force":
+                    current.status = "superseded"
             pending.status = "in_force"
             self._risk_tasks(s, case, pending)
         elif approval.action == "onward_referral":
