@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import Select, bindparam, exists, select
 
+from localjustice.service.models import Case
+
 
 def of_case(model: Any, *order: Any) -> Select[Any]:
     """The case's rows of ``model``, in ``order``."""
     return select(model).where(model.case_id == bindparam("case_id")).order_by(*order)
+
+
+@functools.cache
+def with_case_for_change(model: Any) -> Select[Any]:
+    """A record of ``model`` by id (``:record_id``) with its case, the case's row locked (``FOR
+    UPDATE OF`` the case alone, as a change to the case locks it), in one statement where reading
+    the record and then locking its case were two. The record is read as the case's lock is asked
+    for, as it was before: a change still checks the version seen against it."""
+    return (select(model, Case).join(Case, Case.id == model.case_id)
+            .where(model.id == bindparam("record_id")).with_for_update(of=Case))
 
 
 def presence(models: dict[str, Any], prefix: str = "") -> list[Any]:

@@ -27,7 +27,7 @@ from localjustice.access import AccessReasons, Actor, Purpose, load_access_reaso
 from localjustice.audit import record_event
 from localjustice.service import casework
 from localjustice.service import entitlements as clocks
-from localjustice.service.case_records import of_case, presence, present_in
+from localjustice.service.case_records import of_case, presence, present_in, with_case_for_change
 from localjustice.service.casework_schemas import ApprovalView, Outcome
 from localjustice.service.duplicates import MatchDecision, PossibleMatch, PossibleMatches, open_case_matches
 from localjustice.service.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound, StaleEdit
@@ -250,6 +250,16 @@ class CaseService:
             raise NotFound("case", case_reference(case_id))
         self._within_reach(session, actor, case, change=change)
         return case
+
+    def _record_for_change(self, session: Session, actor: Actor, model: Any, record_id: int,
+                           kind: str) -> tuple[Any, Case]:
+        """A record of one of the actor's cases, and its case, locked for a change (``_case``)."""
+        row = session.execute(with_case_for_change(model), {"record_id": record_id}).one_or_none()
+        if row is None:
+            raise NotFound(kind, record_id)
+        record, case = row
+        self._within_reach(session, actor, case, change=True)
+        return record, case
 
     @staticmethod
     def _within_reach(session: Session, actor: Actor, case: Case, *, change: bool) -> None:
@@ -1048,10 +1058,7 @@ class CaseService:
                              expected_version: int) -> EntitlementView:
         attempted = data.model_dump(mode="json")
         with self._tx() as s:
-            entitlement = s.get(Entitlement, entitlement_id)
-            if entitlement is None:
-                raise NotFound("entitlement", entitlement_id)
-            case = self._case(s, actor, entitlement.case_id, change=True)
+            entitlement, case = self._record_for_change(s, actor, Entitlement, entitlement_id, "entitlement")
             self._expect("entitlement", entitlement.id, entitlement.version, expected_version, attempted)
             if entitlement.status != "open":
                 raise InvalidInput({"met_on": f"This entitlement is already {entitlement.status}"})

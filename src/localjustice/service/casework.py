@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from localjustice.access import Actor, Purpose
 from localjustice.service import documents as files
-from localjustice.service.case_records import of_case
+from localjustice.service.case_records import of_case, with_case_for_change
 from localjustice.service.casework_models import (
     Approval,
     CaseClosure,
@@ -566,11 +566,10 @@ class Casework:
             raise NotAllowed("Only a supervisor of the case's team can approve or return this.")
         svc, attempted = self.cases, data.model_dump(mode="json")
         with svc._tx() as s:
-            approval = s.get(Approval, approval_id)
-            if approval is None:
+            row = s.execute(with_case_for_change(Approval), {"record_id": approval_id}).one_or_none()
+            if row is None:
                 raise NotFound("approval", approval_id)
-            case = s.scalar(select(Case).where(Case.id == approval.case_id).with_for_update())
-            assert case is not None
+            approval, case = row
             require_team(actor, case.team, "reallocate", kind="approval", record_id=approval_id)
             svc._expect("approval", approval_id, approval.version, expected_version, attempted)
             if approval.status != "pending":
