@@ -1,9 +1,10 @@
 """How many SQL statements the case service's busiest requests run, on SQLite and PostgreSQL.
 
 Each statement costs the server more CPU than the rows it returns (issue 17: about 0.25 ms of
-SQLAlchemy and psycopg each), so a case read, the case list, logging a contact and saving a risk
-checklist have a ceiling: a change that adds a statement to one of them fails here and says which,
-rather than showing up later as a slower benchmark. Raise a ceiling only knowingly.
+SQLAlchemy and psycopg each), so a case read, the case list, logging a contact, saving a risk
+checklist and meeting an entitlement have a ceiling: a change that adds a statement to one of them
+fails here and says which, rather than showing up later as a slower benchmark. Raise a ceiling
+only knowingly.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy import Engine, event
 from localjustice.service import CaseService
 from localjustice.service.casework import Casework
 from localjustice.service.casework_schemas import RiskAssessmentIn
-from localjustice.service.schemas import AssessmentIn, CaseFilters, ContactIn, ReferralIn
+from localjustice.service.schemas import AssessmentIn, CaseFilters, ContactIn, EntitlementMetIn, ReferralIn
 from tests.service.conftest import CASEWORKER
 
 Referral = Callable[..., ReferralIn]
@@ -90,3 +91,12 @@ def test_saving_a_risk_checklist_again_runs_at_most_six_statements(service: Case
     with statements(engine) as seen:
         casework.assess_risk(CASEWORKER, case_id, RiskAssessmentIn(answers=answers))
     assert len(seen) <= 6, seen
+
+
+def test_meeting_an_entitlement_runs_at_most_three_statements(service: CaseService, engine: Engine,
+                                                              case_id: int) -> None:
+    chosen = next(e for e in service.get_case(CASEWORKER, case_id).entitlements if e.status == "open")
+    with statements(engine) as seen:  # the entitlement with its case, locked; the change; the audit event
+        service.mark_entitlement_met(CASEWORKER, chosen.id, EntitlementMetIn(met_on=date(2024, 3, 4)),
+                                     expected_version=chosen.version)
+    assert len(seen) <= 3, seen
