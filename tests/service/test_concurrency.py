@@ -14,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from localjustice.service import CaseService, StaleEdit
 from localjustice.service.models import Assessment, AssessmentRevision, Entitlement
-from localjustice.service.schemas import AssessmentIn, CaseEventIn, ReferralIn
+from localjustice.service.schemas import AssessmentIn, CaseEventIn, EntitlementMetIn, ReferralIn
 from tests.service.conftest import CASEWORKER, COLLEAGUE
 
 Referral = Callable[..., ReferralIn]
@@ -110,3 +110,32 @@ def test_events_recorded_at_once_on_one_case_restart_its_clock_one_after_the_oth
         statuses = s.scalars(select(Entitlement.status).where(
             Entitlement.case_id == case_id, Entitlement.rule_key == "told_of_bail")).all()
     assert sorted(statuses) == ["open", "superseded", "superseded", "superseded"]
+
+
+def test_two_caseworkers_meeting_one_entitlement_at_once_one_is_told_it_moved_on(
+        service: CaseService, sessions: sessionmaker[Session], assessed: tuple[int, int]) -> None:
+    """The entitlement is read with its case's lock asked for, in one statement: the one who waits
+    for the lock still finds the entitlement changed, and saves nothing."""
+    case_id, _ = assessed
+    chosen = next(e for e in service.get_case(CASEWORKER, case_id).entitlements if e.status == "open")
+    start = threading.Barrier(2)
+    outcomes: list[object] = []
+
+    def meet(actor_name: str) -> None:
+        actor = CASEWORKER if actor_name == "amber" else COLLEAGUE
+        start.wait()
+        try:
+            outcomes.append(service.mark_entitlement_met(actor, chosen.id, EntitlementMetIn(
+                met_on=date(2024, 3, 4), note=f"{actor_name} met it"), expected_version=chosen.version))
+        except StaleEdit as exc:
+            outcomes.append(exc)
+
+    threads = [threading.Thread(target=meet, args=(name,)) for name in ("amber", "basil")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(type(o).__name__ for o in outcomes) == ["EntitlementView", "StaleEdit"]
+    with sessions() as s:
+        stored = s.get(Entitlement, chosen.id)
+        assert stored is not None and stored.status == "met" and stored.version == chosen.version + 1

@@ -17,17 +17,18 @@ The few hooks ``CaseService`` calls (``after_event``, ``contact_errors``, ``pref
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from localjustice.access import Actor, Purpose
 from localjustice.service import documents as files
-from localjustice.service.case_records import of_case, records_present
+from localjustice.service.case_records import of_case, with_case_for_change
 from localjustice.service.casework_models import (
     Approval,
     CaseClosure,
@@ -69,7 +70,7 @@ from localjustice.service.casework_schemas import (
 from localjustice.service.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
 from localjustice.service.models import Case, CaseEvent, Entitlement
 from localjustice.service.risk import RiskChecklist, higher, load_checklist, rank
-from localjustice.service.safe_contact import Plan, contact_refusals, preference_refusals
+from localjustice.service.safe_contact import Plan, contact_refusals, plan_applies, preference_refusals
 from localjustice.service.schemas import CloseIn, ContactIn, ContactPreferencesIn, case_reference
 from localjustice.service.scope import require_team, teams_for
 from localjustice.service.staff import CASEWORKING_ROLES
@@ -95,10 +96,11 @@ _CASE_RECORDS: dict[str, Select[Any]] = {
 }
 
 
-#: Which of them a case has: most cases have few kinds.
-_CASE_RECORDS_PRESENT = records_present({
+#: The kinds of record above, whose presence the case page asks for with the case itself
+#: (``case_records.presence``): most cases have few kinds.
+RECORD_KINDS: dict[str, Any] = {
     "assessments": RiskAssessment, "tasks": CaseTask, "actions": SafetyAction, "contact": SafeContact,
-    "approvals": Approval, "closures": CaseClosure, "flags": CaseFlag, "documents": CaseDocument})
+    "approvals": Approval, "closures": CaseClosure, "flags": CaseFlag, "documents": CaseDocument}
 
 
 def _now() -> datetime:
@@ -127,6 +129,13 @@ def after_event(s: Session, case: Case, event: CaseEvent, calendar: WorkingCalen
     s.flush()
 
 
+def _open_tasks(s: Session, case_id: int) -> list[CaseTask]:
+    """The case's open tasks, read once for all a save needs to know of them (each statement costs
+    the server more CPU than its rows): a change holds the case's row lock, so none appear since."""
+    return list(s.scalars(select(CaseTask).where(CaseTask.case_id == case_id,
+                                                 CaseTask.status == "open")).all())
+
+
 def plan_of(found: SafeContact | None) -> Plan | None:
     """The rules of a case's safe contact plan record (none without one)."""
     if found is None:
@@ -140,7 +149,10 @@ def _plan(s: Session, case_id: int) -> Plan | None:
 
 
 def contact_errors(s: Session, case_id: int, data: ContactIn) -> dict[str, str]:
-    """Where a contact logged breaks the case's safe contact plan (``safe_contact``)."""
+    """Where a contact logged breaks the case's safe contact plan (``safe_contact``); the plan is
+    read only for a contact it applies to (most logged are the person calling in)."""
+    if not plan_applies(data.direction):
+        return {}
     return contact_refusals(_plan(s, case_id), channel=data.channel, direction=data.direction,
                             left_message=data.left_message, time_of_contact=data.time_of_contact or None)
 
@@ -247,11 +259,10 @@ class Casework:
 
     # --- reading --------------------------------------------------------------------------------
 
-    def view(self, s: Session, case: Case) -> CaseworkView:
-        """Everything of this module about one case, for the case page (in its transaction)."""
+    def view(self, s: Session, case: Case, present: Mapping[str, bool]) -> CaseworkView:
+        """Everything of this module about one case, for the case page (in its transaction);
+        ``present`` says which of ``RECORD_KINDS`` it has, read with the case."""
         today = self.cases.today()
-
-        present = s.execute(_CASE_RECORDS_PRESENT, {"case_id": case.id}).one()._mapping
 
         def rows(name: str) -> list[Any]:
             if not present[name]:
@@ -320,8 +331,8 @@ class Casework:
             if (level != scored or lowering) and len(data.judgement_reason) < 3:
                 raise InvalidInput({"judgement_reason": f"Say why the level should be {level}, not "
                                     f"{floor}: professional judgement is recorded with its reason"})
-            reassess = list(s.scalars(select(CaseTask).where(
-                CaseTask.case_id == case.id, CaseTask.key == REASSESSMENT, CaseTask.status == "open")).all())
+            open_tasks = _open_tasks(s, case.id)
+            reassess = [t for t in open_tasks if t.key == REASSESSMENT]
             trigger = "initial" if not history else ("new_incident" if reassess else "review")
             pending = lowering and self.rules.needs_approval(actor.role, "lower_risk")
             row = RiskAssessment(
@@ -343,7 +354,7 @@ class Casework:
             else:
                 if current is not None:
                     current.status = "superseded"
-                created = self._risk_tasks(s, case, row)
+                created = self._risk_tasks(s, case, row, open_tasks)
             s.flush()
             svc._audit(s, actor, "risk_assessment.save", "case", case.id, assessment=row.id, score=score,
                        scored_level=scored, level=level, pending_approval=pending,
@@ -354,13 +365,20 @@ class Casework:
                               approval=_approval_view(approval) if approval else None,
                               tasks_created=[self._task_view(t, today) for t in created])
 
-    def _risk_tasks(self, s: Session, case: Case, assessment: RiskAssessment) -> list[CaseTask]:
-        """The tasks the level in force creates, unless one of the same kind is still open."""
-        created = []
-        for rule in self.checklist.tasks_for(assessment.level):
-            if s.scalar(select(CaseTask.id).where(CaseTask.case_id == case.id, CaseTask.key == rule.key,
-                                                  CaseTask.status == "open")) is not None:
+    def _risk_tasks(self, s: Session, case: Case, assessment: RiskAssessment,
+                    open_tasks: list[CaseTask] | None = None) -> list[CaseTask]:
+        """The tasks the level in force creates, unless one of the same kind is still open
+        (``open_tasks``: the case's tasks read open in this transaction, some maybe done since;
+        read here if not given and the level creates any)."""
+        created: list[CaseTask] = []
+        rules = self.checklist.tasks_for(assessment.level)
+        if rules and open_tasks is None:
+            open_tasks = _open_tasks(s, case.id)
+        open_keys = {t.key for t in open_tasks or () if t.status == "open"}
+        for rule in rules:
+            if rule.key in open_keys:
                 continue
+            open_keys.add(rule.key)
             task = CaseTask(case_id=case.id, key=rule.key, summary=rule.summary,
                             source=f"risk_assessment:{assessment.id}", clock_start=assessment.assessed_on,
                             working_days=rule.working_days,
@@ -548,11 +566,10 @@ class Casework:
             raise NotAllowed("Only a supervisor of the case's team can approve or return this.")
         svc, attempted = self.cases, data.model_dump(mode="json")
         with svc._tx() as s:
-            approval = s.get(Approval, approval_id)
-            if approval is None:
+            row = s.execute(with_case_for_change(Approval), {"record_id": approval_id}).one_or_none()
+            if row is None:
                 raise NotFound("approval", approval_id)
-            case = s.scalar(select(Case).where(Case.id == approval.case_id).with_for_update())
-            assert case is not None
+            approval, case = row
             require_team(actor, case.team, "reallocate", kind="approval", record_id=approval_id)
             svc._expect("approval", approval_id, approval.version, expected_version, attempted)
             if approval.status != "pending":
@@ -580,12 +597,17 @@ class Casework:
             _apply_close(s, case, CloseIn.model_validate(approval.payload), closed_by=approval.requested_by,
                          approved_by=actor.username)
         elif approval.action == "lower_risk":
-            pending = s.get(RiskAssessment, approval.payload["assessment_id"])
+            # the assessment waiting and the case's level in force, in one statement
+            waiting_id = approval.payload["assessment_id"]
+            found = s.scalars(select(RiskAssessment).where(or_(
+                RiskAssessment.id == waiting_id,
+                and_(RiskAssessment.case_id == case.id, RiskAssessment.status == "in_force")))).all()
+            pending = next((a for a in found if a.id == waiting_id), None)
             if pending is None or pending.status != "pending_approval":
                 raise InvalidInput({"decision": "That risk assessment is no longer waiting for approval"})
-            for current in s.scalars(select(RiskAssessment).where(
-                    RiskAssessment.case_id == case.id, RiskAssessment.status == "in_force")):
-                current.status = "superseded"
+            for current in found:
+                if current.status == "in_force":
+                    current.status = "superseded"
             pending.status = "in_force"
             self._risk_tasks(s, case, pending)
         elif approval.action == "onward_referral":

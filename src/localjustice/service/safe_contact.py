@@ -25,10 +25,16 @@ class Plan:
 CHANGE = " If they have told you this has changed, update their safe contact plan first."
 
 
+def plan_applies(direction: str) -> bool:
+    """Whether a contact made in this direction answers to the plan: only reaching out does (the
+    person calling in is never refused), so a caller may skip reading the plan otherwise."""
+    return direction == "outbound"
+
+
 def contact_refusals(plan: Plan | None, *, channel: str, direction: str, left_message: bool = False,
                      time_of_contact: str | None = None) -> dict[str, str]:
     """Field errors for an outbound contact that breaks the plan (none without a plan)."""
-    if plan is None or direction != "outbound":
+    if plan is None or not plan_applies(direction):
         return {}
     errors: dict[str, str] = {}
     if channel == "phone" and not plan.safe_to_call:
