@@ -176,11 +176,9 @@ class AccessReasons:
         offered = self.for_record(kind)
         if purpose.code not in {r.code for r in offered}:
             raise PurposeInvalid({"purpose": "Select a reason for access from the list"}, offered)
-        event = record_event(session, actor=actor.username, role=actor.role, action=STATED,
-                             subject_type=kind, subject_id=str(record_id), purpose=purpose.text,
-                             detail=purpose.audit_detail())
-        session.flush()
-        return int(event.id)
+        return record_event(session, actor=actor.username, role=actor.role, action=STATED,
+                            subject_type=kind, subject_id=str(record_id), purpose=purpose.text,
+                            detail=purpose.audit_detail())
 
     def resolve(self, session: Session, actor: Actor, kind: RecordKind, record_id: object, *,
                 given: Purpose | None, stated_in: int | None, allocated: bool = False,
