@@ -17,7 +17,6 @@ from localjustice.service.risk import ChecklistInvalid, checklist_from, checklis
 if TYPE_CHECKING:
     from localjustice.service.risk import RiskChecklist
 
-console = Console()
 app = typer.Typer(help="The case service's practice as data: check a risk checklist before using it.",
                   no_args_is_help=True)
 
@@ -34,14 +33,17 @@ def check_checklist(
     except ChecklistInvalid as exc:
         Console(stderr=True).print(f"[bold red]Error:[/] {exc}", highlight=False)
         raise typer.Exit(code=1) from None
-    _print(found)
+    console = Console()  # made per call, so that it takes the terminal's width at the time
+    _print(console, found)
     path = checklist_path(checklist)
     setting = path.resolve() if path is not None else checklist.strip()
-    console.print(f"Valid. Set LOCALJUSTICE_RISK_CHECKLIST={setting} to use it; assessments will "
-                  f"record {found.key!r}, version {found.version!r}.", highlight=False)
+    console.print("Valid. To use it, set:", highlight=False)
+    # on a line of its own and never wrapped, so that it can be copied whole
+    console.print(f"LOCALJUSTICE_RISK_CHECKLIST={setting}", highlight=False, soft_wrap=True)
+    console.print(f"Assessments will record {found.key!r}, version {found.version!r}.", highlight=False)
 
 
-def _print(checklist: RiskChecklist) -> None:
+def _print(console: Console, checklist: RiskChecklist) -> None:
     console.print(f"[bold]{checklist.title}[/] ({checklist.key}, version {checklist.version})",
                   highlight=False)
     console.print(checklist.citation, highlight=False)
