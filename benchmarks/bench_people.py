@@ -53,19 +53,14 @@ CASELOAD = 20
 
 
 def prepare(out: Path, scale: float, seed: int) -> None:
-    """Synthesise one year, ingest and link, once (markers in ``out`` say what is done)."""
-    from localjustice.ingest import ingest_delivery
+    """Synthesise one year, ingest (as ``bench_scale`` does) and link, once (markers in ``out``
+    say what is done)."""
+    from bench_scale import _prepare as synthesise_and_ingest
     from localjustice.linkage import link_persons
     from localjustice.linkage.lookups import ensure_lookups
-    from localjustice.synth import generate
     from localjustice.warehouse import open_warehouse
 
-    if not (out / "truth" / "person_map.csv").is_file():
-        generate(out, until="2018-12", years=1, scale=scale, seed=seed)
-    if not (out / "ingested").is_file():
-        with open_warehouse(out / "warehouse.duckdb") as warehouse:
-            ingest_delivery(warehouse, out / "delivery")
-        (out / "ingested").touch()
+    synthesise_and_ingest(out, scale, seed)
     if not (out / "linked").is_file():
         with open_warehouse(out / "warehouse.duckdb") as warehouse:
             link_persons(warehouse, pseudonym_key=KEY)
