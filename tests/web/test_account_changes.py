@@ -98,7 +98,11 @@ def test_without_its_connection_the_cache_re_reads_accounts_until_it_is_back(
     listener = app.state.account_changes
     assert client.get("/api/dashboard").status_code == 200
     epoch = listener.epoch
-    listener.drop_connection()
+    with app.state.engine.connect() as admin:  # the listening backend goes, as in a restart
+        ended = admin.execute(text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query = :listen"),
+            {"listen": f"LISTEN {CHANNEL}"}).scalars().all()
+    assert ended == [True]
     assert _eventually(lambda: not listener.live, 5)
     before = len(reads)
     time.sleep(0.1)

@@ -53,9 +53,12 @@ class AccountChangeListener:
         self._thread: threading.Thread | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._connected = threading.Event()
-        self._conn: psycopg.Connection[tuple[object, ...]] | None = None
-        self.live = False
         self.epoch = 0
+
+    @property
+    def live(self) -> bool:
+        """Notifications are being heard now."""
+        return self._connected.is_set()
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         """Listen from now on; ``forget`` and ``forget_all`` are called on ``loop``."""
@@ -71,12 +74,6 @@ class AccountChangeListener:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
-    def drop_connection(self) -> None:
-        """Close the listening connection as a network failure would (tests)."""
-        conn = self._conn
-        if conn is not None:
-            conn.pgconn.finish()
-
     def _call(self, fn: Callable[..., None], *args: int) -> None:
         loop = self._loop
         if loop is None or loop.is_closed():
@@ -89,13 +86,11 @@ class AccountChangeListener:
         while not self._stop.is_set():
             try:
                 with psycopg.connect(self._conninfo, autocommit=True, connect_timeout=10) as conn:
-                    self._conn = conn
                     conn.execute(f"LISTEN {CHANNEL}")
                     # accounts cached so far may have changed while nobody listened
                     self.epoch += 1
-                    self.live = True
-                    self._call(self._forget_all)
                     self._connected.set()
+                    self._call(self._forget_all)
                     delay = self._retry
                     while not self._stop.is_set():
                         for notice in conn.notifies(timeout=0.5):
@@ -106,9 +101,7 @@ class AccountChangeListener:
                 log.warning("account change listener lost its connection (%s); accounts are "
                             "re-read every few seconds until it is back", type(exc).__name__)
             finally:
-                self._conn = None
                 if self.live:
-                    self.live = False
                     self._connected.clear()
                     self._call(self._forget_all)
             self._stop.wait(delay)

@@ -55,8 +55,10 @@ def load_signed_in(sessions: sessionmaker[Session], user_id: int) -> CachedAccou
 class Announcements(Protocol):
     """What the cache needs of ``web.account_changes.AccountChangeListener``."""
 
-    live: bool
     epoch: int
+
+    @property
+    def live(self) -> bool: ...
 
 
 class UserCache:
