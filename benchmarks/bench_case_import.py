@@ -20,15 +20,15 @@ import resource
 import sys
 import tempfile
 import time
-import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
+
+import scratch_postgres
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
-ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 DEMO_REFERRALS = 97_211  # cases the demo opened from its referrals before issue 13
 
 
@@ -107,22 +107,6 @@ def _line(label: str, r: dict[str, float]) -> str:
             f"open caseload max {r['max_load']:,.0f} mean {r['mean_load']:,.1f}")
 
 
-def scratch_postgres() -> tuple[str, str]:
-    name = f"lj_bench_import_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as con:
-        con.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return name, ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-
-
-def drop_postgres(name: str) -> None:
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as con:
-        con.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
 def main() -> int:
     from localjustice.warehouse import open_warehouse
 
@@ -142,12 +126,12 @@ def main() -> int:
             if engine_name == "sqlite":
                 url, scratch = f"sqlite:///{Path(folder) / f'app{n}.db'}", None
             else:
-                scratch, url = scratch_postgres()
+                scratch, url = scratch_postgres.create("lj_bench_import")
             try:
                 result = run_import(url, warehouse, today, history=history)
             finally:
                 if scratch:
-                    drop_postgres(scratch)
+                    scratch_postgres.drop(scratch)
             label = f"{engine_name} {'history' if history else 'plain'}"
             results[label] = result
             print(_line(label, result), flush=True)

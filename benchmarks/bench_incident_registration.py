@@ -24,11 +24,10 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+import scratch_postgres
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
-ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 HEADER = "forename,surname,date_of_birth,role,injury,bereaved,needs,contact_preference,phone,email"
 OCCURRED = date(2026, 11, 2)
 
@@ -53,18 +52,12 @@ def database(engine_name: str, folder: Path) -> Iterator[str]:
         upgrade(url)
         yield url
         return
-    name = f"lj_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as con:
-        con.execute(text(f'CREATE DATABASE "{name}"'))
-    url = f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    name, url = scratch_postgres.create()
     try:
         upgrade(url)
         yield url
     finally:
-        with admin.connect() as con:
-            con.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        scratch_postgres.drop(name)
 
 
 def services(url: str) -> tuple[object, object, object]:

@@ -37,13 +37,11 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from datetime import date
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PASSWORD = "benchmark password not secret"
 SECRET = "benchmark-secret-key-0123456789-abcdefghij"
 KEY = b"benchmark-key"
@@ -211,17 +209,13 @@ class Practitioner:
 
 def bench_journeys(warehouse_path: Path, args: argparse.Namespace) -> bool:
     import uvloop
-    from sqlalchemy import create_engine, text
 
+    import scratch_postgres
     from cpu_use import CpuMeter
     from serving import wait_until_up
 
     persons = linked_persons(warehouse_path, args.users * CASELOAD)
-    name = f"lj_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as con:
-        con.execute(text(f'CREATE DATABASE "{name}"'))
-    url = ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    name, url = scratch_postgres.create()
     data_dir = Path("/tmp") / name
     data_dir.mkdir(parents=True)
     (data_dir / "warehouse.duckdb").symlink_to(warehouse_path.resolve())
@@ -264,9 +258,7 @@ def bench_journeys(warehouse_path: Path, args: argparse.Namespace) -> bool:
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
-        with admin.connect() as con:
-            con.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        scratch_postgres.drop(name)
         shutil.rmtree(data_dir)
     n = len(latencies)
     p95 = percentile(latencies, 0.95)

@@ -45,21 +45,17 @@ from typing import Any
 
 import aiohttp
 import uvloop
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select, text
 
+import scratch_postgres
 from cpu_use import CpuMeter
 from serving import wait_until_up
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PASSWORD = "benchmark password not secret"
 SECRET = "benchmark-secret-key-0123456789-abcdefghij"
 TEAMS = 20
-
-
-def _db_url(name: str) -> str:
-    return ADMIN_URL.rsplit("/", 1)[0] + "/" + name
 
 
 def make_app() -> object:
@@ -437,11 +433,7 @@ def main(argv: list[str] | None = None) -> int:
         serve(args.serve[1], int(args.serve[2]), Path(args.serve[3]), int(args.serve[4]))
         return 0
 
-    name = f"lj_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as con:
-        con.execute(text(f'CREATE DATABASE "{name}"'))
-    url = _db_url(name)
+    name, url = scratch_postgres.create()
     data_dir = Path("/tmp") / name
     data_dir.mkdir(parents=True, exist_ok=True)
     server: subprocess.Popen[bytes] | None = None
@@ -493,9 +485,7 @@ def main(argv: list[str] | None = None) -> int:
         if server is not None:
             server.terminate()
             server.wait(timeout=30)
-        with admin.connect() as con:
-            con.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        scratch_postgres.drop(name)
 
     every = [x for kind, values in results.latencies.items() if kind != "sign-in" for x in values]
     print(f"\n{args.users} caseworkers and {TEAMS} supervisors, {elapsed:.0f} s, "

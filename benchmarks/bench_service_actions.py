@@ -33,9 +33,9 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import create_engine, text
 
-from bench_service import ADMIN_URL, COVERING, PASSWORD, TEAMS, _db_url, risk_questions, seed
+import scratch_postgres
+from bench_service import COVERING, PASSWORD, TEAMS, risk_questions, seed
 from cpu_use import CpuMeter
 from serving import wait_until_up
 
@@ -168,11 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=30, help="functions listed from the profile")
     args = parser.parse_args(argv)
 
-    name = f"lj_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as con:
-        con.execute(text(f'CREATE DATABASE "{name}"'))
-    url, data_dir = _db_url(name), Path("/tmp") / name
+    name, url = scratch_postgres.create()
+    data_dir = Path("/tmp") / name
     data_dir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, LJ_BENCH_PROFILE=str(args.profile.resolve())) if args.profile else None
     server: subprocess.Popen[bytes] | None = None
@@ -203,9 +200,7 @@ def main(argv: list[str] | None = None) -> int:
         if server is not None:
             server.terminate()
             server.wait(timeout=60)
-        with admin.connect() as con:
-            con.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        scratch_postgres.drop(name)
     print(f"\n{n} sequential requests of each kind (decide: {figures_n['decide']}), one server worker, "
           f"PostgreSQL; load {os.getloadavg()[0]:.1f}{' (under cProfile)' if args.profile else ''}")
     mean = sum(cpu for cpu, _ in figures.values()) / len(figures)
