@@ -34,6 +34,25 @@ def _zone(warehouse: Warehouse) -> tuple[list[tuple[object, ...]], ...]:
         for table in ("person", "event", "crime"))
 
 
+def _assert_shares_recounted(warehouse: Warehouse, run_id: str) -> None:
+    """The run's source shares (carried from the last run's by an incremental run) are those
+    counted afresh from every source person's person, here in Python."""
+    from collections import Counter
+    rows = warehouse.execute("SELECT person_id, source FROM linkage.unit_person").fetchall()
+    per_person = Counter(rows)
+    sources_of = Counter(person for person, _ in per_person)
+    expected: dict[str, list[int]] = {}
+    for (person, source), n in per_person.items():
+        figures = expected.setdefault(source, [0, 0, 0])
+        figures[0] += n
+        figures[1] += n if n > 1 else 0
+        figures[2] += n if sources_of[person] > 1 else 0
+    stored = {source: [units, within, across] for source, units, within, across in
+              warehouse.execute("SELECT source, units, linked_within, linked_across "
+                                "FROM linkage.source_share WHERE run_id = ?", [run_id]).fetchall()}
+    assert stored == expected
+
+
 def _copy(warehouse: Warehouse) -> Warehouse:
     """A new warehouse with the same identity zone and version ends, and nothing else."""
     fresh = open_warehouse(None)
@@ -86,6 +105,7 @@ def test_incremental_gives_the_persons_and_zone_of_a_full_run(
     _new_delivery(warehouse)
     result = link_persons(warehouse, pseudonym_key=KEY)
     assert result.incremental and "incremental" in result.method_note
+    _assert_shares_recounted(warehouse, result.run_id)
     # the 85 new source persons and the records sharing a blocking key with them, not all
     assert 0 < result.records_scored < result.records / 4
     incremental = _partition(warehouse)
@@ -172,6 +192,7 @@ def test_a_bridging_record_is_a_merge_and_a_corrected_one_a_split(
     assert person_of(warehouse, "probation_supervision", "PS-C") != person_of(
         warehouse, "police_disposals", "PD-C")
     assert result.merges == 1 and result.splits == 1
+    _assert_shares_recounted(warehouse, result.run_id)
     changes = {change: (sorted(prev), sorted(cur)) for change, prev, cur in warehouse.execute(
         "SELECT change, previous_person_ids, current_person_ids FROM linkage.cluster_change "
         "WHERE run_id = ?", [result.run_id]).fetchall()}
@@ -203,6 +224,7 @@ def test_a_removed_record_leaves_its_person(warehouse: Warehouse, first_run: Pat
     _end(warehouse, "court_outcomes", "CO-W", "b3", "withdrawn")
     result = link_persons(warehouse, pseudonym_key=KEY)
     assert result.incremental and result.merges == 0 and result.splits == 0
+    _assert_shares_recounted(warehouse, result.run_id)
     assert person_of(warehouse, "prison_custody", "PC-W") == person
     assert not warehouse.execute("SELECT 1 FROM linkage.unit_person WHERE unit_id = "
                                  "'court_outcomes:CO-W'").fetchall()
@@ -321,3 +343,26 @@ def test_the_zone_update_equals_a_rebuild_and_rewrites_only_what_changed(
     install_pseudonym(warehouse, KEY)
     build_analysis_zone(warehouse)
     assert _zone(warehouse) == updated
+
+
+def test_a_corrected_forename_is_a_changed_record(warehouse: Warehouse, first_run: Path) -> None:
+    """"Mary Ann" and "Mary Jane" clean to the same first forename but not the same full one
+    (which the names-swapped blocking rule reads): a record's id must tell them apart, or a
+    correction from one to the other is not seen as a change."""
+    insert_records(warehouse, "court_outcomes", [
+        ("CO-M", Person("Mary Ann", "Quennell", date(1984, 5, 6), sex="F"))], batch_id="b2")
+    insert_records(warehouse, "police_disposals", [
+        ("PD-M", Person("Mary Ann", "Quennell", date(1984, 5, 6), sex="F")),
+        ("PD-M", Person("Mary Jane", "Quennell", date(1984, 5, 6), sex="F"))], batch_id="b2")
+    link_persons(warehouse, pseudonym_key=KEY)
+    assert warehouse.execute(
+        "SELECT count(DISTINCT unique_id) FROM linkage.record "
+        "WHERE unit_id = 'police_disposals:PD-M'").fetchall()[0][0] == 2
+
+    _end(warehouse, "court_outcomes", "CO-M", "b3", "superseded")
+    insert_records(warehouse, "court_outcomes", [
+        ("CO-M", Person("Mary Jane", "Quennell", date(1984, 5, 6), sex="F"))], batch_id="b3")
+    result = link_persons(warehouse, pseudonym_key=KEY)
+    assert result.incremental and result.records_scored >= 1
+    assert warehouse.execute("SELECT forename_full FROM linkage.record "
+                             "WHERE unit_id = 'court_outcomes:CO-M'").fetchall() == [("maryjane",)]

@@ -122,12 +122,16 @@ def assign_person_ids(warehouse: Warehouse, run_id: str, units: str,
     taken = "SELECT person_id FROM kept"
     if scope is not None:
         previous_sql += f" WHERE unit_id IN (SELECT unit_id FROM {scope})"
-        # the persons left as they are keep their ids: a fresh id must not be one of them
-        warehouse.create_table("lj_untouched_person", f"""
+        # The persons left as they are keep their ids: a fresh id must not be one of them.
+        # A previous person is in the scope whole or not at all (``write_scope``), so the
+        # untouched persons are those of ``linkage.person`` that no scope unit belonged to:
+        # named by the scope's few previous persons, not found by reading every unit's row.
+        warehouse.create_table("lj_scope_previous_person", f"""
             SELECT DISTINCT person_id FROM {UNIT_PERSON_TABLE}
-            WHERE unit_id NOT IN (SELECT unit_id FROM {scope})
-        """, temporary=True, step="persons: untouched")
-        taken += " UNION ALL SELECT person_id FROM lj_untouched_person"
+            WHERE unit_id IN (SELECT unit_id FROM {scope})
+        """, temporary=True, step="persons: previous persons in scope")
+        taken += (f" UNION ALL SELECT person_id FROM {PERSON_KEY_TABLE} WHERE person_id NOT IN "
+                  "(SELECT person_id FROM lj_scope_previous_person)")
     warehouse.create_table("lj_assignment", f"""
         WITH previous AS (
             {previous_sql}
@@ -213,16 +217,18 @@ def assign_person_ids(warehouse: Warehouse, run_id: str, units: str,
                                step="persons: write canonical units")
         untouched = 0
     else:
-        untouched = count_of(warehouse, "SELECT count(*) FROM lj_untouched_person")
+        untouched = count_of(warehouse, f"""
+            SELECT (SELECT count(*) FROM {PERSON_KEY_TABLE})
+                   - (SELECT count(*) FROM lj_scope_previous_person)""")
         # a source person whose person is unchanged keeps its row (and the run that set it)
         replace_rows(warehouse, UNIT_PERSON_TABLE, "lj_unit_person_new",
                      f"unit_id IN (SELECT unit_id FROM {scope})",
                      alike=("unit_id", "source", "source_person_id", "person_id"))
         replace_rows(warehouse, PERSON_KEY_TABLE, "lj_person_new",
-                     "person_id NOT IN (SELECT person_id FROM lj_untouched_person)",
+                     "person_id IN (SELECT person_id FROM lj_scope_previous_person)",
                      alike=ALL_COLUMNS)
     drop_temporary(warehouse, "lj_cluster_change_new", "lj_person_new", "lj_unit_person_new",
-                   "lj_assignment", "lj_untouched_person")
+                   "lj_assignment", "lj_scope_previous_person")
     persons = int(persons) + untouched
     kept = int(kept) + untouched
     return ClusterSummary(persons=persons, kept=kept, new=persons - kept,

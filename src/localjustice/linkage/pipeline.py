@@ -75,6 +75,7 @@ from localjustice.linkage.store import (
     PAIR_TABLE,
     RECORD_TABLE,
     RUN_TABLE,
+    SOURCE_SHARE_TABLE,
     UNIT_PERSON_TABLE,
     WEIGHT_HISTOGRAM_TABLE,
     count_of,
@@ -330,9 +331,12 @@ def link_persons(
         update_zone = plan.incremental and tx.engine == "duckdb" and zone_can_update(tx)
         if by_batch:
             # a changed source person's records are mostly as they were (a new version of one
-            # record, the same identity): compared, so only new variants are written
+            # record, the same identity): compared, so only new variants are written. Compared
+            # by ``unique_id`` alone, which hashes every column a variant differs in
+            # (``records_sql``), so the old rows' other fifteen columns are not read
             replace_rows(tx, RECORD_TABLE, _CHANGED_RECORDS,
-                         f"unit_id IN (SELECT unit_id FROM {_CHANGED_UNITS})", alike=ALL_COLUMNS)
+                         f"unit_id IN (SELECT unit_id FROM {_CHANGED_UNITS})",
+                         alike=("unique_id",))
         elif plan.incremental:
             tx.create_table(RECORD_TABLE, f"SELECT * FROM {NEXT_RECORD_TABLE}",
                             step="linkage: write records")
@@ -357,7 +361,7 @@ def link_persons(
             write_scope(tx, _RUN_PAIRS)
             if update_zone:
                 tx.create_table(_PREVIOUS_UNIT_PERSON, f"""
-                    SELECT unit_id, person_id FROM {UNIT_PERSON_TABLE}
+                    SELECT unit_id, source, person_id FROM {UNIT_PERSON_TABLE}
                     WHERE unit_id IN (SELECT unit_id FROM {SCOPE_TABLE})""",
                                 temporary=True, step="linkage: previous persons")
             tx.create_table("lj_scope_node", f"""
@@ -395,7 +399,12 @@ def link_persons(
             for order, (name, count) in enumerate(blocking)
         ])
         tx.insert_rows(WEIGHT_HISTOGRAM_TABLE, [(run_id, a, b, c) for a, b, c in histogram])
-        write_source_shares(tx, run_id)
+        carried = None
+        if update_zone and plan.previous_run_id is not None and tx.execute(
+                f"SELECT 1 FROM {SOURCE_SHARE_TABLE} WHERE run_id = ? LIMIT 1",
+                [plan.previous_run_id]).fetchall():
+            carried = (plan.previous_run_id, _PREVIOUS_UNIT_PERSON, SCOPE_TABLE)
+        write_source_shares(tx, run_id, carried_from=carried)
         quality = truth_quality(tx, truth_path) if truth_path is not None else {}
         write_quality(tx, run_id, quality)
         seconds = time.perf_counter() - clock

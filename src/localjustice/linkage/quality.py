@@ -152,23 +152,57 @@ def truth_quality(warehouse: Warehouse, truth_path: Path,
     return metrics
 
 
-def write_source_shares(warehouse: Warehouse, run_id: str) -> None:
-    """Per source: its persons, and how many are linked within the source and across sources."""
-    warehouse.execute(f"""
-        INSERT INTO {SOURCE_SHARE_TABLE}
+def _shares_sql(rows: str) -> str:
+    """Per source, over ``rows(person_id, source)`` (a source person each): its source persons,
+    those linked within the source and those linked across sources."""
+    return f"""
         WITH per_person AS (
-            SELECT person_id, source, count(*) AS n FROM {UNIT_PERSON_TABLE}
-            GROUP BY person_id, source
+            SELECT person_id, source, count(*) AS n FROM {rows} AS r GROUP BY person_id, source
         ),
         person_sources AS (
             SELECT person_id, count(*) AS sources FROM per_person GROUP BY person_id
         )
-        SELECT ?, pp.source, sum(pp.n),
-               sum(CASE WHEN pp.n > 1 THEN pp.n ELSE 0 END),
-               sum(CASE WHEN ps.sources > 1 THEN pp.n ELSE 0 END)
+        SELECT pp.source, sum(pp.n) AS units,
+               sum(CASE WHEN pp.n > 1 THEN pp.n ELSE 0 END) AS linked_within,
+               sum(CASE WHEN ps.sources > 1 THEN pp.n ELSE 0 END) AS linked_across
         FROM per_person AS pp JOIN person_sources AS ps ON ps.person_id = pp.person_id
-        GROUP BY pp.source ORDER BY pp.source
-    """, [run_id], step="linkage: source shares")
+        GROUP BY pp.source"""
+
+
+def write_source_shares(warehouse: Warehouse, run_id: str, *,
+                        carried_from: tuple[str, str, str] | None = None) -> None:
+    """Per source: its persons, and how many are linked within the source and across sources.
+
+    Each figure is a sum over persons, so an incremental run can carry the last run's figures:
+    ``carried_from = (last run id, previous rows, scope)`` names the last run, the source persons
+    of ``scope(unit_id)`` with their previous persons (``previous(unit_id, source, person_id)``),
+    and the scope, which holds every previous and new person it touches whole
+    (``incremental.write_scope``). The figures are then the last run's, less the scope's
+    previous persons', plus its new persons': equal to counting every source person again
+    (``tests/linkage/test_incremental.py``), without reading them all."""
+    if carried_from is None:
+        warehouse.execute(f"""
+            INSERT INTO {SOURCE_SHARE_TABLE}
+            SELECT ?, source, units, linked_within, linked_across
+            FROM ({_shares_sql(UNIT_PERSON_TABLE)}) AS s ORDER BY source
+        """, [run_id], step="linkage: source shares")
+        return
+    last_run, previous, scope = carried_from
+    now = (f"(SELECT person_id, source FROM {UNIT_PERSON_TABLE} "
+           f"WHERE unit_id IN (SELECT unit_id FROM {scope}))")
+    warehouse.execute(f"""
+        INSERT INTO {SOURCE_SHARE_TABLE}
+        SELECT ?, source, sum(units), sum(linked_within), sum(linked_across)
+        FROM (
+            SELECT source, units, linked_within, linked_across FROM {SOURCE_SHARE_TABLE}
+            WHERE run_id = ?
+            UNION ALL SELECT source, units, linked_within, linked_across
+            FROM ({_shares_sql(now)}) AS n
+            UNION ALL SELECT source, -units, -linked_within, -linked_across
+            FROM ({_shares_sql(f"(SELECT person_id, source FROM {previous})")}) AS p
+        ) AS d
+        GROUP BY source HAVING sum(units) > 0 ORDER BY source
+    """, [run_id, last_run], step="linkage: source shares (carried)")
 
 
 def write_quality(warehouse: Warehouse, run_id: str, metrics: dict[str, float]) -> None:

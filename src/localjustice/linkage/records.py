@@ -80,7 +80,10 @@ def records_sql(dialect: Dialect, source_rows_sql: str) -> str:
     (valid) pnc_id; any list of people with those columns can be linked by the same machinery.
 
     The same on every engine, down to the variant hash in ``unique_id`` (``md5`` of the same
-    text, the date as ``YYYY-MM-DD``), so both engines give the same records."""
+    text, the date as ``YYYY-MM-DD``), so both engines give the same records. The hash covers
+    every cleaned column a variant is made distinct by (``forename_full`` too: "Mary Ann" and
+    "Mary Jane" share ``forename_std``), so two records with one ``unique_id`` are alike in every
+    column, and a corrected forename is a changed variant to an incremental run."""
 
     def replaced(expr: str, pattern: str, replacement: str) -> str:
         return dialect.regexp_replace_all(f"lower({expr})", f"'{pattern}'", f"'{replacement}'")
@@ -110,7 +113,8 @@ def records_sql(dialect: Dialect, source_rows_sql: str) -> str:
     standardised AS (
         SELECT
             v.unit_id || ':' || left(md5(concat_ws('|', v.forename_std, v.surname_std,
-                CAST(v.dob AS STRING), v.sex, v.postcode, v.pnc_id)), 12) AS unique_id,
+                CAST(v.dob AS STRING), v.sex, v.postcode, v.pnc_id, v.forename_full)), 12)
+                AS unique_id,
             v.unit_id,
             v.source,
             v.source_person_id,
