@@ -197,10 +197,11 @@ def _inputs_fingerprint(warehouse: Warehouse) -> tuple[int | None, ...]:
 
 def _scored_incremental(
     warehouse: Warehouse, model: dict[str, Any], options: LinkageOptions, next_records: str,
+    dirty_records: str | None,
 ) -> tuple[pa.Table, int, list[tuple[str, int]], list[tuple[float, float, int]]]:
     """Pairs with a dirty side, scored with ``model`` (the warehouse is not let go of: this is
     seconds, and the working tables are temporary)."""
-    arrow = records_to_score(warehouse, model, next_records)
+    arrow = records_to_score(warehouse, model, next_records, dirty_records)
     scored = score_pairs(arrow, warehouse=warehouse, model=model,
                          review_floor=options.review_floor, link_type=options.link_type,
                          seed=options.seed, u_max_pairs=options.u_max_pairs,
@@ -304,8 +305,10 @@ def link_persons(
         note = (f"{plan.reason}: {dirty_units:,} source persons new, changed or gone "
                 f"({dirty_records:,} records scored)")
         if dirty_records:
+            # the dirty source persons are changed ones, all of whose records were rebuilt
             new_pairs, comparisons, blocking, histogram = _scored_incremental(
-                warehouse, plan.model, options, input_table)
+                warehouse, plan.model, options, input_table,
+                _CHANGED_RECORDS if by_batch else None)
         else:
             new_pairs, comparisons, blocking, histogram = _no_pairs(), 0, [], []
     else:

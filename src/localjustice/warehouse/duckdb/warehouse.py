@@ -153,11 +153,17 @@ class DuckDBWarehouse(Warehouse):
         self.execute(f"CREATE OR REPLACE {kind} {name} AS {select_sql}", step=step)
 
     def insert_rows(self, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
-        if rows:
-            marks = ", ".join("?" * len(rows[0]))
-            with _errors(None, f"INSERT INTO {table}"):
-                self.connection.executemany(f"INSERT INTO {table} VALUES ({marks})",
-                                            [list(r) for r in rows])
+        """One statement per 500 rows (``executemany`` runs a statement per row: a linkage
+        run's 40 histogram rows cost 20 ms that way)."""
+        if not rows:
+            return
+        row_marks = "(" + ", ".join("?" * len(rows[0])) + ")"
+        with _errors(None, f"INSERT INTO {table}"):
+            for start in range(0, len(rows), 500):
+                chunk = rows[start:start + 500]
+                self.connection.execute(
+                    f"INSERT INTO {table} VALUES {', '.join([row_marks] * len(chunk))}",
+                    [value for row in chunk for value in row])
 
     def close(self) -> None:
         self.connection.close()
