@@ -50,3 +50,28 @@ def test_replace_rows_changes_only_what_differs(any_warehouse: Warehouse) -> Non
     assert _contents(warehouse) == [("a", "b", 0.9), ("a", "c", 0.95), ("a", "e", 0.5),
                                     ("x", "y", 0.8)]
     drop_temporary(warehouse, "lj_new_pairs")
+
+
+def test_replace_rows_by_key_changes_only_what_differs(any_warehouse: Warehouse) -> None:
+    """With ``key``, what differs is found by comparing whole rows, then replaced by key; a row
+    outside the condition is left alone even when it shares a key with one that changed."""
+    warehouse = any_warehouse
+    ensure_linkage_layout(warehouse)
+    warehouse.insert_rows(PAIR_TABLE, [("a", "b", 0.9, None, None), ("a", "c", 0.6, None, None),
+                                       ("a", "d", 0.7, None, None), ("z", "c", 0.3, None, None)])
+    warehouse.register_arrow("new_pairs", _pairs([("a", "b", 0.9), ("a", "c", 0.95),
+                                                  ("a", "e", 0.5)]))
+    warehouse.create_table("lj_new_pairs", "SELECT * FROM new_pairs", temporary=True)
+    warehouse.unregister("new_pairs")
+    rowid = "SELECT rowid FROM linkage.pair WHERE unit_id_l = ? AND unit_id_r = ?"
+    duckdb = warehouse.engine == "duckdb"
+    kept = [warehouse.execute(rowid, pair).fetchall() for pair in (["a", "b"], ["z", "c"])
+            ] if duckdb else []
+    replace_rows(warehouse, PAIR_TABLE, "lj_new_pairs", "unit_id_l = 'a'", alike=ALL_COLUMNS,
+                 key="unit_id_r")
+    assert _contents(warehouse) == [("a", "b", 0.9), ("a", "c", 0.95), ("a", "e", 0.5),
+                                    ("z", "c", 0.3)]
+    if duckdb:
+        assert [warehouse.execute(rowid, pair).fetchall()
+                for pair in (["a", "b"], ["z", "c"])] == kept
+    drop_temporary(warehouse, "lj_new_pairs")

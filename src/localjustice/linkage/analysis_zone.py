@@ -484,7 +484,8 @@ def update_analysis_zone(
                            temporary=True, step="analysis zone: affected persons' rows")
     # a person's row is narrow: compared, so only the persons whose row changed are rewritten
     replace_rows(warehouse, PERSON_TABLE, "lj_person_update",
-                 "person_id IN (SELECT person_id FROM lj_affected_person)", alike=ALL_COLUMNS)
+                 "person_id IN (SELECT person_id FROM lj_affected_person)", alike=ALL_COLUMNS,
+                 key="person_id")
     if warehouse.has_table(CRIME_TABLE):
         warehouse.create_table("lj_crime_update", _crimes_sql(
             dialect, "WHERE crime_id IN (SELECT crime_id FROM lj_changed_crime)"),

@@ -223,10 +223,10 @@ def assign_person_ids(warehouse: Warehouse, run_id: str, units: str,
         # a source person whose person is unchanged keeps its row (and the run that set it)
         replace_rows(warehouse, UNIT_PERSON_TABLE, "lj_unit_person_new",
                      f"unit_id IN (SELECT unit_id FROM {scope})",
-                     alike=("unit_id", "source", "source_person_id", "person_id"))
+                     alike=("unit_id", "source", "source_person_id", "person_id"), key="unit_id")
         replace_rows(warehouse, PERSON_KEY_TABLE, "lj_person_new",
                      "person_id IN (SELECT person_id FROM lj_scope_previous_person)",
-                     alike=ALL_COLUMNS)
+                     alike=ALL_COLUMNS, key="person_id")
     drop_temporary(warehouse, "lj_cluster_change_new", "lj_person_new", "lj_unit_person_new",
                    "lj_assignment", "lj_scope_previous_person")
     persons = int(persons) + untouched
