@@ -258,11 +258,14 @@ def _events_sql(contract: Contract, dialect: Dialect, unit_person: str,
         for f in contract.person_bearing_files
         if f.name in _EVENT_SPECS
     )
+    # the whole zone is written in person order (a person's events in few row groups); an
+    # update's rows are appended to it in any order
+    order = "" if changed_only else "ORDER BY person_id, event_date, event_key"
     return f"""
         SELECT {columns} FROM ({branches}) AS events
         QUALIFY row_number() OVER (PARTITION BY event_key
                                    ORDER BY _batch_id DESC, _source_row DESC) = 1
-        ORDER BY person_id, event_date, event_key
+        {order}
     """
 
 
