@@ -212,12 +212,13 @@ def _person_attributes_sql(contract: Contract, unit_person: str) -> str:
 
 def _person_sql(dialect: Dialect, attrs: str) -> str:
     """One row per person from ``attrs`` (``_person_attributes_sql``, read five times: so
-    materialised first, or Spark would scan every identity table for each)."""
+    materialised first, or Spark would scan every identity table for each). Read by its name:
+    a CTE over it (``WITH attrs AS (SELECT * FROM ...)``) made DuckDB copy the table first."""
 
     def modal(column: str) -> str:
         return f"""{column}_mode AS (
             SELECT person_id, {column}
-            FROM (SELECT person_id, {column}, count(*) AS n FROM attrs
+            FROM (SELECT person_id, {column}, count(*) AS n FROM {attrs} AS attrs
                   WHERE {column} IS NOT NULL GROUP BY person_id, {column}) AS counted
             QUALIFY row_number() OVER (PARTITION BY person_id ORDER BY n DESC, {column}) = 1
         )"""
@@ -225,8 +226,7 @@ def _person_sql(dialect: Dialect, attrs: str) -> str:
     types = dict(PERSON_COLUMNS)
 
     return f"""
-        WITH attrs AS (SELECT * FROM {attrs}),
-        {modal('year_of_birth')},
+        WITH {modal('year_of_birth')},
         {modal('sex')},
         {modal('ethnicity')},
         {modal('borough_code')},
@@ -234,7 +234,7 @@ def _person_sql(dialect: Dialect, attrs: str) -> str:
             SELECT person_id, array_sort(array_agg(DISTINCT source)) AS sources,
                    bool_or(sex_unknown) AS any_sex_unknown,
                    bool_or(ethnicity_not_stated) AS any_not_stated
-            FROM attrs GROUP BY person_id
+            FROM {attrs} AS attrs GROUP BY person_id
         )
         SELECT p.person_id,
                {_cast(dialect, 'y.year_of_birth', types['year_of_birth'])} AS year_of_birth,

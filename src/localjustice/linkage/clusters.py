@@ -155,7 +155,9 @@ def assign_person_ids(warehouse: Warehouse, run_id: str, units: str,
             WHERE cp.previous_persons = 1 AND s.clusters = 1
         ),
         clusters AS (
-            SELECT cluster_id, count(*) AS units FROM {CLUSTER_TABLE} GROUP BY cluster_id
+            SELECT cluster_id, units, lj_pseudonym('{PERSON_PREFIX}', cluster_id) AS fresh
+            FROM (SELECT cluster_id, count(*) AS units FROM {CLUSTER_TABLE} GROUP BY cluster_id)
+                AS c
         )
         SELECT
             cl.cluster_id,
@@ -163,9 +165,9 @@ def assign_person_ids(warehouse: Warehouse, run_id: str, units: str,
             CASE WHEN k.person_id IS NOT NULL THEN k.person_id
                  -- a kept person whose canonical unit has gone (withdrawn) still holds its
                  -- pseudonym: a new cluster of that unit must not take the same id
-                 WHEN lj_pseudonym('{PERSON_PREFIX}', cl.cluster_id) IN ({taken})
+                 WHEN cl.fresh IN ({taken})
                  THEN lj_pseudonym('{PERSON_PREFIX}', cl.cluster_id || '#' || {_literal(run_id)})
-                 ELSE lj_pseudonym('{PERSON_PREFIX}', cl.cluster_id) END AS person_id,
+                 ELSE cl.fresh END AS person_id,
             coalesce(pk.canonical_unit_id, cl.cluster_id) AS canonical_unit_id,
             k.person_id IS NOT NULL AS kept,
             coalesce(cp.previous_persons, 0) AS previous_persons,
