@@ -176,7 +176,7 @@ def main() -> None:
     for name, key_, r in (("link (incremental)", "incremental", incremental),
                           ("link --full --model (same model)", "same model", same_model),
                           ("link --full (model retrained)", "retrained", retrained)):
-        print(f"  {name:<34}{r.seconds:>8.1f}s{cpu[key_]:>8.1f}s{r.records_scored:>16,}"
+        print(f"  {name:<34}{r.seconds:>8.2f}s{cpu[key_]:>8.2f}s{r.records_scored:>16,}"
               f"{r.comparisons:>12,}{f1[key_]:>9.4f}")
     print(f"  speed-up against --full      {retrained.seconds / incremental.seconds:>11.1f}x"
           f"  (target >= 10x)")
