@@ -101,13 +101,16 @@ def connected_components(warehouse: Warehouse, nodes: str, edges: str) -> None:
 
 
 def assign_person_ids(warehouse: Warehouse, run_id: str, units: str,
-                      scope: str | None = None) -> ClusterSummary:
+                      scope: str | None = None, previous: str | None = None) -> ClusterSummary:
     """Give every cluster in ``lj_cluster`` a person id, keeping previous ids where unchanged.
 
     ``scope(unit_id)``, in an incremental run, names the source persons that were clustered
     again (``lj_cluster`` holds only them): every source person of a previous person any of
     them belonged to. Only their rows are worked out and replaced; every other person is kept
     as it is (a fresh id is never one of theirs).
+
+    ``previous(unit_id, person_id)``, with ``scope``, may name a table already holding
+    ``linkage.unit_person``'s rows of the scope, so they are not read from it again.
 
     ``units(unit_id, source, source_person_id)``. Needs ``lj_pseudonym`` installed. Replaces
     ``linkage.unit_person`` and ``linkage.person``; appends merges and splits to
@@ -121,14 +124,14 @@ def assign_person_ids(warehouse: Warehouse, run_id: str, units: str,
     previous_sql = f"SELECT unit_id, person_id FROM {UNIT_PERSON_TABLE}"
     taken = "SELECT person_id FROM kept"
     if scope is not None:
-        previous_sql += f" WHERE unit_id IN (SELECT unit_id FROM {scope})"
+        previous_sql = (f"SELECT unit_id, person_id FROM {previous}" if previous else
+                        f"{previous_sql} WHERE unit_id IN (SELECT unit_id FROM {scope})")
         # The persons left as they are keep their ids: a fresh id must not be one of them.
         # A previous person is in the scope whole or not at all (``write_scope``), so the
         # untouched persons are those of ``linkage.person`` that no scope unit belonged to:
         # named by the scope's few previous persons, not found by reading every unit's row.
         warehouse.create_table("lj_scope_previous_person", f"""
-            SELECT DISTINCT person_id FROM {UNIT_PERSON_TABLE}
-            WHERE unit_id IN (SELECT unit_id FROM {scope})
+            SELECT DISTINCT person_id FROM ({previous_sql}) AS p
         """, temporary=True, step="persons: previous persons in scope")
         taken += (f" UNION ALL SELECT person_id FROM {PERSON_KEY_TABLE} WHERE person_id NOT IN "
                   "(SELECT person_id FROM lj_scope_previous_person)")

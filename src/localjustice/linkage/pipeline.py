@@ -392,11 +392,11 @@ def link_persons(
         if plan.incremental:
             # only the persons a change can reach are clustered again (``incremental.py``)
             write_scope(tx, _RUN_PAIRS)
-            if update_zone:
-                tx.create_table(_PREVIOUS_UNIT_PERSON, f"""
-                    SELECT unit_id, source, person_id FROM {UNIT_PERSON_TABLE}
-                    WHERE unit_id IN (SELECT unit_id FROM {SCOPE_TABLE})""",
-                                temporary=True, step="linkage: previous persons")
+            # the scope's previous persons, read once: for the ids, the zone and the shares
+            tx.create_table(_PREVIOUS_UNIT_PERSON, f"""
+                SELECT unit_id, source, person_id FROM {UNIT_PERSON_TABLE}
+                WHERE unit_id IN (SELECT unit_id FROM {SCOPE_TABLE})""",
+                            temporary=True, step="linkage: previous persons")
             tx.create_table("lj_scope_node", f"""
                 SELECT DISTINCT unit_id FROM {RECORD_TABLE}
                 WHERE unit_id IN (SELECT unit_id FROM {SCOPE_TABLE})""",
@@ -405,7 +405,8 @@ def link_persons(
                             temporary=True, step="incremental linkage: their links")
             connected_components(tx, "lj_scope_node", "lj_scope_link")
             summary: ClusterSummary = assign_person_ids(tx, run_id, RECORD_TABLE,
-                                                        scope=SCOPE_TABLE)
+                                                        scope=SCOPE_TABLE,
+                                                        previous=_PREVIOUS_UNIT_PERSON)
         else:
             connected_components(tx, RECORD_TABLE, "lj_link")
             summary = assign_person_ids(tx, run_id, RECORD_TABLE)
