@@ -393,6 +393,16 @@ def find_changed(warehouse: Warehouse, contract: Contract | None = None,
     """, temporary=True, step="analysis zone: changed source persons")
 
 
+def _ended_crimes_sql(warehouse: Warehouse) -> str:
+    """Crimes (``crime_id``) with a version ended by a batch the zone has not seen."""
+    if not warehouse.has_table(VERSION_END_TABLE):
+        return "SELECT CAST(NULL AS STRING) AS crime_id WHERE false"
+    return f"""SELECT DISTINCT t.crime_id FROM {identity_table('police_crimes')} AS t
+        JOIN {VERSION_END_TABLE} AS e
+          ON e.source = 'police_crimes' AND e.batch_id = t.batch_id AND e.source_row = t.source_row
+        WHERE {_unseen('e.ended_by_batch')}"""
+
+
 def _ended_event_keys_sql(warehouse: Warehouse, contract: Contract) -> str:
     """The event keys of the record versions ended by a batch the zone has not seen (a
     withdrawn or superseded record's event leaves the zone, or is replaced)."""
@@ -493,8 +503,13 @@ def update_analysis_zone(
         warehouse.create_table("lj_crime_update", _crimes_sql(
             dialect, "WHERE crime_id IN (SELECT crime_id FROM lj_changed_crime)"),
             temporary=True, step="analysis zone: changed crimes' rows")
+        # A changed crime is in the zone only if the version the zone holds was ended since
+        # (superseded, withdrawn, or by an older extract's row); a crime new this month is not,
+        # so only the ended ones are looked for among the zone's crimes.
+        warehouse.create_table("lj_ended_crime", _ended_crimes_sql(warehouse), temporary=True,
+                               step="analysis zone: crimes with a version ended")
         replace_rows(warehouse, CRIME_TABLE, "lj_crime_update",
-                     "crime_key IN (SELECT lj_pseudonym('C', crime_id) FROM lj_changed_crime)")
+                     "crime_key IN (SELECT lj_pseudonym('C', crime_id) FROM lj_ended_crime)")
     else:
         _build_crimes(warehouse)
     warehouse.unregister("lj_establishment")
@@ -502,7 +517,7 @@ def update_analysis_zone(
     drop_temporary(warehouse, "lj_person_update", "lj_person_attrs", "lj_event_update",
                    "lj_event_gone", "lj_event_unit_person", "lj_zone_unit", "lj_moved_unit",
                    "lj_affected_unit_person", "lj_affected_person", "lj_changed_unit",
-                   "lj_changed_crime", "lj_crime_update")
+                   "lj_changed_crime", "lj_crime_update", "lj_ended_crime")
     return (count_of(warehouse, f"SELECT count(*) FROM {PERSON_TABLE}"),
             count_of(warehouse, f"SELECT count(*) FROM {EVENT_TABLE}"), affected)
 
