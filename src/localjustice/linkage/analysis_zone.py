@@ -453,20 +453,22 @@ def update_analysis_zone(
     # only ``scope``'s source persons can have changed person (all of them without a scope)
     current = (f"(SELECT * FROM {UNIT_PERSON_TABLE} WHERE unit_id IN "
                f"(SELECT unit_id FROM {scope}))" if scope else UNIT_PERSON_TABLE)
+    # one full join: the current map read once
     warehouse.create_table("lj_moved_unit", f"""
-        SELECT n.unit_id FROM {current} AS n
-        LEFT JOIN {previous_unit_person} AS p ON p.unit_id = n.unit_id
+        SELECT coalesce(n.unit_id, p.unit_id) AS unit_id FROM {current} AS n
+        FULL OUTER JOIN {previous_unit_person} AS p ON p.unit_id = n.unit_id
         WHERE p.person_id IS DISTINCT FROM n.person_id
-        UNION SELECT p.unit_id FROM {previous_unit_person} AS p
-        LEFT JOIN {current} AS n ON n.unit_id = p.unit_id
-        WHERE n.person_id IS DISTINCT FROM p.person_id
     """, temporary=True, step="analysis zone: source persons that changed person")
     warehouse.create_table("lj_zone_unit", """
         SELECT unit_id FROM lj_changed_unit UNION SELECT unit_id FROM lj_moved_unit
     """, temporary=True, step="analysis zone: source persons changed or moved")
+    # their rows of the new map, read once for the persons and the events
+    warehouse.create_table("lj_zone_unit_person", f"""
+        SELECT unit_id, source, source_person_id, person_id FROM {UNIT_PERSON_TABLE}
+        WHERE unit_id IN (SELECT unit_id FROM lj_zone_unit)
+    """, temporary=True, step="analysis zone: changed or moved source persons' persons")
     warehouse.create_table("lj_affected_person", f"""
-        SELECT n.person_id FROM {UNIT_PERSON_TABLE} AS n
-        WHERE n.unit_id IN (SELECT unit_id FROM lj_zone_unit)
+        SELECT n.person_id FROM lj_zone_unit_person AS n
         UNION SELECT p.person_id FROM {previous_unit_person} AS p
         WHERE p.unit_id IN (SELECT unit_id FROM lj_zone_unit)
     """, temporary=True, step="analysis zone: affected persons")
@@ -474,10 +476,9 @@ def update_analysis_zone(
         SELECT source, source_person_id, person_id FROM {UNIT_PERSON_TABLE}
         WHERE person_id IN (SELECT person_id FROM lj_affected_person)
     """, temporary=True, step="analysis zone: affected source persons")
-    warehouse.create_table("lj_event_unit_person", f"""
+    warehouse.create_table("lj_event_unit_person", """
         SELECT n.source, n.source_person_id, n.person_id, m.unit_id IS NOT NULL AS all_rows
-        FROM {UNIT_PERSON_TABLE} AS n LEFT JOIN lj_moved_unit AS m ON m.unit_id = n.unit_id
-        WHERE n.unit_id IN (SELECT unit_id FROM lj_zone_unit)
+        FROM lj_zone_unit_person AS n LEFT JOIN lj_moved_unit AS m ON m.unit_id = n.unit_id
     """, temporary=True, step="analysis zone: source persons whose events change")
     _register_establishments(warehouse, area_slug)
     warehouse.create_table("lj_event_update",
@@ -517,6 +518,7 @@ def update_analysis_zone(
     drop_temporary(warehouse, "lj_person_update", "lj_person_attrs", "lj_event_update",
                    "lj_event_gone", "lj_event_unit_person", "lj_zone_unit", "lj_moved_unit",
                    "lj_affected_unit_person", "lj_affected_person", "lj_changed_unit",
+                   "lj_zone_unit_person",
                    "lj_changed_crime", "lj_crime_update", "lj_ended_crime")
     return (count_of(warehouse, f"SELECT count(*) FROM {PERSON_TABLE}"),
             count_of(warehouse, f"SELECT count(*) FROM {EVENT_TABLE}"), affected)
