@@ -353,9 +353,9 @@ def _changed_sql(warehouse: Warehouse, contract: Contract) -> tuple[str, str]:
     takes its crime's date), which reads the crimes as ``lj_changed_crime``."""
     ends = warehouse.has_table(VERSION_END_TABLE)
 
-    def changed_rows(name: str, column: str) -> str:
+    def changed_rows(name: str, column: str, also: str = "") -> str:
         table = identity_table(name)
-        sql = f"SELECT t.{column} FROM {table} AS t WHERE {_unseen('t.batch_id')}"
+        sql = f"SELECT t.{column} FROM {table} AS t WHERE {_unseen('t.batch_id')}{also}"
         if ends:
             sql += f"""
                 UNION SELECT t.{column} FROM {table} AS t
@@ -365,15 +365,14 @@ def _changed_sql(warehouse: Warehouse, contract: Contract) -> tuple[str, str]:
                 WHERE {_unseen('e.ended_by_batch')}"""
         return sql
 
+    # a victim whose crime changed is found in the same pass over the victims as the new ones
+    victims_too = " OR t.crime_id IN (SELECT crime_id FROM lj_changed_crime)"
     branches = [
         f"SELECT '{f.name}:' || source_person_id AS unit_id FROM "
-        f"({changed_rows(f.name, 'source_person_id')}) AS c"
+        f"""({changed_rows(f.name, 'source_person_id',
+                           victims_too if f.name == 'police_victims' else '')}) AS c"""
         for f in contract.person_bearing_files
     ]
-    branches.append(f"""
-        SELECT 'police_victims:' || v.source_person_id AS unit_id
-        FROM {identity_table('police_victims')} AS v
-        WHERE v.crime_id IN (SELECT crime_id FROM lj_changed_crime)""")
     return (changed_rows("police_crimes", "crime_id"), "\nUNION\n".join(branches))
 
 
