@@ -27,16 +27,21 @@ def _contents(warehouse: Warehouse) -> list[tuple[object, ...]]:
         f"SELECT unit_id_l, unit_id_r, match_probability FROM {PAIR_TABLE}").fetchall())
 
 
-def test_replace_rows_changes_only_what_differs(any_warehouse: Warehouse) -> None:
-    warehouse = any_warehouse
+def _stored_and_new(warehouse: Warehouse, outside: tuple[str, str, float]) -> None:
+    """a's pairs stored, one pair ``outside`` the condition, and a's new pairs in
+    ``lj_new_pairs``: a-b as it was, a-c rescored, a-d gone, a-e new."""
     ensure_linkage_layout(warehouse)
     warehouse.insert_rows(PAIR_TABLE, [("a", "b", 0.9, None, None), ("a", "c", 0.6, None, None),
-                                       ("a", "d", 0.7, None, None), ("x", "y", 0.8, None, None)])
-    # a's pairs: a-b as it was, a-c rescored, a-d gone, a-e new; x-y outside the condition
+                                       ("a", "d", 0.7, None, None), (*outside, None, None)])
     warehouse.register_arrow("new_pairs", _pairs([("a", "b", 0.9), ("a", "c", 0.95),
                                                   ("a", "e", 0.5)]))
     warehouse.create_table("lj_new_pairs", "SELECT * FROM new_pairs", temporary=True)
     warehouse.unregister("new_pairs")
+
+
+def test_replace_rows_changes_only_what_differs(any_warehouse: Warehouse) -> None:
+    warehouse = any_warehouse
+    _stored_and_new(warehouse, ("x", "y", 0.8))
     rowid = "SELECT rowid FROM linkage.pair WHERE unit_id_r = ?"
     kept = warehouse.execute(rowid, ["b"]).fetchall() if warehouse.engine == "duckdb" else []
     replace_rows(warehouse, PAIR_TABLE, "lj_new_pairs", "unit_id_l = 'a'", alike=ALL_COLUMNS)
@@ -56,13 +61,7 @@ def test_replace_rows_by_key_changes_only_what_differs(any_warehouse: Warehouse)
     """With ``key``, what differs is found by comparing whole rows, then replaced by key; a row
     outside the condition is left alone even when it shares a key with one that changed."""
     warehouse = any_warehouse
-    ensure_linkage_layout(warehouse)
-    warehouse.insert_rows(PAIR_TABLE, [("a", "b", 0.9, None, None), ("a", "c", 0.6, None, None),
-                                       ("a", "d", 0.7, None, None), ("z", "c", 0.3, None, None)])
-    warehouse.register_arrow("new_pairs", _pairs([("a", "b", 0.9), ("a", "c", 0.95),
-                                                  ("a", "e", 0.5)]))
-    warehouse.create_table("lj_new_pairs", "SELECT * FROM new_pairs", temporary=True)
-    warehouse.unregister("new_pairs")
+    _stored_and_new(warehouse, ("z", "c", 0.3))
     rowid = "SELECT rowid FROM linkage.pair WHERE unit_id_l = ? AND unit_id_r = ?"
     duckdb = warehouse.engine == "duckdb"
     kept = [warehouse.execute(rowid, pair).fetchall() for pair in (["a", "b"], ["z", "c"])
