@@ -200,8 +200,8 @@ def replace_rows(warehouse: Warehouse, table: str, rows: str, condition: str,
     meeting ``condition`` in full, which for a wide table costs a scan of all its columns: there
     the caller narrows ``rows`` to what can have changed instead, and leaves ``alike`` out.
 
-    ``key`` (with ``alike``), a column no two rows meeting ``condition`` share (nor two of
-    ``rows``), lets the engine find what differs by two ``EXCEPT``s of the compared columns,
+    ``key`` (with ``alike``, and among its columns), a column no two rows meeting ``condition``
+    share (nor two of ``rows``), lets the engine find what differs by two ``EXCEPT``s of the compared columns,
     exact and hashed whole, and then delete and insert by that key alone: 0.036 s against
     0.061 s for the 11,500 affected persons of a month onto three years, where the correlated
     comparison of every column made DuckDB build a plan of windows and delim joins.
