@@ -366,3 +366,19 @@ def test_a_corrected_forename_is_a_changed_record(warehouse: Warehouse, first_ru
     assert result.incremental and result.records_scored >= 1
     assert warehouse.execute("SELECT forename_full FROM linkage.record "
                              "WHERE unit_id = 'court_outcomes:CO-M'").fetchall() == [("maryjane",)]
+
+
+def test_a_record_id_keeps_each_cell_in_its_place(warehouse: Warehouse) -> None:
+    """Two variants whose cells differ only by which one is empty (here postcode and PNC id
+    swapped) have different ids: the hash does not let a value slide into an empty cell's place."""
+    from localjustice.linkage.records import build_linkage_records
+
+    rows = ", ".join(
+        f"('court_outcomes', 'CO-1', 'Ada', 'Lovell', DATE '1980-01-02', 'F', {postcode}, "
+        f"'E09000030', {pnc_id})" for postcode, pnc_id in (("'X1'", "NULL"), ("NULL", "'X1'")))
+    build_linkage_records(warehouse, source_rows_sql=(
+        "SELECT * FROM (VALUES " + rows + ") AS t(source, source_person_id, forename, surname, "
+        "date_of_birth, sex, postcode, borough_code, pnc_id)"), table="lj_test_records",
+        temporary=True)
+    assert warehouse.execute(
+        "SELECT count(DISTINCT unique_id) FROM lj_test_records").fetchall() == [(2,)]

@@ -356,18 +356,20 @@ def link_persons(
         def links_sql(within: str = "") -> str:
             """The links: pairs at the threshold that no one decided apart, and the pairs
             decided (or linked by hand) the same person; ``within`` narrows both sides."""
-            both = (f" AND {{s}}.unit_id_l IN (SELECT unit_id FROM {within}) "
-                    f"AND {{s}}.unit_id_r IN (SELECT unit_id FROM {within})") if within else ""
+            def inside(alias: str) -> str:
+                return (f" AND {alias}.unit_id_l IN (SELECT unit_id FROM {within})"
+                        f" AND {alias}.unit_id_r IN (SELECT unit_id FROM {within})"
+                        if within else "")
             return f"""
                 WITH decisions AS ({LATEST_DECISIONS_SQL})
                 SELECT p.unit_id_l, p.unit_id_r FROM {pairs_table} AS p
                 LEFT JOIN decisions AS d
                   ON d.unit_id_l = p.unit_id_l AND d.unit_id_r = p.unit_id_r
                 WHERE p.match_probability >= {threshold}
-                  AND d.same_person IS DISTINCT FROM false{both.format(s='p')}
+                  AND d.same_person IS DISTINCT FROM false{inside('p')}
                 UNION
                 SELECT unit_id_l, unit_id_r FROM decisions AS d
-                WHERE same_person{both.format(s='d')}"""
+                WHERE same_person{inside('d')}"""
 
         decisions = count_of(tx, f"SELECT count(*) FROM ({LATEST_DECISIONS_SQL}) AS d")
         if plan.incremental:

@@ -85,6 +85,12 @@ def records_sql(dialect: Dialect, source_rows_sql: str) -> str:
     "Mary Jane" share ``forename_std``), so two records with one ``unique_id`` are alike in every
     column, and a corrected forename is a changed variant to an incremental run."""
 
+    # each cell in its place: concat_ws skips NULLs, which would let a value shift into the
+    # next cell's place (a cleaned cell is never '', so NULL as '' is unambiguous)
+    hashed = ", ".join(f"coalesce({c}, '')" for c in (
+        "v.forename_std", "v.surname_std", "CAST(v.dob AS STRING)", "v.sex", "v.postcode",
+        "v.pnc_id", "v.forename_full"))
+
     def replaced(expr: str, pattern: str, replacement: str) -> str:
         return dialect.regexp_replace_all(f"lower({expr})", f"'{pattern}'", f"'{replacement}'")
 
@@ -112,9 +118,7 @@ def records_sql(dialect: Dialect, source_rows_sql: str) -> str:
     ),
     standardised AS (
         SELECT
-            v.unit_id || ':' || left(md5(concat_ws('|', v.forename_std, v.surname_std,
-                CAST(v.dob AS STRING), v.sex, v.postcode, v.pnc_id, v.forename_full)), 12)
-                AS unique_id,
+            v.unit_id || ':' || left(md5(concat_ws('|', {hashed})), 12) AS unique_id,
             v.unit_id,
             v.source,
             v.source_person_id,
