@@ -13,6 +13,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -159,47 +162,77 @@ def _record_batch(
 
 @dataclass
 class _Prepared:
-    """A file read and staged before the delivery's transaction starts.
+    """A file read, staged, cleaned and (unless its rules look into other extracts) checked
+    before the delivery's transaction reads it.
 
-    Staging happens first because a failed read inside a DuckDB transaction aborts the whole
-    transaction; the staged tables are temporary and never reach the warehouse file.
+    This happens on a worker thread with a cursor of its own, into an in-memory database of the
+    file's own (``work``), for two reasons: a failed read inside a DuckDB transaction aborts the
+    whole transaction, and the files are independent, so two can be prepared at once while the
+    transaction loads the ones already prepared. Much of the work is on one thread in DuckDB (the
+    numbered read, and every statement over a file of less than one row group), which left a core
+    idle. The transaction first reads a work database once the file in it is ready: a DuckDB
+    transaction sees each attached database as it was when it first touched it, so one database
+    shared by all the files would hide from it the tables prepared after its first read.
     """
 
     item: DeliveryFile
     sha256: str
     batch_id: str
     started: datetime
+    work: str
     staged: StagedFile | None = None
     rejection: str = ""
     previous: tuple[str, str] | None = None
+    #: the staged rows cleaned (``cleaned_sql``)
+    clean: str = ""
+    #: the rows that break a rule or earn a warning; empty: checked in the transaction
+    problems: str = ""
 
 
-def _prepare(wh: DuckDBWarehouse, item: DeliveryFile, progress: Progress,
-             stated: bool) -> _Prepared:
-    step = progress.step(f"read {item.path.name}", total=2)
+def _work_databases(count: int) -> list[str]:
+    return [f"_ingest_work_{i}" for i in range(count)]
+
+
+def _checked_alone(contract: Contract, extract: ExtractFile) -> bool:
+    """Whether a file's checks read only the file: no rule looks into another extract's records,
+    which this delivery's earlier files may change inside the transaction."""
+    return "." not in extract.event_date and not any(
+        r.kind == "references" for r in extract.rules)
+
+
+def _prepare(wh: DuckDBWarehouse, item: DeliveryFile, stated: bool, work: str,
+             contract: Contract, as_of: date) -> _Prepared:
+    """On a worker thread, with its own cursor ``wh``: see ``_Prepared``."""
     started = datetime.now(UTC).replace(tzinfo=None)
     sha256 = file_sha256(item.path)
     statement = f"{item.mode}:{item.control_rows}" if stated else ""
-    prepared = _Prepared(item, sha256, batch_id_for(item.extract.name, sha256, statement), started)
-    step.advance()
+    prepared = _Prepared(item, sha256, batch_id_for(item.extract.name, sha256, statement), started,
+                         work)
     prepared.previous = _previous_batch(wh, prepared.batch_id)
-    if prepared.previous is None:
-        try:
-            prepared.staged = stage_file(wh, item.path, item.file_format, item.extract,
-                                         f"_stage_{item.extract.name}")
-            log.info("staged source=%s batch=%s rows=%d", item.extract.name, prepared.batch_id,
-                     prepared.staged.rows)
-        except FileRejected as exc:
-            prepared.rejection = str(exc)
-        staged = prepared.staged
-        if staged is not None and item.control_rows is not None and staged.rows != item.control_rows:
-            prepared.rejection = (
-                f"{item.path.name}: the manifest gives {item.control_rows} data rows but the file "
-                f"holds {staged.rows}, so the file may be cut short or from another extract; it "
-                "was not loaded. Ask the partner to re-send it, or correct the manifest's rows.")
-            wh.execute(f"DROP TABLE {staged.table}")
-            prepared.staged = None
-    step.advance()
+    if prepared.previous is not None:
+        return prepared
+    extract = item.extract
+    try:
+        staged = stage_file(wh, item.path, item.file_format, extract, f"{work}.stage")
+        log.info("staged source=%s batch=%s rows=%d", extract.name, prepared.batch_id, staged.rows)
+    except FileRejected as exc:
+        prepared.rejection = str(exc)
+        return prepared
+    if item.control_rows is not None and staged.rows != item.control_rows:
+        prepared.rejection = (
+            f"{item.path.name}: the manifest gives {item.control_rows} data rows but the file "
+            f"holds {staged.rows}, so the file may be cut short or from another extract; it "
+            "was not loaded. Ask the partner to re-send it, or correct the manifest's rows.")
+        return prepared
+    prepared.staged = staged
+    # cleaned once (trimmed cells, parsed dates), read by the checks and by the insert
+    prepared.clean = f"{work}.clean"
+    wh.execute(f"CREATE TABLE {prepared.clean} AS {cleaned_sql(extract, staged.table)}")
+    if _checked_alone(contract, extract):
+        prepared.problems = f"{work}.problems"
+        checked = checked_rows_sql(contract, extract, staged.table, as_of=as_of,
+                                   cleaned=prepared.clean)
+        wh.execute(f"CREATE TABLE {prepared.problems} AS {checked}")
     return prepared
 
 
@@ -221,18 +254,17 @@ def _load_file(
         log.warning("rejected file source=%s batch=%s reason=%s", extract.name, batch_id,
                     prepared.rejection)
         return FileResult(extract.name, item.path.name, batch_id, "rejected", prepared.rejection)
-    staged = prepared.staged
+    staged, clean = prepared.staged, prepared.clean
     step = progress.step(f"check and load {item.path.name}", total=2)
-    problems = f"_problems_{extract.name}"
     # Only rows that break a rule or carry a warning are kept here; the valid majority is
-    # loaded straight from the staged table by anti-join, never copied twice.
-    clean = f"_clean_{extract.name}"
-    # cleaned once (trimmed cells, parsed dates), read by the checks and by the insert
-    wh.execute(f"CREATE OR REPLACE TEMP TABLE {clean} AS {cleaned_sql(extract, staged.table)}")
-    wh.execute(
-        f"CREATE OR REPLACE TEMP TABLE {problems} AS "
-        f"{checked_rows_sql(contract, extract, staged.table, as_of=as_of, cleaned=clean)}"
-    )
+    # loaded straight from the cleaned table by anti-join, never copied twice.
+    problems = prepared.problems
+    if not problems:
+        problems = f"_problems_{extract.name}"
+        wh.execute(
+            f"CREATE OR REPLACE TEMP TABLE {problems} AS "
+            f"{checked_rows_sql(contract, extract, staged.table, as_of=as_of, cleaned=clean)}"
+        )
     step.advance()
     rejected = f"(SELECT _row FROM {problems} WHERE len(_violations) > 0)"
     typed = [f"{_typed(c)} AS {c.name}" for c in extract.columns]
@@ -300,9 +332,8 @@ def _load_file(
             WHERE batch_id = ?""",
         [partner, extract_date, item.mode, changes.new, changes.changed, changes.unchanged,
          changes.withdrawn, resolved, batch_id])
-    wh.execute(f"DROP TABLE {problems}")
-    wh.execute(f"DROP TABLE {clean}")
-    wh.execute(f"DROP TABLE {staged.table}")
+    if not prepared.problems:
+        wh.execute(f"DROP TABLE {problems}")
     step.advance()
     log.info("loaded source=%s batch=%s read=%d new=%d changed=%d unchanged=%d older=%d "
              "withdrawn=%d quarantined=%d resolved=%d", extract.name, batch_id, read, changes.new,
@@ -406,6 +437,41 @@ def _resolve_quarantine(wh: DuckDBWarehouse, extract: ExtractFile, batch_id: str
         [batch_id]).scalar())
 
 
+@contextmanager
+def _preparing(wh: DuckDBWarehouse, files: tuple[DeliveryFile, ...], stated: bool,
+               contract: Contract, as_of: date) -> Iterator[list[Future[_Prepared]]]:
+    """Every file's ``_prepare`` started on a pool of as many threads as DuckDB has, in delivery
+    order, each into a work database of its own; yields their futures in that order.
+
+    Afterwards (the transaction committed or rolled back) the files not yet begun are cancelled,
+    the pool is waited for, and the work databases are detached, which frees them. Insertion
+    order is kept throughout (``stage_file`` needs it; it is the whole database's setting) and set
+    back as it was.
+    """
+    workers = max(1, min(len(files), int(wh.execute("SELECT current_setting('threads')").scalar())))
+    kept = bool(wh.execute("SELECT current_setting('preserve_insertion_order')").scalar())
+    names = _work_databases(len(files))
+    wh.execute("SET preserve_insertion_order = true")
+    for name in names:
+        wh.execute(f"ATTACH ':memory:' AS {name}")
+
+    def prepare(item: DeliveryFile, work: str) -> _Prepared:
+        cursor = wh.cursor()
+        try:
+            return _prepare(cursor, item, stated, work, contract, as_of)
+        finally:
+            cursor.close()
+
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ingest-prepare")
+    try:
+        yield [pool.submit(prepare, item, name) for item, name in zip(files, names, strict=True)]
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+        for name in names:
+            wh.execute(f"DETACH DATABASE IF EXISTS {name}")
+        wh.execute(f"SET preserve_insertion_order = {'true' if kept else 'false'}")
+
+
 def ingest_delivery(
     warehouse: Warehouse, folder: Path, *, as_of: date | None = None,
     progress: Progress | None = None,
@@ -422,18 +488,18 @@ def ingest_delivery(
     results: list[FileResult] = []
     wh = as_duckdb(warehouse)
     records = records_zone_of(wh)
-    # identity rows keep their file order in source_row, so the engine may insert in any order
-    wh.execute("SET preserve_insertion_order = false")
     staged: StagedDelivery | None = None
+    stated = bool(delivery.manifest.files)
     try:
         if records is not None:
             repair_records_zone(wh, records)
-        stated = bool(delivery.manifest.files)
-        prepared = [_prepare(wh, item, progress, stated) for item in delivery.files]
-        with wh.transaction():
-            for item in prepared:
-                partner = delivery.manifest.partner or item.item.extract.partner
-                results.append(_load_file(wh, item, delivery.name, contract, as_of, progress,
+        with _preparing(wh, delivery.files, stated, contract, as_of) as ready, wh.transaction():
+            for item, prepare in zip(delivery.files, ready, strict=True):
+                step = progress.step(f"read {item.path.name}", total=1)
+                prepared = prepare.result()
+                step.advance()
+                partner = delivery.manifest.partner or item.extract.partner
+                results.append(_load_file(wh, prepared, delivery.name, contract, as_of, progress,
                                           delivery.manifest.extract_date, partner))
             if records is not None and any(r.status in {"loaded", "rejected"} for r in results):
                 step = progress.step("write the records zone (Parquet)", total=1)

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,32 +103,22 @@ def _rejection(path: Path, exc: WarehouseError, file_format: str) -> FileRejecte
     return FileRejected(_describe_read_error(exc, file_format))
 
 
-@contextmanager
-def _in_file_order(wh: DuckDBWarehouse) -> Iterator[None]:
-    """Keep insertion order for one statement, so that ``row_number() OVER ()`` numbers the
-    file's rows as they stand in it.
-
-    DuckDB documents that a single-table ``FROM`` and a window with an empty ``OVER ()`` keep the
-    original row order, and that keeping insertion order (the CSV and Parquet readers' too) is
-    what ``preserve_insertion_order`` controls (duckdb.org/docs, SQL dialect, "Order
-    Preservation"); ingest turns it off for its inserts. The numbering is right without this
-    today: the streaming window is not a parallel operator, so DuckDB reads the file on one thread
-    in file order either way (tests/ingest/test_row_numbers.py uses files large enough to be read
-    in parallel). Asking for the order makes it rest on the documented guarantee instead; the read
-    is the same, only the sink becomes DuckDB's order-keeping one, at no measurable cost (staging
-    2 M rows: 0.98x and 1.02x the CPU seconds in two runs of five alternating rounds)."""
-    kept = bool(wh.execute("SELECT current_setting('preserve_insertion_order')").scalar())
-    wh.execute("SET preserve_insertion_order = true")
-    try:
-        yield
-    finally:
-        wh.execute(f"SET preserve_insertion_order = {'true' if kept else 'false'}")
-
-
 def stage_file(
     wh: DuckDBWarehouse, path: Path, file_format: str, extract: ExtractFile, table: str,
 ) -> StagedFile:
-    """Create ``table`` (temporary) holding the file's rows as trimmed-later text plus ``_row``."""
+    """Create ``table`` holding the file's rows as trimmed-later text plus ``_row``.
+
+    ``row_number() OVER ()`` numbers the file's rows as they stand in it only while DuckDB keeps
+    insertion order: it documents that a single-table ``FROM`` and a window with an empty
+    ``OVER ()`` keep the original row order, and that keeping it (the CSV and Parquet readers'
+    too) is what ``preserve_insertion_order`` controls (duckdb.org/docs, SQL dialect, "Order
+    Preservation"). The setting is the whole database's, not a connection's, so the caller holds
+    it on for as long as any file is being staged (``ingest_delivery`` does, from start to end:
+    the inserts measured no faster without it); this raises if it is off rather than change it
+    under another thread. tests/ingest/test_row_numbers.py uses files large enough to be read in
+    parallel."""
+    if not wh.execute("SELECT current_setting('preserve_insertion_order')").scalar():
+        raise LocalJusticeError("staging a file needs preserve_insertion_order on: this is a bug")
     if path.stat().st_size == 0:
         raise FileRejected("the file is empty")
     scan = _scan_sql(path, file_format)
@@ -159,9 +147,7 @@ def stage_file(
             selects.append(f"CAST(NULL AS VARCHAR) AS {ident(column)}")
     selects += [f"{_as_text(ident(h), types[h])} AS {ident(h)}" for h in extras]
     try:
-        with _in_file_order(wh):
-            wh.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {', '.join(selects)} "
-                       f"FROM {scan}")
+        wh.execute(f"CREATE OR REPLACE TABLE {table} AS SELECT {', '.join(selects)} FROM {scan}")
     except WarehouseError as exc:
         raise _rejection(path, exc, file_format) from None
     count = wh.execute(f"SELECT count(*) FROM {table}").fetchone()

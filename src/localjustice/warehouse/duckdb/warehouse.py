@@ -168,11 +168,17 @@ class DuckDBWarehouse(Warehouse):
     def close(self) -> None:
         self.connection.close()
 
-    def reader(self) -> DuckDBWarehouse:
-        """A cursor of this connection: DuckDB runs one connection's cursors concurrently, each
-        with its own temporary tables and registered views (a connection is not thread-safe)."""
+    def cursor(self) -> DuckDBWarehouse:
+        """A cursor of this connection, for work on another thread: DuckDB runs one
+        connection's cursors concurrently, each with its own transaction and temporary tables
+        (a connection is not thread-safe). Close it when done."""
         return DuckDBWarehouse(self.connection.cursor(), self.path, read_only=self.read_only,
                                wait_seconds=self.wait_seconds)
+
+    def reader(self) -> DuckDBWarehouse:
+        """A cursor for a page's reads, beside other pages' (``cursor``), with its own
+        registered views."""
+        return self.cursor()
 
     @contextmanager
     def transaction(self) -> Iterator[Warehouse]:
