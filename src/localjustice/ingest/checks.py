@@ -10,6 +10,7 @@ that list in the engine. No row is ever examined in Python.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -223,10 +224,13 @@ def all_checks(extract: ExtractFile, *, as_of: date) -> list[Check]:
 
 
 def checked_rows_sql(contract: Contract, extract: ExtractFile, stage: str, *, as_of: date,
-                     cleaned: str | None = None) -> str:
+                     cleaned: str | None = None, current: Mapping[str, str] | None = None) -> str:
     """One query over the staged file: each row that breaks a rule or earns a warning, with the
     lists of its violations and warnings. ``cleaned``: a table already holding
     ``cleaned_sql(extract, stage)``, so the file is cleaned once for the checks and the insert.
+    ``current``: for a referenced extract, a query of what it will hold once this delivery's file
+    of it is loaded, when that is a first load of it (its valid rows: ``ingest.load``); without
+    one, the extract's stored records are what references are looked up in.
 
     Named steps as CTEs: ``helpers`` adds the cross-row facts (natural keys repeated inside the file,
     references, the event date of a referenced row); ``flagged`` keeps the
@@ -248,10 +252,10 @@ def checked_rows_sql(contract: Contract, extract: ExtractFile, stage: str, *, as
         ref_file, ref_col = extract.event_date.split(".", 1)
         ref_rule = next(r for r in extract.rules if r.kind == "references" and r.file == ref_file)
         # the referenced record's current version: one row per key, however many versions
-        target = current_table(contract.file(ref_file))
+        target = (current or {}).get(ref_file) or f"SELECT * FROM {current_table(contract.file(ref_file))}"
         joins.append(
             f"LEFT JOIN (SELECT {ref_rule.other} AS _ref_key, {ref_col} AS _event_date_ref "
-            f"FROM {target}) AS _ref ON _ref._ref_key = s.{ident(ref_rule.column)}"
+            f"FROM ({target})) AS _ref ON _ref._ref_key = s.{ident(ref_rule.column)}"
         )
         helper_cols.append("_ref._event_date_ref")
     for rule in extract.rules:
@@ -269,7 +273,8 @@ def checked_rows_sql(contract: Contract, extract: ExtractFile, stage: str, *, as
                      "AND e.batch_id = t.batch_id AND e.source_row = t.source_row")
             found = f"_ref._ref_key IS NOT NULL OR {column} IN ({ended})"
         else:
-            found = f"{column} IN (SELECT {rule.other} FROM {identity_table(referenced)})"
+            every = (current or {}).get(rule.file) or f"SELECT * FROM {identity_table(referenced)}"
+            found = f"{column} IN (SELECT {rule.other} FROM ({every}))"
         helper_cols.append(f"COALESCE({found}, FALSE) AS _ref_{rule.column}")
     checks = all_checks(extract, as_of=as_of)
     rejections = [c.as_struct() for c in checks if not c.warning]

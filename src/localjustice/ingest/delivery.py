@@ -108,6 +108,15 @@ def read_manifest(path: Path, contract: Contract) -> Manifest:
     return Manifest(extract_date, partner, files)
 
 
+def referenced(extract: ExtractFile) -> set[str]:
+    """The extracts whose records ``extract``'s rules look up (crimes, for victims): the ones it
+    references, and the one its event date is read from."""
+    found = {rule.file for rule in extract.rules if rule.kind == "references"}
+    if "." in extract.event_date:
+        found.add(extract.event_date.split(".", 1)[0])
+    return found
+
+
 def load_order(contract: Contract) -> list[str]:
     """Referenced extracts load before the extracts that reference them (crimes before victims)."""
     order: list[str] = []
@@ -115,9 +124,8 @@ def load_order(contract: Contract) -> list[str]:
     def visit(name: str) -> None:
         if name in order:
             return
-        for rule in contract.files[name].rules:
-            if rule.kind == "references":
-                visit(rule.file)
+        for other in sorted(referenced(contract.files[name])):
+            visit(other)
         order.append(name)
 
     for name in contract.files:

@@ -6,6 +6,11 @@ the rest into quarantine with their reasons, and record the batch's provenance. 
 ``read = loaded + quarantined`` is checked in the engine before commit; if it fails, or anything
 fails, the whole delivery rolls back. The loaded batches are also written to the records zone as
 Parquet (``ingest.records``): staged before the commit, published after it.
+
+The files are prepared (hashed, staged, cleaned and, where what their rules look up is known
+beforehand, checked) two at a time on worker threads while the transaction loads the files
+already prepared, and a first load's Parquet file is written beside the transaction too
+(``_Prepared``, ``_Workers``); only the writes to the warehouse are in the transaction.
 """
 
 from __future__ import annotations
@@ -13,12 +18,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TypeVar
 
 from localjustice.contract import Column, Contract, ExtractFile, load_contract
 from localjustice.errors import LocalJusticeError
@@ -29,9 +35,16 @@ from localjustice.ingest.checks import (
     normalised,
     pnc_check_letter_ok,
 )
-from localjustice.ingest.delivery import DeliveryFile, find_delivery
+from localjustice.ingest.delivery import DeliveryFile, find_delivery, referenced
 from localjustice.ingest.reading import FileRejected, StagedFile, file_sha256, stage_file
-from localjustice.ingest.records import StagedDelivery, publish, repair_records_zone, stage_delivery
+from localjustice.ingest.records import (
+    StagedDelivery,
+    export_rows,
+    new_staging_path,
+    publish,
+    repair_records_zone,
+    stage_delivery,
+)
 from localjustice.ingest.sql import ident, literal, value
 from localjustice.progress import NullProgress, Progress
 from localjustice.warehouse import (
@@ -47,6 +60,8 @@ from localjustice.warehouse.layout import VERSION_END_TABLE
 from localjustice.warehouse.records_zone import records_dir
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -137,6 +152,20 @@ def _pnc_valid(extract: ExtractFile) -> str:
             f"AND {pnc_check_letter_ok('pnc_id')}, FALSE)")
 
 
+def _valid_sql(extract: ExtractFile, batch_id: str, clean: str, problems: str) -> str:
+    """The file's valid rows as the identity zone stores them."""
+    rejected = f"(SELECT _row FROM {problems} WHERE len(_violations) > 0)"
+    typed = [f"{_typed(c)} AS {c.name}" for c in extract.columns]
+    if extract.person_bearing:
+        typed.append(f"{_pnc_valid(extract)} AS pnc_id_valid")
+    return (f"SELECT {literal(batch_id)} AS batch_id, _row AS source_row, {', '.join(typed)} "
+            f"FROM {clean} WHERE _row NOT IN {rejected}")
+
+
+def _has_history(wh: DuckDBWarehouse, extract: ExtractFile) -> bool:
+    return bool(wh.execute(f"SELECT EXISTS (SELECT 1 FROM {identity_table(extract)})").scalar())
+
+
 def _previous_batch(wh: DuckDBWarehouse, batch_id: str) -> tuple[str, str] | None:
     row = wh.execute(
         f"SELECT status, delivery FROM {INGEST_SCHEMA}.batch WHERE batch_id = ?", [batch_id]
@@ -185,24 +214,22 @@ class _Prepared:
     previous: tuple[str, str] | None = None
     #: the staged rows cleaned (``cleaned_sql``)
     clean: str = ""
-    #: the rows that break a rule or earn a warning; empty: checked in the transaction
+    #: the rows that break a rule or earn a warning; empty: checked in the transaction, since
+    #: what its rules look up is known only there (``_current_after_load``)
     problems: str = ""
+    #: no record of the extract was committed when the file was prepared
+    first_load: bool = False
 
 
 def _work_databases(count: int) -> list[str]:
     return [f"_ingest_work_{i}" for i in range(count)]
 
 
-def _checked_alone(contract: Contract, extract: ExtractFile) -> bool:
-    """Whether a file's checks read only the file: no rule looks into another extract's records,
-    which this delivery's earlier files may change inside the transaction."""
-    return "." not in extract.event_date and not any(
-        r.kind == "references" for r in extract.rules)
-
-
 def _prepare(wh: DuckDBWarehouse, item: DeliveryFile, stated: bool, work: str,
-             contract: Contract, as_of: date) -> _Prepared:
-    """On a worker thread, with its own cursor ``wh``: see ``_Prepared``."""
+             contract: Contract, as_of: date,
+             looked_up: dict[str, Future[_Prepared]]) -> _Prepared:
+    """On a worker thread, with its own cursor ``wh``: see ``_Prepared``. ``looked_up``: the
+    files of this delivery that this file's rules look into, by extract."""
     started = datetime.now(UTC).replace(tzinfo=None)
     sha256 = file_sha256(item.path)
     statement = f"{item.mode}:{item.control_rows}" if stated else ""
@@ -225,15 +252,39 @@ def _prepare(wh: DuckDBWarehouse, item: DeliveryFile, stated: bool, work: str,
             "was not loaded. Ask the partner to re-send it, or correct the manifest's rows.")
         return prepared
     prepared.staged = staged
+    prepared.first_load = not _has_history(wh, extract)
     # cleaned once (trimmed cells, parsed dates), read by the checks and by the insert
     prepared.clean = f"{work}.clean"
     wh.execute(f"CREATE TABLE {prepared.clean} AS {cleaned_sql(extract, staged.table)}")
-    if _checked_alone(contract, extract):
+    current = _current_after_load(looked_up)
+    if current is not None:
         prepared.problems = f"{work}.problems"
         checked = checked_rows_sql(contract, extract, staged.table, as_of=as_of,
-                                   cleaned=prepared.clean)
+                                   cleaned=prepared.clean, current=current)
         wh.execute(f"CREATE TABLE {prepared.problems} AS {checked}")
     return prepared
+
+
+def _current_after_load(looked_up: dict[str, Future[_Prepared]]) -> dict[str, str] | None:
+    """What the extracts a file's rules look into will hold once this delivery's files of them
+    are loaded, as SQL by extract, when that is known before the transaction; None when it is
+    not, and the file is checked inside the transaction instead.
+
+    An extract this delivery does not bring keeps what is committed (the default). One whose file
+    is a first load of it will hold that file's valid rows and nothing else: every valid row of a
+    first load is a new record, and no version of it has ended. One that already holds records
+    will hold what ``_load_versions`` makes of them, which only the transaction knows.
+    """
+    current: dict[str, str] = {}
+    for name, future in looked_up.items():
+        other = future.result()
+        if other.staged is None:  # rejected or already loaded: it changes nothing
+            continue
+        if not other.first_load or not other.problems:
+            return None
+        current[name] = _valid_sql(other.item.extract, other.batch_id, other.clean,
+                                   other.problems)
+    return current
 
 
 def _load_file(
@@ -266,13 +317,13 @@ def _load_file(
             f"{checked_rows_sql(contract, extract, staged.table, as_of=as_of, cleaned=clean)}"
         )
     step.advance()
-    rejected = f"(SELECT _row FROM {problems} WHERE len(_violations) > 0)"
-    typed = [f"{_typed(c)} AS {c.name}" for c in extract.columns]
-    if extract.person_bearing:
-        typed.append(f"{_pnc_valid(extract)} AS pnc_id_valid")
-    valid_sql = (f"SELECT {literal(batch_id)} AS batch_id, _row AS source_row, {', '.join(typed)} "
-                 f"FROM {clean} WHERE _row NOT IN {rejected}")
-    history = wh.execute(f"SELECT EXISTS (SELECT 1 FROM {identity_table(extract)})").scalar()
+    valid_sql = _valid_sql(extract, batch_id, clean, problems)
+    history = _has_history(wh, extract)
+    if history and prepared.first_load:
+        raise LocalJusticeError(
+            f"{item.path.name}: records of {extract.name} arrived while the file was read, "
+            "which only one process may do; nothing from this delivery was kept. This is a bug: "
+            "please report it.")
     if history:
         changes = _load_versions(wh, extract, batch_id, valid_sql, staged.table, item.mode,
                                  extract_date)
@@ -437,39 +488,114 @@ def _resolve_quarantine(wh: DuckDBWarehouse, extract: ExtractFile, batch_id: str
         [batch_id]).scalar())
 
 
+class _Workers:
+    """The pool that prepares a delivery's files and writes their records-zone files."""
+
+    def __init__(self, wh: DuckDBWarehouse, pool: ThreadPoolExecutor) -> None:
+        self.wh = wh
+        self.pool = pool
+        #: each file's preparation, in delivery order
+        self.ready: list[Future[_Prepared]] = []
+        self.exports: dict[tuple[str, str], Future[Path]] = {}
+
+    def on_cursor(self, work: Callable[[DuckDBWarehouse], T]) -> Future[T]:
+        """Run ``work`` on a pool thread with a cursor of its own, closed afterwards."""
+        def run() -> T:
+            cursor = self.wh.cursor()
+            try:
+                return work(cursor)
+            finally:
+                cursor.close()
+        return self.pool.submit(run)
+
+    def export_first_load(self, prepared: _Prepared, zone: Path) -> None:
+        """A first load stores every valid row, so its records-zone file is known once the file
+        is checked and is written beside the transaction instead of from the identity table
+        inside it; ``stage_delivery`` checks it holds the rows loaded before the commit."""
+        extract, batch_id = prepared.item.extract, prepared.batch_id
+        rows = _valid_sql(extract, batch_id, prepared.clean, prepared.problems)
+        self.exports[(extract.name, batch_id)] = self.on_cursor(
+            lambda cursor: export_rows(cursor, zone, extract.name, batch_id, rows))
+
+    def exported(self) -> set[tuple[str, str]]:
+        return {key for key, future in self.exports.items() if future.result()}
+
+
+def _submission_order(files: tuple[DeliveryFile, ...]) -> list[int]:
+    """Largest file first, so that the transaction has the small ones to load while the large
+    ones are prepared (``_in_turn``); a file the others look into goes before them, so that a
+    worker waiting for it never waits for a file still queued behind it."""
+    names = [item.extract.name for item in files]
+    order: list[int] = []
+
+    def visit(i: int) -> None:
+        if i in order:
+            return
+        for name in sorted(referenced(files[i].extract)):
+            if name in names:
+                visit(names.index(name))
+        order.append(i)
+
+    for i in sorted(range(len(files)), key=lambda i: -files[i].path.stat().st_size):
+        visit(i)
+    return order
+
+
 @contextmanager
 def _preparing(wh: DuckDBWarehouse, files: tuple[DeliveryFile, ...], stated: bool,
-               contract: Contract, as_of: date) -> Iterator[list[Future[_Prepared]]]:
-    """Every file's ``_prepare`` started on a pool of as many threads as DuckDB has, in delivery
-    order, each into a work database of its own; yields their futures in that order.
+               contract: Contract, as_of: date) -> Iterator[_Workers]:
+    """Every file's ``_prepare`` started on a pool of as many threads as DuckDB has, each into a
+    work database of its own (``_Prepared`` says why).
 
-    Afterwards (the transaction committed or rolled back) the files not yet begun are cancelled,
+    Afterwards (the transaction committed or rolled back) the work not yet begun is cancelled,
     the pool is waited for, and the work databases are detached, which frees them. Insertion
     order is kept throughout (``stage_file`` needs it; it is the whole database's setting) and set
     back as it was.
     """
-    workers = max(1, min(len(files), int(wh.execute("SELECT current_setting('threads')").scalar())))
+    threads = int(wh.execute("SELECT current_setting('threads')").scalar())
     kept = bool(wh.execute("SELECT current_setting('preserve_insertion_order')").scalar())
     names = _work_databases(len(files))
+    extracts = [item.extract.name for item in files]
     wh.execute("SET preserve_insertion_order = true")
     for name in names:
         wh.execute(f"ATTACH ':memory:' AS {name}")
-
-    def prepare(item: DeliveryFile, work: str) -> _Prepared:
-        cursor = wh.cursor()
-        try:
-            return _prepare(cursor, item, stated, work, contract, as_of)
-        finally:
-            cursor.close()
-
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ingest-prepare")
+    workers = _Workers(wh, ThreadPoolExecutor(max_workers=max(1, threads),
+                                              thread_name_prefix="ingest-prepare"))
     try:
-        yield [pool.submit(prepare, item, name) for item, name in zip(files, names, strict=True)]
+        futures: dict[int, Future[_Prepared]] = {}
+        for i in _submission_order(files):
+            looked_up = {name: futures[extracts.index(name)]
+                         for name in referenced(files[i].extract) if name in extracts}
+            futures[i] = workers.on_cursor(
+                lambda cursor, i=i, looked_up=looked_up: _prepare(  # type: ignore[misc]
+                    cursor, files[i], stated, names[i], contract, as_of, looked_up))
+        workers.ready = [futures[i] for i in range(len(files))]
+        yield workers
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        workers.pool.shutdown(wait=True, cancel_futures=True)
         for name in names:
             wh.execute(f"DETACH DATABASE IF EXISTS {name}")
         wh.execute(f"SET preserve_insertion_order = {'true' if kept else 'false'}")
+
+
+def _in_turn(files: tuple[DeliveryFile, ...],
+             ready: list[Future[_Prepared]]) -> Iterator[tuple[int, _Prepared]]:
+    """Each file's index and prepared file, as soon as it is prepared and the files of this
+    delivery whose records its rules look up have been loaded (crimes before victims): the
+    transaction never waits for one file while another is ready. Among files ready together,
+    delivery order."""
+    names = [item.extract.name for item in files]
+    needs = {i: {names.index(n) for n in referenced(item.extract) if n in names}
+             for i, item in enumerate(files)}
+    pending = dict(enumerate(ready))
+    done: set[int] = set()
+    while pending:
+        loadable = [i for i in pending if needs[i] <= done]
+        finished, _ = wait([pending[i] for i in loadable], return_when=FIRST_COMPLETED)
+        for i in loadable:
+            if pending[i] in finished:
+                yield i, pending.pop(i).result()
+                done.add(i)
 
 
 def ingest_delivery(
@@ -493,18 +619,26 @@ def ingest_delivery(
     try:
         if records is not None:
             repair_records_zone(wh, records)
-        with _preparing(wh, delivery.files, stated, contract, as_of) as ready, wh.transaction():
-            for item, prepare in zip(delivery.files, ready, strict=True):
+        loaded: dict[int, FileResult] = {}
+        zone = None if records is None else new_staging_path(records)
+        with _preparing(wh, delivery.files, stated, contract, as_of) as workers, \
+                wh.transaction():
+            for index, prepared in _in_turn(delivery.files, workers.ready):
+                item = prepared.item
                 step = progress.step(f"read {item.path.name}", total=1)
-                prepared = prepare.result()
                 step.advance()
+                if zone is not None and prepared.first_load and prepared.problems:
+                    workers.export_first_load(prepared, zone)
                 partner = delivery.manifest.partner or item.extract.partner
-                results.append(_load_file(wh, prepared, delivery.name, contract, as_of, progress,
-                                          delivery.manifest.extract_date, partner))
+                loaded[index] = _load_file(wh, prepared, delivery.name, contract, as_of, progress,
+                                           delivery.manifest.extract_date, partner)
+            results = [loaded[i] for i in range(len(delivery.files))]
             if records is not None and any(r.status in {"loaded", "rejected"} for r in results):
                 step = progress.step("write the records zone (Parquet)", total=1)
-                staged = stage_delivery(wh, records, [
-                    (r.source, r.batch_id, r.rows_loaded) for r in results if r.status == "loaded"])
+                assert zone is not None
+                staged = stage_delivery(wh, records, zone, [
+                    (r.source, r.batch_id, r.rows_loaded) for r in results if r.status == "loaded"],
+                    written=workers.exported())
                 step.advance()
     except BaseException as exc:
         if records is not None:

@@ -5,11 +5,14 @@ way a two-phase commit's participants follow the coordinator's log. Inside the d
 transaction, after every file has loaded and balanced, ``stage_delivery`` copies each new batch
 from its identity table (the transaction sees its own rows) and the whole ``ingest.batch`` table
 into a staging folder, checks each file holds the rows loaded, flushes them to disk and writes the
-publishing marker. The transaction then commits, and ``publish`` renames the batch folders into
-place and then the new register generation, which is what makes them part of the zone for
-readers, and removes the marker. ``repair_records_zone`` runs before every ingest and brings the
-zone level with DuckDB whatever a crash left: it removes staging and orphaned folders, re-exports
-committed batches whose files are missing, writes a register matching DuckDB's, and clears the
+publishing marker. (A batch that is the first load of its extract stores every valid row of its
+file, so its file was written to the same staging folder beside the transaction with
+``export_rows``; ``stage_delivery`` checks it the same way.) The transaction then commits, and
+``publish`` renames the batch folders into place and then the new register generation, which is
+what makes them part of the zone for readers, and removes the marker. ``repair_records_zone``
+runs before every ingest and brings the zone level with DuckDB whatever a crash left: it removes
+staging and orphaned folders, re-exports committed batches whose files are missing, writes a
+register matching DuckDB's, and clears the
 marker. See docs/architecture.md for why this order is atomic.
 
 Ingestion runs on DuckDB by design (``as_duckdb``): the export is DuckDB's ``COPY ... TO``.
@@ -80,8 +83,13 @@ def _fsync(path: Path) -> None:
         os.close(fd)
 
 
+def new_staging_path(records: Path) -> Path:
+    """A staging folder of its own for one delivery (created when first written to)."""
+    return staging_dir(records) / uuid.uuid4().hex
+
+
 def _new_staging(records: Path) -> Path:
-    folder = staging_dir(records) / uuid.uuid4().hex
+    folder = new_staging_path(records)
     folder.mkdir(parents=True)
     return folder
 
@@ -92,24 +100,36 @@ def _parquet_rows(wh: DuckDBWarehouse, path: Path) -> int:
     return int(row[0]) if row else -1
 
 
-def _export_batch(wh: DuckDBWarehouse, folder: Path, extract: str, batch_id: str,
-                  expected: int) -> None:
-    """Copy one batch's identity rows to ``folder``'s ``source=/batch=`` place, checked and flushed."""
+def export_rows(wh: DuckDBWarehouse, folder: Path, extract: str, batch_id: str,
+                rows_sql: str) -> Path:
+    """Write one batch's identity rows (``rows_sql``, which may hold more columns) to
+    ``folder``'s ``source=/batch=`` place, flushed to disk; returns the file."""
     target = batch_dir(folder, extract, batch_id)
     target.mkdir(parents=True)
     path = target / PART_FILE
-    columns = ", ".join(name for name, _ in identity_columns(load_contract().file(extract)))
-    wh.execute(
-        f"COPY (SELECT {columns} FROM {identity_table(extract)} WHERE batch_id = {literal(batch_id)}) "
-        f"TO {literal(str(path))} (FORMAT parquet)"
-    )
+    columns = ", ".join(f"CAST({name} AS {kind}) AS {name}"
+                        for name, kind in identity_columns(load_contract().file(extract)))
+    wh.execute(f"COPY (SELECT {columns} FROM ({rows_sql})) TO {literal(str(path))} "
+               "(FORMAT parquet)")
+    _fsync(path)
+    _fsync(target)
+    return path
+
+
+def _check_batch_file(wh: DuckDBWarehouse, path: Path, batch_id: str, expected: int) -> None:
     written = _parquet_rows(wh, path)
     if written != expected:
         raise LocalJusticeError(
             f"The Parquet copy of batch {batch_id} holds {written} rows where {expected} were "
             "loaded; nothing from this delivery was kept. This is a bug: please report it.")
-    _fsync(path)
-    _fsync(target)
+
+
+def _export_batch(wh: DuckDBWarehouse, folder: Path, extract: str, batch_id: str,
+                  expected: int) -> None:
+    """Copy one batch's identity rows to ``folder``'s ``source=/batch=`` place, checked and flushed."""
+    path = export_rows(wh, folder, extract, batch_id,
+                       f"SELECT * FROM {identity_table(extract)} WHERE batch_id = {literal(batch_id)}")
+    _check_batch_file(wh, path, batch_id, expected)
 
 
 def _export_register(wh: DuckDBWarehouse, folder: Path, generation: int) -> Path:
@@ -139,15 +159,20 @@ def _write_marker(records: Path, folder: Path, batches: tuple[tuple[str, str], .
     _fsync(records)
 
 
-def stage_delivery(wh: DuckDBWarehouse, records: Path,
-                   loaded: list[tuple[str, str, int]]) -> StagedDelivery:
-    """Inside the delivery's transaction: stage its batches ``(extract, batch_id, rows)`` and the
-    next register generation, then write the publishing marker. Raises ``LocalJusticeError`` when
-    a file does not hold the rows loaded, which rolls the delivery back."""
-    records.mkdir(parents=True, exist_ok=True)
-    folder = _new_staging(records)
+def stage_delivery(wh: DuckDBWarehouse, records: Path, folder: Path,
+                   loaded: list[tuple[str, str, int]], *,
+                   written: set[tuple[str, str]] | None = None) -> StagedDelivery:
+    """Inside the delivery's transaction: stage its batches ``(extract, batch_id, rows)`` in
+    ``folder`` and the next register generation, then write the publishing marker. ``written``:
+    the batches whose files are in ``folder`` already (``export_rows``, beside the transaction);
+    they are checked like the rest. Raises ``LocalJusticeError`` when a file does not hold the
+    rows loaded, which rolls the delivery back."""
+    folder.mkdir(parents=True, exist_ok=True)
     for extract, batch_id, rows in loaded:
-        _export_batch(wh, folder, extract, batch_id, rows)
+        if (extract, batch_id) in (written or set()):
+            _check_batch_file(wh, batch_dir(folder, extract, batch_id) / PART_FILE, batch_id, rows)
+        else:
+            _export_batch(wh, folder, extract, batch_id, rows)
     generations = register_generations(records)
     generation = (generations[-1] + 1) if generations else 1
     _export_register(wh, folder, generation)

@@ -1,0 +1,100 @@
+"""Files of a delivery are prepared two at a time beside the transaction (``ingest.load``).
+
+A victim's rules look into crimes: its crime must exist, and its age is judged on the crime's
+date. Where the crimes come in the same delivery as a first load, the victims are checked before
+the transaction against that file's valid rows; where crimes are not in the delivery, against the
+stored crimes; where the delivery brings new versions of stored crimes, inside the transaction.
+The three give the same answer here, and so does the records zone: every Parquet row is a stored
+row and the other way round.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from localjustice.ingest import ingest_delivery
+from localjustice.warehouse import Warehouse, open_warehouse
+from localjustice.warehouse.records_zone import attach_records_zone
+from tests.ingest.deliveries import delivery, valid_row
+
+AS_OF = date(2020, 1, 1)
+
+CRIMES = [
+    valid_row("police_crimes", crime_id="C1"),
+    valid_row("police_crimes", crime_id="C2", offence_group="arson"),  # quarantined
+    valid_row("police_crimes", crime_id="C3", committed_date="2018-03-01",
+              recorded_date="2018-03-02"),
+    valid_row("police_crimes", crime_id="C4", committed_date="2019-07-01",
+              recorded_date="2019-07-02"),
+]
+VICTIMS = [
+    valid_row("police_victims", source_person_id="V1", crime_id="C1"),
+    valid_row("police_victims", source_person_id="V2", crime_id="C2"),
+    # 9 on the date of C3, 11 on the date of C4: only the right crime's date tells them apart
+    valid_row("police_victims", source_person_id="V3", crime_id="C3", date_of_birth="2008-06-01"),
+    valid_row("police_victims", source_person_id="V4", crime_id="C4", date_of_birth="2008-06-01"),
+    valid_row("police_victims", source_person_id="V5", crime_id="C404"),
+]
+HELD = [("V2", "crime_id", "references"), ("V3", "date_of_birth", "age_between"),
+        ("V5", "crime_id", "references")]
+
+
+def _held_victims(warehouse: Warehouse) -> list[tuple[str, str, str]]:
+    rows = warehouse.connection.execute(
+        """SELECT json_extract_string(raw_row, '$.source_person_id'), column_name, rule
+           FROM ingest.quarantine WHERE source = 'police_victims' ORDER BY 1, 2""").fetchall()
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("how", ["one first delivery", "crimes stored, victims later",
+                                 "new crime versions beside the victims"])
+def test_victims_are_checked_against_the_crimes_they_will_see(
+    tmp_path: Path, how: str,
+) -> None:
+    with open_warehouse(tmp_path / "data" / "warehouse.duckdb") as warehouse:
+        if how == "one first delivery":
+            result = ingest_delivery(warehouse, delivery(
+                tmp_path / "d1", {"police_crimes": CRIMES, "police_victims": VICTIMS}),
+                as_of=AS_OF)
+            assert [f.source for f in result.files] == ["police_crimes", "police_victims"]
+        else:
+            ingest_delivery(warehouse, delivery(tmp_path / "d1", {"police_crimes": CRIMES}),
+                            as_of=AS_OF)
+            files = {"police_victims": VICTIMS}
+            if how == "new crime versions beside the victims":
+                files["police_crimes"] = [valid_row("police_crimes", crime_id="C1",
+                                                    borough_code="E09000001")]
+            ingest_delivery(warehouse, delivery(tmp_path / "d2", files), as_of=AS_OF)
+        assert _held_victims(warehouse) == HELD
+        loaded = warehouse.connection.execute(
+            "SELECT source_person_id FROM identity.police_victims ORDER BY 1").fetchall()
+        assert loaded == [("V1",), ("V4",)]
+        attach_records_zone(warehouse, tmp_path / "data", identity_schema="zone_identity",
+                            ingest_schema="zone_ingest")
+        for extract in ("police_crimes", "police_victims"):
+            differing = warehouse.connection.execute(f"""SELECT count(*) FROM (
+                (SELECT * FROM identity.{extract} EXCEPT ALL SELECT * FROM zone_identity.{extract})
+                UNION ALL
+                (SELECT * FROM zone_identity.{extract} EXCEPT ALL SELECT * FROM identity.{extract})
+                )""").fetchone()
+            assert differing == (0,)
+
+
+def test_every_file_loads_and_reports_in_delivery_order_whatever_finishes_first(
+    tmp_path: Path, warehouse: Warehouse,
+) -> None:
+    """The transaction takes files as they are prepared (a small one first, here), but victims
+    only after crimes, and the results keep the delivery's order."""
+    big = [valid_row("police_crimes", crime_id=f"C{i}") for i in range(1, 20_001)]
+    result = ingest_delivery(warehouse, delivery(tmp_path / "d", {
+        "police_crimes": big,
+        "police_victims": [valid_row("police_victims", crime_id="C20000")],
+        "court_outcomes": [valid_row("court_outcomes")],
+        "prison_custody": [valid_row("prison_custody")],
+    }), as_of=AS_OF)
+    assert [f.source for f in result.files] == [
+        "police_crimes", "police_victims", "court_outcomes", "prison_custody"]
+    assert [f.rows_loaded for f in result.files] == [20_000, 1, 1, 1]
