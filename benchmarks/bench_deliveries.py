@@ -15,9 +15,8 @@ monthly deliveries and as one single delivery of the final state. The benchmark
    refresh (the dashboard's published measures, every quarter; and every measure for the latest
    quarter and year). Target: under 60 s in total on 2 cores.
 
-HOOK, incremental linkage: the linkage run after month 36 is incremental when ``link_persons``
-takes ``full`` (helper h2's branch, incremental after a first run); until that is on main it is a
-full link, and the figure says so.
+The linkage run after month 36 is incremental (``link_persons`` builds on the full link after
+month 35); the figure says which it was.
 
     python benchmarks/bench_deliveries.py [--scale 0.2]
 """

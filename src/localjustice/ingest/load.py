@@ -497,16 +497,21 @@ class _Workers:
         #: each file's preparation, in delivery order
         self.ready: list[Future[_Prepared]] = []
         self.exports: dict[tuple[str, str], Future[Path]] = {}
+        self.cursors: list[DuckDBWarehouse] = []
 
     def on_cursor(self, work: Callable[[DuckDBWarehouse], T]) -> Future[T]:
-        """Run ``work`` on a pool thread with a cursor of its own, closed afterwards."""
-        def run() -> T:
-            cursor = self.wh.cursor()
-            try:
-                return work(cursor)
-            finally:
-                cursor.close()
-        return self.pool.submit(run)
+        """Run ``work`` on a pool thread with a cursor of its own. The cursor is made here, on the
+        calling thread, since the connection it comes from is not thread-safe, and closed by
+        ``close`` (a task cancelled before it began never runs to close it)."""
+        cursor = self.wh.cursor()
+        self.cursors.append(cursor)
+        return self.pool.submit(work, cursor)
+
+    def close(self) -> None:
+        """Cancel what has not begun, wait for what has, and close every cursor."""
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        for cursor in self.cursors:
+            cursor.close()
 
     def export_first_load(self, prepared: _Prepared, zone: Path) -> None:
         """A first load stores every valid row, so its records-zone file is known once the file
@@ -556,12 +561,12 @@ def _preparing(wh: DuckDBWarehouse, files: tuple[DeliveryFile, ...], stated: boo
     kept = bool(wh.execute("SELECT current_setting('preserve_insertion_order')").scalar())
     names = _work_databases(len(files))
     extracts = [item.extract.name for item in files]
-    wh.execute("SET preserve_insertion_order = true")
-    for name in names:
-        wh.execute(f"ATTACH ':memory:' AS {name}")
     workers = _Workers(wh, ThreadPoolExecutor(max_workers=max(1, threads),
                                               thread_name_prefix="ingest-prepare"))
     try:
+        wh.execute("SET preserve_insertion_order = true")
+        for name in names:
+            wh.execute(f"ATTACH ':memory:' AS {name}")
         futures: dict[int, Future[_Prepared]] = {}
         for i in _submission_order(files):
             looked_up = {name: futures[extracts.index(name)]
@@ -572,7 +577,7 @@ def _preparing(wh: DuckDBWarehouse, files: tuple[DeliveryFile, ...], stated: boo
         workers.ready = [futures[i] for i in range(len(files))]
         yield workers
     finally:
-        workers.pool.shutdown(wait=True, cancel_futures=True)
+        workers.close()
         for name in names:
             wh.execute(f"DETACH DATABASE IF EXISTS {name}")
         wh.execute(f"SET preserve_insertion_order = {'true' if kept else 'false'}")
