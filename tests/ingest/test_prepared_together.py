@@ -17,7 +17,7 @@ import pytest
 
 from localjustice.ingest import ingest_delivery
 from localjustice.warehouse import Warehouse, open_warehouse
-from localjustice.warehouse.records_zone import attach_records_zone
+from localjustice.warehouse.records_zone import attach_records_zone, records_dir, staging_dir
 from tests.ingest.deliveries import delivery, valid_row
 
 AS_OF = date(2020, 1, 1)
@@ -98,3 +98,40 @@ def test_every_file_loads_and_reports_in_delivery_order_whatever_finishes_first(
     assert [f.source for f in result.files] == [
         "police_crimes", "police_victims", "court_outcomes", "prison_custody"]
     assert [f.rows_loaded for f in result.files] == [20_000, 1, 1, 1]
+
+
+def test_a_failure_while_files_are_prepared_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first file fails in the transaction while the others are still being prepared: the
+    failure is what the caller sees, nothing is kept, the workers are stopped and their work
+    databases detached, the staging folder of the records zone is gone, and the engine's
+    insertion-order setting is as it was."""
+    from localjustice.ingest import load
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the disk went away")
+
+    monkeypatch.setattr(load, "_load_file", broken)
+    data = tmp_path / "data"
+    with open_warehouse(data / "warehouse.duckdb") as warehouse:
+        con = warehouse.connection
+        con.execute("SET preserve_insertion_order = false")
+        big = [valid_row("police_crimes", crime_id=f"C{i}") for i in range(1, 50_001)]
+        with pytest.raises(RuntimeError, match="the disk went away"):
+            ingest_delivery(warehouse, delivery(tmp_path / "d", {
+                "police_crimes": big, "police_victims": [valid_row("police_victims")],
+                "court_outcomes": [valid_row("court_outcomes")]}), as_of=AS_OF)
+        assert con.execute("SELECT count(*) FROM ingest.batch").fetchone() == (0,)
+        assert con.execute("SELECT count(*) FROM identity.police_crimes").fetchone() == (0,)
+        attached = [r[0] for r in con.execute("SELECT database_name FROM duckdb_databases()")
+                    .fetchall()]
+        assert not [name for name in attached if name.startswith("_ingest_work")]
+        assert con.execute("SELECT current_setting('preserve_insertion_order')").fetchone() \
+            == (False,)
+        monkeypatch.undo()
+        result = ingest_delivery(warehouse, delivery(tmp_path / "d2", {
+            "police_crimes": big[:10]}), as_of=AS_OF)
+        assert result.files[0].rows_loaded == 10
+    assert records_dir(data).is_dir()  # the zone exists, without staging left in it
+    assert not staging_dir(records_dir(data)).exists()

@@ -507,8 +507,13 @@ class _Workers:
         self.cursors.append(cursor)
         return self.pool.submit(work, cursor)
 
-    def close(self) -> None:
-        """Cancel what has not begun, wait for what has, and close every cursor."""
+    def close(self, *, interrupt: bool = False) -> None:
+        """Cancel what has not begun, wait for what has (interrupted first when the delivery has
+        failed, so that Ctrl-C does not wait for a large file's statement), and close every
+        cursor."""
+        if interrupt:
+            for cursor in self.cursors:
+                cursor.interrupt()
         self.pool.shutdown(wait=True, cancel_futures=True)
         for cursor in self.cursors:
             cursor.close()
@@ -576,6 +581,9 @@ def _preparing(wh: DuckDBWarehouse, files: tuple[DeliveryFile, ...], stated: boo
                     cursor, files[i], stated, names[i], contract, as_of, looked_up))
         workers.ready = [futures[i] for i in range(len(files))]
         yield workers
+    except BaseException:
+        workers.close(interrupt=True)
+        raise
     finally:
         workers.close()
         for name in names:

@@ -175,6 +175,10 @@ class DuckDBWarehouse(Warehouse):
         return DuckDBWarehouse(self.connection.cursor(), self.path, read_only=self.read_only,
                                wait_seconds=self.wait_seconds)
 
+    def interrupt(self) -> None:
+        """Stop the statement this connection is running (from another thread), if any."""
+        self.connection.interrupt()
+
     def reader(self) -> DuckDBWarehouse:
         """A cursor for a page's reads, beside other pages' (``cursor``), with its own
         registered views."""
