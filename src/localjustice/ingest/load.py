@@ -191,8 +191,8 @@ def _record_batch(
 
 @dataclass
 class _Prepared:
-    """A file read, staged, cleaned and (unless its rules look into other extracts) checked
-    before the delivery's transaction reads it.
+    """A file read, staged, cleaned and (where what its rules look up is known beforehand:
+    ``_current_after_load``) checked before the delivery's transaction reads it.
 
     This happens on a worker thread with a cursor of its own, into an in-memory database of the
     file's own (``work``), for two reasons: a failed read inside a DuckDB transaction aborts the
