@@ -23,6 +23,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -576,9 +577,9 @@ def _preparing(wh: DuckDBWarehouse, files: tuple[DeliveryFile, ...], stated: boo
         for i in _submission_order(files):
             looked_up = {name: futures[extracts.index(name)]
                          for name in referenced(files[i].extract) if name in extracts}
-            futures[i] = workers.on_cursor(
-                lambda cursor, i=i, looked_up=looked_up: _prepare(  # type: ignore[misc]
-                    cursor, files[i], stated, names[i], contract, as_of, looked_up))
+            futures[i] = workers.on_cursor(partial(
+                _prepare, item=files[i], stated=stated, work=names[i], contract=contract,
+                as_of=as_of, looked_up=looked_up))
         workers.ready = [futures[i] for i in range(len(files))]
         yield workers
     except BaseException:
