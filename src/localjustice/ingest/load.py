@@ -529,27 +529,11 @@ class _Workers:
             lambda cursor: export_rows(cursor, zone, extract.name, batch_id, rows))
 
     def exported(self) -> set[tuple[str, str]]:
-        return {key for key, future in self.exports.items() if future.result()}
-
-
-def _submission_order(files: tuple[DeliveryFile, ...]) -> list[int]:
-    """Largest file first, so that the transaction has the small ones to load while the large
-    ones are prepared (``_in_turn``); a file the others look into goes before them, so that a
-    worker waiting for it never waits for a file still queued behind it."""
-    names = [item.extract.name for item in files]
-    order: list[int] = []
-
-    def visit(i: int) -> None:
-        if i in order:
-            return
-        for name in sorted(referenced(files[i].extract)):
-            if name in names:
-                visit(names.index(name))
-        order.append(i)
-
-    for i in sorted(range(len(files)), key=lambda i: -files[i].path.stat().st_size):
-        visit(i)
-    return order
+        """The batches whose files are written, once every export has finished (its error, if
+        any, is raised here and rolls the delivery back)."""
+        for future in self.exports.values():
+            future.result()
+        return set(self.exports)
 
 
 @contextmanager
@@ -573,14 +557,15 @@ def _preparing(wh: DuckDBWarehouse, files: tuple[DeliveryFile, ...], stated: boo
         wh.execute("SET preserve_insertion_order = true")
         for name in names:
             wh.execute(f"ATTACH ':memory:' AS {name}")
-        futures: dict[int, Future[_Prepared]] = {}
-        for i in _submission_order(files):
-            looked_up = {name: futures[extracts.index(name)]
-                         for name in referenced(files[i].extract) if name in extracts}
-            futures[i] = workers.on_cursor(partial(
-                _prepare, item=files[i], stated=stated, work=names[i], contract=contract,
-                as_of=as_of, looked_up=looked_up))
-        workers.ready = [futures[i] for i in range(len(files))]
+        # in delivery order, which is load order (``delivery.load_order``): a file the others
+        # look into is begun before them, so a worker waiting for it never waits for a file
+        # still queued behind it
+        for i, item in enumerate(files):
+            looked_up = {name: workers.ready[extracts.index(name)]
+                         for name in referenced(item.extract) if name in extracts}
+            workers.ready.append(workers.on_cursor(partial(
+                _prepare, item=item, stated=stated, work=names[i], contract=contract,
+                as_of=as_of, looked_up=looked_up)))
         yield workers
     except BaseException:
         workers.close(interrupt=True)
