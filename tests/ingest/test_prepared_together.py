@@ -86,7 +86,7 @@ def test_victims_are_checked_against_the_crimes_they_will_see(
 def test_every_file_loads_and_reports_in_delivery_order_whatever_finishes_first(
     tmp_path: Path, warehouse: Warehouse,
 ) -> None:
-    """The transaction takes files as they are prepared (a small one first, here), but victims
+    """The transaction takes files as they are prepared (a small one may be ready first), but victims
     only after crimes, and the results keep the delivery's order."""
     big = [valid_row("police_crimes", crime_id=f"C{i}") for i in range(1, 20_001)]
     result = ingest_delivery(warehouse, delivery(tmp_path / "d", {
