@@ -30,9 +30,11 @@ def value(column: str) -> str:
     empty or starts or ends with a space separator. Plain ASCII (byte length equal to character
     length) can only start or end with the ASCII space, which is cheap to test for. The result is
     the same for every cell (the test tries every code point at either end): about 35% less CPU to
-    clean the police crimes file."""
+    clean the police crimes file. The ASCII space is tested with ``LIKE ' %'`` and ``LIKE '% '``,
+    which DuckDB runs as prefix and suffix tests cheaper than ``starts_with``/``ends_with`` (on one
+    thread, cleaning the seven larger files of a scale 1 delivery: 1.26-1.31 CPU s against 1.53)."""
     v = ident(column)
     spaces = "(" + ", ".join(str(cp) for cp in SPACE_SEPARATORS) + ")"
-    return (f"CASE WHEN {v} = '' OR starts_with({v}, ' ') OR ends_with({v}, ' ') OR "
+    return (f"CASE WHEN {v} = '' OR {v} LIKE ' %' OR {v} LIKE '% ' OR "
             f"(strlen({v}) <> length({v}) AND (unicode({v}) IN {spaces} OR "
             f"unicode(right({v}, 1)) IN {spaces})) THEN NULLIF(TRIM({v}), '') ELSE {v} END")
