@@ -21,7 +21,10 @@ from rich.progress import Progress as RichProgress
 
 
 class Step(Protocol):
-    def advance(self, amount: int = 1) -> None: ...
+    def advance(self, amount: int = 1) -> None:
+        """May be called from another thread than the one that started the step (ingest ticks
+        each file's "read" step from the worker that read it; Rich's bar takes its lock)."""
+        ...
 
 
 class Progress(Protocol):

@@ -10,6 +10,7 @@ row and the other way round.
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from pathlib import Path
 
@@ -135,3 +136,52 @@ def test_a_failure_while_files_are_prepared_leaves_nothing_behind(
         assert result.files[0].rows_loaded == 10
     assert records_dir(data).is_dir()  # the zone exists, without staging left in it
     assert not staging_dir(records_dir(data)).exists()
+
+
+class _Recorded:
+    """A ``Progress`` that records each step's start and ticks, with the thread of each."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, str, bool]] = []  # (what, step, on the main thread)
+        self._lock = threading.Lock()
+
+    def _record(self, what: str, description: str) -> None:
+        with self._lock:
+            self.events.append(
+                (what, description, threading.current_thread() is threading.main_thread()))
+
+    def step(self, description: str, total: int | None = None) -> _RecordedStep:
+        self._record("start", description)
+        return _RecordedStep(self, description)
+
+
+class _RecordedStep:
+    def __init__(self, progress: _Recorded, description: str) -> None:
+        self._progress, self._description = progress, description
+
+    def advance(self, amount: int = 1) -> None:
+        self._progress._record("advance", self._description)
+
+
+def test_each_file_is_reported_read_when_it_is_read_not_when_it_is_loaded(
+    tmp_path: Path,
+) -> None:
+    rows = {"police_crimes": CRIMES, "police_victims": VICTIMS,
+            "police_disposals": [valid_row("police_disposals")]}
+    progress = _Recorded()
+    with open_warehouse(tmp_path / "data" / "warehouse.duckdb") as warehouse:
+        ingest_delivery(warehouse, delivery(tmp_path / "d", rows), as_of=AS_OF, progress=progress)
+    events = progress.events
+    names = [f"{name}.csv" for name in rows]
+    first_load = min(i for i, e in enumerate(events)
+                     if e[0] == "start" and e[1].startswith("check and load"))
+    for name in names:
+        started = events.index(("start", f"read {name}", True))
+        ticked = [i for i, e in enumerate(events) if e[:2] == ("advance", f"read {name}")]
+        loading = next(i for i, e in enumerate(events) if e[:2] == ("start",
+                                                                    f"check and load {name}"))
+        # every file is shown as soon as the delivery begins, before any file is loaded
+        assert started < first_load
+        # ticked once, by the worker that read it, before the transaction loads it
+        assert len(ticked) == 1 and not events[ticked[0]][2]
+        assert ticked[0] < loading

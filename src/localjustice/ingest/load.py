@@ -47,7 +47,7 @@ from localjustice.ingest.records import (
     stage_delivery,
 )
 from localjustice.ingest.sql import ident, literal, value
-from localjustice.progress import NullProgress, Progress
+from localjustice.progress import NullProgress, Progress, Step
 from localjustice.warehouse import (
     INGEST_SCHEMA,
     DuckDBWarehouse,
@@ -263,6 +263,15 @@ def _prepare(wh: DuckDBWarehouse, item: DeliveryFile, stated: bool, work: str,
         checked = checked_rows_sql(contract, extract, staged.table, as_of=as_of,
                                    cleaned=prepared.clean, current=current)
         wh.execute(f"CREATE TABLE {prepared.problems} AS {checked}")
+    return prepared
+
+
+def _reported(read: Step, prepare: Callable[[DuckDBWarehouse], _Prepared],
+              wh: DuckDBWarehouse) -> _Prepared:
+    """``prepare``, then its "read" step ticked from the worker, so the progress shown is the
+    files as they are read (two at a time), not as the transaction reaches them."""
+    prepared = prepare(wh)
+    read.advance()
     return prepared
 
 
@@ -538,7 +547,7 @@ class _Workers:
 
 @contextmanager
 def _preparing(wh: DuckDBWarehouse, files: tuple[DeliveryFile, ...], stated: bool,
-               contract: Contract, as_of: date) -> Iterator[_Workers]:
+               contract: Contract, as_of: date, progress: Progress) -> Iterator[_Workers]:
     """Every file's ``_prepare`` started on a pool of as many threads as DuckDB has, each into a
     work database of its own (``_Prepared`` says why).
 
@@ -563,9 +572,10 @@ def _preparing(wh: DuckDBWarehouse, files: tuple[DeliveryFile, ...], stated: boo
         for i, item in enumerate(files):
             looked_up = {name: workers.ready[extracts.index(name)]
                          for name in referenced(item.extract) if name in extracts}
-            workers.ready.append(workers.on_cursor(partial(
+            read = progress.step(f"read {item.path.name}", total=1)
+            workers.ready.append(workers.on_cursor(partial(_reported, read, partial(
                 _prepare, item=item, stated=stated, work=names[i], contract=contract,
-                as_of=as_of, looked_up=looked_up)))
+                as_of=as_of, looked_up=looked_up))))
         yield workers
     except BaseException:
         workers.close(interrupt=True)
@@ -620,12 +630,10 @@ def ingest_delivery(
             repair_records_zone(wh, records)
         loaded: dict[int, FileResult] = {}
         zone = None if records is None else new_staging_path(records)
-        with _preparing(wh, delivery.files, stated, contract, as_of) as workers, \
+        with _preparing(wh, delivery.files, stated, contract, as_of, progress) as workers, \
                 wh.transaction():
             for index, prepared in _in_turn(delivery.files, workers.ready):
                 item = prepared.item
-                step = progress.step(f"read {item.path.name}", total=1)
-                step.advance()
                 if zone is not None and prepared.first_load and prepared.problems:
                     workers.export_first_load(prepared, zone)
                 partner = delivery.manifest.partner or item.extract.partner
