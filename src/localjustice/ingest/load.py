@@ -549,7 +549,8 @@ class _Workers:
 def _preparing(wh: DuckDBWarehouse, files: tuple[DeliveryFile, ...], stated: bool,
                contract: Contract, as_of: date, progress: Progress) -> Iterator[_Workers]:
     """Every file's ``_prepare`` started on a pool of as many threads as DuckDB has, each into a
-    work database of its own (``_Prepared`` says why).
+    work database of its own (``_Prepared`` says why). Each file's "read" step of ``progress`` is
+    shown now and ticked by the worker once the file is prepared (``_reported``).
 
     Afterwards (the transaction committed or rolled back) the work not yet begun is cancelled,
     the pool is waited for, and the work databases are detached, which frees them. Insertion
