@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from localjustice.service.risk import ChecklistInvalid, checklist_from, checklist_path
@@ -31,7 +32,7 @@ def check_checklist(
     try:
         found = checklist_from(checklist)
     except ChecklistInvalid as exc:
-        Console(stderr=True).print(f"[bold red]Error:[/] {exc}", highlight=False)
+        Console(stderr=True).print(f"[bold red]Error:[/] {escape(str(exc))}", highlight=False)
         raise typer.Exit(code=1) from None
     console = Console()  # made per call, so that it takes the terminal's width at the time
     _print(console, found)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from localjustice import casework_cli, incidents_cli
@@ -58,7 +59,7 @@ def _settings(data_dir: Path | None) -> Settings:
 
 
 def _fail(exc: LocalJusticeError) -> typer.Exit:
-    err_console.print(f"[bold red]Error:[/] {exc}")
+    err_console.print(f"[bold red]Error:[/] {escape(str(exc))}")
     return typer.Exit(code=1)
 
 
@@ -170,7 +171,7 @@ def ingest(
     except LocalJusticeError as exc:
         if done:
             err_console.print(f"The first {done} delivery(ies) are loaded; "
-                              f"{deliveries[done]} and any after it are not.")
+                              f"{escape(str(deliveries[done]))} and any after it are not.")
         raise _fail(exc) from None
     if rejected:
         err_console.print(f"[bold red]{rejected} file(s) rejected[/]; the rest loaded.")
@@ -181,11 +182,15 @@ def _print_delivery(result: DeliveryResult, settings: Settings) -> None:
     console.print(_ingest_table(result))
     for f in result.files:
         if f.message:
-            console.print(f"  {f.file_name}: {f.message}")
+            console.print(f"  {escape(f.file_name)}: {escape(f.message)}")
     if result.ignored:
-        console.print(f"  Not extracts of the contract, not read: {', '.join(result.ignored)}")
+        console.print("  Not extracts of the contract, not read: "
+                      f"{escape(', '.join(result.ignored))}")
     if not result.changed:
         console.print("Nothing changed: every file of this delivery was already received.")
+    elif not any(f.status == "loaded" for f in result.files):
+        console.print("Nothing loaded: every file of this delivery that was not already received "
+                      "was rejected, for the reasons above.")
     else:
         rate = result.rows_read / result.seconds if result.seconds else 0.0
         console.print(f"Loaded into {settings.warehouse_path} in {result.seconds:.1f} s "
@@ -248,9 +253,10 @@ def status(
     console.print(_reasons_table(state))
     for b in state.batches:
         if b.status == "rejected":
-            console.print(f"  {b.file_name} ({b.delivery}) rejected: {b.message}")
+            console.print(f"  {escape(b.file_name)} ({escape(b.delivery)}) rejected: "
+                          f"{escape(b.message)}")
         elif b.message:
-            console.print(f"  {b.file_name} ({b.delivery}): {b.message}")
+            console.print(f"  {escape(b.file_name)} ({escape(b.delivery)}): {escape(b.message)}")
     if state.resolved:
         fixed = Table(title="Quarantined rows corrected by a later delivery")
         for name in ("source", "delivery", "file", "row", "resolved by batch", "in delivery"):
@@ -434,7 +440,7 @@ def run_evaluations(settings: Settings, codes: tuple[str, ...]) -> None:
             try:
                 data = report_data(evaluate_programme(warehouse, code))
             except LocalJusticeError as exc:  # e.g. data too short for a whole follow-up
-                console.print(f"{code}: not evaluated. {exc}")
+                console.print(f"{code}: not evaluated. {escape(str(exc))}")
                 continue
             publish_report(data, settings.data_dir / "published")
             name = data["programme"]["name"]

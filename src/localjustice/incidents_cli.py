@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy.orm import Session, sessionmaker
 
 from localjustice.access import Actor
@@ -41,7 +42,7 @@ IncidentId = Annotated[int, typer.Argument(help="The incident's number (from `cr
 
 
 def _fail(message: str) -> typer.Exit:
-    Console(stderr=True).print(f"[bold red]Error:[/] {message}")
+    Console(stderr=True).print(f"[bold red]Error:[/] {escape(message)}")
     return typer.Exit(code=1)
 
 

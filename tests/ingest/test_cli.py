@@ -121,3 +121,26 @@ def test_a_bad_manifest_stops_the_run_and_says_which_deliveries_loaded(tmp_path:
     said = " ".join(result.output.split())  # a long temporary path may wrap the message
     assert "The first 1 delivery(ies) are loaded" in said
     assert "TOML date" in said
+
+
+def test_a_manifest_mistake_names_its_section_as_written(tmp_path: Path) -> None:
+    """Rich reads ``[files.police_crimes]`` as markup and would print nothing in its place."""
+    folder = delivery(tmp_path / "m", {"police_crimes": [valid_row("police_crimes")]})
+    (folder / "manifest.toml").write_text(
+        "extract_date = 2018-09-30\n[files.police_crimes]\nrow = 1\n", encoding="utf-8")
+    result = runner.invoke(app, ["ingest", str(folder), "--data-dir", str(tmp_path / "data")],
+                           env={"COLUMNS": "250"})
+    assert result.exit_code == 1
+    assert "has [files.police_crimes] with keys other than mode and rows" in \
+        " ".join(result.output.split())
+
+
+def test_a_delivery_whose_every_file_is_rejected_does_not_say_it_loaded(tmp_path: Path) -> None:
+    folder = delivery(tmp_path / "m", {"police_crimes": [valid_row("police_crimes")]})
+    (folder / "manifest.toml").write_text(
+        "extract_date = 2018-09-30\n[files.police_crimes]\nrows = 2\n", encoding="utf-8")
+    result = runner.invoke(app, ["ingest", str(folder), "--data-dir", str(tmp_path / "data")],
+                           env={"COLUMNS": "250"})
+    assert result.exit_code == 1
+    said = " ".join(result.output.split())
+    assert "Nothing loaded" in said and "Loaded into" not in said

@@ -79,7 +79,12 @@ DELIVERIES_SECTION = (
     "  so).",
     "- A manifest that is malformed, names an unknown extract or a file the folder lacks, or gives",
     "  an extract date in the future refuses the whole delivery with the mistake named.",
-    "- Without a manifest every file is `changes`, with no extract date and no control total.",
+    "- A file already loaded, with the same manifest entry and extract date, is a re-send and",
+    "  changes nothing. The same bytes with a later extract date are a delivery of their own, so a",
+    "  record put back to an earlier state becomes current again.",
+    "- Without a manifest every file is `changes`, with no extract date and no control total, and",
+    "  a file identical to one already loaded is taken as a re-send: send a manifest to restate an",
+    "  earlier state.",
 )
 
 

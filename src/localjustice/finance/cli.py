@@ -12,6 +12,7 @@ import numpy as np
 import typer
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from localjustice.errors import LocalJusticeError
@@ -31,7 +32,7 @@ PriceYear = Annotated[str | None, typer.Option(
 
 
 def _fail(exc: LocalJusticeError) -> typer.Exit:
-    err_console.print(f"[bold red]Error:[/] {exc}")
+    err_console.print(f"[bold red]Error:[/] {escape(str(exc))}")
     return typer.Exit(code=1)
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from localjustice.errors import LocalJusticeError
 from localjustice.finance.cohorts import load_cohorts
@@ -222,7 +223,7 @@ def demo_finance(settings: Any, console: Console) -> None:
         with open_configured(settings, read_only=True) as warehouse:
             path = publish_finance(warehouse, settings.data_dir / "published")
     except LocalJusticeError as exc:
-        console.print(f"Finance: not published. {exc}")
+        console.print(f"Finance: not published. {escape(str(exc))}")
         return
     data = read_finance(settings.data_dir / "published") or {}
     settled = [d for d in data.get("deals", []) if "refusal" not in d]

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from sqlalchemy import Engine
 
 from localjustice.errors import LocalJusticeError
@@ -32,7 +33,7 @@ def _sessions(settings: Settings) -> Engine:
 
 
 def _fail(exc: LocalJusticeError) -> typer.Exit:
-    Console(stderr=True).print(f"[bold red]Error:[/] {exc}")
+    Console(stderr=True).print(f"[bold red]Error:[/] {escape(str(exc))}")
     return typer.Exit(code=1)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Literal
 
@@ -78,7 +78,9 @@ def read_manifest(path: Path, contract: Contract) -> Manifest:
     if unknown:
         raise _bad_manifest(path, f"has unknown keys: {', '.join(sorted(unknown))}")
     extract_date = raw.get("extract_date")
-    if not isinstance(extract_date, date):
+    # a TOML datetime is a ``datetime``, which is a ``date`` too: refused, since an extract date
+    # with a time cannot be ordered against the dates of the other deliveries
+    if not isinstance(extract_date, date) or isinstance(extract_date, datetime):
         raise _bad_manifest(path, "needs extract_date, the date the data were extracted, as a "
                             "TOML date such as 2026-10-31")
     if extract_date > date.today():

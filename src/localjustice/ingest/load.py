@@ -121,8 +121,11 @@ class DeliveryResult:
 
 def batch_id_for(source: str, sha256: str, stated: str = "") -> str:
     """Deterministic: the same file content for the same source, with the same manifest
-    statement about it (mode and control total), is the same batch. The statement is part of the
-    id so that a file rejected for a wrong control total loads once the manifest is corrected."""
+    statement about it (mode, control total and extract date), is the same batch, which makes a
+    re-sent delivery change nothing. The statement is part of the id so that a file rejected for a
+    wrong control total loads once the manifest is corrected, and so that the same bytes extracted
+    later are a delivery of their own: a record put back to an earlier state sends the earlier
+    state's bytes again, and that newer extract must become current."""
     if stated:
         sha256 = hashlib.sha256(f"{sha256}|{stated}".encode()).hexdigest()
     return f"{source}-{sha256[:16]}"
@@ -226,14 +229,15 @@ def _work_databases(count: int) -> list[str]:
     return [f"_ingest_work_{i}" for i in range(count)]
 
 
-def _prepare(wh: DuckDBWarehouse, item: DeliveryFile, stated: bool, work: str,
+def _prepare(wh: DuckDBWarehouse, item: DeliveryFile, extract_date: date | None, work: str,
              contract: Contract, as_of: date,
              looked_up: dict[str, Future[_Prepared]]) -> _Prepared:
     """On a worker thread, with its own cursor ``wh``: see ``_Prepared``. ``looked_up``: the
     files of this delivery that this file's rules look into, by extract."""
     started = datetime.now(UTC).replace(tzinfo=None)
     sha256 = file_sha256(item.path)
-    statement = f"{item.mode}:{item.control_rows}" if stated else ""
+    statement = ("" if extract_date is None else
+                 f"{item.mode}:{item.control_rows}:{extract_date.isoformat()}")
     prepared = _Prepared(item, sha256, batch_id_for(item.extract.name, sha256, statement), started,
                          work)
     prepared.previous = _previous_batch(wh, prepared.batch_id)
@@ -248,7 +252,7 @@ def _prepare(wh: DuckDBWarehouse, item: DeliveryFile, stated: bool, work: str,
         return prepared
     if item.control_rows is not None and staged.rows != item.control_rows:
         prepared.rejection = (
-            f"{item.path.name}: the manifest gives {item.control_rows} data rows but the file "
+            f"the manifest gives {item.control_rows} data rows but the file "
             f"holds {staged.rows}, so the file may be cut short or from another extract; it "
             "was not loaded. Ask the partner to re-send it, or correct the manifest's rows.")
         return prepared
@@ -546,7 +550,7 @@ class _Workers:
 
 
 @contextmanager
-def _preparing(wh: DuckDBWarehouse, files: tuple[DeliveryFile, ...], stated: bool,
+def _preparing(wh: DuckDBWarehouse, files: tuple[DeliveryFile, ...], extract_date: date | None,
                contract: Contract, as_of: date, progress: Progress) -> Iterator[_Workers]:
     """Every file's ``_prepare`` started on a pool of as many threads as DuckDB has, each into a
     work database of its own (``_Prepared`` says why). Each file's "read" step of ``progress`` is
@@ -575,7 +579,7 @@ def _preparing(wh: DuckDBWarehouse, files: tuple[DeliveryFile, ...], stated: boo
                          for name in referenced(item.extract) if name in extracts}
             read = progress.step(f"read {item.path.name}", total=1)
             workers.ready.append(workers.on_cursor(partial(_reported, read, partial(
-                _prepare, item=item, stated=stated, work=names[i], contract=contract,
+                _prepare, item=item, extract_date=extract_date, work=names[i], contract=contract,
                 as_of=as_of, looked_up=looked_up))))
         yield workers
     except BaseException:
@@ -625,13 +629,13 @@ def ingest_delivery(
     wh = as_duckdb(warehouse)
     records = records_zone_of(wh)
     staged: StagedDelivery | None = None
-    stated = bool(delivery.manifest.files)
     try:
         if records is not None:
             repair_records_zone(wh, records)
         loaded: dict[int, FileResult] = {}
         zone = None if records is None else new_staging_path(records)
-        with _preparing(wh, delivery.files, stated, contract, as_of, progress) as workers, \
+        with _preparing(wh, delivery.files, delivery.manifest.extract_date, contract, as_of,
+                        progress) as workers, \
                 wh.transaction():
             for index, prepared in _in_turn(delivery.files, workers.ready):
                 item = prepared.item

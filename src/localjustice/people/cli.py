@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 import typer
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from localjustice.errors import LocalJusticeError
@@ -46,7 +47,7 @@ def worklists(
             day = _day(today) or data_end(warehouse)
             counts = worklist_counts(warehouse, day)
     except LocalJusticeError as exc:
-        console.print(f"[red]{exc}[/red]")
+        console.print(f"[red]{escape(str(exc))}[/red]")
         raise typer.Exit(1) from None
     if output == "json":
         typer.echo(json.dumps({"today": day.isoformat(), "worklists": [
