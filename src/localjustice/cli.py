@@ -129,8 +129,8 @@ def synth(
 
 def _ingest_table(result: DeliveryResult) -> Table:
     table = Table(title=f"Delivery {result.delivery}")
-    numbers = ("read", "new", "changed", "unchanged", "withdrawn", "quarantined", "resolved",
-               "warnings")
+    numbers = ("read", "new", "changed", "history only", "unchanged", "withdrawn", "quarantined",
+               "resolved", "warnings")
     for name in ("source", "status", *numbers, "conserved"):
         table.add_column(name, justify="right" if name in numbers else "left")
     for f in result.files:
@@ -138,8 +138,9 @@ def _ingest_table(result: DeliveryResult) -> Table:
         conserved = "yes" if f.rows_read == f.rows_loaded + f.rows_quarantined + f.unchanged \
             else "NO"
         table.add_row(f.source, f.status.replace("_", " "), *(
-            (*(f"{n:,}" for n in (f.rows_read, f.new, f.changed, f.unchanged, f.withdrawn,
-                                  f.rows_quarantined, f.resolved, f.rows_with_warnings)),
+            (*(f"{n:,}" for n in (f.rows_read, f.new, f.changed, f.older, f.unchanged,
+                                  f.withdrawn, f.rows_quarantined, f.resolved,
+                                  f.rows_with_warnings)),
              conserved) if loaded else ("",) * (len(numbers) + 1)))
     return table
 
@@ -240,15 +241,17 @@ def status(
         return
     batches = Table(title="Batches")
     for name in ("batch", "delivery", "source", "mode", "extract", "status", "read", "new",
-                 "changed", "unchanged", "withdrawn", "quarantined", "resolved", "warnings",
-                 "conserved", "at"):
+                 "changed", "history only", "unchanged", "withdrawn", "quarantined", "resolved",
+                 "warnings", "conserved", "at"):
         batches.add_column(name)
     for b in state.batches:
-        batches.add_row(b.batch_id, b.delivery, b.source, b.mode, b.extract_date, b.status,
-                        *(str(n) for n in (b.rows_read, b.rows_new, b.rows_changed,
-                                           b.rows_unchanged, b.rows_withdrawn, b.rows_quarantined,
-                                           b.rows_resolved, b.rows_with_warnings)),
-                        "yes" if b.conserved else "NO", b.loaded_at)
+        counts = (b.rows_read, b.rows_new, b.rows_changed, b.rows_older, b.rows_unchanged,
+                  b.rows_withdrawn, b.rows_quarantined, b.rows_resolved, b.rows_with_warnings)
+        batches.add_row(*(escape(v) for v in (b.batch_id, b.delivery, b.source, b.mode,
+                                               b.extract_date, b.status)),
+                        *((str(n) for n in counts) if b.conserved is not None else
+                          ("",) * len(counts)),
+                        {True: "yes", False: "NO", None: ""}[b.conserved], b.loaded_at)
     console.print(batches)
     console.print(_reasons_table(state))
     for b in state.batches:

@@ -22,7 +22,9 @@ SECRET_SURNAME = "Quillfeatherstone"
 @pytest.fixture(scope="module")
 def versioned_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Month 1: 3 good custody periods and 60 bad ones (a mistyped date), a bad victim. Month 2:
-    one period released, one bad period fixed, as a snapshot that withdraws X3."""
+    one period released, one bad period fixed, as a snapshot that withdraws X3. Then a late
+    delivery extracted before month 2 (X1 kept as history only) and a file its control total
+    rejects."""
     folder = tmp_path_factory.mktemp("versioned")
     bad = [valid_row("prison_custody", custody_id=f"B{i}", reception_date="2018-02-31",
                      surname=SECRET_SURNAME) for i in range(60)]
@@ -40,10 +42,16 @@ def versioned_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (second / "manifest.toml").write_text(
         'partner = "HMPPS"\nextract_date = 2018-10-31\n'
         '[files.prison_custody]\nmode = "snapshot"\nrows = 3\n', encoding="utf-8")
+    late = delivery(folder / "2018-09-late", {"prison_custody": [
+        valid_row("prison_custody", custody_id="X1", release_date="2018-09-20")]})
+    (late / "manifest.toml").write_text('extract_date = 2018-09-30\n', encoding="utf-8")
+    short = delivery(folder / "2018-11", {"police_crimes": [valid_row("police_crimes")]})
+    (short / "manifest.toml").write_text(
+        'extract_date = 2018-11-30\n[files.police_crimes]\nrows = 5\n', encoding="utf-8")
     path = folder / "warehouse.duckdb"
     with open_warehouse(path) as warehouse:
-        ingest_delivery(warehouse, first, as_of=AS_OF)
-        ingest_delivery(warehouse, second, as_of=AS_OF)
+        for month in (first, second, late, short):
+            ingest_delivery(warehouse, month, as_of=AS_OF)
     return path
 
 
@@ -66,6 +74,21 @@ def test_each_batch_says_what_it_changed_and_every_batch_conserves(client_for: C
             second["rows_unchanged"], second["rows_withdrawn"], second["rows_resolved"]) == \
         (3, 1, 1, 1, 1, 1)
     assert "withdrawn" in second["message"]
+    late = next(b for b in data["batches"] if b["delivery"] == "2018-09-late")
+    assert (late["rows_read"], late["rows_loaded"], late["rows_new"], late["rows_changed"],
+            late["rows_older"], late["conserved"]) == (1, 1, 0, 0, 1, True)
+    rejected = next(b for b in data["batches"] if b["delivery"] == "2018-11")
+    assert (rejected["status"], rejected["conserved"]) == ("rejected", None)
+
+
+def test_the_page_counts_history_only_versions_and_shows_a_rejected_file_as_not_loaded(
+    client_for: ClientFor,
+) -> None:
+    page = client_for("data_steward").get("/loads").text
+    assert "History only" in page
+    row = page[page.index("2018-11"):]
+    row = row[:row.index("</tr>")]
+    assert "Not loaded" in row and "Yes" not in row and "none: the file was not loaded" in row
 
 
 def test_open_items_are_counted_by_partner_and_paginated(client_for: ClientFor) -> None:

@@ -31,10 +31,16 @@ class BatchSummary:
     rows_unchanged: int = 0
     rows_withdrawn: int = 0
     rows_resolved: int = 0
+    #: of the rows loaded: versions kept as history only, from an extract older than the newest
+    #: already loaded (``loaded = new + changed + older``)
+    rows_older: int = 0
 
     @property
-    def conserved(self) -> bool:
-        """Every row read is a stored version, a held-back row or identical to what is current."""
+    def conserved(self) -> bool | None:
+        """Every row read is a stored version, a held-back row or identical to what is current;
+        None for a file that was not loaded (rejected whole), which has no rows to account for."""
+        if self.status != "loaded":
+            return None
         return self.rows_read == self.rows_loaded + self.rows_quarantined + self.rows_unchanged
 
 
@@ -108,14 +114,16 @@ def warehouse_status(warehouse: Warehouse) -> WarehouseStatus:
     batches = tuple(
         BatchSummary(str(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5] or ""),
                      int(r[6]), int(r[7]), int(r[8]), int(r[9]), str(r[10]), str(r[11] or ""),
-                     str(r[12] or ""), str(r[13]), *(int(x) for x in r[14:19]))
+                     str(r[12] or ""), str(r[13]), *(int(x) for x in r[14:20]))
         for r in con.execute(
             f"""SELECT batch_id, delivery, source, file_name, status, message, rows_read,
                        rows_loaded, rows_quarantined, rows_with_warnings,
                        strftime(finished_at, '%Y-%m-%d %H:%M:%S'), partner,
                        CAST(extract_date AS VARCHAR), mode, rows_new, rows_changed,
-                       rows_unchanged, rows_withdrawn, rows_resolved
-                FROM {INGEST_SCHEMA}.batch ORDER BY finished_at, batch_id"""
+                       rows_unchanged, rows_withdrawn, rows_resolved,
+                       (SELECT count(*) FROM {INGEST_SCHEMA}.version_end AS e
+                        WHERE e.batch_id = b.batch_id AND e.reason = 'older_extract')
+                FROM {INGEST_SCHEMA}.batch AS b ORDER BY finished_at, batch_id"""
         ).fetchall()
     )
     partner_of = {f.name: f.partner for f in load_contract().files.values()}

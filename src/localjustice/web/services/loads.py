@@ -26,7 +26,8 @@ class Batch(BaseModel):
     rows_loaded: int
     rows_quarantined: int
     rows_with_warnings: int
-    conserved: bool
+    #: None: the file was rejected whole, so there are no rows to account for
+    conserved: bool | None
     loaded_at: str
     partner: str
     extract_date: str
@@ -36,6 +37,7 @@ class Batch(BaseModel):
     rows_unchanged: int
     rows_withdrawn: int
     rows_resolved: int
+    rows_older: int
 
 
 class Reason(BaseModel):
@@ -102,7 +104,7 @@ def loads_view(gate: WarehouseGate, *, partner: str = "", page: int = 1) -> Load
         rows_read=sum(b.rows_read for b in batches),
         rows_loaded=sum(b.rows_loaded for b in batches),
         rows_quarantined=sum(b.rows_quarantined for b in batches),
-        all_conserved=all(b.conserved for b in batches),
+        all_conserved=all(b.conserved is not False for b in batches),
         open_by_partner=[OpenPartner(partner=k, rows=v)
                          for k, v in sorted(state.open_by_partner().items())],
         open_items=chosen[(page - 1) * OPEN_PAGE_SIZE: page * OPEN_PAGE_SIZE],
