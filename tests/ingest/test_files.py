@@ -37,6 +37,10 @@ def _counts(warehouse: Warehouse) -> tuple[int, ...]:
     (b"crime_id,offence_group,committed_date,recorded_date\nC1,\"theft,2018-03-01,2018-03-02\n",
      "quot"),
     (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10", "not UTF-8"),
+    # a row wider than the header: DuckDB's sniffer took that row for the header
+    (b"crime_id,offence_group,committed_date,recorded_date,borough_code\n"
+     b"C1,theft,2018-03-01,2018-03-02,E09000030\nC2,theft,2018-03-01,2018-03-02,E09000030\n"
+     b"C3,theft,2018-03-01,2018-03-02,E09000030,x,y\n", "more fields than the header"),
 ])
 def test_an_unusable_file_is_rejected_whole_with_a_clear_message_and_the_rest_loads(
     tmp_path: Path, warehouse: Warehouse, content: bytes, message: str

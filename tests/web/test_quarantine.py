@@ -236,3 +236,13 @@ def test_the_loads_page_links_a_steward_to_each_batch_quarantine_and_counts_revi
     data: dict[str, Any] = analyst.get("/api/loads").json()
     assert data["review_waiting"] == 0  # no linkage run on this warehouse
     assert {i["batch_id"] for i in data["open_items"] if i["file_name"] == "prison_custody.csv"} == {custody}
+
+
+def test_an_unknown_batch_says_where_to_choose_one(client_for: ClientFor) -> None:
+    steward = client_for("data_steward")
+    shown = steward.get(_give_reason(steward, f"{PAGE}?batch=nope"))
+    assert shown.status_code == 404 and "Choose a batch from the data loads page" in shown.text
+    api = steward.get(f"/api{PAGE}", params={"batch": "nope", "purpose": "quarantine_correction"})
+    assert api.status_code == 404 and "Choose a batch" in api.json()["detail"]
+    # the router's own 404 still gets the general advice, not "Not Found"
+    assert "check it is correct" in steward.get("/no-such-page").text

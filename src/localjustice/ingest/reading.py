@@ -9,6 +9,7 @@ own message is not passed on because it can quote a line of the file, which may 
 from __future__ import annotations
 
 import codecs
+import csv
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -127,6 +128,12 @@ def stage_file(
     except WarehouseError as exc:
         raise _rejection(path, exc, file_format) from None
     headers = [str(row[0]) for row in described]
+    if file_format == "csv" and len(headers) != _header_fields(path):
+        # DuckDB's sniffer takes the widest consistent line for the header, so a row with more
+        # fields than the header made its values the column names, and every required column
+        # seemed missing (or, worse, a row's values were reported as extra columns)
+        raise FileRejected("rows do not all have the same number of columns as the header "
+                           "(check quoting, and that no row has more fields than the header)")
     types = {str(row[0]): str(row[1]) for row in described}
     by_lower = {h.strip().lower(): h for h in headers}
     header_of = {c: by_lower[c] for c in extract.column_names if c in by_lower}
@@ -155,6 +162,16 @@ def stage_file(
     if rows == 0:
         raise FileRejected("the file has a header but no data rows")
     return StagedFile(table=table, rows=rows, header_of=header_of, extra_columns=extras)
+
+
+def _header_fields(path: Path) -> int:
+    """How many fields the file's first line has: the header as the partner wrote it. Only that
+    line is read (the csv module's RFC 4180 quoting, as the engine reads it)."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            return len(next(csv.reader(handle), []))
+    except (UnicodeDecodeError, csv.Error):
+        return -1
 
 
 def _as_text(expr: str, sql_type: str) -> str:

@@ -10,6 +10,7 @@ access is sent to the record's reason page, or answered 422 with the reasons acc
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -84,7 +85,10 @@ async def _http(request: Request, exc: Exception) -> Response:
     await audit_refusal(request, exc.status_code)
     messages = {404: "If you typed the web address, check it is correct.",
                 405: "If you typed the web address, check it is correct."}
-    detail = messages.get(exc.status_code, exc.detail)
+    # a route's own message (``NO_BATCH``: "choose a batch from the data loads page") says what to
+    # do; the router's default phrase ("Not Found") does not, so the general advice replaces it
+    default = exc.detail is None or exc.detail == HTTPStatus(exc.status_code).phrase
+    detail = messages.get(exc.status_code, exc.detail) if default else exc.detail
     return error_response(request, exc.status_code, str(detail), dict(exc.headers or {}))
 
 
