@@ -49,7 +49,7 @@ class RegisterView(BaseModel):
 
 def register_view(session: Session, today: date) -> RegisterView:
     rows = session.execute(select(DataRequest, Agreement.code).join(
-        Agreement, Agreement.id == DataRequest.agreement_id).order_by(DataRequest.id)).tuples().all()
+        Agreement, Agreement.id == DataRequest.agreement_id).order_by(DataRequest.id)).all()
     out = [RegisterRow(
         request_id=r.id, agreement=code, organisation=r.organisation, purpose=r.purpose,
         datasets=r.datasets, level=r.level, duration_days=r.duration_days, status=r.status,

@@ -69,7 +69,7 @@ class Reminders(BaseModel):
 
 
 def request_views(session: Session, requests: list[DataRequest], today: date) -> list[RequestView]:
-    codes = dict(session.execute(select(Agreement.id, Agreement.code)).tuples().all())
+    codes = dict(session.execute(select(Agreement.id, Agreement.code)).all())
     steps = steps_of(session, [r.id for r in requests])
     purposes, workflow = load_purposes(), load_workflow()
     views = []
