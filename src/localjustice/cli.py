@@ -285,15 +285,16 @@ def _print_open(state: WarehouseStatus) -> None:
         return
     for partner, count in sorted(state.open_by_partner().items()):
         table = Table(title=f"{partner}: {count:,} row(s) waiting for a correction")
-        for name in ("delivery", "file", "row", "rule", "reason"):
-            table.add_column(name, justify="right" if name == "row" else "left")
+        for name in ("delivery", "file", "row", "rule", "reason", "times sent"):
+            table.add_column(name, justify="right" if name in ("row", "times sent") else "left")
         for item in state.open_items:
             if item.partner == partner:
                 table.add_row(item.delivery, item.file_name, str(item.row_number), item.rules,
-                              item.reasons)
+                              item.reasons, str(item.sent))
         console.print(table)
-    console.print("A later delivery that brings a valid row with the same record key resolves an "
-                  "item; `localjustice status` shows which batch did.")
+    console.print("A record sent broken again is one item, in its latest delivery ('times sent' "
+                  "counts the deliveries). A later delivery that brings a valid row with the same "
+                  "record key resolves it; `localjustice status` shows which batch did.")
 
 
 @app.command()

@@ -13,6 +13,7 @@ import pytest
 
 from localjustice.errors import LocalJusticeError
 from localjustice.ingest import ingest_delivery
+from localjustice.ingest.status import warehouse_status
 from localjustice.warehouse import Warehouse
 from tests.ingest.deliveries import delivery, valid_row
 
@@ -124,6 +125,32 @@ def test_a_row_quarantined_on_first_delivery_loads_when_corrected(
     assert (result.files[0].new, result.files[0].resolved) == (1, 1)
     assert _current(warehouse) == {"X1": None, "X2": None}
     assert warehouse.execute("SELECT count(*) FROM ingest.quarantine_resolved").scalar() == 1
+
+
+def test_a_broken_row_sent_again_is_one_open_item_until_fixed(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    broken = _open("X2", reception_date="2018-02-31")
+    keyless = _open("", reception_date="2018-02-28")
+    _load(warehouse, delivery(tmp_path / "m1", {"prison_custody": [_open("X1"), broken, keyless]}))
+    # the partner sends X2 broken again, unchanged, with a new broken X3 and the key still missing
+    _load(warehouse, delivery(tmp_path / "m2", {"prison_custody": [
+        keyless, _custody("X3", release_date="2017-01-01"), broken]}))
+    second = warehouse.execute(
+        "SELECT batch_id FROM ingest.batch ORDER BY finished_at DESC LIMIT 1").scalar()
+    items = warehouse_status(warehouse).open_items
+    # X2 once, in its latest delivery (row 3 of m2), sent twice; a row without a key cannot be
+    # told to be the same record, so each delivery's stays an item of its own
+    assert sorted((i.batch_id == second, i.row_number, i.rules, i.sent) for i in items) == [
+        (False, 3, "required", 1), (True, 1, "required", 1), (True, 2, "not_before", 1),
+        (True, 3, "date_format", 2)]
+    assert warehouse_status(warehouse).open_by_partner() == {"prisons": 4}
+    # the fix resolves both deliveries' rows of X2, and the item goes
+    result = ingest_delivery(warehouse, delivery(tmp_path / "m3", {"prison_custody": [
+        _open("X2", reception_date="2018-02-28")]}), as_of=AS_OF)
+    assert result.files[0].resolved == 2
+    assert sorted((i.row_number, i.rules) for i in warehouse_status(warehouse).open_items) == [
+        (1, "required"), (2, "not_before"), (3, "required")]
 
 
 def test_a_full_snapshot_withdraws_what_it_lacks_and_keeps_it_in_history(

@@ -115,6 +115,7 @@ def test_the_page_shows_the_open_items_and_never_a_value(client_for: ClientFor) 
     assert "Waiting for a correction" in page.text and "Open items of prisons (59, page 1 of 2)" \
         in page.text
     assert 'href="/loads?partner=prisons&amp;page=2#open"' in page.text
+    assert "Times sent" in page.text
     assert SECRET_SURNAME not in page.text and "2018-02-31" not in page.text
     assert "records missing from this full snapshot withdrawn" not in page.text  # (1 record(s))
     assert "1 record(s) missing from this full snapshot withdrawn" in page.text

@@ -67,6 +67,8 @@ class OpenItem:
     rules: str
     reasons: str
     batch_id: str = ""
+    #: how many deliveries sent this record broken (this item is the latest one's row)
+    sent: int = 1
 
 
 @dataclass(frozen=True)
@@ -127,20 +129,33 @@ def warehouse_status(warehouse: Warehouse) -> WarehouseStatus:
         ).fetchall()
     )
     partner_of = {f.name: f.partner for f in load_contract().files.values()}
+    # a record the partner re-sent still broken is one item for the data owner (the latest
+    # delivery's row, with how many deliveries sent it so), not one per delivery; rows without a
+    # key (or two rows of one key in one file) stay items of their own
     open_rows = con.execute(
-        f"""SELECT q.source, b.delivery, q.file_name, q.row_number,
-                   string_agg(DISTINCT q.rule, ', ' ORDER BY q.rule),
-                   string_agg(DISTINCT q.reason, '; ' ORDER BY q.reason), q.batch_id
-            FROM {INGEST_SCHEMA}.quarantine AS q
-            JOIN {INGEST_SCHEMA}.batch AS b USING (batch_id)
-            WHERE NOT EXISTS (SELECT 1 FROM {INGEST_SCHEMA}.quarantine_resolved AS r
-                              WHERE r.batch_id = q.batch_id AND r.row_number = q.row_number)
-            GROUP BY q.source, b.delivery, q.file_name, q.row_number, b.finished_at, q.batch_id
-            ORDER BY b.finished_at, q.source, q.row_number"""
+        f"""WITH held AS (
+                SELECT q.source, b.delivery, q.file_name, q.row_number,
+                       string_agg(DISTINCT q.rule, ', ' ORDER BY q.rule) AS rules,
+                       string_agg(DISTINCT q.reason, '; ' ORDER BY q.reason) AS reasons,
+                       q.batch_id, b.finished_at,
+                       coalesce(any_value(q.record_key), q.batch_id || ':' || q.row_number) AS item
+                FROM {INGEST_SCHEMA}.quarantine AS q
+                JOIN {INGEST_SCHEMA}.batch AS b USING (batch_id)
+                WHERE NOT EXISTS (SELECT 1 FROM {INGEST_SCHEMA}.quarantine_resolved AS r
+                                  WHERE r.batch_id = q.batch_id AND r.row_number = q.row_number)
+                GROUP BY q.source, b.delivery, q.file_name, q.row_number, b.finished_at, q.batch_id),
+            ranked AS (
+                SELECT *, dense_rank() OVER (PARTITION BY source, item
+                                             ORDER BY finished_at DESC, batch_id DESC) AS latest,
+                       count(DISTINCT batch_id) OVER (PARTITION BY source, item) AS sent
+                FROM held)
+            SELECT source, delivery, file_name, row_number, rules, reasons, batch_id, sent
+            FROM ranked WHERE latest = 1
+            ORDER BY finished_at, source, row_number"""
     ).fetchall()
     open_items = tuple(
         OpenItem(partner_of.get(str(r[0]), str(r[0])), str(r[0]), str(r[1]), str(r[2]), int(r[3]),
-                 str(r[4]), str(r[5]), str(r[6]))
+                 str(r[4]), str(r[5]), str(r[6]), int(r[7]))
         for r in open_rows)
     resolved = tuple(
         ResolvedItem(str(r[0]), str(r[1]), str(r[2]), int(r[3]), str(r[4]), str(r[5]))

@@ -58,6 +58,7 @@ class OpenItem(BaseModel):
     rules: str
     reasons: str
     batch_id: str
+    sent: int = 1
 
 
 class OpenPartner(BaseModel):
