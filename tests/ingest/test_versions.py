@@ -15,7 +15,7 @@ from localjustice.errors import LocalJusticeError
 from localjustice.ingest import ingest_delivery
 from localjustice.ingest.status import warehouse_status
 from localjustice.warehouse import Warehouse
-from tests.ingest.deliveries import delivery, valid_row
+from tests.ingest.deliveries import delivery, valid_row, write_csv
 
 AS_OF = date(2019, 6, 30)
 
@@ -249,6 +249,51 @@ def test_a_wrong_control_total_rejects_that_file_only(tmp_path: Path, warehouse:
     assert again["prison_custody"].status == "loaded"
     assert again["police_crimes"].status == "already_loaded"
     assert _versions(warehouse) == 2
+
+
+def _header_only(folder: Path) -> Path:
+    columns = list(_open("X1"))
+    return write_csv(folder / "prison_custody.csv", [], columns).parent
+
+
+def test_a_listed_file_with_no_rows_says_nothing_changed(tmp_path: Path, warehouse: Warehouse) -> None:
+    _load(warehouse, delivery(tmp_path / "m1", {"prison_custody": [_open("X1"), _open("X2")]}))
+    quiet = _header_only(tmp_path / "m2")
+    _manifest(quiet, "2018-10-31", {"prison_custody": ("changes", 0)})
+    assert _load(warehouse, quiet) == (0, 0, 0, 0, 0)
+    assert _current(warehouse) == {"X1": None, "X2": None}
+    latest = warehouse.execute("SELECT rows_read, rows_loaded, status FROM ingest.batch "
+                               "ORDER BY finished_at DESC LIMIT 1").fetchone()
+    assert latest == (0, 0, "loaded")
+
+
+def test_an_empty_snapshot_or_an_unlisted_empty_file_is_refused(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    _load(warehouse, delivery(tmp_path / "m1", {"prison_custody": [_open("X1"), _open("X2")]}))
+    empty = _header_only(tmp_path / "m2")
+    # an empty full snapshot would withdraw every record: refused, nothing withdrawn
+    _manifest(empty, "2018-10-31", {"prison_custody": ("snapshot", 0)})
+    result = ingest_delivery(warehouse, empty, as_of=AS_OF).files[0]
+    assert result.status == "rejected" and "would withdraw every record" in result.message
+    # no manifest: nobody said nothing changed, so an empty export is taken for a mistake
+    (empty / "manifest.toml").unlink()
+    result = ingest_delivery(warehouse, empty, as_of=AS_OF).files[0]
+    assert result.status == "rejected" and 'mode = "changes"' in result.message
+    assert _current(warehouse) == {"X1": None, "X2": None}
+    assert warehouse.execute("SELECT count(*) FROM ingest.version_end").scalar() == 0
+
+
+def test_a_file_the_manifest_leaves_out_loads_as_changes_and_says_so(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    folder = delivery(tmp_path / "m1", {"prison_custody": [_open("X1")],
+                                        "police_crimes": [valid_row("police_crimes")]})
+    _manifest(folder, "2018-09-30", {"police_crimes": ("snapshot", 1)})
+    by_source = {f.source: f for f in ingest_delivery(warehouse, folder, as_of=AS_OF).files}
+    assert by_source["prison_custody"].status == "loaded"
+    assert by_source["prison_custody"].message.startswith("not listed in the delivery's manifest")
+    assert by_source["police_crimes"].message == ""
 
 
 @pytest.mark.parametrize(("text", "message"), [

@@ -50,6 +50,9 @@ class DeliveryFile:
     file_format: str
     mode: Mode = "changes"
     control_rows: int | None = None
+    #: the delivery's manifest lists the file (its mode and total are the partner's statement,
+    #: not the defaults)
+    listed: bool = False
 
 
 @dataclass(frozen=True)
@@ -157,7 +160,7 @@ def find_delivery(folder: Path, contract: Contract) -> Delivery:
             )
         stated = manifest.of(stem)
         found[stem] = DeliveryFile(contract.files[stem], path, file_format, stated.mode,
-                                   stated.rows)
+                                   stated.rows, stem in manifest.files)
     if not found:
         expected = ", ".join(f"{n}.csv" for n in contract.files)
         raise LocalJusticeError(

@@ -245,7 +245,8 @@ def _prepare(wh: DuckDBWarehouse, item: DeliveryFile, extract_date: date | None,
         return prepared
     extract = item.extract
     try:
-        staged = stage_file(wh, item.path, item.file_format, extract, f"{work}.stage")
+        staged = stage_file(wh, item.path, item.file_format, extract, f"{work}.stage",
+                            allow_no_rows=item.listed)
         log.info("staged source=%s batch=%s rows=%d", extract.name, prepared.batch_id, staged.rows)
     except FileRejected as exc:
         prepared.rejection = str(exc)
@@ -255,6 +256,12 @@ def _prepare(wh: DuckDBWarehouse, item: DeliveryFile, extract_date: date | None,
             f"the manifest gives {item.control_rows} data rows but the file "
             f"holds {staged.rows}, so the file may be cut short or from another extract; it "
             "was not loaded. Ask the partner to re-send it, or correct the manifest's rows.")
+        return prepared
+    if staged.rows == 0 and item.mode == "snapshot":
+        prepared.rejection = (
+            f"the manifest calls this file a full snapshot, but it has no data rows: loaded, it "
+            f"would withdraw every record of {extract.name}, so it was not. If nothing changed, "
+            "list it with mode = \"changes\"; otherwise ask the partner to re-send it.")
         return prepared
     prepared.staged = staged
     prepared.first_load = not _has_history(wh, extract)
@@ -387,8 +394,13 @@ def _load_file(
             f"{stored[1]}, unchanged {changes.unchanged}); nothing from this delivery was kept. "
             "This is a bug: please report it."
         )
+    # a manifest that leaves a file out has made no statement about it: said, so the steward
+    # can ask the partner whether it was a full snapshot
+    unlisted = ("not listed in the delivery's manifest, so read as changes only, with no control "
+                "total" if extract_date is not None and not item.listed else "")
+    message = "; ".join(m for m in (unlisted, changes.message) if m)
     _record_batch(wh, batch_id=batch_id, delivery=delivery, item=item, sha256=prepared.sha256,
-                  contract=contract, status="loaded", message=changes.message,
+                  contract=contract, status="loaded", message=message,
                   counts=(read, loaded, quarantined, warned), extras=staged.extra_columns,
                   started=prepared.started)
     wh.execute(
@@ -404,7 +416,7 @@ def _load_file(
              "withdrawn=%d quarantined=%d resolved=%d", extract.name, batch_id, read, changes.new,
              changes.changed, changes.unchanged, changes.older, changes.withdrawn, quarantined,
              resolved)
-    return FileResult(extract.name, item.path.name, batch_id, "loaded", changes.message, read,
+    return FileResult(extract.name, item.path.name, batch_id, "loaded", message, read,
                       loaded, quarantined, warned, new=changes.new, changed=changes.changed,
                       unchanged=changes.unchanged, withdrawn=changes.withdrawn, resolved=resolved,
                       older=changes.older)

@@ -106,6 +106,7 @@ def _rejection(path: Path, exc: WarehouseError, file_format: str) -> FileRejecte
 
 def stage_file(
     wh: DuckDBWarehouse, path: Path, file_format: str, extract: ExtractFile, table: str,
+    *, allow_no_rows: bool = False,
 ) -> StagedFile:
     """Create ``table`` holding the file's rows as trimmed-later text plus ``_row``.
 
@@ -117,7 +118,11 @@ def stage_file(
     it on for as long as any file is being staged (``ingest_delivery`` does, from start to end:
     the inserts measured no faster without it); this raises if it is off rather than change it
     under another thread. tests/ingest/test_row_numbers.py uses files large enough to be read in
-    parallel."""
+    parallel.
+
+    A header with no rows is refused unless ``allow_no_rows``: the caller allows it where the
+    partner's manifest lists the file, so an empty file says "nothing changed" only when someone
+    said so, not when an export went wrong."""
     if not wh.execute("SELECT current_setting('preserve_insertion_order')").scalar():
         raise LocalJusticeError("staging a file needs preserve_insertion_order on: this is a bug")
     if path.stat().st_size == 0:
@@ -159,8 +164,9 @@ def stage_file(
         raise _rejection(path, exc, file_format) from None
     count = wh.execute(f"SELECT count(*) FROM {table}").fetchone()
     rows = int(count[0]) if count else 0
-    if rows == 0:
-        raise FileRejected("the file has a header but no data rows")
+    if rows == 0 and not allow_no_rows:
+        raise FileRejected("the file has a header but no data rows; to say that nothing changed, "
+                           "list it in the delivery's manifest with mode = \"changes\"")
     return StagedFile(table=table, rows=rows, header_of=header_of, extra_columns=extras)
 
 
