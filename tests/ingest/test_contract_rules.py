@@ -260,3 +260,17 @@ def test_values_are_stored_typed_and_normalised(tmp_path: Path, warehouse: Wareh
         "SELECT postcode, enhanced_rights, date_of_birth FROM identity.police_victims").fetchone()
     assert victim == ("SW1A 1AA", ["serious_crime", "persistently_targeted"], date(1990, 2, 3))
     assert con.execute("SELECT custody_days FROM identity.court_outcomes").fetchone() == (180,)
+
+
+def test_an_age_out_of_range_names_the_date_it_was_taken_on() -> None:
+    """The reason a data owner reads names the column the age was worked on, and for a victim
+    the file that holds it (the crime's committed date)."""
+    contract = load_contract()
+    reasons = {name: next(c.reason for c in all_checks(contract.file(name), as_of=AS_OF)
+                          if c.rule == "age_between")
+               for name in ("prison_custody", "police_victims")}
+    assert reasons == {
+        "prison_custody": "date_of_birth gives an age outside 10 to 110 on its reception_date",
+        "police_victims": "date_of_birth gives an age outside 10 to 110 on the committed_date of "
+                          "its record in police_crimes",
+    }

@@ -180,10 +180,13 @@ def rule_checks(extract: ExtractFile, rule: RowRule) -> list[Check]:
     if rule.kind == "age_between":
         dob = _as_date("date_of_birth")
         event = _event_date(extract)
-        event_name = extract.event_date.replace(".", " ")
+        other, _, column = extract.event_date.rpartition(".")
+        # "on its committed_date", or for a victim "on the committed_date of its crime in
+        # police_crimes": what a data owner can look up
+        event_name = f"the {column} of its record in {other}" if other else f"its {column}"
         return [Check(
             "date_of_birth", "age_between",
-            f"date_of_birth gives an age outside {rule.min} to {rule.max} on the {event_name} date",
+            f"date_of_birth gives an age outside {rule.min} to {rule.max} on {event_name}",
             f"date_sub('year', {dob}, {event}) NOT BETWEEN {rule.min} AND {rule.max}",
         )]
     raise AssertionError(f"unhandled rule kind {rule.kind}")
