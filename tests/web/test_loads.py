@@ -11,6 +11,7 @@ import pytest
 
 from localjustice.ingest import ingest_delivery
 from localjustice.warehouse import open_warehouse
+from localjustice.web.services import loads as loads_service
 from tests.ingest.deliveries import delivery, valid_row
 from tests.web.conftest import ClientFor
 from tests.web.published import write_measures
@@ -89,6 +90,30 @@ def test_the_page_counts_history_only_versions_and_shows_a_rejected_file_as_not_
     row = page[page.index("2018-11"):]
     row = row[:row.index("</tr>")]
     assert "Not loaded" in row and "Yes" not in row and "none: the file was not loaded" in row
+
+
+def test_batches_are_newest_first_narrowed_by_partner_and_paginated(
+    client_for: ClientFor, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(loads_service, "BATCH_PAGE_SIZE", 2)
+    client = client_for("data_steward")
+    data = client.get("/api/loads").json()
+    assert [(b["delivery"], b["source"]) for b in data["batches"]] == \
+        [("2018-11", "police_crimes"), ("2018-09-late", "prison_custody")]
+    assert (data["batches_total"], data["batches_page"], data["batches_pages"]) == (6, 1, 3)
+    prisons = client.get("/api/loads", params={"partner": "prisons", "batches_page": 2}).json()
+    assert [(b["delivery"], b["source"]) for b in prisons["batches"]] == \
+        [("2018-09", "prison_custody")]
+    assert (prisons["batches_total"], prisons["batches_page"], prisons["batches_pages"]) == \
+        (3, 2, 2)
+    # the totals stay the whole warehouse's
+    assert (prisons["rows_read"], prisons["all_conserved"]) == (data["rows_read"], True)
+    page = client.get("/loads", params={"partner": "prisons"}).text
+    assert "Batches of prisons, newest first (3, page 1 of 2)" in page
+    assert 'href="/loads?partner=prisons&amp;batches_page=2#batches"' in page
+    # the open items' page is kept when paging the batches
+    both = client.get("/loads", params={"partner": "prisons", "page": 2}).text
+    assert 'href="/loads?page=2&amp;partner=prisons&amp;batches_page=2#batches"' in both
 
 
 def test_open_items_are_counted_by_partner_and_paginated(client_for: ClientFor) -> None:

@@ -52,9 +52,12 @@ NO_BATCH = "No batch has that id. Choose a batch from the data loads page."
 def loads(
     request: Request,
     partner: Annotated[str, Query(max_length=100, pattern=PRINTABLE)] = "",
-    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    page: Annotated[int, Query(ge=1, le=1_000_000, description="Page of the open items")] = 1,
+    batches_page: Annotated[int, Query(ge=1, le=1_000_000, description="Page of the batches, "
+                                       "newest first")] = 1,
 ) -> LoadsView:
-    return loads_view(request.app.state.warehouse, partner=partner.strip(), page=page)
+    return loads_view(request.app.state.warehouse, partner=partner.strip(), page=page,
+                      batches_page=batches_page)
 
 
 @page(router, QUARANTINE_PAGE, permission=QUARANTINE, template="loads_quarantine.html",

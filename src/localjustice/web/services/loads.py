@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from localjustice.contract import load_contract
 from localjustice.ingest import warehouse_status
 from localjustice.linkage import review_queue_size
 from localjustice.web.deps import WarehouseGate
@@ -68,10 +69,17 @@ class OpenPartner(BaseModel):
 
 #: Open quarantine items on one page of the loads page.
 OPEN_PAGE_SIZE = 50
+#: Batches on one page of the loads page (newest first: a steward looks at the latest delivery).
+BATCH_PAGE_SIZE = 50
 
 
 class LoadsView(BaseModel):
+    #: one page of the batches (of ``partner`` when one is chosen), newest first
     batches: list[Batch]
+    batches_total: int
+    batches_page: int
+    batches_pages: int
+    batches_page_size: int
     reasons: list[Reason]
     rows_read: int
     rows_loaded: int
@@ -89,18 +97,33 @@ class LoadsView(BaseModel):
     review_waiting: int
 
 
-def loads_view(gate: WarehouseGate, *, partner: str = "", page: int = 1) -> LoadsView:
+def _pages(total: int, size: int, page: int) -> tuple[int, int]:
+    """(pages, the page asked for within them): past the last page shows the last."""
+    pages = max(1, -(-total // size))
+    return pages, min(page, pages)
+
+
+def loads_view(gate: WarehouseGate, *, partner: str = "", page: int = 1,
+               batches_page: int = 1) -> LoadsView:
+    """The loads page. The totals are the whole warehouse's; ``partner`` (as the contract names
+    the partner that sends an extract) narrows the batches and the open items."""
     with gate.open() as warehouse:
         state = warehouse_status(warehouse)
         review_waiting = review_queue_size(warehouse)
     payload = state.as_json()
     batches = [Batch.model_validate(b) for b in payload["batches"]]
+    partner_of = {f.name: f.partner for f in load_contract().files.values()}
+    shown = [b for b in reversed(batches) if not partner or partner_of.get(b.source) == partner]
+    batches_pages, batches_page = _pages(len(shown), BATCH_PAGE_SIZE, batches_page)
     chosen = [OpenItem.model_validate(i) for i in payload["open_quarantine"]
               if not partner or i["partner"] == partner]
-    pages = max(1, -(-len(chosen) // OPEN_PAGE_SIZE))
-    page = min(page, pages)
+    pages, page = _pages(len(chosen), OPEN_PAGE_SIZE, page)
     return LoadsView(
-        batches=batches,
+        batches=shown[(batches_page - 1) * BATCH_PAGE_SIZE: batches_page * BATCH_PAGE_SIZE],
+        batches_total=len(shown),
+        batches_page=batches_page,
+        batches_pages=batches_pages,
+        batches_page_size=BATCH_PAGE_SIZE,
         reasons=[Reason.model_validate(r) for r in payload["reasons"]],
         rows_read=sum(b.rows_read for b in batches),
         rows_loaded=sum(b.rows_loaded for b in batches),
