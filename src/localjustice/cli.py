@@ -297,6 +297,85 @@ def _print_open(state: WarehouseStatus) -> None:
                   "record key resolves it; `localjustice status` shows which batch did.")
 
 
+@app.command("history")
+def record_history(
+    extract: Annotated[str, typer.Argument(help="The extract, e.g. prison_custody.")],
+    key: Annotated[str, typer.Argument(help="The first column of its key, e.g. a custody_id (a "
+                                       "crime_id in police_victims finds every victim of it).")],
+    reason: Annotated[str, typer.Option("--reason", help="Why you are looking (required; kept in "
+                                        "the audit log).")],
+    by: Annotated[str | None, typer.Option(
+        "--by", help="Name recorded in the audit log [default: $USER].")] = None,
+    output: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    data_dir: DataDir = None,
+) -> None:
+    """Every version of a record as the deliveries brought it, which is current, what changed,
+    and its rows held back (restricted: shows identifiers; audited with the reason)."""
+    import os
+    from dataclasses import asdict
+
+    from localjustice.appdb import database_url, make_engine, session_factory, upgrade
+    from localjustice.audit import record_event, seal_pending
+    from localjustice.ingest.history import STATES, record_histories
+    from localjustice.warehouse import open_warehouse
+
+    if output not in {"table", "json"}:
+        raise _fail(LocalJusticeError("--format must be table or json."))
+    who = by or os.environ.get("USER") or ""
+    if not who or not reason.strip():
+        raise _fail(LocalJusticeError("Say who is looking (--by NAME) and why (--reason TEXT)."))
+    settings = _settings(data_dir)
+    url = database_url(settings.data_dir)
+    try:
+        with open_warehouse(settings.warehouse_path, read_only=True) as warehouse:
+            found = record_histories(warehouse, extract, key.strip())
+        # audited before anything is shown; if the event cannot be written, nothing is
+        upgrade(url)
+        engine = make_engine(url)
+        try:
+            with session_factory(engine)() as db:
+                record_event(db, actor=f"cli:{who}", role="data_steward", action="view",
+                             subject_type="identity_record", subject_id=f"{extract}:{key.strip()}",
+                             purpose=" ".join(reason.split()),
+                             detail={"records": len(found),
+                                     "versions": sum(len(r.versions) for r in found)})
+                db.commit()
+                seal_pending(db, wait=True)
+        finally:
+            engine.dispose()
+    except LocalJusticeError as exc:
+        raise _fail(exc) from None
+    if output == "json":
+        console.print_json(json.dumps([asdict(r) for r in found]))
+        return
+    err_console.print("[bold]Restricted:[/] this view shows identifiers; for data stewards only.")
+    if not found:
+        console.print(f"No record of {extract} has that key, and no row of one was held back.")
+        return
+    for record in found:
+        title = ", ".join(f"{k} {v}" for k, v in record.key.items())
+        table = Table(title=escape(f"{extract}: {title}"))
+        table.add_column("field")
+        for number, _ in enumerate(record.versions, start=1):
+            table.add_column(f"version {number}")
+        table.add_row("state", *(STATES[v.state] + (f" by {v.ended_by_delivery}"
+                                                    if v.ended_by_delivery else "")
+                                 for v in record.versions))
+        table.add_row("delivery", *(escape(v.delivery) for v in record.versions))
+        table.add_row("extract date", *(v.extract_date or "not stated" for v in record.versions))
+        table.add_row("loaded", *(v.loaded_at for v in record.versions))
+        for column in record.columns:
+            table.add_row(column, *(escape(v.values[column]) + (" (changed)" if column in v.changed
+                                                                else "")
+                                    for v in record.versions))
+        if record.versions:
+            console.print(table)
+        for held in record.held_back:
+            console.print(escape(f"Held back: {held.delivery}, row {held.row_number}: {held.reasons}"
+                                 + (f" (corrected by {held.corrected_by_delivery})"
+                                    if held.corrected_by_delivery else " (waiting)")))
+
+
 @app.command()
 def demo(
     data_dir: DataDir = None,

@@ -144,3 +144,38 @@ def test_a_delivery_whose_every_file_is_rejected_does_not_say_it_loaded(tmp_path
     assert result.exit_code == 1
     said = " ".join(result.output.split())
     assert "Nothing loaded" in said and "Loaded into" not in said
+
+
+def test_history_shows_a_records_versions_and_audits_the_look_up(tmp_path: Path) -> None:
+    from sqlalchemy import create_engine, text
+
+    from localjustice.appdb import database_url
+
+    data = tmp_path / "data"
+    first = delivery(tmp_path / "m1", {"prison_custody": [
+        valid_row("prison_custody", custody_id="X1", release_date="", surname=SECRET_SURNAME)]})
+    second = delivery(tmp_path / "m2", {"prison_custody": [
+        valid_row("prison_custody", custody_id="X1", release_date="2018-09-01",
+                  surname=SECRET_SURNAME)]})
+    for folder in (first, second):
+        assert runner.invoke(app, ["ingest", str(folder), "--data-dir", str(data)]).exit_code == 0
+    base = ["history", "prison_custody", "X1", "--data-dir", str(data), "--by", "steward"]
+    assert runner.invoke(app, base).exit_code != 0  # no reason: refused, nothing shown
+    shown = runner.invoke(app, [*base, "--reason", "checking the release", "--format", "json"])
+    assert shown.exit_code == 0, shown.output
+    [record] = json.loads(shown.output)
+    assert [(v["delivery"], v["state"], v["changed"]) for v in record["versions"]] == [
+        ("m1", "superseded", []), ("m2", "current", ["release_date"])]
+    table = runner.invoke(app, [*base, "--reason", "checking the release"])
+    assert table.exit_code == 0 and "2018-09-01 (changed)" in table.output
+    engine = create_engine(database_url(data))
+    with engine.connect() as con:
+        events = con.execute(text(
+            "SELECT actor, subject_id, purpose FROM audit_event WHERE action = 'view' "
+            "AND subject_type = 'identity_record'")).fetchall()
+    engine.dispose()
+    assert [tuple(e) for e in events] == [("cli:steward", "prison_custody:X1",
+                                          "checking the release")] * 2
+    unknown = runner.invoke(app, ["history", "prisons", "X1", "--data-dir", str(data),
+                                  "--by", "s", "--reason", "r"])
+    assert unknown.exit_code == 1 and "is not an extract" in unknown.output

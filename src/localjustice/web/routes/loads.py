@@ -27,12 +27,14 @@ from localjustice.web.services.quarantine import (
     quarantine_view,
     state_purpose,
 )
+from localjustice.web.services.record_history import RecordHistoryView, record_history_view
 
 router = APIRouter()
 QUARANTINE = "quarantine:view"
 QUARANTINE_PAGE = "/loads/quarantine"
 DOWNLOAD = QUARANTINE_PAGE + "/download"
 REASON_PAGE = QUARANTINE_PAGE + "/reason"
+RECORD_PAGE = "/loads/record"
 Steward = Annotated[SignedIn, Depends(Permit(QUARANTINE))]
 BatchId = Annotated[str, Query(min_length=1, max_length=200, pattern=PRINTABLE,
                                description="The batch, as the loads page lists it (`batch_id`)")]
@@ -40,7 +42,8 @@ BatchId = Annotated[str, Query(min_length=1, max_length=200, pattern=PRINTABLE,
 #: (``web.refused_access``), naming the batch asked for; the reason page names none ("").
 PERSON_RECORDS = {**{path: ("quarantine_batch", "batch")
                      for path in (QUARANTINE_PAGE, "/api" + QUARANTINE_PAGE, DOWNLOAD)},
-                  REASON_PAGE: ("quarantine_batch", "")}
+                  REASON_PAGE: ("quarantine_batch", ""),
+                  **{path: ("identity_record", "key") for path in (RECORD_PAGE, "/api" + RECORD_PAGE)}}
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 NO_BATCH = "No batch has that id. Choose a batch from the data loads page."
 
@@ -78,6 +81,24 @@ def quarantine(
     return view
 
 
+@page(router, RECORD_PAGE, permission=QUARANTINE, template="loads_record.html",
+      title="Record history",
+      summary="Every version of a record as the deliveries brought it (which delivery, when, which "
+              "is current, what changed) and its rows held back; without `key`, the look-up form "
+              "(a look-up needs a reason for access; every one is audited)")
+def record_history(
+    request: Request, db: DbSession, user: Steward,
+    extract: Annotated[str, Query(max_length=100, pattern=PRINTABLE,
+                                  description="The extract, as the contract names it")] = "",
+    key: Annotated[str | None, Query(max_length=200, pattern=PRINTABLE, description=(
+        "The first column of the extract's key (a crime's victims: its crime_id)"))] = None,
+    purpose: reasons.PurposeCode = "", purpose_detail: reasons.PurposeDetail = "",
+) -> RecordHistoryView:
+    return record_history_view(request.app.state.warehouse, db, user, extract.strip(), key,
+                               purpose=reasons.stated(KIND, purpose, purpose_detail),
+                               stated_in=reasons.held(request, KIND, ALL))
+
+
 @router.get(DOWNLOAD, dependencies=[Depends(Permit(QUARANTINE))], include_in_schema=False)
 def quarantine_download(request: Request, db: DbSession, user: Steward, batch: BatchId,
                         purpose: reasons.PurposeCode = "",
@@ -113,7 +134,10 @@ async def quarantine_reason(request: Request, db: DbSession, user: Steward) -> R
 
 
 def _next(next_page: str) -> str:
-    """The quarantine page (or download) asked for; without one, the loads page to choose a batch."""
+    """The quarantine page (or download) or record history asked for; without one, the loads
+    page to choose a batch."""
+    if next_page.startswith(RECORD_PAGE):
+        return reasons.safe_next(next_page, RECORD_PAGE)
     target = reasons.safe_next(next_page, QUARANTINE_PAGE)
     return "/loads#open" if target == QUARANTINE_PAGE else target
 
@@ -123,6 +147,6 @@ def _reason_page(request: Request, next_page: str, values: Mapping[str, str] | N
     return reasons.reason_page(
         request, kind=KIND, action=REASON_PAGE, back="/loads#open", caption="Data loads",
         heading="Why are you viewing these rows?",
-        intro="The quarantine pages show rows as the partner sent them: names, dates of birth and "
-              "ids.",
+        intro="The quarantine and record history pages show rows as the partner sent them: names, "
+              "dates of birth and ids.",
         next_page=_next(next_page), values=values, errors=errors, status_code=status_code)
