@@ -113,3 +113,12 @@ def test_other_roles_are_refused_and_never_see_a_value(client_for: ClientFor, ro
         assert refused.status_code == 403
         assert SECRET_SURNAME not in refused.text
     assert client_for(None).get("/api" + PAGE).status_code == 401
+
+
+def test_a_held_back_row_links_to_its_records_history(client_for: ClientFor) -> None:
+    steward = client_for("data_steward")
+    batches = steward.get("/api/loads").json()["batches"]
+    [custody] = [b["batch_id"] for b in batches
+                 if (b["delivery"], b["source"]) == ("2018-09", "prison_custody")]
+    page = steward.get("/loads/quarantine", params={"batch": custody, **REASON}).text
+    assert 'href="/loads/record?extract=prison_custody&amp;key=B7">History' in page

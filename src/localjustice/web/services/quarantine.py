@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from localjustice.access import Purpose, RecordKind, load_access_reasons
 from localjustice.audit import record_event
+from localjustice.contract import load_contract
 from localjustice.ingest.quarantine import (
     QuarantineBatch,
     QuarantinedRow,
@@ -67,6 +68,8 @@ class QuarantineView(BaseModel):
     partner: str
     #: the file's headers, as the partner sent them
     columns: list[str]
+    #: the first column of the extract's key, by which the record history page finds a record
+    key_column: str
     rows: list[QuarantinedRowOut]
     total: int
     page: int
@@ -107,6 +110,7 @@ def quarantine_view(gate: WarehouseGate, db: Session, user: SignedIn, batch_id: 
     return QuarantineView(
         batch_id=batch.batch_id, delivery=batch.delivery, source=batch.source,
         file_name=batch.file_name, partner=batch.partner, columns=columns,
+        key_column=load_contract().file(batch.source).key[0],
         rows=[QuarantinedRowOut(
             row_number=r.row_number, values=[r.values.get(c, "") for c in columns],
             violations=[ViolationOut(column=v.column, rule=v.rule, reason=v.reason) for v in r.violations],
