@@ -324,6 +324,9 @@ def record_history(
     who = by or os.environ.get("USER") or ""
     if not who or not reason.strip():
         raise _fail(LocalJusticeError("Say who is looking (--by NAME) and why (--reason TEXT)."))
+    if not key.strip():
+        raise _fail(LocalJusticeError("Give the record's key: the first column of the extract's key, "
+                                      "e.g. a custody_id."))
     settings = _settings(data_dir)
     url = database_url(settings.data_dir)
     try:
@@ -371,7 +374,8 @@ def record_history(
         if record.versions:
             console.print(table)
         for held in record.held_back:
-            console.print(escape(f"Held back: {held.delivery}, row {held.row_number}: {held.reasons}"
+            console.print(escape(f"Held back ({title}): {held.delivery}, row {held.row_number}: "
+                                 f"{held.reasons}"
                                  + (f" (corrected by {held.corrected_by_delivery})"
                                     if held.corrected_by_delivery else " (waiting)")))
 

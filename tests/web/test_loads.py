@@ -116,6 +116,16 @@ def test_batches_are_newest_first_narrowed_by_partner_and_paginated(
     assert 'href="/loads?page=2&amp;partner=prisons&amp;batches_page=2#batches"' in both
 
 
+def test_a_partner_with_no_batches_keeps_the_page_and_says_so(client_for: ClientFor) -> None:
+    client = client_for("data_steward")
+    assert client.get("/api/loads", params={"partner": "Prisons"}).json()["batches_total"] == 3
+    for partner, said in (("nobody", "No partner is called nobody: the partners are courts,"),
+                          ("courts", "No delivery from courts has been loaded.")):
+        page = client.get("/loads", params={"partner": partner}).text
+        assert said in page and "Rows read" in page and "Nothing has been loaded yet" not in page
+        assert "Open items by partner" in page
+
+
 def test_open_items_are_counted_by_partner_and_paginated(client_for: ClientFor) -> None:
     client = client_for("data_steward")
     data = client.get("/api/loads").json()

@@ -80,9 +80,11 @@ def test_an_unknown_key_finds_nothing_and_a_bad_look_up_says_what_to_fix(
     blank = steward.get(PAGE, params={"extract": "prison_custody", "key": " "})
     assert "Enter the custody_id of the record" in blank.text and 'href="#key"' in blank.text
     assert "<title>Error: Record history" in blank.text
-    unknown = steward.get("/api" + PAGE, params={"extract": "prisons", "key": "X1"}).json()
-    assert unknown["errors"] == {"extract": "Select the extract the record is in"}
-    assert unknown["looked_up"] is False
+    # a program is told the look-up failed, with the same words
+    unknown = steward.get("/api" + PAGE, params={"extract": "prisons", "key": "X1"})
+    assert unknown.status_code == 422
+    assert unknown.json()["detail"] == "Select the extract the record is in"
+    assert 'maxlength="200"' in blank.text
     assert len(_views(app)) == 1  # nothing was read for the bad look-ups
 
 
@@ -122,3 +124,13 @@ def test_a_held_back_row_links_to_its_records_history(client_for: ClientFor) -> 
                  if (b["delivery"], b["source"]) == ("2018-09", "prison_custody")]
     page = steward.get("/loads/quarantine", params={"batch": custody, **REASON}).text
     assert 'href="/loads/record?extract=prison_custody&amp;key=B7">History' in page
+
+
+def test_the_audit_log_can_be_filtered_to_record_look_ups(client_for: ClientFor) -> None:
+    _look_up(client_for, "prison_custody", "X1")
+    admin = client_for("admin")
+    page = admin.get("/audit").text
+    assert '<option value="identity_record">Record history</option>' in page
+    found = admin.get("/api/audit", params={"subject_type": "identity_record"}).json()
+    assert [(e["subject_id"], e["action"]) for e in found["events"]] == [("prison_custody:X1", "view")]
+    assert "identity_record" in found["subject_types"]

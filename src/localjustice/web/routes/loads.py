@@ -94,9 +94,13 @@ def record_history(
         "The first column of the extract's key (a crime's victims: its crime_id)"))] = None,
     purpose: reasons.PurposeCode = "", purpose_detail: reasons.PurposeDetail = "",
 ) -> RecordHistoryView:
-    return record_history_view(request.app.state.warehouse, db, user, extract.strip(), key,
+    view = record_history_view(request.app.state.warehouse, db, user, extract.strip(), key,
                                purpose=reasons.stated(KIND, purpose, purpose_detail),
                                stated_in=reasons.held(request, KIND, ALL))
+    if view.errors and request.url.path.startswith("/api"):
+        # the page shows the form with the errors on its fields; a program is told it failed
+        raise HTTPException(422, "; ".join(view.errors.values()))
+    return view
 
 
 @router.get(DOWNLOAD, dependencies=[Depends(Permit(QUARANTINE))], include_in_schema=False)

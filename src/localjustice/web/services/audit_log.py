@@ -40,6 +40,8 @@ class AuditView(BaseModel):
     chain_problem: str
     #: signed checkpoints (kept outside the database) the chain was checked against
     chain_checkpoints: int | None = None
+    #: every kind of record the log holds events about, for the filter
+    subject_types: list[str] = []
 
 
 def audit_view(db: Session, *, page: int = 1, actor: str = "", subject_type: str = "",
@@ -70,6 +72,9 @@ def audit_view(db: Session, *, page: int = 1, actor: str = "", subject_type: str
         chain_unsealed=report.unsealed if report else None,
         chain_problem=forged or ("" if report is None or report.ok else _problem(report)),
         chain_checkpoints=report.checkpoints if report else None,
+        # read from the log, so a new kind of record (a quarantine batch, an identity record)
+        # can be filtered on as soon as it is audited
+        subject_types=sorted(db.scalars(select(AuditEvent.subject_type).distinct()).all()),
     )
 
 

@@ -80,6 +80,10 @@ class LoadsView(BaseModel):
     batches_page: int
     batches_pages: int
     batches_page_size: int
+    #: every batch, whatever the partner chosen (none: nothing has been loaded)
+    batches_in_warehouse: int
+    #: the partners the contract names, the values ``partner`` may take
+    partners: list[str]
     reasons: list[Reason]
     rows_read: int
     rows_loaded: int
@@ -113,6 +117,8 @@ def loads_view(gate: WarehouseGate, *, partner: str = "", page: int = 1,
     payload = state.as_json()
     batches = [Batch.model_validate(b) for b in payload["batches"]]
     partner_of = {f.name: f.partner for f in load_contract().files.values()}
+    # the contract's spelling of the partner asked for, whatever its case
+    partner = next((p for p in partner_of.values() if p.casefold() == partner.casefold()), partner)
     shown = [b for b in reversed(batches) if not partner or partner_of.get(b.source) == partner]
     batches_pages, batches_page = _pages(len(shown), BATCH_PAGE_SIZE, batches_page)
     chosen = [OpenItem.model_validate(i) for i in payload["open_quarantine"]
@@ -124,6 +130,8 @@ def loads_view(gate: WarehouseGate, *, partner: str = "", page: int = 1,
         batches_page=batches_page,
         batches_pages=batches_pages,
         batches_page_size=BATCH_PAGE_SIZE,
+        batches_in_warehouse=len(batches),
+        partners=sorted(set(partner_of.values())),
         reasons=[Reason.model_validate(r) for r in payload["reasons"]],
         rows_read=sum(b.rows_read for b in batches),
         rows_loaded=sum(b.rows_loaded for b in batches),
