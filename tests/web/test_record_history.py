@@ -108,13 +108,19 @@ def test_the_page_asks_for_a_reason_then_shows_the_versions(
 
 
 @pytest.mark.parametrize("role", ["analyst", "caseworker", "board"])
-def test_other_roles_are_refused_and_never_see_a_value(client_for: ClientFor, role: str) -> None:
+def test_other_roles_are_refused_and_never_see_a_value(
+        app: FastAPI, client_for: ClientFor, role: str) -> None:
     client = client_for(role)
     for path in (PAGE, "/api" + PAGE):
         refused = client.get(path, params={"extract": "prison_custody", "key": "B7", **REASON})
         assert refused.status_code == 403
         assert SECRET_SURNAME not in refused.text
     assert client_for(None).get("/api" + PAGE).status_code == 401
+    # each refusal is audited, naming the record asked for as a look-up would
+    with app.state.sessions() as db:
+        refusals = list(db.scalars(select(AuditEvent).where(AuditEvent.action == "access.refused")))
+    assert [(e.subject_type, e.subject_id) for e in refusals] == \
+        [("identity_record", "prison_custody:B7")] * 2
 
 
 def test_a_held_back_row_links_to_its_records_history(client_for: ClientFor) -> None:

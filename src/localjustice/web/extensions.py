@@ -87,7 +87,8 @@ class WebExtension:
     templates: Path | None = None
     permissions: tuple[Permission, ...] = field(default_factory=tuple)
     #: Routes that show or change a person-level record: path -> (kind of record, the parameter
-    #: naming it). A 403 or 404 on one is audited (``web.refused_access``).
+    #: naming it, or two joined by "+", such as "extract+key"). A 403 or 404 on one is audited
+    #: (``web.refused_access``).
     person_records: Mapping[str, tuple[str, str]] = field(default_factory=dict)
 
 

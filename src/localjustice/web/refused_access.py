@@ -46,7 +46,9 @@ async def audit_refusal(request: Request, status: int) -> None:
     if path not in records or user is None or status not in OUTCOMES:
         return
     kind, param = records[path]
-    asked = str(request.path_params.get(param, request.query_params.get(param, ""))) if param else ""
+    # "a+b": a record named by two parameters (an extract and a key), as "a:b"
+    asked = ":".join(str(request.path_params.get(p, request.query_params.get(p, "")))
+                     for p in param.split("+")) if param else ""
     # a route naming no single record (a list of people, such as the possible duplicates) is "*"
     record_id = "*" if not param else asked if _ID.match(asked) else "(not a record id)"
     detail = {"route": path, "method": request.method, "status": status, "outcome": OUTCOMES[status]}

@@ -43,7 +43,8 @@ BatchId = Annotated[str, Query(min_length=1, max_length=200, pattern=PRINTABLE,
 PERSON_RECORDS = {**{path: ("quarantine_batch", "batch")
                      for path in (QUARANTINE_PAGE, "/api" + QUARANTINE_PAGE, DOWNLOAD)},
                   REASON_PAGE: ("quarantine_batch", ""),
-                  **{path: ("identity_record", "key") for path in (RECORD_PAGE, "/api" + RECORD_PAGE)}}
+                  **{path: ("identity_record", "extract+key")
+                     for path in (RECORD_PAGE, "/api" + RECORD_PAGE)}}
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 NO_BATCH = "No batch has that id. Choose a batch from the data loads page."
 
