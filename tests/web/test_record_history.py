@@ -96,6 +96,7 @@ def test_the_page_asks_for_a_reason_then_shows_the_versions(
     assert asked.status_code == 303
     assert asked.headers["location"].startswith("/loads/quarantine/reason?next=%2Floads%2Frecord")
     form = steward.get(asked.headers["location"])
+    assert "Why are you looking up this record?" in form.text and 'href="/loads/record"' in form.text
     stated = steward.post("/loads/quarantine/reason", data={
         "csrf_token": csrf_of(form.text), "purpose": "data_quality_check", "next": target},
         follow_redirects=False)

@@ -149,9 +149,14 @@ def _next(next_page: str) -> str:
 
 def _reason_page(request: Request, next_page: str, values: Mapping[str, str] | None = None,
                  errors: Mapping[str, str] | None = None, status_code: int = 200) -> Response:
+    target = _next(next_page)
+    if target.startswith(RECORD_PAGE):
+        # one reason serves both (the steward's data-quality work), but the page says which
+        back, heading = RECORD_PAGE, "Why are you looking up this record?"
+    else:
+        back, heading = "/loads#open", "Why are you viewing these rows?"
     return reasons.reason_page(
-        request, kind=KIND, action=REASON_PAGE, back="/loads#open", caption="Data loads",
-        heading="Why are you viewing these rows?",
+        request, kind=KIND, action=REASON_PAGE, back=back, caption="Data loads", heading=heading,
         intro="The quarantine and record history pages show rows as the partner sent them: names, "
-              "dates of birth and ids.",
-        next_page=_next(next_page), values=values, errors=errors, status_code=status_code)
+              "dates of birth and ids. A reason given here holds for both.",
+        next_page=target, values=values, errors=errors, status_code=status_code)
