@@ -80,6 +80,8 @@ class LoadsView(BaseModel):
     batches_page: int
     batches_pages: int
     batches_page_size: int
+    #: open items on one page
+    page_size: int
     #: every batch, whatever the partner chosen (none: nothing has been loaded)
     batches_in_warehouse: int
     #: the partners the contract names, the values ``partner`` may take
@@ -130,6 +132,7 @@ def loads_view(gate: WarehouseGate, *, partner: str = "", page: int = 1,
         batches_page=batches_page,
         batches_pages=batches_pages,
         batches_page_size=BATCH_PAGE_SIZE,
+        page_size=OPEN_PAGE_SIZE,
         batches_in_warehouse=len(batches),
         partners=sorted(set(partner_of.values())),
         reasons=[Reason.model_validate(r) for r in payload["reasons"]],

@@ -85,7 +85,11 @@ def state_purpose(db: Session, user: SignedIn, purpose: Purpose) -> int:
     return event_id
 
 
-def _purpose(db: Session, user: SignedIn, purpose: Purpose | None, stated_in: int | None) -> Purpose:
+def steward_purpose(db: Session, user: SignedIn, purpose: Purpose | None,
+                    stated_in: int | None) -> Purpose:
+    """The reason behind a steward's view of rows as sent (quarantined rows, a record's
+    versions): given with the request, or stated on the page within ``reuse_minutes``; else
+    ``PurposeRequired``."""
     return load_access_reasons().resolve(db, user.actor, KIND, ALL, given=purpose, stated_in=stated_in)
 
 
@@ -94,7 +98,7 @@ def quarantine_view(gate: WarehouseGate, db: Session, user: SignedIn, batch_id: 
                     ) -> QuarantineView | None:
     """One page of the batch's held-back rows, audited before it is returned; ``None`` when no
     batch has that id. Needs a reason for access, else ``PurposeRequired`` before anything is read."""
-    used = _purpose(db, user, purpose, stated_in)
+    used = steward_purpose(db, user, purpose, stated_in)
     with gate.open() as warehouse:
         batch = quarantine_batch(warehouse, batch_id)
         if batch is None:
@@ -125,7 +129,7 @@ def quarantine_csv(gate: WarehouseGate, db: Session, user: SignedIn, batch_id: s
     """The batch and every one of its held-back rows as CSV for the data owner, one line per rule
     broken (file, row, column, rule, reason, the delivery that corrected it if one did, then the
     row's values as sent), audited as a download before it is returned; ``None`` for no batch."""
-    used = _purpose(db, user, purpose, stated_in)
+    used = steward_purpose(db, user, purpose, stated_in)
     with gate.open() as warehouse:
         batch = quarantine_batch(warehouse, batch_id)
         if batch is None:

@@ -14,13 +14,13 @@ from __future__ import annotations
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
-from localjustice.access import Purpose, load_access_reasons
+from localjustice.access import Purpose
 from localjustice.audit import record_event
 from localjustice.contract import load_contract
 from localjustice.ingest.history import STATES, RecordHistory, record_histories
 from localjustice.web.authorise import SignedIn
 from localjustice.web.deps import WarehouseGate
-from localjustice.web.services.quarantine import ALL, KIND
+from localjustice.web.services.quarantine import steward_purpose
 
 #: What the audit events of views name: one extract's record key.
 SUBJECT = "identity_record"
@@ -84,10 +84,6 @@ def _choices() -> list[ExtractChoice]:
             for f in load_contract().files.values()]
 
 
-def _purpose(db: Session, user: SignedIn, purpose: Purpose | None, stated_in: int | None) -> Purpose:
-    return load_access_reasons().resolve(db, user.actor, KIND, ALL, given=purpose, stated_in=stated_in)
-
-
 def record_history_view(gate: WarehouseGate, db: Session, user: SignedIn, extract: str,
                         key: str | None, *, purpose: Purpose | None = None,
                         stated_in: int | None = None) -> RecordHistoryView:
@@ -107,7 +103,7 @@ def record_history_view(gate: WarehouseGate, db: Session, user: SignedIn, extrac
                          f"Enter the {files[extract].key[0]} of the record")
     if errors:
         return RecordHistoryView(choices=choices, extract=extract, key=key, errors=errors)
-    used = _purpose(db, user, purpose, stated_in)
+    used = steward_purpose(db, user, purpose, stated_in)
     with gate.open() as warehouse:
         found = record_histories(warehouse, extract, key)
     record_event(db, actor=user.actor.username, role=user.role, action="view", subject_type=SUBJECT,
