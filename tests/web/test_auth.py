@@ -133,6 +133,25 @@ def test_sign_in_attempts_are_rate_limited_per_client(app: FastAPI, password_has
     limited.state.engine.dispose()
 
 
+def test_successful_sign_ins_do_not_use_up_the_attempts_of_an_address(app: FastAPI) -> None:
+    """An office behind one address signs in all morning: more people than ``login_attempts``
+    sign in within the window and none is throttled, while attempts that sign nobody in are still
+    limited from that address (a success in between gives back only its own place)."""
+    limited = create_app(dataclasses.replace(app.state.settings, login_attempts=3), extensions=[])
+    office = TestClient(limited, client=("192.0.2.20", 50000))
+    for _ in range(limited.state.settings.login_attempts + 3):
+        assert _attempt(office, username("analyst"), PASSWORD) == 303
+    assert _attempt(office, "someone", "wrong") == 400
+    assert _attempt(office, username("analyst"), PASSWORD) == 303
+    assert _attempt(office, "someone", "wrong") == 400
+    assert office.post("/sign-in", data={"csrf_token": csrf_of(office.get("/sign-in").text)}
+                       ).status_code == 400  # an empty form: no failure, but an attempt
+    refused = office.post("/sign-in", data={"username": username("analyst"), "password": PASSWORD,
+                                            "csrf_token": csrf_of(office.get("/sign-in").text)})
+    assert refused.status_code == 429 and "Too many sign-in attempts" in refused.text
+    limited.state.engine.dispose()
+
+
 def test_forms_without_the_csrf_token_are_refused(client_for: ClientFor) -> None:
     client = client_for("admin")
     for path, data in (("/sign-out", {}), ("/users/new", {"username": "x"}), ("/sign-in", {})):

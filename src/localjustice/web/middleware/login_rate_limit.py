@@ -2,8 +2,11 @@
 
 Two limits, both per address and across every username tried from it:
 
-- **attempts**: beyond ``login_attempts`` POSTs to a sign-in path within ``login_window_seconds``,
-  429 with a Retry-After header. This slows guessing across many accounts from one address.
+- **attempts**: beyond ``login_attempts`` POSTs to a sign-in path within ``login_window_seconds``
+  that did not sign anyone in, 429 with a Retry-After header. This slows guessing across many
+  accounts from one address, and forms posted without a password or a valid CSRF token. A
+  successful sign-in gives its place back (``record_success``): a guess that succeeds was no
+  guess, and an office behind one address signs in all morning without being throttled.
 - **failures**: beyond ``login_failures_per_address`` failed sign-ins within ``lockout_minutes``,
   429 likewise, before the password is even checked. That number is below ``lockout_failures``
   (``WebSettings`` refuses otherwise), and an account counts its failures only within the same
@@ -30,8 +33,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 SIGN_IN_PATHS = frozenset({"/sign-in"})
 #: Addresses remembered at most; the oldest are forgotten first, so memory stays bounded.
 MAX_CLIENTS = 100_000
-#: The key in ``scope["state"]`` by which the sign-in route reports a failed sign-in.
+#: The keys in ``scope["state"]`` by which the sign-in route reports how a sign-in went.
 FAILED = "sign_in_failed"
+SUCCEEDED = "sign_in_succeeded"
 
 Reject = Callable[[Scope, int, str, dict[str, str]], Response]
 
@@ -39,6 +43,11 @@ Reject = Callable[[Scope, int, str, dict[str, str]], Response]
 def record_failure(scope: Scope) -> None:
     """Called by the sign-in route when a username and password were refused."""
     scope.setdefault("state", {})[FAILED] = True
+
+
+def record_success(scope: Scope) -> None:
+    """Called by the sign-in route when a user has been signed in."""
+    scope.setdefault("state", {})[SUCCEEDED] = True
 
 
 class SlidingWindows:
@@ -100,11 +109,14 @@ class LoginRateLimitMiddleware:
             return
         state = scope.setdefault("state", {})
         state.pop(FAILED, None)
+        state.pop(SUCCEEDED, None)
         try:
             await self.app(scope, receive, send)
         finally:
             if not state.get(FAILED):
                 self.failures.give_back(client, now)
+            if state.get(SUCCEEDED):
+                self.attempts.give_back(client, now)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, wait: float, why: str) -> None:
         seconds = max(1, math.ceil(wait))

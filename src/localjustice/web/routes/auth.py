@@ -15,7 +15,7 @@ from localjustice.web.accounts import sign_out as end_own_sessions
 from localjustice.web.authorise import Permit, current_user
 from localjustice.web.deps import PRINTABLE, DbSession
 from localjustice.web.middleware import session as web_session
-from localjustice.web.middleware.login_rate_limit import record_failure
+from localjustice.web.middleware.login_rate_limit import record_failure, record_success
 from localjustice.web.rendering import render
 from localjustice.web.roles import PUBLIC, SIGNED_IN
 
@@ -71,6 +71,7 @@ def sign_in(
         else:
             db.commit()
             web_session.begin(request.session, user.id, user.session_generation)
+            record_success(request.scope)
             return RedirectResponse(safe_next(next_url), status_code=303)
     return _sign_in_page(request, next_url=safe_next(next_url), errors=errors,
                          username=username.strip(), status_code=400)
