@@ -394,3 +394,40 @@ def test_a_victim_of_a_withdrawn_crime_still_references_it(
         "SELECT record_key, rule FROM ingest.quarantine WHERE batch_id = ?",
         [victims.batch_id]).fetchall()
     assert held == [(f"C404{chr(31)}V3", "references")]
+
+
+def test_a_later_file_that_lacks_an_optional_column_the_records_hold_is_rejected_not_emptied(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    """A partner's export renamed release_date (or dropped it): loaded, every record in the file
+    would lose its release date and released prisoners would look in custody again. The file is
+    rejected with the column named and the unknown header pointed at; what is current stays."""
+    first = delivery(tmp_path / "m1", {"prison_custody": [_custody("X1"), _open("X2")]})
+    assert _load(warehouse, first) == (2, 0, 0, 0, 0)
+    rows = [{("release_dt" if k == "release_date" else k): v for k, v in _custody(i).items()}
+            for i in ("X1", "X2")]
+    renamed = tmp_path / "m2"
+    write_csv(renamed / "prison_custody.csv", rows)
+    result = ingest_delivery(warehouse, renamed, as_of=AS_OF)
+    (f,) = result.files
+    assert f.status == "rejected"
+    assert "the header lacks release_date" in f.message and "release_dt" in f.message
+    assert _current(warehouse) == {"X1": "2018-07-01", "X2": None}
+    assert _versions(warehouse) == 2
+    # a column no record holds a value in may be left out, as in a first delivery
+    columns = [c for c in _open("X3") if c != "youth_estate"]
+    later = tmp_path / "m3"
+    write_csv(later / "prison_custody.csv", [_open("X3"), _custody("X2")], columns)
+    assert _load(warehouse, later) == (1, 1, 0, 0, 0)
+    assert _current(warehouse) == {"X1": "2018-07-01", "X2": "2018-07-01", "X3": None}
+
+
+def test_columns_the_contract_does_not_name_are_named_on_the_batch(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    rows = [{**_custody("X1"), "wing": "B"}]
+    folder = tmp_path / "m1"
+    write_csv(folder / "prison_custody.csv", rows)
+    (f,) = ingest_delivery(warehouse, folder, as_of=AS_OF).files
+    assert f.status == "loaded"
+    assert "column(s) the contract does not name, not loaded: wing" in f.message

@@ -263,8 +263,13 @@ def _prepare(wh: DuckDBWarehouse, item: DeliveryFile, extract_date: date | None,
             f"would withdraw every record of {extract.name}, so it was not. If nothing changed, "
             "list it with mode = \"changes\"; otherwise ask the partner to re-send it.")
         return prepared
-    prepared.staged = staged
     prepared.first_load = not _has_history(wh, extract)
+    if not prepared.first_load:
+        dropped = _columns_dropped(wh, extract, staged)
+        if dropped:
+            prepared.rejection = _dropped_message(extract, dropped, staged.extra_columns)
+            return prepared
+    prepared.staged = staged
     # cleaned once (trimmed cells, parsed dates), read by the checks and by the insert
     prepared.clean = f"{work}.clean"
     wh.execute(f"CREATE TABLE {prepared.clean} AS {cleaned_sql(extract, staged.table)}")
@@ -275,6 +280,30 @@ def _prepare(wh: DuckDBWarehouse, item: DeliveryFile, extract_date: date | None,
                                    cleaned=prepared.clean, current=current)
         wh.execute(f"CREATE TABLE {prepared.problems} AS {checked}")
     return prepared
+
+
+def _columns_dropped(wh: DuckDBWarehouse, extract: ExtractFile, staged: StagedFile) -> list[str]:
+    """Optional columns the file's header lacks although current records of the extract hold
+    values in them. A row is a whole version of its record, so loading such a file would empty
+    that column on every record it brings (a release date gone puts a released prisoner back in
+    custody): a renamed or dropped column in the partner's export, not a change of the data."""
+    absent = [c for c in extract.column_names if c not in staged.header_of]
+    if not absent:
+        return []
+    held = ", ".join(f"bool_or({ident(c)} IS NOT NULL) AS {ident(c)}" for c in absent)
+    row = wh.execute(f"SELECT {held} FROM {current_table(extract)}").fetchone()
+    return [c for c, has in zip(absent, row or (), strict=False) if has]
+
+
+def _dropped_message(extract: ExtractFile, dropped: list[str], extras: tuple[str, ...]) -> str:
+    named = ", ".join(dropped)
+    renamed = (f" The file has column(s) the contract does not name: {', '.join(extras)}; if one "
+               "is a renamed contract column, ask for the file with the contract's header."
+               if extras else "")
+    return (f"the header lacks {named}, which the {extract.name} records already loaded hold "
+            f"values in: loaded, every record in this file would lose its {named}, so it was "
+            f"not.{renamed} A file that leaves an optional column empty must still carry the "
+            "column in its header.")
 
 
 def _reported(read: Step, prepare: Callable[[DuckDBWarehouse], _Prepared],
@@ -398,7 +427,9 @@ def _load_file(
     # can ask the partner whether it was a full snapshot
     unlisted = ("not listed in the delivery's manifest, so read as changes only, with no control "
                 "total" if extract_date is not None and not item.listed else "")
-    message = "; ".join(m for m in (unlisted, changes.message) if m)
+    extras = (f"column(s) the contract does not name, not loaded: {', '.join(staged.extra_columns)}"
+              if staged.extra_columns else "")
+    message = "; ".join(m for m in (unlisted, extras, changes.message) if m)
     _record_batch(wh, batch_id=batch_id, delivery=delivery, item=item, sha256=prepared.sha256,
                   contract=contract, status="loaded", message=message,
                   counts=(read, loaded, quarantined, warned), extras=staged.extra_columns,
