@@ -36,7 +36,7 @@ err_console = Console(stderr=True)
 
 Until = Annotated[str | None, typer.Option(
     "--until", metavar="YYYY-MM", help="Last month of the window (the extract is taken at its "
-    "end) [default: the last full month before today].")]
+    "end) \\[default: the last full month before today].")]
 Years = Annotated[int, typer.Option(help="Years in the window, twelve months each, ending with "
                                     "--until.")]
 #: The demo's default size of London: four years at this scale keep `make demo` within 10 minutes
@@ -45,7 +45,7 @@ DEMO_SCALE = 0.25
 
 DataDir = Annotated[
     Path | None,
-    typer.Option("--data-dir", help="Where the warehouse lives [env: LOCALJUSTICE_DATA_DIR; "
+    typer.Option("--data-dir", help="Where the warehouse lives \\[env: LOCALJUSTICE_DATA_DIR; "
                  "default: ./localjustice-data]."),
 ]
 
@@ -305,7 +305,7 @@ def record_history(
     reason: Annotated[str, typer.Option("--reason", help="Why you are looking (required; kept in "
                                         "the audit log).")],
     by: Annotated[str | None, typer.Option(
-        "--by", help="Name recorded in the audit log [default: $USER].")] = None,
+        "--by", help="Name recorded in the audit log \\[default: $USER].")] = None,
     output: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
     data_dir: DataDir = None,
 ) -> None:
@@ -566,7 +566,7 @@ ModelFile = Annotated[
 TruthFile = Annotated[
     Path | None,
     typer.Option("--truth", help="Truth file (source, source_person_id, true_person_id) to "
-                 "measure against [default: <data-dir>/synthetic/truth/person_map.csv if present]."),
+                 "measure against \\[default: <data-dir>/synthetic/truth/person_map.csv if present]."),
 ]
 
 
@@ -651,7 +651,7 @@ def link(
 def link_review(
     data_dir: DataDir = None,
     reviewer: Annotated[str | None, typer.Option(
-        "--reviewer", help="Name recorded with each decision [default: $USER].")] = None,
+        "--reviewer", help="Name recorded with each decision \\[default: $USER].")] = None,
     limit: Annotated[int, typer.Option(help="Pairs to show in this session.")] = 20,
 ) -> None:
     """Review uncertain pairs: same person, not the same, or skip (restricted-zone view)."""
@@ -709,7 +709,7 @@ def link_manual(
     reason: Annotated[str, typer.Option("--reason", help="Why they are the same person (required; "
                                         "kept with the link and in the audit log).")],
     by: Annotated[str | None, typer.Option(
-        "--by", help="Name recorded with the link [default: $USER].")] = None,
+        "--by", help="Name recorded with the link \\[default: $USER].")] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Link two records the review queue does not offer, with the reason (audited as a manual
@@ -1061,7 +1061,7 @@ def publish(data_dir: DataDir = None) -> None:
 def report(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the report into.")],
     period: Annotated[str | None, typer.Option(
-        "--period", help="A quarter (2025Q1) or a year (2025) [default: latest whole year with "
+        "--period", help="A quarter (2025Q1) or a year (2025) \\[default: latest whole year with "
         "data].")] = None,
     unsuppressed: Annotated[bool, typer.Option(
         "--unsuppressed", help="Raw counts, for authorised internal analysis only.")] = False,
@@ -1077,7 +1077,7 @@ def report(
 @app.command("cases-import")
 def cases_import(
     team: Annotated[str | None, typer.Option(
-        "--team", help="Team for referrals whose borough no team covers [default: the area's first "
+        "--team", help="Team for referrals whose borough no team covers \\[default: the area's first "
         "team].")] = None,
     caseworker: Annotated[list[str] | None, typer.Option(
         "--caseworker", help="USERNAME=Display name; repeat. Caseworkers of --team besides its accounts; "
@@ -1091,7 +1091,7 @@ def cases_import(
         "--history", help="Open older referrals' cases already closed with an outcome, their entitlements "
         "delivered (the demo's years of data).")] = False,
     today: Annotated[str | None, typer.Option(
-        "--today", help="'Today' for --history and --demo-staff, YYYY-MM-DD [default: the real date, or the "
+        "--today", help="'Today' for --history and --demo-staff, YYYY-MM-DD \\[default: the real date, or the "
         "day after the last referral when the data are older than the open window].")] = None,
     data_dir: DataDir = None,
 ) -> None:
@@ -1242,12 +1242,12 @@ def evaluate(
     programme_code: Annotated[str, typer.Argument(metavar="PROGRAMME", help="A programme code "
                                                   "from programmes.toml, e.g. TTG.")],
     start: Annotated[str | None, typer.Option("--from", help="First index date (YYYY-MM-DD) "
-                                              "[default: the data's first].")] = None,
+                                              "\\[default: the data's first].")] = None,
     end: Annotated[str | None, typer.Option("--to", help="Index dates before this day "
-                                            "[default: the last with a complete follow-up].")] = None,
+                                            "\\[default: the last with a complete follow-up].")] = None,
     output: Annotated[str, typer.Option("--format", help="table, json, html or xlsx.")] = "table",
     out: Annotated[Path | None, typer.Option("--out", help="Folder for html/xlsx "
-                                             "[default: <data-dir>/evaluations].")] = None,
+                                             "\\[default: <data-dir>/evaluations].")] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Evaluate a programme, Justice-Data-Lab style: matched comparison group, effects on proven

@@ -34,7 +34,7 @@ console = Console()
 app = typer.Typer(help="Major incidents: open one, register its victims and witnesses from CSV, "
                        "and print its counts.", no_args_is_help=True)
 
-DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Where the data live [env: "
+DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Where the data live \\[env: "
                                                "LOCALJUSTICE_DATA_DIR; default: ./localjustice-data].")]
 By = Annotated[str, typer.Option("--by", help="Your username: an active account of the web app, whose role "
                                               "and teams decide what you may do (audited).")]
@@ -107,7 +107,7 @@ def register(
                                               "columns), UTF-8.", exists=True, dir_okay=False)],
     by: By,
     spoc: Annotated[str | None, typer.Option("--spoc", help="The single point of contact for the new "
-                                                            "cases [default: --by].")] = None,
+                                                            "cases \\[default: --by].")] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Register a CSV's people against the incident, checked as the page checks them. Each row

@@ -24,10 +24,10 @@ console = Console()
 err_console = Console(stderr=True)
 
 DataDir = Annotated[Path | None, typer.Option(
-    "--data-dir", help="Where the warehouse lives [env: LOCALJUSTICE_DATA_DIR].")]
+    "--data-dir", help="Where the warehouse lives \\[env: LOCALJUSTICE_DATA_DIR].")]
 Format = Annotated[str, typer.Option("--format", help="table or json.")]
 PriceYear = Annotated[str | None, typer.Option(
-    "--price-year", help="Financial year whose prices to use, e.g. 2023-24 [default: the "
+    "--price-year", help="Financial year whose prices to use, e.g. 2023-24 \\[default: the "
     "deal's, else the deflator series' base year].")]
 
 
@@ -149,7 +149,7 @@ def project_command(
         "end), project the next 12 months and report the error.")] = False,
     fit_end: Annotated[str | None, typer.Option(
         "--fit-end", metavar="YYYY-MM-DD", help="First day after the data fitted (a month's "
-        "first day) [default: after the last complete month].")] = None,
+        "first day) \\[default: after the last complete month].")] = None,
     sims: Annotated[int, typer.Option(help="Simulations.")] = 1000,
     price_year: PriceYear = None,
     format: Format = "table",

@@ -18,7 +18,7 @@ console = Console()
 governance_app = typer.Typer(help="The MoU commitments register and the board's packs.",
                              no_args_is_help=True)
 
-DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Where the data live [env: "
+DataDir = Annotated[Path | None, typer.Option("--data-dir", help="Where the data live \\[env: "
                                                "LOCALJUSTICE_DATA_DIR; default: ./localjustice-data].")]
 By = Annotated[str, typer.Option("--by", help="Who is acting: the username recorded and audited.")]
 

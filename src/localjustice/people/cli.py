@@ -31,11 +31,11 @@ def _day(text: str | None) -> date | None:
 
 def worklists(
     data_dir: Annotated[Path | None, typer.Option(
-        "--data-dir", help="Where the warehouse lives [env: LOCALJUSTICE_DATA_DIR; default: "
+        "--data-dir", help="Where the warehouse lives \\[env: LOCALJUSTICE_DATA_DIR; default: "
         "./localjustice-data].")] = None,
     output: Annotated[Literal["table", "json"], typer.Option("--format", help="table or json.")] = "table",
     today: Annotated[str | None, typer.Option("--today", help="The day the lists are for, YYYY-MM-DD "
-                                              "[default: the last event date in the data].")] = None,
+                                              "\\[default: the last event date in the data].")] = None,
 ) -> None:
     """Print each worklist's name, rule and count (people, and of them from prisons outside the area)."""
     from localjustice.people.worklists import data_end, worklist_counts
