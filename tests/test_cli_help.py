@@ -7,7 +7,6 @@ Typer renders help with Rich, which reads ``[...]`` as markup and silently drops
 from __future__ import annotations
 
 import re
-
 from typing import Any
 
 import pytest

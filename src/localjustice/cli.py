@@ -160,14 +160,15 @@ def ingest(
     from localjustice.warehouse import open_warehouse
 
     settings = _settings(data_dir)
-    rejected, done = 0, 0
+    rejected, done, loaded = 0, 0, False
     try:
         with open_warehouse(settings.warehouse_path) as warehouse:
             for delivery in deliveries:
                 with rich_progress(console) as bar:
                     result = ingest_delivery(warehouse, delivery, progress=bar)
                 _print_delivery(result, settings)
-                rejected += len(result.rejected)
+                rejected += len(result.still_rejected)
+                loaded = loaded or result.loaded
                 done += 1
     except LocalJusticeError as exc:
         if done:
@@ -175,7 +176,8 @@ def ingest(
                               f"{escape(str(deliveries[done]))} and any after it are not.")
         raise _fail(exc) from None
     if rejected:
-        err_console.print(f"[bold red]{rejected} file(s) rejected[/]; the rest loaded.")
+        rest = "; the rest loaded" if loaded else ""
+        err_console.print(f"[bold red]{rejected} file(s) rejected[/]{rest}.")
         raise typer.Exit(code=1)
 
 
@@ -187,8 +189,13 @@ def _print_delivery(result: DeliveryResult, settings: Settings) -> None:
     if result.ignored:
         console.print("  Not extracts of the contract, not read: "
                       f"{escape(', '.join(result.ignored))}")
+    if not result.has_manifest and result.changed:
+        console.print("  No manifest.toml: every file read as changes only (nothing withdrawn), "
+                      "with no extract date and no control totals checked.")
     if not result.changed:
-        console.print("Nothing changed: every file of this delivery was already received.")
+        still = ("; the rejected ones are still rejected, for the reasons above"
+                 if result.still_rejected else "")
+        console.print(f"Nothing changed: every file of this delivery was already received{still}.")
     elif not any(f.status == "loaded" for f in result.files):
         console.print("Nothing loaded: every file of this delivery that was not already received "
                       "was rejected, for the reasons above.")
@@ -1091,8 +1098,8 @@ def cases_import(
         "--history", help="Open older referrals' cases already closed with an outcome, their entitlements "
         "delivered (the demo's years of data).")] = False,
     today: Annotated[str | None, typer.Option(
-        "--today", help="'Today' for --history and --demo-staff, YYYY-MM-DD \\[default: the real date, or the "
-        "day after the last referral when the data are older than the open window].")] = None,
+        "--today", help="'Today' for --history and --demo-staff, YYYY-MM-DD \\[default: the real "
+        "date, or the day after the last referral when the data are older than the open window].")] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Open victims-and-witnesses cases from the warehouse's victim referrals (idempotent)."""

@@ -131,7 +131,7 @@ def test_a_manifest_mistake_names_its_section_as_written(tmp_path: Path) -> None
     result = runner.invoke(app, ["ingest", str(folder), "--data-dir", str(tmp_path / "data")],
                            env={"COLUMNS": "250"})
     assert result.exit_code == 1
-    assert "has [files.police_crimes] with keys other than mode and rows" in \
+    assert "has [files.police_crimes] with keys other than mode and rows: row" in \
         " ".join(result.output.split())
 
 
@@ -144,6 +144,40 @@ def test_a_delivery_whose_every_file_is_rejected_does_not_say_it_loaded(tmp_path
     assert result.exit_code == 1
     said = " ".join(result.output.split())
     assert "Nothing loaded" in said and "Loaded into" not in said
+
+
+def test_a_delivery_whose_every_file_is_rejected_ends_without_saying_the_rest_loaded(
+        tmp_path: Path) -> None:
+    folder = delivery(tmp_path / "m", {"police_crimes": [valid_row("police_crimes")]})
+    (folder / "manifest.toml").write_text(
+        "extract_date = 2018-09-30\n[files.police_crimes]\nrows = 2\n", encoding="utf-8")
+    result = runner.invoke(app, ["ingest", str(folder), "--data-dir", str(tmp_path / "data")],
+                           env={"COLUMNS": "250"})
+    said = " ".join(result.output.split())
+    assert "1 file(s) rejected." in said and "the rest loaded" not in said
+
+
+def test_a_rejected_file_sent_again_is_still_rejected_with_its_reason_and_fails_the_run(
+        tmp_path: Path) -> None:
+    folder = delivery(tmp_path / "m", {"police_crimes": [valid_row("police_crimes")],
+                                       "prison_custody": [valid_row("prison_custody")]})
+    (folder / "manifest.toml").write_text(
+        "extract_date = 2018-09-30\n[files.police_crimes]\nrows = 2\n", encoding="utf-8")
+    args = ["ingest", str(folder), "--data-dir", str(tmp_path / "data")]
+    assert runner.invoke(app, args, env={"COLUMNS": "250"}).exit_code == 1
+    again = runner.invoke(app, args, env={"COLUMNS": "250"})
+    said = " ".join(again.output.split())
+    assert again.exit_code == 1
+    assert "identical file already rejected in delivery m: the manifest gives 2 data rows" in said
+    assert "the rejected ones are still rejected" in said
+
+
+def test_ingest_says_when_a_delivery_has_no_manifest(tmp_path: Path) -> None:
+    folder = delivery(tmp_path / "m", {"police_crimes": [valid_row("police_crimes")]})
+    result = runner.invoke(app, ["ingest", str(folder), "--data-dir", str(tmp_path / "data")],
+                           env={"COLUMNS": "250"})
+    assert result.exit_code == 0
+    assert "No manifest.toml: every file read as changes only" in " ".join(result.output.split())
 
 
 def test_history_shows_a_records_versions_and_audits_the_look_up(tmp_path: Path) -> None:

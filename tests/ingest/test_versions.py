@@ -6,6 +6,7 @@ and what the batch says it changed. Hand-built rows, so every expected count is 
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 
@@ -314,6 +315,21 @@ def test_a_malformed_manifest_refuses_the_delivery_with_its_mistake(
     with pytest.raises(LocalJusticeError, match=message):
         ingest_delivery(warehouse, folder, as_of=AS_OF)
     assert warehouse.execute("SELECT count(*) FROM ingest.batch").scalar() == 0
+
+
+@pytest.mark.parametrize("name", ["Manifest.toml", "manifest.toml.txt", "MANIFEST.TOML"])
+def test_a_manifest_under_another_name_refuses_the_delivery_rather_than_be_ignored(
+    tmp_path: Path, warehouse: Warehouse, name: str
+) -> None:
+    """Ignored, a snapshot's manifest would load as changes: nothing withdrawn, no total checked."""
+    _load(warehouse, delivery(tmp_path / "m1", {"prison_custody": [_open("X1"), _open("X2")]}))
+    folder = delivery(tmp_path / "m2", {"prison_custody": [_open("X1")]})
+    (folder / name).write_text("extract_date = 2018-09-30\n[files.prison_custody]\n"
+                               "mode = \"snapshot\"\nrows = 1\n", encoding="utf-8")
+    with pytest.raises(LocalJusticeError, match=f"holds {re.escape(name)}, which is not read as its "
+                       "manifest: the manifest must be named manifest.toml"):
+        ingest_delivery(warehouse, folder, as_of=AS_OF)
+    assert warehouse.execute("SELECT count(*) FROM ingest.batch").scalar() == 1
 
 
 def test_duplicate_keys_inside_one_delivery_stay_a_quarantine_reason(

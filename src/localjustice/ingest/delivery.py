@@ -62,6 +62,7 @@ class Delivery:
     #: files in the folder that are not extracts of the contract (reported, never read)
     ignored: tuple[str, ...]
     manifest: Manifest = field(default_factory=Manifest)
+    has_manifest: bool = False
 
 
 def _bad_manifest(path: Path, what: str) -> LocalJusticeError:
@@ -99,8 +100,11 @@ def read_manifest(path: Path, contract: Contract) -> Manifest:
         if name not in contract.files:
             raise _bad_manifest(path, f"names {name!r}, which is not an extract of the contract "
                                 f"({', '.join(contract.files)})")
-        if not isinstance(spec, dict) or set(spec) - {"mode", "rows"}:
-            raise _bad_manifest(path, f"has [files.{name}] with keys other than mode and rows")
+        if not isinstance(spec, dict):
+            raise _bad_manifest(path, f"has files.{name} that is not a table ([files.{name}])")
+        if set(spec) - {"mode", "rows"}:
+            raise _bad_manifest(path, f"has [files.{name}] with keys other than mode and rows: "
+                                f"{', '.join(sorted(set(spec) - {'mode', 'rows'}))}")
         mode = spec.get("mode", "changes")
         if mode not in MODES:
             raise _bad_manifest(path, f"gives [files.{name}] mode {mode!r}; use \"snapshot\" or "
@@ -148,6 +152,12 @@ def find_delivery(folder: Path, contract: Contract) -> Delivery:
     for path in sorted(p for p in folder.iterdir() if p.is_file()):
         if path.name == MANIFEST_NAME:
             continue
+        if path.name.lower().startswith("manifest"):
+            # read as no manifest, a snapshot would withdraw nothing and no total be checked
+            raise LocalJusticeError(
+                f"The delivery holds {path.name}, which is not read as its manifest: the manifest "
+                f"must be named {MANIFEST_NAME}, in lower case. Rename it and ingest again; "
+                "nothing from this delivery was loaded.")
         file_format = FORMATS.get(path.suffix.lower())
         stem = path.name[: -len(path.suffix)] if file_format else ""
         if file_format is None or stem not in contract.files:
@@ -171,4 +181,5 @@ def find_delivery(folder: Path, contract: Contract) -> Delivery:
         raise _bad_manifest(manifest_path, f"lists {', '.join(absent)}, but the folder holds no "
                             "such file")
     ordered = tuple(found[name] for name in load_order(contract) if name in found)
-    return Delivery(name=folder.name, files=ordered, ignored=tuple(ignored), manifest=manifest)
+    return Delivery(name=folder.name, files=ordered, ignored=tuple(ignored), manifest=manifest,
+                    has_manifest=manifest_path.is_file())

@@ -105,6 +105,8 @@ class DeliveryResult:
     files: tuple[FileResult, ...]
     ignored: tuple[str, ...] = field(default=())
     seconds: float = 0.0
+    #: the delivery came with a manifest.toml (without one: changes only, no totals checked)
+    has_manifest: bool = False
 
     @property
     def changed(self) -> bool:
@@ -113,6 +115,15 @@ class DeliveryResult:
     @property
     def rejected(self) -> tuple[FileResult, ...]:
         return tuple(f for f in self.files if f.status == "rejected")
+
+    @property
+    def still_rejected(self) -> tuple[FileResult, ...]:
+        """Files rejected now or, sent again unchanged, rejected before: none of them loaded."""
+        return tuple(f for f in self.files if f.status in {"rejected", "already_rejected"})
+
+    @property
+    def loaded(self) -> bool:
+        return any(f.status == "loaded" for f in self.files)
 
     @property
     def rows_read(self) -> int:
@@ -170,11 +181,12 @@ def _has_history(wh: DuckDBWarehouse, extract: ExtractFile) -> bool:
     return bool(wh.execute(f"SELECT EXISTS (SELECT 1 FROM {identity_table(extract)})").scalar())
 
 
-def _previous_batch(wh: DuckDBWarehouse, batch_id: str) -> tuple[str, str] | None:
+def _previous_batch(wh: DuckDBWarehouse, batch_id: str) -> tuple[str, str, str] | None:
+    """The status, delivery and message of the batch this file already was, if any."""
     row = wh.execute(
-        f"SELECT status, delivery FROM {INGEST_SCHEMA}.batch WHERE batch_id = ?", [batch_id]
-    ).fetchone()
-    return (str(row[0]), str(row[1])) if row else None
+        f"SELECT status, delivery, coalesce(message, '') FROM {INGEST_SCHEMA}.batch "
+        "WHERE batch_id = ?", [batch_id]).fetchone()
+    return (str(row[0]), str(row[1]), str(row[2])) if row else None
 
 
 def _record_batch(
@@ -215,7 +227,7 @@ class _Prepared:
     work: str
     staged: StagedFile | None = None
     rejection: str = ""
-    previous: tuple[str, str] | None = None
+    previous: tuple[str, str, str] | None = None
     #: the staged rows cleaned (``cleaned_sql``)
     clean: str = ""
     #: the rows that break a rule or earn a warning; empty: checked in the transaction, since
@@ -344,9 +356,11 @@ def _load_file(
     item, batch_id = prepared.item, prepared.batch_id
     extract = item.extract
     if prepared.previous is not None:
-        status, earlier = prepared.previous
+        status, earlier, why = prepared.previous
+        # a re-sent rejected file is still rejected, for the same reason: say it again
+        reason = f": {why}" if status == "rejected" and why else ""
         return FileResult(extract.name, item.path.name, batch_id, f"already_{status}",
-                          f"identical file already {status} in delivery {earlier}")
+                          f"identical file already {status} in delivery {earlier}{reason}")
     if prepared.staged is None:
         _record_batch(wh, batch_id=batch_id, delivery=delivery, item=item,
                       sha256=prepared.sha256, contract=contract, status="rejected",
@@ -714,7 +728,7 @@ def ingest_delivery(
                 "it is. Free disk space and run the same ingest again: it completes the zone."
             ) from exc
     return DeliveryResult(delivery.name, tuple(results), delivery.ignored,
-                          time.perf_counter() - started)
+                          time.perf_counter() - started, has_manifest=delivery.has_manifest)
 
 
 def records_zone_of(warehouse: Warehouse) -> Path | None:
