@@ -447,3 +447,30 @@ def test_columns_the_contract_does_not_name_are_named_on_the_batch(
     (f,) = ingest_delivery(warehouse, folder, as_of=AS_OF).files
     assert f.status == "loaded"
     assert "column(s) the contract does not name, not loaded: wing" in f.message
+
+
+def test_a_records_history_compares_each_version_with_the_one_it_followed_not_a_history_only_one(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    """X1 is released on 2018-10-01; a late delivery extracted before that moves it to BXI (kept
+    as history only, never current); then a release date is corrected at PVI. The correction
+    changed the release date from the version it replaced, not the establishment."""
+    from localjustice.ingest.history import record_histories
+
+    steps = [("m1", "2018-09-30", _open("X1")),
+             ("m2", "2018-10-31", _custody("X1", release_date="2018-10-01")),
+             ("m3", "2018-10-15", _custody("X1", release_date="2018-10-01",
+                                           establishment_code="BXI")),
+             ("m4", "2018-11-30", _custody("X1", release_date="2018-10-02"))]
+    for name, extracted, row in steps:
+        folder = delivery(tmp_path / name, {"prison_custody": [row]})
+        _manifest(folder, extracted, {"prison_custody": ("changes", 1)})
+        _load(warehouse, folder)
+    [record] = record_histories(warehouse, "prison_custody", "X1")
+    assert [(v.delivery, v.state, v.changed) for v in record.versions] == [
+        ("m1", "superseded", ()),
+        ("m2", "superseded", ("release_date",)),
+        ("m3", "older_extract", ("establishment_code",)),
+        ("m4", "current", ("release_date",)),
+    ]
+    assert "pnc_id_valid" not in record.columns  # derived by ingest, not sent by the partner

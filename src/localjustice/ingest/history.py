@@ -29,8 +29,9 @@ from localjustice.warehouse.records_zone import identity_columns
 #: A version's state, in words a steward reads, by ``ingest.version_end`` reason.
 STATES = {"current": "Current", "superseded": "Superseded", "withdrawn": "Withdrawn",
           "older_extract": "History only (older extract)"}
-#: Columns of ``identity.<extract>`` that are provenance, not the partner's values.
-_PROVENANCE = ("batch_id", "source_row")
+#: Columns of ``identity.<extract>`` that are not the partner's values: provenance, and what
+#: ingest derives (whether the PNC id's check letter holds; its warning says so already).
+_NOT_SENT = ("batch_id", "source_row", "pnc_id_valid")
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,9 @@ class RecordVersion:
     state: str
     ended_by_delivery: str
     values: dict[str, str]
-    #: the columns whose value differs from the version loaded before it (empty for the first)
+    #: the columns whose value differs from the version it followed: the latest earlier one that
+    #: was current at some time (a history-only version never was, so the version after it is
+    #: compared with the one it replaced); empty for the first
     changed: tuple[str, ...]
 
 
@@ -88,7 +91,7 @@ def record_histories(warehouse: Warehouse, extract_name: str, key: str) -> list[
     extract = contract.files[extract_name]
     con = as_duckdb(warehouse).connection
     first, rest = extract.key[0], list(extract.key[1:])
-    columns = [name for name, _ in identity_columns(extract) if name not in _PROVENANCE]
+    columns = [name for name, _ in identity_columns(extract) if name not in _NOT_SENT]
     values = ", ".join(f"CAST(t.{c} AS VARCHAR) AS {c}" for c in columns)
     rows = con.execute(
         f"""SELECT t.batch_id, b.delivery, coalesce(CAST(b.extract_date AS VARCHAR), ''),
@@ -126,8 +129,9 @@ def record_histories(warehouse: Warehouse, extract_name: str, key: str) -> list[
         shown = {c: "" if v is None else str(v) for c, v in zip(columns, r[7:], strict=True)}
         record = tuple(shown[k] for k in extract.key)
         before = by_key.setdefault(record, [])
-        changed = () if not before else tuple(
-            c for c in columns if shown[c] != before[-1].values[c])
+        followed = next((v for v in reversed(before) if v.state != "older_extract"), None)
+        changed = () if followed is None else tuple(
+            c for c in columns if shown[c] != followed.values[c])
         before.append(RecordVersion(str(r[0]), str(r[1]), str(r[2]), str(r[3]), int(r[4]),
                                     str(r[5]), str(r[6]), shown, changed))
     held_by_key: dict[tuple[str, ...], list[HeldBackRow]] = {}
