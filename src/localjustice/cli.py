@@ -13,9 +13,9 @@ import typer
 from rich import box
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
 from localjustice import casework_cli, incidents_cli
+from localjustice.cli_table import Table
 from localjustice.errors import LocalJusticeError
 from localjustice.governance.cli import board_pack, demo_step, governance_app
 from localjustice.people import cli as people_cli
@@ -25,6 +25,7 @@ from localjustice.settings import Settings
 
 if TYPE_CHECKING:
     from localjustice.ingest import DeliveryResult, WarehouseStatus
+    from localjustice.ingest.status import BatchSummary
 
 app = typer.Typer(
     help="Local Justice: joined-up criminal justice data and services for a city region.",
@@ -127,6 +128,27 @@ def synth(
         console.print(f"Delivery written to {out / 'delivery'}; truth file in {out / 'truth'}.")
 
 
+#: Terminal columns below which ``ingest`` lists each file in words instead of a table.
+WIDE_INGEST = 140
+
+
+def _print_files(result: DeliveryResult) -> None:
+    """What ``_ingest_table`` shows, for a narrow terminal: one line per file, counts in words."""
+    if console.width >= WIDE_INGEST:
+        console.print(_ingest_table(result))
+        return
+    console.print(f"[bold]Delivery {escape(result.delivery)}[/]")
+    for f in result.files:
+        line = f"{f.source}: {f.status.replace('_', ' ')}"
+        if f.status == "loaded":
+            counts = (f.rows_read, f.new, f.changed, f.older, f.unchanged, f.withdrawn,
+                      f.rows_quarantined, f.resolved, f.rows_with_warnings)
+            conserved = f.rows_read == f.rows_loaded + f.rows_quarantined + f.unchanged
+            line += ": " + ", ".join(f"{name} {n:,}" for name, n in zip(_COUNTS, counts, strict=True))
+            line += "; conserved" if conserved else "; [bold red]NOT conserved[/]"
+        console.print(line)
+
+
 def _ingest_table(result: DeliveryResult) -> Table:
     table = Table(title=f"Delivery {result.delivery}")
     numbers = ("read", "new", "changed", "history only", "unchanged", "withdrawn", "quarantined",
@@ -182,7 +204,7 @@ def ingest(
 
 
 def _print_delivery(result: DeliveryResult, settings: Settings) -> None:
-    console.print(_ingest_table(result))
+    _print_files(result)
     for f in result.files:
         if f.message:
             console.print(f"  {escape(f.file_name)}: {escape(f.message)}")
@@ -203,6 +225,47 @@ def _print_delivery(result: DeliveryResult, settings: Settings) -> None:
         rate = result.rows_read / result.seconds if result.seconds else 0.0
         console.print(f"Loaded into {settings.warehouse_path} in {result.seconds:.1f} s "
                       f"({rate:,.0f} rows/s). See `localjustice status` for quarantine reasons.")
+
+
+#: Terminal columns below which ``status`` lists each batch in two lines instead of a table of 17
+#: columns, whose cells would wrap a character at a time (piped output counts as 80 columns).
+WIDE_STATUS = 200
+_COUNTS = ("read", "new", "changed", "history only", "unchanged", "withdrawn", "quarantined",
+           "resolved", "warnings")
+
+
+def _counts(b: BatchSummary) -> tuple[int, ...]:
+    return (b.rows_read, b.rows_new, b.rows_changed, b.rows_older, b.rows_unchanged,
+            b.rows_withdrawn, b.rows_quarantined, b.rows_resolved, b.rows_with_warnings)
+
+
+def _batches_table(state: WarehouseStatus) -> Table:
+    batches = Table(title="Batches")
+    for name in ("batch", "delivery", "source", "mode", "extract", "status", *_COUNTS,
+                 "conserved", "at"):
+        batches.add_column(name, justify="right" if name in _COUNTS else "left")
+    for b in state.batches:
+        batches.add_row(*(escape(v) for v in (b.batch_id, b.delivery, b.source, b.mode,
+                                               b.extract_date, b.status)),
+                        *((f"{n:,}" for n in _counts(b)) if b.conserved is not None else
+                          ("",) * len(_COUNTS)),
+                        {True: "yes", False: "NO", None: ""}[b.conserved], b.loaded_at)
+    return batches
+
+
+def _print_batches(state: WarehouseStatus) -> None:
+    """The batches table's content for a narrow terminal: each batch's provenance, then its
+    counts in words, so no number is wrapped or cut."""
+    console.print("[bold]Batches[/]")
+    for b in state.batches:
+        extracted = f", extracted {b.extract_date}" if b.extract_date else ""
+        console.print(f"{escape(b.batch_id)}: {escape(b.source)} from delivery "
+                      f"{escape(b.delivery)} ({escape(b.mode)}{escape(extracted)}), {b.status} at "
+                      f"{b.loaded_at}")
+        if b.conserved is not None:
+            counts = ", ".join(f"{name} {n:,}" for name, n in zip(_COUNTS, _counts(b), strict=True))
+            conserved = "conserved" if b.conserved else "[bold red]NOT conserved[/]"
+            console.print(f"  {counts}; {conserved}")
 
 
 def _reasons_table(state: WarehouseStatus, limit: int | None = None) -> Table:
@@ -246,20 +309,10 @@ def status(
     if open_only:
         _print_open(state)
         return
-    batches = Table(title="Batches")
-    for name in ("batch", "delivery", "source", "mode", "extract", "status", "read", "new",
-                 "changed", "history only", "unchanged", "withdrawn", "quarantined", "resolved",
-                 "warnings", "conserved", "at"):
-        batches.add_column(name)
-    for b in state.batches:
-        counts = (b.rows_read, b.rows_new, b.rows_changed, b.rows_older, b.rows_unchanged,
-                  b.rows_withdrawn, b.rows_quarantined, b.rows_resolved, b.rows_with_warnings)
-        batches.add_row(*(escape(v) for v in (b.batch_id, b.delivery, b.source, b.mode,
-                                               b.extract_date, b.status)),
-                        *((str(n) for n in counts) if b.conserved is not None else
-                          ("",) * len(counts)),
-                        {True: "yes", False: "NO", None: ""}[b.conserved], b.loaded_at)
-    console.print(batches)
+    if console.width >= WIDE_STATUS:
+        console.print(_batches_table(state))
+    else:
+        _print_batches(state)
     console.print(_reasons_table(state))
     for b in state.batches:
         if b.status == "rejected":
@@ -433,7 +486,7 @@ def demo(
                     result = ingest_delivery(warehouse, out / name, progress=bar)
                 results.append(result)
                 if number == 0 and result.changed:
-                    console.print(_ingest_table(result))
+                    _print_files(result)
             console.print(_deliveries_table(results))
             console.print(_reasons_table(warehouse_status(warehouse), limit=12))
     except LocalJusticeError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from localjustice.cli import app
@@ -213,3 +214,22 @@ def test_history_shows_a_records_versions_and_audits_the_look_up(tmp_path: Path)
     unknown = runner.invoke(app, ["history", "prisons", "X1", "--data-dir", str(data),
                                   "--by", "s", "--reason", "r"])
     assert unknown.exit_code == 1 and "is not an extract" in unknown.output
+
+
+@pytest.mark.parametrize("columns", ["80", "250"])
+def test_ingest_and_status_never_cut_a_count_whatever_the_terminal_width(
+        tmp_path: Path, columns: str) -> None:
+    """At 80 columns (and piped output) Rich cut the tables' cells to an ellipsis: a batch's rows
+    read showed as a truncated number. Narrow terminals get the counts in words instead."""
+    rows = [valid_row("police_crimes", crime_id=f"C{i}") for i in range(1234)]
+    folder = delivery(tmp_path / "2018-09", {"police_crimes": rows})
+    data = str(tmp_path / "data")
+    loaded = runner.invoke(app, ["ingest", str(folder), "--data-dir", data],
+                           env={"COLUMNS": columns})
+    state = runner.invoke(app, ["status", "--data-dir", data], env={"COLUMNS": columns})
+    for output in (loaded.output, state.output):
+        assert "…" not in output
+        assert "1,234" in output  # whole, on one line
+    if columns == "80":
+        assert "police_crimes: loaded: read 1,234, new 1,234," in loaded.output
+        assert "read 1,234, new 1,234, changed 0" in state.output

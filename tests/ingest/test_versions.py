@@ -166,7 +166,7 @@ def test_a_full_snapshot_withdraws_what_it_lacks_and_keeps_it_in_history(
     result = ingest_delivery(warehouse, snapshot, as_of=AS_OF)
     f = result.files[0]
     assert (f.new, f.changed, f.unchanged, f.withdrawn, f.rows_quarantined) == (0, 1, 1, 1, 1)
-    assert "withdrawn" in f.message
+    assert "withdrew" in f.message
     assert _current(warehouse) == {"X1": None, "X2": "2018-09-01", "X4": None}
     withdrawn = warehouse.execute(
         "SELECT t.custody_id FROM ingest.version_end e JOIN identity.prison_custody t "

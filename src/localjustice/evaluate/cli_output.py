@@ -7,9 +7,9 @@ import math
 from typing import Any
 
 from rich.console import Group
-from rich.table import Table
 from rich.text import Text
 
+from localjustice.cli_table import Table
 from localjustice.evaluate.report import balance_warning
 from localjustice.evaluate.sensitivity import Sensitivity
 from localjustice.evaluate.table import Evaluation

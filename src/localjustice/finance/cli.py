@@ -13,8 +13,8 @@ import typer
 from rich import box
 from rich.console import Console
 from rich.markup import escape
-from rich.table import Table
 
+from localjustice.cli_table import Table
 from localjustice.errors import LocalJusticeError
 from localjustice.settings import Settings
 

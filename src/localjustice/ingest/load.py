@@ -531,7 +531,7 @@ def _load_versions(
                      f"{older_rows} differing row(s) kept as history only, no newer version "
                      "overridden" + (", nothing withdrawn" if mode == "snapshot" else ""))
     elif withdrawn:
-        notes.append(f"{withdrawn} record(s) missing from this full snapshot withdrawn")
+        notes.append(f"withdrew {withdrawn} record(s) missing from this full snapshot")
     wh.execute("DROP TABLE _compared")
     return _Changes(new, changed, unchanged, withdrawn, older_rows, "; ".join(notes))
 

@@ -12,9 +12,9 @@ import json
 from typing import Any
 
 from rich.console import Group, RenderableType
-from rich.table import Table
 from rich.text import Text
 
+from localjustice.cli_table import Table
 from localjustice.measures import UNSUPPRESSED_NOTICE, PublishedMeasure
 
 FORMATS = ("table", "json", "csv")

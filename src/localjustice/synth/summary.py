@@ -6,8 +6,8 @@ import math
 from dataclasses import dataclass, field
 
 from rich import box
-from rich.table import Table
 
+from localjustice.cli_table import Table
 from localjustice.synth.calibration_check import Measured
 from localjustice.synth.monthly import DeliveryChanges
 
