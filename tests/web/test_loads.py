@@ -126,6 +126,39 @@ def test_a_partner_with_no_batches_keeps_the_page_and_says_so(client_for: Client
         assert "Open items by partner" in page
 
 
+def test_a_partner_narrows_the_reasons_and_an_unknown_one_draws_no_empty_table(
+        client_for: ClientFor) -> None:
+    client = client_for("data_steward")
+    every = {r["source"] for r in client.get("/api/loads").json()["reasons"]}
+    assert every == {"prison_custody", "police_victims"}
+    prisons = client.get("/api/loads", params={"partner": "prisons"}).json()
+    assert {r["source"] for r in prisons["reasons"]} == {"prison_custody"}
+    page = client.get("/loads", params={"partner": "prisons"}).text
+    assert "Rows of prisons held back (quarantine) or flagged (warning), by reason" in page
+    nobody = client.get("/loads", params={"partner": "nobody"}).text
+    assert "Open items of nobody" not in nobody
+    assert nobody.count("No partner is called nobody") == 2  # batches and open items
+    courts = client.get("/loads", params={"partner": "courts"}).text
+    assert "Nothing from courts is waiting for a correction." in courts
+    assert "Open items of courts" not in courts
+
+
+def test_the_summary_adds_up_for_a_reader(client_for: ClientFor) -> None:
+    """read = loaded + unchanged + quarantined, each on the page; the waiting line counts items."""
+    client = client_for("data_steward")
+    data = client.get("/api/loads").json()
+    assert data["rows_read"] == data["rows_loaded"] + data["rows_unchanged"] + \
+        data["rows_quarantined"]
+    assert data["rows_unchanged"] == sum(b["rows_unchanged"] for b in data["batches"]) > 0
+    page = client.get("/loads").text
+    assert "Rows unchanged (identical to the current version, not stored again)" in page
+    assert "Quarantine items still waiting for a correction" in page
+    assert '<th scope="col" class="govuk-table__header govuk-table__header--numeric">Items</th>' \
+        in page
+    for heading in ("Batches", "Why rows were held back", "Waiting for a correction"):
+        assert f">{heading}</h2>" in page
+
+
 def test_open_items_are_counted_by_partner_and_paginated(client_for: ClientFor) -> None:
     client = client_for("data_steward")
     data = client.get("/api/loads").json()

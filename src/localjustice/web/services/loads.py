@@ -90,6 +90,8 @@ class LoadsView(BaseModel):
     rows_read: int
     rows_loaded: int
     rows_quarantined: int
+    #: rows identical to their record's current version, so not stored again
+    rows_unchanged: int
     all_conserved: bool
     open_by_partner: list[OpenPartner]
     #: one page of the open items (of ``partner`` when one is chosen)
@@ -112,7 +114,7 @@ def _pages(total: int, size: int, page: int) -> tuple[int, int]:
 def loads_view(gate: WarehouseGate, *, partner: str = "", page: int = 1,
                batches_page: int = 1) -> LoadsView:
     """The loads page. The totals are the whole warehouse's; ``partner`` (as the contract names
-    the partner that sends an extract) narrows the batches and the open items."""
+    the partner that sends an extract) narrows the batches, the reasons and the open items."""
     with gate.open() as warehouse:
         state = warehouse_status(warehouse)
         review_waiting = review_queue_size(warehouse)
@@ -135,10 +137,12 @@ def loads_view(gate: WarehouseGate, *, partner: str = "", page: int = 1,
         page_size=OPEN_PAGE_SIZE,
         batches_in_warehouse=len(batches),
         partners=sorted(set(partner_of.values())),
-        reasons=[Reason.model_validate(r) for r in payload["reasons"]],
+        reasons=[Reason.model_validate(r) for r in payload["reasons"]
+                 if not partner or partner_of.get(r["source"]) == partner],
         rows_read=sum(b.rows_read for b in batches),
         rows_loaded=sum(b.rows_loaded for b in batches),
         rows_quarantined=sum(b.rows_quarantined for b in batches),
+        rows_unchanged=sum(b.rows_unchanged for b in batches),
         all_conserved=all(b.conserved is not False for b in batches),
         open_by_partner=[OpenPartner(partner=k, rows=v)
                          for k, v in sorted(state.open_by_partner().items())],
