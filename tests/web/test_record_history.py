@@ -85,6 +85,13 @@ def test_an_unknown_key_finds_nothing_and_a_bad_look_up_says_what_to_fix(
     assert unknown.status_code == 422
     assert unknown.json()["detail"] == "Select the extract the record is in"
     assert 'maxlength="200"' in blank.text
+    # a long paste or a control character is a field error on the form, not a bare 400 page
+    for key, said in (("X" * 201, "The custody_id must be 200 characters or fewer"),
+                      ("X1\x07", "The custody_id must not contain control characters")):
+        wrong = steward.get(PAGE, params={"extract": "prison_custody", "key": key})
+        assert wrong.status_code == 200 and said in wrong.text and 'href="#key"' in wrong.text
+        assert steward.get("/api" + PAGE, params={"extract": "prison_custody", "key": key,
+                                                  **REASON}).json()["detail"] == said
     assert len(_views(app)) == 1  # nothing was read for the bad look-ups
 
 

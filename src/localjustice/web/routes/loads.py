@@ -91,7 +91,8 @@ def record_history(
     request: Request, db: DbSession, user: Steward,
     extract: Annotated[str, Query(max_length=100, pattern=PRINTABLE,
                                   description="The extract, as the contract names it")] = "",
-    key: Annotated[str | None, Query(max_length=200, pattern=PRINTABLE, description=(
+    # checked by the service (KEY_MAX, printable), which says so on the form's field
+    key: Annotated[str | None, Query(max_length=2000, description=(
         "The first column of the extract's key (a crime's victims: its crime_id)"))] = None,
     purpose: reasons.PurposeCode = "", purpose_detail: reasons.PurposeDetail = "",
 ) -> RecordHistoryView:

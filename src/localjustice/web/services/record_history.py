@@ -79,6 +79,10 @@ class RecordHistoryView(BaseModel):
     records: list[RecordOut] = []
 
 
+#: The longest key looked up: a source's ids are short; anything longer is a paste gone wrong.
+KEY_MAX = 200
+
+
 def _choices() -> list[ExtractChoice]:
     return [ExtractChoice(extract=f.name, key_column=f.key[0], partner=f.partner)
             for f in load_contract().files.values()]
@@ -98,9 +102,14 @@ def record_history_view(gate: WarehouseGate, db: Session, user: SignedIn, extrac
     errors = {}
     if extract not in files:
         errors["extract"] = "Select the extract the record is in"
+    name = "the record's key" if extract not in files else f"the {files[extract].key[0]}"
     if not key:
-        errors["key"] = ("Enter the record's key" if extract not in files else
-                         f"Enter the {files[extract].key[0]} of the record")
+        errors["key"] = f"Enter {name} of the record" if extract in files else \
+            "Enter the record's key"
+    elif len(key) > KEY_MAX:
+        errors["key"] = f"{name[0].upper()}{name[1:]} must be {KEY_MAX} characters or fewer"
+    elif not key.isprintable():
+        errors["key"] = f"{name[0].upper()}{name[1:]} must not contain control characters"
     if errors:
         return RecordHistoryView(choices=choices, extract=extract, key=key, errors=errors)
     used = steward_purpose(db, user, purpose, stated_in)
