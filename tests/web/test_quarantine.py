@@ -246,3 +246,30 @@ def test_an_unknown_batch_says_where_to_choose_one(client_for: ClientFor) -> Non
     assert api.status_code == 404 and "Choose a batch" in api.json()["detail"]
     # the router's own 404 still gets the general advice, not "Not Found"
     assert "check it is correct" in steward.get("/no-such-page").text
+
+
+def test_a_snapshot_batch_lists_the_records_it_withdrew_for_the_steward_to_check(
+        app: FastAPI, client_for: ClientFor) -> None:
+    """The 2018-10 snapshot lacked X3 (loaded in 2018-09): the steward sees which record went,
+    with its history one link away, so it can be checked with the partner."""
+    steward = client_for("data_steward")
+    snapshot = _batch(steward, "2018-10", "prison_custody")
+    loads = steward.get("/loads").text
+    assert (f'href="/loads/quarantine?batch={snapshot}#withdrawn">1<span class="govuk-visually-'
+            'hidden"> records withdrawn by prison_custody.csv in 2018-10</span>') in loads
+    data = steward.get("/api" + PAGE, params={"batch": snapshot,
+                                              "purpose": "data_quality_check"}).json()
+    assert data["withdrawn_total"] == 1
+    assert data["withdrawn"] == [{"key": {"custody_id": "X3"}, "delivery": "2018-09"}]
+    [view] = _events(app, "view")
+    assert view.detail["withdrawn_records"] == 1
+    _give_reason(steward, f"{PAGE}?batch={snapshot}")
+    page = steward.get(PAGE, params={"batch": snapshot}).text
+    assert "Records this snapshot withdrew" in page and "1 withdrawn record, by key" in page
+    assert 'href="/loads/record?extract=prison_custody&amp;key=X3"' in page
+    # a batch that withdrew nothing says 0 and lists nothing
+    first = steward.get("/api" + PAGE, params={"batch": _batch(steward, "2018-09", "prison_custody")})
+    assert (first.json()["withdrawn_total"], first.json()["withdrawn"]) == (0, [])
+    # an analyst sees the count on the loads page, never the key
+    analyst = client_for("analyst").get("/loads").text
+    assert "#withdrawn" not in analyst and "X3" not in analyst

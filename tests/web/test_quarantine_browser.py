@@ -57,3 +57,27 @@ def test_a_steward_gives_a_reason_sees_the_held_back_rows_and_downloads_them(
     assert w.errors == ["Failed to load resource: the server responded with a status of 422 "
                         "(Unprocessable Entity)"], w.errors
     w.context.close()
+
+
+def test_a_steward_follows_a_snapshots_withdrawn_count_to_the_records_it_withdrew(
+        server: str, browser: object) -> None:  # noqa: F811
+    w = Watched(browser, server)
+    page = w.page
+    w.sign_in("data_steward")
+    page.goto("/loads")
+    page.get_by_role("link", name="records withdrawn by prison_custody.csv in 2018-10").click()
+    page.wait_for_url("**/loads/quarantine/reason?next=*")
+    page.get_by_label("Checking the quality of a delivery").check()
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url("**/loads/quarantine?batch=prison_custody-*")
+    assert page.get_by_role("heading", name="Records this snapshot withdrew").is_visible()
+    table = page.locator("[aria-label='Withdrawn records table']")
+    assert table.locator("tbody tr").count() == 1
+    assert "X3" in table.inner_text() and "2018-09" in table.inner_text()
+    assert w.axe() == []
+    table.get_by_role("link", name="History of custody_id X3").click()
+    page.wait_for_url("**/loads/record?extract=prison_custody&key=X3")
+    assert page.get_by_text("Withdrawn").first.is_visible()
+    assert w.axe() == []
+    assert w.errors == [], w.errors
+    w.context.close()

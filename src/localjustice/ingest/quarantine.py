@@ -1,4 +1,5 @@
-"""The rows of one batch held back by validation, as the partner sent them, for the data steward.
+"""The rows of one batch held back by validation, as the partner sent them, for the data steward,
+and the records a full snapshot withdrew (``withdrawn_records``), to check with the partner.
 
 ``ingest.quarantine`` keeps, per rule a row broke, the row as the file gave it (``raw_row``, header
 -> text): personal data. These functions read it for the steward's quarantine page and the
@@ -13,7 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from localjustice.contract import load_contract
-from localjustice.warehouse import INGEST_SCHEMA, Warehouse, as_duckdb
+from localjustice.ingest.sql import ident
+from localjustice.warehouse import INGEST_SCHEMA, Warehouse, as_duckdb, identity_table
+from localjustice.warehouse.layout import VERSION_END_TABLE
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,8 @@ class QuarantineBatch:
     partner: str
     #: held-back rows (a row breaking several rules counts once)
     rows: int
+    #: current records this batch, a full snapshot, lacked and so withdrew
+    withdrawn: int = 0
 
 
 @dataclass(frozen=True)
@@ -55,14 +60,46 @@ def quarantine_batch(warehouse: Warehouse, batch_id: str) -> QuarantineBatch | N
     row = con.execute(
         f"""SELECT b.batch_id, b.delivery, b.source, b.file_name,
                    (SELECT count(DISTINCT q.row_number) FROM {INGEST_SCHEMA}.quarantine AS q
-                    WHERE q.batch_id = b.batch_id)
+                    WHERE q.batch_id = b.batch_id), coalesce(b.rows_withdrawn, 0)
             FROM {INGEST_SCHEMA}.batch AS b WHERE b.batch_id = ?""", [batch_id]).fetchone()
     if row is None:
         return None
     partner_of = {f.name: f.partner for f in load_contract().files.values()}
     source = str(row[2])
     return QuarantineBatch(str(row[0]), str(row[1]), source, str(row[3]),
-                           partner_of.get(source, source), int(row[4]))
+                           partner_of.get(source, source), int(row[4]), int(row[5]))
+
+
+@dataclass(frozen=True)
+class WithdrawnRecord:
+    """A record a full snapshot lacked: its key (column -> value) and the delivery that brought
+    the version it withdrew."""
+
+    key: dict[str, str]
+    delivery: str
+
+
+def withdrawn_records(warehouse: Warehouse, batch: QuarantineBatch, *,
+                      limit: int | None = None) -> list[WithdrawnRecord]:
+    """The records ``batch`` withdrew, by key (``limit`` of them; all by default). A steward
+    checks them with the partner: a record missing from a snapshot by mistake is withdrawn all
+    the same (``ingest.load``), and only its key says which."""
+    if not batch.withdrawn:
+        return []
+    extract = load_contract().file(batch.source)
+    keys = ", ".join(f"CAST(t.{ident(k)} AS VARCHAR)" for k in extract.key)
+    page = "" if limit is None else f"LIMIT {int(limit)}"
+    rows = as_duckdb(warehouse).connection.execute(
+        f"""SELECT {keys}, b.delivery
+            FROM {VERSION_END_TABLE} AS e
+            JOIN {identity_table(extract)} AS t
+              ON t.batch_id = e.batch_id AND t.source_row = e.source_row
+            JOIN {INGEST_SCHEMA}.batch AS b ON b.batch_id = e.batch_id
+            WHERE e.source = ? AND e.ended_by_batch = ? AND e.reason = 'withdrawn'
+            ORDER BY {keys} {page}""", [batch.source, batch.batch_id]).fetchall()
+    width = len(extract.key)
+    return [WithdrawnRecord(dict(zip(extract.key, (str(v) for v in r[:width]), strict=True)),
+                            str(r[width])) for r in rows]
 
 
 def quarantined_rows(warehouse: Warehouse, batch_id: str, *, offset: int = 0,

@@ -25,6 +25,7 @@ from localjustice.ingest.quarantine import (
     columns_of,
     quarantine_batch,
     quarantined_rows,
+    withdrawn_records,
 )
 from localjustice.web.authorise import SignedIn
 from localjustice.web.deps import WarehouseGate
@@ -37,6 +38,9 @@ ALL = "all"
 SUBJECT = "quarantine_batch"
 #: Held-back rows on one page.
 PAGE_SIZE = 50
+#: Withdrawn records listed on a batch's page (a quarterly snapshot withdraws a few hundred at
+#: most; more than this and the steward is told how many are not listed).
+WITHDRAWN_SHOWN = 500
 #: The fixed columns of the download, before the row's own columns as the file had them.
 CSV_FIELDS = ("file", "row", "column", "rule", "reason", "corrected_by_delivery")
 #: A cell starting with one of these is read as a formula by spreadsheets: the download prefixes
@@ -60,6 +64,13 @@ class QuarantinedRowOut(BaseModel):
     resolved_by_delivery: str
 
 
+class WithdrawnOut(BaseModel):
+    #: the record's key, column -> value
+    key: dict[str, str]
+    #: the delivery that brought the version withdrawn
+    delivery: str
+
+
 class QuarantineView(BaseModel):
     batch_id: str
     delivery: str
@@ -75,6 +86,9 @@ class QuarantineView(BaseModel):
     page: int
     pages: int
     page_size: int = PAGE_SIZE
+    #: records this batch (a full snapshot) withdrew, the first ``WITHDRAWN_SHOWN`` by key
+    withdrawn: list[WithdrawnOut] = []
+    withdrawn_total: int = 0
 
 
 def state_purpose(db: Session, user: SignedIn, purpose: Purpose) -> int:
@@ -106,9 +120,12 @@ def quarantine_view(gate: WarehouseGate, db: Session, user: SignedIn, batch_id: 
         pages = max(1, -(-batch.rows // PAGE_SIZE))
         page = min(page, pages)
         rows = quarantined_rows(warehouse, batch_id, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
+        withdrawn = withdrawn_records(warehouse, batch, limit=WITHDRAWN_SHOWN)
     record_event(db, actor=user.actor.username, role=user.role, action="view", subject_type=SUBJECT,
                  subject_id=batch_id, purpose=used.text,
-                 detail={"page": page, "rows": [r.row_number for r in rows], **used.audit_detail()})
+                 detail={"page": page, "rows": [r.row_number for r in rows],
+                         **({"withdrawn_records": len(withdrawn)} if withdrawn else {}),
+                         **used.audit_detail()})
     db.commit()
     columns = columns_of(rows)
     return QuarantineView(
@@ -120,7 +137,9 @@ def quarantine_view(gate: WarehouseGate, db: Session, user: SignedIn, batch_id: 
             violations=[ViolationOut(column=v.column, rule=v.rule, reason=v.reason) for v in r.violations],
             resolved=bool(r.resolved_by_batch), resolved_by_batch=r.resolved_by_batch,
             resolved_by_delivery=r.resolved_by_delivery) for r in rows],
-        total=batch.rows, page=page, pages=pages)
+        total=batch.rows, page=page, pages=pages,
+        withdrawn=[WithdrawnOut(key=w.key, delivery=w.delivery) for w in withdrawn],
+        withdrawn_total=batch.withdrawn)
 
 
 def quarantine_csv(gate: WarehouseGate, db: Session, user: SignedIn, batch_id: str, *,
