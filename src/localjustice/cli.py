@@ -357,6 +357,89 @@ def _print_open(state: WarehouseStatus) -> None:
                   "record key resolves it; `localjustice status` shows which batch did.")
 
 
+def _steward(by: str | None, reason: str, output: str) -> str:
+    """Who is looking, for a steward's command that shows identifiers: named, with a reason."""
+    import os
+
+    if output not in {"table", "json"}:
+        raise _fail(LocalJusticeError("--format must be table or json."))
+    who = by or os.environ.get("USER") or ""
+    if not who or not reason.strip():
+        raise _fail(LocalJusticeError("Say who is looking (--by NAME) and why (--reason TEXT)."))
+    return who
+
+
+def _audit_steward_view(settings: Settings, who: str, reason: str, subject_type: str,
+                        subject_id: str, detail: dict[str, object]) -> None:
+    """The audit event of a steward's look at identifiers from the CLI, written (and sealed)
+    before anything is shown; if it cannot be written, nothing is."""
+    from localjustice.appdb import database_url, make_engine, session_factory, upgrade
+    from localjustice.audit import record_event, seal_pending
+
+    url = database_url(settings.data_dir)
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        with session_factory(engine)() as db:
+            record_event(db, actor=f"cli:{who}", role="data_steward", action="view",
+                         subject_type=subject_type, subject_id=subject_id,
+                         purpose=" ".join(reason.split()), detail=detail)
+            db.commit()
+            seal_pending(db, wait=True)
+    finally:
+        engine.dispose()
+
+
+@app.command("withdrawn")
+def withdrawn(
+    batch: Annotated[str, typer.Argument(help="The batch of a full snapshot, as `localjustice "
+                                         "status` lists it.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why you are looking (required; kept in "
+                                        "the audit log).")],
+    by: Annotated[str | None, typer.Option(
+        "--by", help="Name recorded in the audit log \\[default: $USER].")] = None,
+    output: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    data_dir: DataDir = None,
+) -> None:
+    """The records a full snapshot withdrew, by key, to check with the partner (restricted:
+    shows identifiers; audited with the reason)."""
+    from dataclasses import asdict
+
+    from localjustice.ingest.quarantine import quarantine_batch, withdrawn_records
+    from localjustice.warehouse import open_warehouse
+
+    who = _steward(by, reason, output)
+    settings = _settings(data_dir)
+    try:
+        with open_warehouse(settings.warehouse_path, read_only=True) as warehouse:
+            found = quarantine_batch(warehouse, batch.strip())
+            if found is None:
+                raise LocalJusticeError(f"No batch has the id {batch.strip()!r}; "
+                                        "`localjustice status` lists them.")
+            records = withdrawn_records(warehouse, found)
+        _audit_steward_view(settings, who, reason, "quarantine_batch", found.batch_id,
+                            {"withdrawn_records": len(records)})
+    except LocalJusticeError as exc:
+        raise _fail(exc) from None
+    if output == "json":
+        console.print_json(json.dumps([asdict(r) for r in records]))
+        return
+    err_console.print("[bold]Restricted:[/] this view shows identifiers; for data stewards only.")
+    if not records:
+        console.print(f"Batch {escape(found.batch_id)} ({escape(found.file_name)}, delivery "
+                      f"{escape(found.delivery)}) withdrew no record.")
+        return
+    table = Table(title=escape(f"Records {found.file_name} (delivery {found.delivery}) withdrew"))
+    for column in records[0].key:
+        table.add_column(column)
+    table.add_column("version withdrawn came in")
+    for r in records:
+        table.add_row(*(escape(v) for v in r.key.values()), escape(r.delivery))
+    console.print(table)
+    console.print(f"Check with {escape(found.partner)} that each was meant to go; a record left "
+                  "out by mistake comes back with its next delivery.")
+
+
 @app.command("history")
 def record_history(
     extract: Annotated[str, typer.Argument(help="The extract, e.g. prison_custody.")],
@@ -371,41 +454,22 @@ def record_history(
 ) -> None:
     """Every version of a record as the deliveries brought it, which is current, what changed,
     and its rows held back (restricted: shows identifiers; audited with the reason)."""
-    import os
     from dataclasses import asdict
 
-    from localjustice.appdb import database_url, make_engine, session_factory, upgrade
-    from localjustice.audit import record_event, seal_pending
     from localjustice.ingest.history import STATES, record_histories
     from localjustice.warehouse import open_warehouse
 
-    if output not in {"table", "json"}:
-        raise _fail(LocalJusticeError("--format must be table or json."))
-    who = by or os.environ.get("USER") or ""
-    if not who or not reason.strip():
-        raise _fail(LocalJusticeError("Say who is looking (--by NAME) and why (--reason TEXT)."))
+    who = _steward(by, reason, output)
     if not key.strip():
         raise _fail(LocalJusticeError("Give the record's key: the first column of the extract's key, "
                                       "e.g. a custody_id."))
     settings = _settings(data_dir)
-    url = database_url(settings.data_dir)
     try:
         with open_warehouse(settings.warehouse_path, read_only=True) as warehouse:
             found = record_histories(warehouse, extract, key.strip())
-        # audited before anything is shown; if the event cannot be written, nothing is
-        upgrade(url)
-        engine = make_engine(url)
-        try:
-            with session_factory(engine)() as db:
-                record_event(db, actor=f"cli:{who}", role="data_steward", action="view",
-                             subject_type="identity_record", subject_id=f"{extract}:{key.strip()}",
-                             purpose=" ".join(reason.split()),
-                             detail={"records": len(found),
-                                     "versions": sum(len(r.versions) for r in found)})
-                db.commit()
-                seal_pending(db, wait=True)
-        finally:
-            engine.dispose()
+        _audit_steward_view(settings, who, reason, "identity_record", f"{extract}:{key.strip()}",
+                            {"records": len(found),
+                             "versions": sum(len(r.versions) for r in found)})
     except LocalJusticeError as exc:
         raise _fail(exc) from None
     if output == "json":

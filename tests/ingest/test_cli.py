@@ -233,3 +233,40 @@ def test_ingest_and_status_never_cut_a_count_whatever_the_terminal_width(
     if columns == "80":
         assert "police_crimes: loaded: read 1,234, new 1,234," in loaded.output
         assert "read 1,234, new 1,234, changed 0" in state.output
+
+
+def test_withdrawn_lists_the_records_a_snapshot_withdrew_and_audits_the_look(tmp_path: Path) -> None:
+    from sqlalchemy import create_engine, text
+
+    from localjustice.appdb import database_url
+
+    data = tmp_path / "data"
+    first = delivery(tmp_path / "m1", {"prison_custody": [
+        valid_row("prison_custody", custody_id=c) for c in ("X1", "X2", "X3")]})
+    second = delivery(tmp_path / "m2", {"prison_custody": [
+        valid_row("prison_custody", custody_id="X1")]})
+    (second / "manifest.toml").write_text(
+        'extract_date = 2018-10-31\n[files.prison_custody]\nmode = "snapshot"\n', encoding="utf-8")
+    for folder in (first, second):
+        assert runner.invoke(app, ["ingest", str(folder), "--data-dir", str(data)]).exit_code == 0
+    state = json.loads(runner.invoke(app, ["status", "--data-dir", str(data), "--format",
+                                           "json"]).output)
+    snapshot = next(b["batch_id"] for b in state["batches"] if b["delivery"] == "m2")
+    base = ["withdrawn", snapshot, "--data-dir", str(data), "--by", "steward"]
+    assert runner.invoke(app, base).exit_code != 0  # no reason: refused, nothing shown
+    shown = runner.invoke(app, [*base, "--reason", "checking with HMPPS", "--format", "json"])
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.output) == [{"key": {"custody_id": "X2"}, "delivery": "m1"},
+                                        {"key": {"custody_id": "X3"}, "delivery": "m1"}]
+    table = runner.invoke(app, [*base, "--reason", "checking with HMPPS"], env={"COLUMNS": "200"})
+    assert table.exit_code == 0 and "X2" in table.output and "Check with prisons" in table.output
+    engine = create_engine(database_url(data))
+    with engine.connect() as con:
+        events = con.execute(text(
+            "SELECT actor, subject_id, purpose FROM audit_event WHERE action = 'view' "
+            "AND subject_type = 'quarantine_batch'")).fetchall()
+    engine.dispose()
+    assert [tuple(e) for e in events] == [("cli:steward", snapshot, "checking with HMPPS")] * 2
+    unknown = runner.invoke(app, ["withdrawn", "nope", "--data-dir", str(data), "--by", "s",
+                                  "--reason", "r"])
+    assert unknown.exit_code == 1 and "No batch has the id 'nope'" in unknown.output
