@@ -316,8 +316,10 @@ def status(
     console.print(_reasons_table(state))
     for b in state.batches:
         if b.status == "rejected":
+            later = (f" The same file has since loaded, in delivery {b.loaded_later_in}."
+                     if b.loaded_later_in else "")
             console.print(f"  {escape(b.file_name)} ({escape(b.delivery)}) rejected: "
-                          f"{escape(b.message)}")
+                          f"{escape(b.message + later)}")
         elif b.message:
             console.print(f"  {escape(b.file_name)} ({escape(b.delivery)}): {escape(b.message)}")
     if state.resolved:

@@ -230,6 +230,9 @@ def test_a_record_put_back_by_a_newer_extract_is_current_again(
 
 
 def test_a_wrong_control_total_rejects_that_file_only(tmp_path: Path, warehouse: Warehouse) -> None:
+    other = delivery(tmp_path / "m0", {"prison_custody": [_open("X1")]})
+    _manifest(other, "2018-08-31", {"prison_custody": ("changes", 9)})
+    ingest_delivery(warehouse, other, as_of=AS_OF)  # another file, rejected, never loaded
     folder = delivery(tmp_path / "m1", {
         "prison_custody": [_open("X1"), _open("X2")],
         "police_crimes": [valid_row("police_crimes")],
@@ -250,6 +253,9 @@ def test_a_wrong_control_total_rejects_that_file_only(tmp_path: Path, warehouse:
     assert again["prison_custody"].status == "loaded"
     assert again["police_crimes"].status == "already_loaded"
     assert _versions(warehouse) == 2
+    # the rejected batch says where its file went, so the steward's note is not left open
+    rejected = [b for b in warehouse_status(warehouse).batches if b.status == "rejected"]
+    assert [(b.delivery, b.loaded_later_in) for b in rejected] == [("m0", ""), ("m1", "m1")]
 
 
 def _header_only(folder: Path) -> Path:

@@ -34,6 +34,9 @@ class BatchSummary:
     #: of the rows loaded: versions kept as history only, from an extract older than the newest
     #: already loaded (``loaded = new + changed + older``)
     rows_older: int = 0
+    #: for a rejected file: the delivery that later loaded the same file (its manifest
+    #: corrected, say); empty while none has
+    loaded_later_in: str = ""
 
     @property
     def conserved(self) -> bool | None:
@@ -116,7 +119,10 @@ def warehouse_status(warehouse: Warehouse) -> WarehouseStatus:
     batches = tuple(
         BatchSummary(str(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5] or ""),
                      int(r[6]), int(r[7]), int(r[8]), int(r[9]), str(r[10]), str(r[11] or ""),
-                     str(r[12] or ""), str(r[13]), *(int(x) for x in r[14:20]))
+                     str(r[12] or ""), str(r[13]), rows_new=int(r[14]), rows_changed=int(r[15]),
+                     rows_unchanged=int(r[16]), rows_withdrawn=int(r[17]),
+                     rows_resolved=int(r[18]), rows_older=int(r[19]),
+                     loaded_later_in=str(r[20] or ""))
         for r in con.execute(
             f"""SELECT batch_id, delivery, source, file_name, status, message, rows_read,
                        rows_loaded, rows_quarantined, rows_with_warnings,
@@ -124,7 +130,13 @@ def warehouse_status(warehouse: Warehouse) -> WarehouseStatus:
                        CAST(extract_date AS VARCHAR), mode, rows_new, rows_changed,
                        rows_unchanged, rows_withdrawn, rows_resolved,
                        (SELECT count(*) FROM {INGEST_SCHEMA}.version_end AS e
-                        WHERE e.batch_id = b.batch_id AND e.reason = 'older_extract')
+                        WHERE e.batch_id = b.batch_id AND e.reason = 'older_extract'),
+                       CASE WHEN status = 'rejected' THEN
+                           (SELECT arg_min(later.delivery, later.finished_at)
+                            FROM {INGEST_SCHEMA}.batch AS later
+                            WHERE later.source = b.source AND later.file_sha256 = b.file_sha256
+                              AND later.status = 'loaded' AND later.finished_at > b.finished_at)
+                       END
                 FROM {INGEST_SCHEMA}.batch AS b ORDER BY finished_at, batch_id"""
         ).fetchall()
     )

@@ -39,6 +39,8 @@ class Batch(BaseModel):
     rows_withdrawn: int
     rows_resolved: int
     rows_older: int
+    #: a rejected file: the delivery that later loaded the same file; empty while none has
+    loaded_later_in: str = ""
 
 
 class Reason(BaseModel):
