@@ -57,6 +57,17 @@ def test_a_reason_not_on_the_list_or_without_its_words_is_refused(code: str, det
     assert message in raised.value.errors[field]
 
 
+def test_a_quarantine_reason_names_what_it_opens_not_a_record() -> None:
+    """A steward's reason opens a batch's held-back rows or a record's versions as sent."""
+    reasons = load_access_reasons()
+    for code, detail, field, message in (
+            ("", "", "purpose", "Select why you need to see rows as the partner sent them"),
+            ("other", "", "purpose_detail", "Enter why you need to see rows as the partner sent them")):
+        with pytest.raises(PurposeInvalid) as raised:
+            reasons.parse("quarantine", code, detail)
+        assert raised.value.errors[field] == message
+
+
 def test_words_are_kept_only_for_the_reason_that_asks_for_them() -> None:
     reasons = load_access_reasons()
     assert reasons.parse("case", "other", " A letter ").audit_detail() == {"reason": "other",

@@ -53,6 +53,9 @@ RecordKind = Literal["case", "linkage_review", "possible_duplicate", "quarantine
 RECORD_KINDS: tuple[RecordKind, ...] = ("case", "linkage_review", "possible_duplicate", "quarantine",
                                          "person_search", "person_journey")
 REASONS_FILE = Path(__file__).with_name("access_reasons.toml")
+#: What a reason opens, where "this record" would mislead: a quarantine reason is for a batch's
+#: held-back rows and a record's versions, shown as the partner sent them.
+_SEEN: dict[RecordKind, str] = {"quarantine": "rows as the partner sent them"}
 #: The audit action of a reason given on the page, which later views within the window cite.
 STATED = "purpose.stated"
 #: The code recorded for the allocated caseworker's own view.
@@ -151,8 +154,11 @@ class AccessReasons:
         """
         offered = self.for_record(kind)
         code, detail = code.strip(), detail.strip()
+        what = _SEEN.get(kind, "this record")
         if not code:
-            raise PurposeInvalid({"purpose": "Select why you are opening this record"}, offered)
+            raise PurposeInvalid({"purpose": f"Select why you need to see {what}"
+                                  if kind in _SEEN else "Select why you are opening this record"},
+                                 offered)
         reason = next((r for r in offered if r.code == code), None)
         if reason is None:
             codes = ", ".join(r.code for r in offered)
@@ -161,12 +167,12 @@ class AccessReasons:
         if not reason.free_text_required:
             return Purpose(reason.code, reason.label)
         if not detail:
-            raise PurposeInvalid({"purpose_detail": "Enter why you need to see this record"}, offered)
+            raise PurposeInvalid({"purpose_detail": f"Enter why you need to see {what}"}, offered)
         if len(detail) > DETAIL_MAX:
-            raise PurposeInvalid({"purpose_detail": f"Why you need to see this record must be {DETAIL_MAX} "
+            raise PurposeInvalid({"purpose_detail": f"Why you need to see {what} must be {DETAIL_MAX} "
                                                     "characters or fewer"}, offered)
         if _UNSAFE.search(detail):
-            raise PurposeInvalid({"purpose_detail": "Why you need to see this record must not contain "
+            raise PurposeInvalid({"purpose_detail": f"Why you need to see {what} must not contain "
                                                     "control or text-direction characters"}, offered)
         return Purpose(reason.code, reason.label, detail)
 

@@ -30,7 +30,7 @@ def test_a_steward_gives_a_reason_sees_the_held_back_rows_and_downloads_them(
     assert w.axe() == []
     page.get_by_role("button", name="Continue").click()
     summary = page.locator(".govuk-error-summary")
-    assert summary.get_by_text("Select why you are opening this record").is_visible()
+    assert summary.get_by_text("Select why you need to see rows as the partner sent them").is_visible()
     assert w.axe() == []
     page.get_by_label("Preparing corrections of held-back rows").check()
     page.get_by_role("button", name="Continue").click()
