@@ -312,6 +312,8 @@ def test_a_file_the_manifest_leaves_out_loads_as_changes_and_says_so(
     ("extract_date = 2018-09-30\n[files.police_crimes]\nrows = 1\n", "no such file"),
     ("extract_date = 2018-09-30\nsent_by = \"me\"\n", "unknown keys"),
     ("extract_date = 2018-09-\n", "not valid TOML"),
+    ('partner = "HMPPS"\nextract_date = 2018-09-31\n',
+     "not valid TOML .*; extract_date must be a real date written YYYY-MM-DD"),
 ])
 def test_a_malformed_manifest_refuses_the_delivery_with_its_mistake(
     tmp_path: Path, warehouse: Warehouse, text: str, message: str

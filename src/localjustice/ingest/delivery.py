@@ -9,6 +9,7 @@ changes only, with no extract date and no control totals, which is what a first 
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -71,13 +72,28 @@ def _bad_manifest(path: Path, what: str) -> LocalJusticeError:
         "docs/contract.md, \"Deliveries and the manifest\", for its format.")
 
 
+def _date_hint(path: Path, exc: Exception) -> str:
+    """TOML's parser says only where it stopped; on the extract_date line, the likely mistake is
+    an impossible date (2026-12-32), which TOML cannot read as a date at all."""
+    found = re.search(r"at line (\d+)", str(exc))  # Python 3.11's tomllib has no lineno
+    line = int(found.group(1)) if found else None
+    try:
+        text = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return ""
+    if line is not None and 0 < line <= len(text) and \
+            text[line - 1].strip().startswith("extract_date"):
+        return "; extract_date must be a real date written YYYY-MM-DD, such as 2026-10-31"
+    return ""
+
+
 def read_manifest(path: Path, contract: Contract) -> Manifest:
     """Parse and check a manifest; every mistake is named, since a wrong one would mislead the
     load (a snapshot withdraws what it lacks)."""
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise _bad_manifest(path, f"is not valid TOML ({exc})") from None
+        raise _bad_manifest(path, f"is not valid TOML ({exc}){_date_hint(path, exc)}") from None
     unknown = set(raw) - {"partner", "extract_date", "files"}
     if unknown:
         raise _bad_manifest(path, f"has unknown keys: {', '.join(sorted(unknown))}")
