@@ -25,6 +25,7 @@ from localjustice.settings import Settings
 
 if TYPE_CHECKING:
     from localjustice.ingest import DeliveryResult, WarehouseStatus
+    from localjustice.ingest.load import FileResult
     from localjustice.ingest.status import BatchSummary
 
 app = typer.Typer(
@@ -130,10 +131,23 @@ def synth(
 
 #: Terminal columns below which ``ingest`` lists each file in words instead of a table.
 WIDE_INGEST = 140
+#: What ``ingest`` and ``status`` count for each file and batch, in the order they show them.
+_COUNTS = ("read", "new", "changed", "history only", "unchanged", "withdrawn", "quarantined",
+           "resolved", "warnings")
+
+
+def _file_counts(f: FileResult) -> tuple[int, ...]:
+    """A loaded file's counts, ``_COUNTS`` in order."""
+    return (f.rows_read, f.new, f.changed, f.older, f.unchanged, f.withdrawn,
+            f.rows_quarantined, f.resolved, f.rows_with_warnings)
+
+
+def _file_conserved(f: FileResult) -> bool:
+    return f.rows_read == f.rows_loaded + f.rows_quarantined + f.unchanged
 
 
 def _print_files(result: DeliveryResult) -> None:
-    """What ``_ingest_table`` shows, for a narrow terminal: one line per file, counts in words."""
+    """``_ingest_table``, or for a narrow terminal one line per file with its counts in words."""
     if console.width >= WIDE_INGEST:
         console.print(_ingest_table(result))
         return
@@ -141,29 +155,20 @@ def _print_files(result: DeliveryResult) -> None:
     for f in result.files:
         line = f"{f.source}: {f.status.replace('_', ' ')}"
         if f.status == "loaded":
-            counts = (f.rows_read, f.new, f.changed, f.older, f.unchanged, f.withdrawn,
-                      f.rows_quarantined, f.resolved, f.rows_with_warnings)
-            conserved = f.rows_read == f.rows_loaded + f.rows_quarantined + f.unchanged
-            line += ": " + ", ".join(f"{name} {n:,}" for name, n in zip(_COUNTS, counts, strict=True))
-            line += "; conserved" if conserved else "; [bold red]NOT conserved[/]"
+            line += ": " + _in_words(_file_counts(f))
+            line += "; conserved" if _file_conserved(f) else "; [bold red]NOT conserved[/]"
         console.print(line)
 
 
 def _ingest_table(result: DeliveryResult) -> Table:
     table = Table(title=f"Delivery {result.delivery}")
-    numbers = ("read", "new", "changed", "history only", "unchanged", "withdrawn", "quarantined",
-               "resolved", "warnings")
-    for name in ("source", "status", *numbers, "conserved"):
-        table.add_column(name, justify="right" if name in numbers else "left")
+    for name in ("source", "status", *_COUNTS, "conserved"):
+        table.add_column(name, justify="right" if name in _COUNTS else "left")
     for f in result.files:
         loaded = f.status == "loaded"
-        conserved = "yes" if f.rows_read == f.rows_loaded + f.rows_quarantined + f.unchanged \
-            else "NO"
         table.add_row(f.source, f.status.replace("_", " "), *(
-            (*(f"{n:,}" for n in (f.rows_read, f.new, f.changed, f.older, f.unchanged,
-                                  f.withdrawn, f.rows_quarantined, f.resolved,
-                                  f.rows_with_warnings)),
-             conserved) if loaded else ("",) * (len(numbers) + 1)))
+            (*(f"{n:,}" for n in _file_counts(f)), "yes" if _file_conserved(f) else "NO")
+            if loaded else ("",) * (len(_COUNTS) + 1)))
     return table
 
 
@@ -218,7 +223,7 @@ def _print_delivery(result: DeliveryResult, settings: Settings) -> None:
         still = ("; the rejected ones are still rejected, for the reasons above"
                  if result.still_rejected else "")
         console.print(f"Nothing changed: every file of this delivery was already received{still}.")
-    elif not any(f.status == "loaded" for f in result.files):
+    elif not result.loaded:
         console.print("Nothing loaded: every file of this delivery that was not already received "
                       "was rejected, for the reasons above.")
     else:
@@ -230,8 +235,11 @@ def _print_delivery(result: DeliveryResult, settings: Settings) -> None:
 #: Terminal columns below which ``status`` lists each batch in two lines instead of a table of 17
 #: columns, whose cells would wrap a character at a time (piped output counts as 80 columns).
 WIDE_STATUS = 200
-_COUNTS = ("read", "new", "changed", "history only", "unchanged", "withdrawn", "quarantined",
-           "resolved", "warnings")
+
+
+def _in_words(counts: tuple[int, ...]) -> str:
+    """A batch's or file's counts, ``_COUNTS`` in order, for a terminal too narrow for a table."""
+    return ", ".join(f"{name} {n:,}" for name, n in zip(_COUNTS, counts, strict=True))
 
 
 def _counts(b: BatchSummary) -> tuple[int, ...]:
@@ -263,7 +271,7 @@ def _print_batches(state: WarehouseStatus) -> None:
                       f"{escape(b.delivery)} ({escape(b.mode)}{escape(extracted)}), {b.status} at "
                       f"{b.loaded_at}")
         if b.conserved is not None:
-            counts = ", ".join(f"{name} {n:,}" for name, n in zip(_COUNTS, _counts(b), strict=True))
+            counts = _in_words(_counts(b))
             conserved = "conserved" if b.conserved else "[bold red]NOT conserved[/]"
             console.print(f"  {counts}; {conserved}")
 
@@ -359,6 +367,14 @@ def _print_open(state: WarehouseStatus) -> None:
                   "record key resolves it; `localjustice status` shows which batch did.")
 
 
+#: The options of a steward's command that shows identifiers (``withdrawn``, ``history``).
+StewardReason = Annotated[str, typer.Option("--reason", help="Why you are looking (required; "
+                                            "kept in the audit log).")]
+StewardBy = Annotated[str | None, typer.Option("--by", help="Name recorded in the audit log "
+                                               "\\[default: $USER].")]
+StewardFormat = Annotated[str, typer.Option("--format", help="table or json.")]
+
+
 def _steward(by: str | None, reason: str, output: str) -> str:
     """Who is looking, for a steward's command that shows identifiers: named, with a reason."""
     import os
@@ -396,11 +412,9 @@ def _audit_steward_view(settings: Settings, who: str, reason: str, subject_type:
 def withdrawn(
     batch: Annotated[str, typer.Argument(help="The batch of a full snapshot, as `localjustice "
                                          "status` lists it.")],
-    reason: Annotated[str, typer.Option("--reason", help="Why you are looking (required; kept in "
-                                        "the audit log).")],
-    by: Annotated[str | None, typer.Option(
-        "--by", help="Name recorded in the audit log \\[default: $USER].")] = None,
-    output: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    reason: StewardReason,
+    by: StewardBy = None,
+    output: StewardFormat = "table",
     data_dir: DataDir = None,
 ) -> None:
     """The records a full snapshot withdrew, by key, to check with the partner (restricted:
@@ -447,11 +461,9 @@ def record_history(
     extract: Annotated[str, typer.Argument(help="The extract, e.g. prison_custody.")],
     key: Annotated[str, typer.Argument(help="The first column of its key, e.g. a custody_id (a "
                                        "crime_id in police_victims finds every victim of it).")],
-    reason: Annotated[str, typer.Option("--reason", help="Why you are looking (required; kept in "
-                                        "the audit log).")],
-    by: Annotated[str | None, typer.Option(
-        "--by", help="Name recorded in the audit log \\[default: $USER].")] = None,
-    output: Annotated[str, typer.Option("--format", help="table or json.")] = "table",
+    reason: StewardReason,
+    by: StewardBy = None,
+    output: StewardFormat = "table",
     data_dir: DataDir = None,
 ) -> None:
     """Every version of a record as the deliveries brought it, which is current, what changed,

@@ -40,6 +40,12 @@ class Manifest:
     partner: str | None = None
     files: dict[str, FileManifest] = field(default_factory=dict)
 
+    @property
+    def given(self) -> bool:
+        """The delivery had a manifest (its extract date is required, so only a delivery
+        without one has none)."""
+        return self.extract_date is not None
+
     def of(self, extract: str) -> FileManifest:
         return self.files.get(extract, FileManifest())
 
@@ -63,7 +69,6 @@ class Delivery:
     #: files in the folder that are not extracts of the contract (reported, never read)
     ignored: tuple[str, ...]
     manifest: Manifest = field(default_factory=Manifest)
-    has_manifest: bool = False
 
 
 def _bad_manifest(path: Path, what: str) -> LocalJusticeError:
@@ -197,5 +202,4 @@ def find_delivery(folder: Path, contract: Contract) -> Delivery:
         raise _bad_manifest(manifest_path, f"lists {', '.join(absent)}, but the folder holds no "
                             "such file")
     ordered = tuple(found[name] for name in load_order(contract) if name in found)
-    return Delivery(name=folder.name, files=ordered, ignored=tuple(ignored), manifest=manifest,
-                    has_manifest=manifest_path.is_file())
+    return Delivery(name=folder.name, files=ordered, ignored=tuple(ignored), manifest=manifest)

@@ -728,7 +728,7 @@ def ingest_delivery(
                 "it is. Free disk space and run the same ingest again: it completes the zone."
             ) from exc
     return DeliveryResult(delivery.name, tuple(results), delivery.ignored,
-                          time.perf_counter() - started, has_manifest=delivery.has_manifest)
+                          time.perf_counter() - started, has_manifest=delivery.manifest.given)
 
 
 def records_zone_of(warehouse: Warehouse) -> Path | None:
