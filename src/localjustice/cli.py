@@ -253,8 +253,7 @@ def _batches_table(state: WarehouseStatus) -> Table:
                  "conserved", "at"):
         batches.add_column(name, justify="right" if name in _COUNTS else "left")
     for b in state.batches:
-        batches.add_row(*(escape(v) for v in (b.batch_id, b.delivery, b.source, b.mode,
-                                               b.extract_date, b.status)),
+        batches.add_row(b.batch_id, b.delivery, b.source, b.mode, b.extract_date, b.status,
                         *((f"{n:,}" for n in _counts(b)) if b.conserved is not None else
                           ("",) * len(_COUNTS)),
                         {True: "yes", False: "NO", None: ""}[b.conserved], b.loaded_at)
@@ -445,12 +444,12 @@ def withdrawn(
         console.print(f"Batch {escape(found.batch_id)} ({escape(found.file_name)}, delivery "
                       f"{escape(found.delivery)}) withdrew no record.")
         return
-    table = Table(title=escape(f"Records {found.file_name} (delivery {found.delivery}) withdrew"))
+    table = Table(title=f"Records {found.file_name} (delivery {found.delivery}) withdrew")
     for column in records[0].key:
         table.add_column(column)
     table.add_column("version withdrawn came in")
     for r in records:
-        table.add_row(*(escape(v) for v in r.key.values()), escape(r.delivery))
+        table.add_row(*r.key.values(), r.delivery)
     console.print(table)
     console.print(f"Check with {escape(found.partner)} that each was meant to go; a record left "
                   "out by mistake comes back with its next delivery.")
@@ -495,18 +494,18 @@ def record_history(
         return
     for record in found:
         title = ", ".join(f"{k} {v}" for k, v in record.key.items())
-        table = Table(title=escape(f"{extract}: {title}"))
+        table = Table(title=f"{extract}: {title}")
         table.add_column("field")
         for number, _ in enumerate(record.versions, start=1):
             table.add_column(f"version {number}")
         table.add_row("state", *(STATES[v.state] + (f" by {v.ended_by_delivery}"
                                                     if v.ended_by_delivery else "")
                                  for v in record.versions))
-        table.add_row("delivery", *(escape(v.delivery) for v in record.versions))
+        table.add_row("delivery", *(v.delivery for v in record.versions))
         table.add_row("extract date", *(v.extract_date or "not stated" for v in record.versions))
         table.add_row("loaded", *(v.loaded_at for v in record.versions))
         for column in record.columns:
-            table.add_row(column, *(escape(v.values[column]) + (" (changed)" if column in v.changed
+            table.add_row(column, *(v.values[column] + (" (changed)" if column in v.changed
                                                                 else "")
                                     for v in record.versions))
         if record.versions:

@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass, field
 
 from rich import box
+from rich.text import Text
 
 from localjustice.cli_table import Table
 from localjustice.synth.calibration_check import Measured
@@ -39,7 +40,8 @@ class SynthSummary:
         for source, count in self.rows.items():
             people = self.people.get(source)
             table.add_row(source, f"{count:,}", "" if people is None else f"{people:,}")
-        table.add_row("[bold]total[/]", f"{self.total_rows:,}", f"{self.distinct_people:,}", end_section=True)
+        table.add_row(Text("total", style="bold"), f"{self.total_rows:,}",
+                      f"{self.distinct_people:,}", end_section=True)
         table.add_row("injected errors", f"{self.injected_errors:,}", "")
         table.add_row("seconds", f"{self.elapsed_seconds:.1f}", "")
         return table
