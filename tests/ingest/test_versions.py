@@ -203,6 +203,108 @@ def test_an_older_extract_never_overrides_a_newer_one(tmp_path: Path, warehouse:
         "SELECT reason FROM ingest.version_end").fetchall() == [("older_extract",)]
 
 
+def _dated(tmp_path: Path, name: str, extract_date: str, rows: list[dict[str, str]],
+           mode: str = "changes") -> Path:
+    folder = delivery(tmp_path / name, {"prison_custody": rows})
+    _manifest(folder, extract_date, {"prison_custody": (mode, None)})
+    return folder
+
+
+def _late(warehouse: Warehouse, folder: Path) -> object:
+    return next(f for f in ingest_delivery(warehouse, folder, as_of=AS_OF).files
+                if f.source == "prison_custody")
+
+
+def test_a_late_delivery_applies_rows_of_records_no_later_extract_mentioned(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    """September opens X1 and X2; November releases X2; October, sent late, releases both. X1's
+    October release is the newest word on X1 (November did not mention it), so it is current;
+    X2's is older than November's, so it is history only."""
+    _load(warehouse, _dated(tmp_path, "sep", "2018-09-30", [_open("X1"), _open("X2")]))
+    _load(warehouse, _dated(tmp_path, "nov", "2018-11-30",
+                            [_custody("X2", release_date="2018-11-20")]))
+    f = _late(warehouse, _dated(tmp_path, "oct", "2018-10-31", [
+        _custody("X1", release_date="2018-10-10"), _custody("X2", release_date="2018-10-11")]))
+    assert (f.new, f.changed, f.unchanged, f.older) == (0, 1, 0, 1)  # type: ignore[attr-defined]
+    assert _current(warehouse) == {"X1": "2018-10-10", "X2": "2018-11-20"}
+    assert "before the 2018-11-30 extract" in f.message  # type: ignore[attr-defined]
+    assert "1 row(s) of records no later extract mentions applied" in f.message  # type: ignore[attr-defined]
+    assert _versions(warehouse) == 5
+
+
+def test_a_late_delivery_never_overrides_a_version_a_later_extract_sent_again_unchanged(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    """November's changes-only file sends X1 exactly as September did: November stated it, so
+    October's late release of X1 is older information and stays history only."""
+    _load(warehouse, _dated(tmp_path, "sep", "2018-09-30", [_open("X1"), _open("X2")]))
+    _load(warehouse, _dated(tmp_path, "nov", "2018-11-30", [_open("X1")]))
+    f = _late(warehouse, _dated(tmp_path, "oct", "2018-10-31",
+                                [_custody("X1", release_date="2018-10-10")]))
+    assert (f.changed, f.older) == (0, 1)  # type: ignore[attr-defined]
+    assert _current(warehouse) == {"X1": None, "X2": None}
+
+
+def test_after_a_later_full_snapshot_a_late_delivery_changes_no_known_record(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    """A later full snapshot stated every record (by holding it or by leaving it out), so a late
+    changes file overrides none and a late snapshot withdraws none."""
+    _load(warehouse, _dated(tmp_path, "sep", "2018-09-30", [_open("X1"), _open("X2")]))
+    _load(warehouse, _dated(tmp_path, "nov", "2018-11-30", [_open("X1")], mode="snapshot"))
+    f = _late(warehouse, _dated(tmp_path, "oct", "2018-10-31", [
+        _custody("X1", release_date="2018-10-10"), _custody("X2", release_date="2018-10-11")],
+        mode="snapshot"))
+    assert (f.changed, f.older, f.withdrawn) == (0, 2, 0)  # type: ignore[attr-defined]
+    assert "nothing withdrawn" in f.message  # type: ignore[attr-defined]
+    assert _current(warehouse) == {"X1": None}
+
+
+def test_a_late_snapshot_withdraws_only_records_no_later_extract_stated(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    _load(warehouse, _dated(tmp_path, "sep", "2018-09-30", [_open("X1"), _open("X2"), _open("X3")]))
+    _load(warehouse, _dated(tmp_path, "nov", "2018-11-30",
+                            [_custody("X2", release_date="2018-11-20")]))
+    # October's snapshot holds only X1: X3 was gone by October and nothing later says otherwise;
+    # X2 is missing too, but November sent a version of it
+    f = _late(warehouse, _dated(tmp_path, "oct", "2018-10-31", [_open("X1")], mode="snapshot"))
+    assert f.withdrawn == 1  # type: ignore[attr-defined]
+    assert _current(warehouse) == {"X1": None, "X2": "2018-11-20"}
+
+
+def test_a_late_broken_row_of_a_record_a_later_extract_holds_waits_for_no_correction(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    _load(warehouse, _dated(tmp_path, "sep", "2018-09-30", [_open("X1")]))
+    _load(warehouse, _dated(tmp_path, "nov", "2018-11-30",
+                            [_custody("X1", release_date="2018-11-20")]))
+    f = _late(warehouse, _dated(tmp_path, "oct", "2018-10-31", [
+        _custody("X1", release_date="2018-03-01")]))  # released before its reception
+    assert f.rows_quarantined == 1  # type: ignore[attr-defined]
+    assert warehouse_status(warehouse).open_items == ()
+    nov = warehouse.execute("SELECT batch_id FROM ingest.batch WHERE delivery = 'nov'").scalar()
+    assert warehouse.execute(
+        "SELECT resolved_by_batch FROM ingest.quarantine_resolved").fetchall() == [(nov,)]
+
+
+def test_a_late_valid_row_corrects_no_row_broken_in_a_later_extract(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    """November's X1 is broken (quarantined, September's version stays current). October's late
+    valid X1 is the newest valid word on X1, so it is current, but it is not November's
+    correction: November's item stays open for the partner."""
+    _load(warehouse, _dated(tmp_path, "sep", "2018-09-30", [_open("X1")]))
+    assert _load(warehouse, _dated(tmp_path, "nov", "2018-11-30", [
+        _custody("X1", release_date="2018-03-01")]))[4] == 1
+    f = _late(warehouse, _dated(tmp_path, "oct", "2018-10-31",
+                                [_custody("X1", release_date="2018-10-10")]))
+    assert (f.changed, f.resolved) == (1, 0)  # type: ignore[attr-defined]
+    assert _current(warehouse) == {"X1": "2018-10-10"}
+    assert [i.delivery for i in warehouse_status(warehouse).open_items] == ["nov"]
+
+
 def test_a_record_put_back_by_a_newer_extract_is_current_again(
     tmp_path: Path, warehouse: Warehouse
 ) -> None:

@@ -97,6 +97,8 @@ class _Changes:
     withdrawn: int = 0
     older: int = 0
     message: str = ""
+    #: extracted before the newest delivery already loaded for the source (``_later`` is kept)
+    late: bool = False
 
 
 @dataclass(frozen=True)
@@ -405,6 +407,8 @@ def _load_file(
         FROM (SELECT _row, unnest(_violations) AS v FROM {problems}) AS p
         JOIN {staged.table} AS s ON s._row = p._row"""
     )
+    if changes.late:
+        _resolve_late_quarantine(wh, extract, batch_id)
     wh.execute(
         f"""INSERT INTO {INGEST_SCHEMA}.warning
         SELECT {literal(batch_id)}, {literal(extract.name)}, w."column", w.rule, w.reason, count(*)
@@ -424,7 +428,8 @@ def _load_file(
         changes = _Changes(new=loaded)
     resolved = _resolve_quarantine(
         wh, extract, batch_id, "_valid" if history else
-        f"(SELECT * FROM {identity_table(extract)} WHERE batch_id = {literal(batch_id)})")
+        f"(SELECT * FROM {identity_table(extract)} WHERE batch_id = {literal(batch_id)})",
+        extract_date if changes.late else None)
     stored = wh.execute(
         f"SELECT (SELECT count(*) FROM {identity_table(extract)} WHERE batch_id = ?), "
         f"(SELECT count(DISTINCT row_number) FROM {INGEST_SCHEMA}.quarantine WHERE batch_id = ?)",
@@ -475,32 +480,46 @@ def _load_versions(
     new version of a known one, or identical to the current version (not stored again). Set-based:
     one join of the file's valid rows with the current versions on the natural key.
 
-    A delivery extracted before the newest one already loaded for this source never overrides:
-    its differing rows are kept as history with an ``older_extract`` end. A full snapshot withdraws
-    the current records whose key it lacks (the key of a quarantined row counts as present: a
-    broken row is not a withdrawal); an older snapshot withdraws nothing.
+    A delivery extracted before the newest one already loaded for this source (sent late) never
+    overrides, record by record: a row of a record that a later extract already stated (sent a
+    version of, sent again unchanged, or held in a later full snapshot) is kept as history with an
+    ``older_extract`` end; a row of a record no later extract mentioned is applied as usual, so
+    a late month's release date still lands when the next month did not send that custody period.
+    A full snapshot withdraws the current records whose key it lacks (the key of a quarantined row
+    counts as present: a broken row is not a withdrawal); a late one only those no later extract
+    stated, and none when a later full snapshot was loaded.
     """
     history, current = identity_table(extract), current_table(extract)
     lit = literal(batch_id)
     newest = wh.execute(
         f"SELECT max(extract_date) FROM {INGEST_SCHEMA}.batch WHERE source = ? AND status = 'loaded'",
         [extract.name]).scalar()
-    older = extract_date is not None and newest is not None and extract_date < newest
+    late = extract_date is not None and newest is not None and extract_date < newest
     key_on = " AND ".join(f"c.{ident(k)} = v.{ident(k)}" for k in extract.key)
     compared = [c.name for c in extract.columns] + (["pnc_id_valid"] if extract.person_bearing else [])
     same = " AND ".join(f"c.{ident(c)} IS NOT DISTINCT FROM v.{ident(c)}" for c in compared)
     keys = ", ".join(ident(k) for k in extract.key)
+    later_snapshot = late and bool(wh.execute(
+        f"SELECT EXISTS (SELECT 1 FROM {INGEST_SCHEMA}.batch WHERE source = ? AND status = "
+        "'loaded' AND mode = 'snapshot' AND extract_date > ?)", [extract.name, extract_date]).scalar())
     wh.execute(f"CREATE OR REPLACE TEMP TABLE _valid AS {valid_sql}")
+    later_join = ""
+    if late:
+        _stated_later(wh, extract, extract_date, later_snapshot)
+        later_join = (f"LEFT JOIN _later AS l ON "
+                      f"{' AND '.join(f'l.{ident(k)} = v.{ident(k)}' for k in extract.key)}")
+    older = ("TRUE" if later_snapshot else "l.by_batch IS NOT NULL") if late else "FALSE"
     wh.execute(f"""CREATE OR REPLACE TEMP TABLE _compared AS
         SELECT v.source_row, c.batch_id AS current_batch, c.source_row AS current_row,
             CASE WHEN c.batch_id IS NOT NULL AND {same} THEN 'unchanged'
                  WHEN c.batch_id IS NULL AND h._known IS NULL THEN 'new'
-                 WHEN {'TRUE' if older else 'FALSE'} THEN 'older_extract'
+                 WHEN {older} THEN 'older_extract'
                  ELSE 'changed' END AS change
         FROM _valid AS v
         LEFT JOIN {current} AS c ON {key_on}
         LEFT JOIN (SELECT DISTINCT {keys}, TRUE AS _known FROM {history}) AS h
-          ON {" AND ".join(f"h.{ident(k)} = v.{ident(k)}" for k in extract.key)}""")
+          ON {" AND ".join(f"h.{ident(k)} = v.{ident(k)}" for k in extract.key)}
+        {later_join}""")
     wh.execute(f"""INSERT INTO {history} BY NAME SELECT v.* FROM _valid AS v
         JOIN _compared USING (source_row) WHERE change <> 'unchanged'""")
     wh.execute(f"""INSERT INTO {VERSION_END_TABLE}
@@ -510,13 +529,21 @@ def _load_versions(
         SELECT {literal(extract.name)}, {lit}, source_row, coalesce(current_batch, {lit}),
                'older_extract'
         FROM _compared WHERE change = 'older_extract'""")
+    if mode == "changes" and extract_date is not None:
+        # this extract stated these versions too, though it stored nothing new of them
+        wh.execute(f"""INSERT INTO {INGEST_SCHEMA}.version_confirmed
+            SELECT {literal(extract.name)}, current_batch, current_row, {lit}
+            FROM _compared WHERE change = 'unchanged'""")
     withdrawn = 0
-    if mode == "snapshot" and not older:
+    if mode == "snapshot" and not later_snapshot:
         present = " AND ".join(f"{value(k)} = c.{ident(k)}" for k in extract.key)
+        stated_later = (" AND NOT EXISTS (SELECT 1 FROM _later AS l WHERE " + " AND ".join(
+            f"l.{ident(k)} = c.{ident(k)}" for k in extract.key) + ")") if late else ""
         wh.execute(f"""INSERT INTO {VERSION_END_TABLE}
             SELECT {literal(extract.name)}, c.batch_id, c.source_row, {lit}, 'withdrawn'
             FROM {current} AS c
-            WHERE c.batch_id <> {lit} AND NOT EXISTS (SELECT 1 FROM {stage} WHERE {present})""")
+            WHERE c.batch_id <> {lit} AND NOT EXISTS (SELECT 1 FROM {stage} WHERE {present})
+              {stated_later}""")
         withdrawn = int(wh.execute(
             f"SELECT count(*) FROM {VERSION_END_TABLE} WHERE ended_by_batch = ? AND reason = "
             "'withdrawn'", [batch_id]).scalar())
@@ -525,32 +552,85 @@ def _load_versions(
         count(*) FILTER (WHERE change = 'older_extract') FROM _compared""").fetchone()
     assert row is not None
     new, changed, unchanged, older_rows = (int(x) for x in row)
+    if older_rows:
+        # a row kept as history only corrects nothing: it resolves no quarantine item
+        wh.execute("DELETE FROM _valid WHERE source_row IN "
+                   "(SELECT source_row FROM _compared WHERE change = 'older_extract')")
     notes = []
-    if older:
+    if late:
+        applied = (f"; {new + changed} row(s) of records no later extract mentions applied"
+                   if new + changed and not later_snapshot else "")
         notes.append(f"extracted {extract_date}, before the {newest} extract already loaded: "
-                     f"{older_rows} differing row(s) kept as history only, no newer version "
-                     "overridden" + (", nothing withdrawn" if mode == "snapshot" else ""))
-    elif withdrawn:
+                     f"{older_rows} differing row(s) of records a later extract already stated "
+                     "kept as history only, no newer version overridden" + applied
+                     + (", nothing withdrawn" if mode == "snapshot" and not withdrawn else ""))
+    if withdrawn:
         notes.append(f"withdrew {withdrawn} record(s) missing from this full snapshot")
     wh.execute("DROP TABLE _compared")
-    return _Changes(new, changed, unchanged, withdrawn, older_rows, "; ".join(notes))
+    return _Changes(new, changed, unchanged, withdrawn, older_rows, "; ".join(notes), late=late)
+
+
+def _stated_later(wh: DuckDBWarehouse, extract: ExtractFile, extract_date: date | None,
+                  later_snapshot: bool) -> None:
+    """``_later``: each record a delivery extracted after ``extract_date`` stated, with the latest
+    such batch (``by_batch``). Stated means it sent a version of the record (kept, current or
+    not), sent the current version again unchanged (``version_confirmed``), or, for a full
+    snapshot, held it: every current record is then stated by the latest later snapshot."""
+    history, current = identity_table(extract), current_table(extract)
+    keys = ", ".join(f"t.{ident(k)}" for k in extract.key)
+    day = literal(str(extract_date))
+    name = literal(extract.name)
+    snapshot = (f"""UNION ALL SELECT {keys}, b.batch_id, b.extract_date FROM {current} AS t,
+        (SELECT batch_id, extract_date FROM {INGEST_SCHEMA}.batch WHERE source = {name}
+         AND status = 'loaded' AND mode = 'snapshot' AND extract_date > {day}
+         ORDER BY extract_date DESC LIMIT 1) AS b""" if later_snapshot else "")
+    wh.execute(f"""CREATE OR REPLACE TEMP TABLE _later AS
+        SELECT {", ".join(ident(k) for k in extract.key)},
+               arg_max(by_batch, extract_date) AS by_batch
+        FROM (SELECT {keys}, b.batch_id AS by_batch, b.extract_date FROM {history} AS t
+              JOIN {INGEST_SCHEMA}.batch AS b ON b.batch_id = t.batch_id
+              WHERE b.extract_date > {day}
+              UNION ALL
+              SELECT {keys}, b.batch_id, b.extract_date FROM {history} AS t
+              JOIN {INGEST_SCHEMA}.version_confirmed AS f
+                ON f.source = {name} AND f.batch_id = t.batch_id AND f.source_row = t.source_row
+              JOIN {INGEST_SCHEMA}.batch AS b ON b.batch_id = f.confirmed_by_batch
+              WHERE b.extract_date > {day}
+              {snapshot})
+        GROUP BY ALL""")
+
+
+def _resolve_late_quarantine(wh: DuckDBWarehouse, extract: ExtractFile, batch_id: str) -> None:
+    """A late delivery's broken row of a record a later extract already stated waits for no
+    correction: the later extract's version stands, so the item is resolved by that batch."""
+    wh.execute(f"""INSERT INTO {INGEST_SCHEMA}.quarantine_resolved
+        SELECT DISTINCT q.batch_id, q.row_number, l.by_batch
+        FROM {INGEST_SCHEMA}.quarantine AS q
+        JOIN _later AS l ON q.record_key = {key_text_sql(extract, "l")}
+        WHERE q.batch_id = {literal(batch_id)}""")
+    wh.execute("DROP TABLE _later")
 
 
 def _resolve_quarantine(wh: DuckDBWarehouse, extract: ExtractFile, batch_id: str,
-                        valid: str) -> int:
+                        valid: str, late_date: date | None = None) -> int:
     """Quarantined rows of earlier batches whose record this batch brought a valid row of
-    (``valid``: this file's valid rows) are resolved by it: the correction arrived."""
+    (``valid``: this file's valid rows) are resolved by it: the correction arrived. A late
+    delivery (``late_date``, its extract date) corrects only rows of extracts no later than it:
+    a row broken in a later extract is not corrected by older information."""
     earlier = wh.execute(
         f"SELECT EXISTS (SELECT 1 FROM {INGEST_SCHEMA}.quarantine WHERE source = ? "
         "AND batch_id <> ?)", [extract.name, batch_id]).scalar()
     if not earlier:  # a first delivery: nothing to resolve, and no need to hash its keys
         wh.execute("DROP TABLE IF EXISTS _valid")
         return 0
+    not_later = "" if late_date is None else (
+        f"\n          AND q.batch_id IN (SELECT batch_id FROM {INGEST_SCHEMA}.batch WHERE "
+        f"extract_date IS NULL OR extract_date <= {literal(str(late_date))})")
     wh.execute(f"""INSERT INTO {INGEST_SCHEMA}.quarantine_resolved
         SELECT DISTINCT q.batch_id, q.row_number, {literal(batch_id)}
         FROM {INGEST_SCHEMA}.quarantine AS q
         WHERE q.source = {literal(extract.name)} AND q.batch_id <> {literal(batch_id)}
-          AND q.record_key IN (SELECT {key_text_sql(extract)} FROM {valid})
+          AND q.record_key IN (SELECT {key_text_sql(extract)} FROM {valid}){not_later}
           AND NOT EXISTS (SELECT 1 FROM {INGEST_SCHEMA}.quarantine_resolved AS r
                           WHERE r.batch_id = q.batch_id AND r.row_number = q.row_number)""")
     wh.execute("DROP TABLE IF EXISTS _valid")

@@ -110,6 +110,14 @@ INGEST_DDL = (
         ended_by_batch VARCHAR NOT NULL,
         reason VARCHAR NOT NULL
     )""",
+    # a version a dated changes-only delivery sent again unchanged: that extract stated it too, so
+    # a delivery extracted before it (sent late) must not override it (``ingest.load``)
+    f"""CREATE TABLE IF NOT EXISTS {INGEST_SCHEMA}.version_confirmed (
+        source VARCHAR NOT NULL,
+        batch_id VARCHAR NOT NULL,
+        source_row BIGINT NOT NULL,
+        confirmed_by_batch VARCHAR NOT NULL
+    )""",
     f"""CREATE TABLE IF NOT EXISTS {INGEST_SCHEMA}.quarantine_resolved (
         batch_id VARCHAR NOT NULL,
         row_number BIGINT NOT NULL,
