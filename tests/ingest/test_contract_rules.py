@@ -23,6 +23,7 @@ IDENTITY_CASES = [
     ("forename", " ", "required"),
     ("surname", "", "required"),
     ("date_of_birth", "", "required"),
+    ("forename", "\t\n", "required"),  # TRIM leaves tabs and line breaks: still empty
     ("date_of_birth", "1990-13-01", "date_format"),
     ("date_of_birth", "03/02/1990", "date_format"),
     ("date_of_birth", "2019-12-31", "age_between"),
@@ -53,6 +54,8 @@ FILE_CASES = [
     ("police_victims", {"crime_id": "C404"}, "crime_id", "references"),
     ("police_victims", {"crime_id": ""}, "crime_id", "required"),
     ("police_victims", {"enhanced_rights": "serious_crime;vip"}, "enhanced_rights", "code"),
+    # a line break inside the list would be stored inside a code
+    ("police_victims", {"enhanced_rights": "serious_crime\r\n"}, "enhanced_rights", "code"),
     ("police_victims", {"contact_preference": "fax"}, "contact_preference", "code"),
     ("police_disposals", {"disposal_id": ""}, "disposal_id", "required"),
     ("police_disposals", {"offence_group": "mischief"}, "offence_group", "code"),
@@ -126,6 +129,8 @@ FILE_CASES = [
     ("electronic_monitoring", {"end_date": "2018-06-31"}, "end_date", "date_format"),
     ("electronic_monitoring", {"violations": "-1"}, "violations", "minimum"),
     ("electronic_monitoring", {"violations": "1.5"}, "violations", "integer"),
+    # too large to store: the engine's cast failed the whole delivery
+    ("electronic_monitoring", {"violations": "99999999999999999999"}, "violations", "integer"),
     ("electronic_monitoring", {"violations": ""}, "violations", "required"),
     ("electronic_monitoring", {"source_order": "police"}, "source_order", "code"),
     ("electronic_monitoring", {"source_order": ""}, "source_order", "required"),
@@ -152,7 +157,12 @@ FILE_CASES = [
     ("programme_participants", {"completed": "yes"}, "completed", "code"),
 ]
 
-CASES = [(f, {c: v}, c, r) for f in PERSON_FILES for c, v, r in IDENTITY_CASES] + FILE_CASES
+# a key with a tab (or other invisible character) in it would load as another record
+KEY_CASES = [(f.name, {k: valid_row(f.name)[k] + "\t"}, k, "key_characters")
+             for f in load_contract().files.values() for k in f.key]
+
+CASES = ([(f, {c: v}, c, r) for f in PERSON_FILES for c, v, r in IDENTITY_CASES] + FILE_CASES
+         + KEY_CASES)
 
 
 def _ingest_with_bad_row(

@@ -109,6 +109,8 @@ def contract_markdown(contract: Contract) -> str:
         "",
         "A bad value in a row quarantines that row with the rule's name and a reason; a missing",
         "required column, an empty or unreadable file, or a file that is not UTF-8 rejects the file.",
+        "A record key holding a tab, a line break or another invisible character, and a required",
+        "cell holding nothing else, are bad values too; so is a whole number of more than 18 digits.",
         "",
         *DELIVERIES_SECTION,
     ]

@@ -20,7 +20,11 @@ from localjustice.warehouse import current_table, identity_table
 from localjustice.warehouse.layout import VERSION_END_TABLE
 
 _ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
-_INTEGER = r"^-?[0-9]+$"
+_INTEGER = r"^-?[0-9]{1,18}$"
+#: what TRIM leaves at the ends of a cell that is still empty to a reader
+_BLANKS = "".join(chr(c) for c in range(1, 33))
+#: control and zero-width characters, which no record key holds
+_INVISIBLE = "[\\x00-\\x1f\\x7f\\x{200b}-\\x{200d}\\x{2060}\\x{feff}]"
 _PATTERN_NAMES = {
     "postcode": "UK postcode",
     "ons_local_authority": "ONS local authority code (such as E09000001)",
@@ -77,9 +81,12 @@ def pnc_check_letter_ok(column: str) -> str:
 
 
 def code_list_pattern(codes: tuple[str, ...]) -> str:
-    """A `;`-separated list of known codes, allowing spaces and empty items."""
+    """A `;`-separated list of known codes, allowing spaces, tabs and empty items: exactly the
+    white space the stored list drops (``ingest.load._typed``). A line break or form feed inside
+    a cell is not allowed: it would be stored inside a code, which then matches nothing."""
     one = "(" + "|".join(re.escape(c) for c in codes) + ")"
-    return f"^\\s*{one}?(\\s*;\\s*{one}?)*\\s*$"
+    gap = "[ \\t]*"
+    return f"^{gap}{one}?({gap};{gap}{one}?)*{gap}$"
 
 
 def column_checks(column: Column, *, as_of: date) -> list[Check]:
@@ -88,7 +95,11 @@ def column_checks(column: Column, *, as_of: date) -> list[Check]:
     present = f"{v} IS NOT NULL"
     checks: list[Check] = []
     if column.required:
-        checks.append(Check(name, "required", f"{name} is required and is empty", f"{v} IS NULL"))
+        # a cell of only tabs or line breaks (which TRIM leaves) is empty too; the cheap byte
+        # comparison first keeps the trim off every cell that starts with a printable character
+        blank = f"({v} < '!' AND trim({v}, {literal(_BLANKS)}) = '')"
+        checks.append(Check(name, "required", f"{name} is required and is empty",
+                            f"{v} IS NULL OR {blank}"))
     if column.type == "date":
         checks.append(Check(
             name, "date_format", f"{name} must be a real date written YYYY-MM-DD",
@@ -101,7 +112,8 @@ def column_checks(column: Column, *, as_of: date) -> list[Check]:
             ))
     elif column.type == "integer":
         checks.append(Check(
-            name, "integer", f"{name} must be a whole number",
+            name, "integer", f"{name} must be a whole number (of at most 18 digits)",
+            # a number too large to store failed the whole delivery in the engine's cast
             f"{present} AND NOT regexp_full_match({v}, '{_INTEGER}')",
         ))
         if column.minimum is not None:
@@ -209,6 +221,15 @@ def uniqueness_checks(extract: ExtractFile) -> list[Check]:
     )]
 
 
+def key_checks(extract: ExtractFile) -> list[Check]:
+    """A key holding a tab, a line break, another control character or a zero-width character
+    looks like another record's key but is not: ``CR1`` followed by a tab would load as a new
+    record beside ``CR1``, and a later version would never find it."""
+    return [Check(k, "key_characters", f"{k} holds a tab, line break or other invisible "
+                  "character; a record key must be printable",
+                  f"regexp_matches({ident(k)}, {literal(_INVISIBLE)})") for k in extract.key]
+
+
 def key_text_sql(extract: ExtractFile, alias: str = "", *, raw: bool = False) -> str:
     """The natural key as one text value (parts joined by a unit separator), for matching a
     quarantined row with a later version of it. ``raw``: from a staged file's text cells,
@@ -222,6 +243,7 @@ def key_text_sql(extract: ExtractFile, alias: str = "", *, raw: bool = False) ->
 def all_checks(extract: ExtractFile, *, as_of: date) -> list[Check]:
     checks = [c for col in extract.columns for c in column_checks(col, as_of=as_of)]
     checks += [c for rule in extract.rules for c in rule_checks(extract, rule)]
+    checks += key_checks(extract)
     checks += uniqueness_checks(extract)
     return checks
 
