@@ -584,3 +584,37 @@ def test_a_records_history_compares_each_version_with_the_one_it_followed_not_a_
         ("m4", "current", ("release_date",)),
     ]
     assert "pnc_id_valid" not in record.columns  # derived by ingest, not sent by the partner
+
+
+def test_victims_wait_for_a_rejected_crimes_file_and_load_when_it_is_sent_again(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    """The manifest's control total for the crimes is wrong, so that file is rejected: its
+    victims are not loaded with every row held back for a missing crime (a re-send would then be
+    'already loaded' and the rows held back for good), but rejected too, and both load once the
+    manifest is corrected."""
+    crimes = [valid_row("police_crimes", crime_id="C1"), valid_row("police_crimes", crime_id="C2")]
+    victims = [valid_row("police_victims", crime_id="C1"),
+               valid_row("police_victims", crime_id="C2", source_person_id="V2")]
+    broken = delivery(tmp_path / "m1", {"police_crimes": crimes, "police_victims": victims})
+    _manifest(broken, "2018-09-30", {"police_crimes": ("changes", 3),
+                                     "police_victims": ("changes", 2)})
+    first = {f.source: f for f in ingest_delivery(warehouse, broken, as_of=AS_OF).files}
+    assert first["police_crimes"].status == "rejected"
+    assert first["police_victims"].status == "rejected"
+    assert "police_crimes.csv in this delivery was rejected" in first["police_victims"].message
+    assert warehouse.execute("SELECT count(*) FROM ingest.quarantine").scalar() == 0
+    again = {f.source: f for f in ingest_delivery(warehouse, broken, as_of=AS_OF).files}
+    assert again["police_victims"].status == "already_rejected"
+    assert "police_crimes.csv in this delivery was rejected" in again["police_victims"].message
+    fixed = delivery(tmp_path / "m1-fixed", {"police_crimes": crimes, "police_victims": victims})
+    _manifest(fixed, "2018-09-30", {"police_crimes": ("changes", 2),
+                                    "police_victims": ("changes", 2)})
+    loaded = {f.source: f for f in ingest_delivery(warehouse, fixed, as_of=AS_OF).files}
+    assert (loaded["police_crimes"].status, loaded["police_victims"].status) == ("loaded", "loaded")
+    assert (loaded["police_victims"].rows_loaded, loaded["police_victims"].rows_quarantined) == (2, 0)
+    held = warehouse.execute(
+        "SELECT mode, extract_date, partner FROM ingest.batch WHERE status = 'rejected' "
+        "AND source = 'police_crimes'").fetchone()
+    # a rejected file keeps what the manifest said of it
+    assert held == ("changes", date(2018, 9, 30), "HMPPS test")

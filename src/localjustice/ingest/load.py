@@ -194,16 +194,19 @@ def _previous_batch(wh: DuckDBWarehouse, batch_id: str) -> tuple[str, str, str] 
 def _record_batch(
     wh: DuckDBWarehouse, *, batch_id: str, delivery: str, item: DeliveryFile,
     sha256: str, contract: Contract, status: str, message: str, counts: tuple[int, int, int, int],
-    extras: tuple[str, ...], started: datetime,
+    extras: tuple[str, ...], started: datetime, partner: str, extract_date: date | None,
 ) -> None:
+    """The batch's provenance, with what the manifest said of the file (partner, extract date,
+    mode) whether it loaded or not: a rejected snapshot is still a snapshot to the steward."""
     wh.execute(
         f"""INSERT INTO {INGEST_SCHEMA}.batch (batch_id, delivery, source, file_name, file_format,
             file_sha256, contract_version, status, message, rows_read, rows_loaded,
-            rows_quarantined, rows_with_warnings, extra_columns, started_at, finished_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            rows_quarantined, rows_with_warnings, extra_columns, started_at, finished_at,
+            partner, extract_date, mode)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
         [batch_id, delivery, item.extract.name, item.path.name, item.file_format, sha256,
          contract.version, status, message, *counts, list(extras), started,
-         datetime.now(UTC).replace(tzinfo=None)],
+         datetime.now(UTC).replace(tzinfo=None), partner, extract_date, item.mode],
     )
 
 
@@ -367,7 +370,7 @@ def _load_file(
         _record_batch(wh, batch_id=batch_id, delivery=delivery, item=item,
                       sha256=prepared.sha256, contract=contract, status="rejected",
                       message=prepared.rejection, counts=(0, 0, 0, 0), extras=(),
-                      started=prepared.started)
+                      started=prepared.started, partner=partner, extract_date=extract_date)
         log.warning("rejected file source=%s batch=%s reason=%s", extract.name, batch_id,
                     prepared.rejection)
         return FileResult(extract.name, item.path.name, batch_id, "rejected", prepared.rejection)
@@ -452,13 +455,11 @@ def _load_file(
     _record_batch(wh, batch_id=batch_id, delivery=delivery, item=item, sha256=prepared.sha256,
                   contract=contract, status="loaded", message=message,
                   counts=(read, loaded, quarantined, warned), extras=staged.extra_columns,
-                  started=prepared.started)
+                  started=prepared.started, partner=partner, extract_date=extract_date)
     wh.execute(
-        f"""UPDATE {INGEST_SCHEMA}.batch SET partner = ?, extract_date = ?, mode = ?, rows_new = ?,
-            rows_changed = ?, rows_unchanged = ?, rows_withdrawn = ?, rows_resolved = ?
-            WHERE batch_id = ?""",
-        [partner, extract_date, item.mode, changes.new, changes.changed, changes.unchanged,
-         changes.withdrawn, resolved, batch_id])
+        f"""UPDATE {INGEST_SCHEMA}.batch SET rows_new = ?, rows_changed = ?, rows_unchanged = ?,
+            rows_withdrawn = ?, rows_resolved = ? WHERE batch_id = ?""",
+        [changes.new, changes.changed, changes.unchanged, changes.withdrawn, resolved, batch_id])
     if not prepared.problems:
         wh.execute(f"DROP TABLE {problems}")
     step.advance()
@@ -729,6 +730,46 @@ def _preparing(wh: DuckDBWarehouse, files: tuple[DeliveryFile, ...], extract_dat
         wh.execute(f"SET preserve_insertion_order = {'true' if kept else 'false'}")
 
 
+def _blocked_by(prepared: _Prepared, files: tuple[DeliveryFile, ...],
+                loaded: dict[int, FileResult]) -> FileResult | None:
+    """The rejected file of this delivery whose records this file's rows refer to (crimes, for
+    victims), if any: loading the file without it would hold back each row that refers to a
+    record only that file brought, and a re-send would then be 'already loaded'."""
+    if prepared.previous is not None or prepared.staged is None:
+        return None  # already received, or rejected on its own account: reported as such
+    needs = referenced(prepared.item.extract)
+    for i, item in enumerate(files):
+        result = loaded.get(i)
+        if item.extract.name in needs and result is not None and result.status in {
+                "rejected", "already_rejected"}:
+            return result
+    return None
+
+
+def _hold_back(wh: DuckDBWarehouse, prepared: _Prepared, blocked: FileResult, delivery: str,
+               contract: Contract, extract_date: date | None, partner: str) -> FileResult:
+    """Reject a file whose referenced file was rejected, under a batch id of its own (the file's
+    and the blocking file's), so that sent again beside a file that loads, it loads; sent again
+    beside the same rejected file, it is the same rejection."""
+    item = prepared.item
+    tag = hashlib.sha256(blocked.batch_id.encode()).hexdigest()[:8]
+    batch_id = f"{prepared.batch_id}-held-{tag}"
+    previous = _previous_batch(wh, batch_id)
+    if previous is not None:
+        _, earlier, why = previous
+        return FileResult(item.extract.name, item.path.name, batch_id, "already_rejected",
+                          f"identical file already rejected in delivery {earlier}: {why}")
+    message = (f"not loaded, because {blocked.file_name} in this delivery was rejected and this "
+               f"file's rows refer to its records; sent again with a {blocked.file_name} that "
+               "loads, this file loads too")
+    _record_batch(wh, batch_id=batch_id, delivery=delivery, item=item, sha256=prepared.sha256,
+                  contract=contract, status="rejected", message=message, counts=(0, 0, 0, 0),
+                  extras=(), started=prepared.started, partner=partner, extract_date=extract_date)
+    log.warning("rejected file source=%s batch=%s reason=referenced file %s rejected",
+                item.extract.name, batch_id, blocked.source)
+    return FileResult(item.extract.name, item.path.name, batch_id, "rejected", message)
+
+
 def _in_turn(files: tuple[DeliveryFile, ...],
              ready: list[Future[_Prepared]]) -> Iterator[tuple[int, _Prepared]]:
     """Each file's index and prepared file, as soon as it is prepared and the files of this
@@ -776,9 +817,14 @@ def ingest_delivery(
                 wh.transaction():
             for index, prepared in _in_turn(delivery.files, workers.ready):
                 item = prepared.item
+                partner = delivery.manifest.partner or item.extract.partner
+                blocked = _blocked_by(prepared, delivery.files, loaded)
+                if blocked is not None:
+                    loaded[index] = _hold_back(wh, prepared, blocked, delivery.name, contract,
+                                               delivery.manifest.extract_date, partner)
+                    continue
                 if zone is not None and prepared.first_load and prepared.problems:
                     workers.export_first_load(prepared, zone)
-                partner = delivery.manifest.partner or item.extract.partner
                 loaded[index] = _load_file(wh, prepared, delivery.name, contract, as_of, progress,
                                            delivery.manifest.extract_date, partner)
             results = [loaded[i] for i in range(len(delivery.files))]
