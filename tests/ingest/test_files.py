@@ -190,3 +190,54 @@ def test_a_folder_without_extracts_is_refused_and_strangers_are_reported(
 def test_a_missing_folder_is_refused(tmp_path: Path, warehouse: Warehouse) -> None:
     with pytest.raises(LocalJusticeError, match="No delivery folder"):
         ingest_delivery(warehouse, tmp_path / "nowhere", as_of=AS_OF)
+
+
+def test_a_folder_without_extracts_says_what_it_holds(tmp_path: Path, warehouse: Warehouse) -> None:
+    folder = tmp_path / "d"
+    folder.mkdir()
+    (folder / "crimes.txt").write_text("hello")
+    with pytest.raises(LocalJusticeError, match=r"It holds: crimes\.txt\."):
+        ingest_delivery(warehouse, folder, as_of=AS_OF)
+
+
+def test_an_extract_named_in_capitals_is_that_extract(tmp_path: Path, warehouse: Warehouse) -> None:
+    folder = tmp_path / "d"
+    write_csv(folder / "POLICE_CRIMES.CSV", _crimes())
+    (f,) = ingest_delivery(warehouse, folder, as_of=AS_OF).files
+    assert (f.source, f.file_name, f.rows_loaded) == ("police_crimes", "POLICE_CRIMES.CSV", 3)
+
+
+def test_a_linked_file_refuses_the_delivery(tmp_path: Path, warehouse: Warehouse) -> None:
+    """A link can point at any file this process may read; a delivery is the files it holds."""
+    elsewhere = write_csv(tmp_path / "elsewhere" / "crimes.csv", _crimes())
+    folder = delivery(tmp_path / "d", {"police_victims": [valid_row("police_victims")]})
+    (folder / "police_crimes.csv").symlink_to(elsewhere)
+    before = _counts(warehouse)
+    with pytest.raises(LocalJusticeError, match=r"police_crimes\.csv, a link to another file"):
+        ingest_delivery(warehouse, folder, as_of=AS_OF)
+    assert _counts(warehouse) == before
+
+
+@pytest.mark.parametrize("kind", ["folder", "broken link"])
+def test_a_manifest_that_is_not_a_file_refuses_the_delivery(
+    tmp_path: Path, warehouse: Warehouse, kind: str
+) -> None:
+    """Read as no manifest, a snapshot would withdraw nothing and no control total be checked."""
+    folder = delivery(tmp_path / "d", {"police_crimes": _crimes()})
+    if kind == "folder":
+        (folder / "manifest.toml").mkdir()
+    else:
+        (folder / "manifest.toml").symlink_to(tmp_path / "nowhere.toml")
+    with pytest.raises(LocalJusticeError, match="is not a file of the delivery"):
+        ingest_delivery(warehouse, folder, as_of=AS_OF)
+    assert _counts(warehouse) == (0, 0, 0, 0, 0)
+
+
+def test_a_manifest_with_a_byte_order_mark_is_read(tmp_path: Path, warehouse: Warehouse) -> None:
+    folder = delivery(tmp_path / "d", {"police_crimes": _crimes()})
+    (folder / "manifest.toml").write_bytes(
+        b"\xef\xbb\xbfextract_date = 2019-12-31\n[files.police_crimes]\nmode = \"snapshot\"\n"
+        b"rows = 3\n")
+    (f,) = ingest_delivery(warehouse, folder, as_of=AS_OF).files
+    assert (f.status, f.rows_loaded) == ("loaded", 3)
+    assert warehouse.execute("SELECT mode FROM ingest.batch").scalar() == "snapshot"

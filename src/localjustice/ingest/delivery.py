@@ -96,7 +96,8 @@ def read_manifest(path: Path, contract: Contract) -> Manifest:
     """Parse and check a manifest; every mistake is named, since a wrong one would mislead the
     load (a snapshot withdraws what it lacks)."""
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        # a byte-order mark, which some editors write, is not part of the TOML
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise _bad_manifest(path, f"is not valid TOML ({exc}){_date_hint(path, exc)}") from None
     unknown = set(raw) - {"partner", "extract_date", "files"}
@@ -169,9 +170,20 @@ def find_delivery(folder: Path, contract: Contract) -> Delivery:
     found: dict[str, DeliveryFile] = {}
     ignored: list[str] = []
     manifest_path = folder / MANIFEST_NAME
+    if manifest_path.is_symlink() or (manifest_path.exists() and not manifest_path.is_file()):
+        # read as no manifest, a snapshot would withdraw nothing and no total be checked
+        raise _bad_manifest(manifest_path, "is not a file of the delivery (a folder or a link)")
     manifest = read_manifest(manifest_path, contract) if manifest_path.is_file() else Manifest()
-    for path in sorted(p for p in folder.iterdir() if p.is_file()):
+    for path in sorted(folder.iterdir()):
         if path.name == MANIFEST_NAME:
+            continue
+        if path.is_symlink():
+            # a link can point anywhere this process may read: a delivery is the files it holds
+            raise LocalJusticeError(
+                f"The delivery holds {path.name}, a link to another file; copy the file itself "
+                "into the delivery folder. Nothing from this delivery was loaded.")
+        if not path.is_file():
+            ignored.append(f"{path.name}/")
             continue
         if path.name.lower().startswith("manifest"):
             # read as no manifest, a snapshot would withdraw nothing and no total be checked
@@ -180,7 +192,8 @@ def find_delivery(folder: Path, contract: Contract) -> Delivery:
                 f"must be named {MANIFEST_NAME}, in lower case. Rename it and ingest again; "
                 "nothing from this delivery was loaded.")
         file_format = FORMATS.get(path.suffix.lower())
-        stem = path.name[: -len(path.suffix)] if file_format else ""
+        # PRISON_CUSTODY.CSV is prison_custody.csv: the contract's names carry no case
+        stem = path.name[: -len(path.suffix)].lower() if file_format else ""
         if file_format is None or stem not in contract.files:
             ignored.append(path.name)
             continue
@@ -194,9 +207,11 @@ def find_delivery(folder: Path, contract: Contract) -> Delivery:
                                    stated.rows, stem in manifest.files)
     if not found:
         expected = ", ".join(f"{n}.csv" for n in contract.files)
+        seen = f" It holds: {', '.join(ignored[:10])}{', ...' if len(ignored) > 10 else ''}." \
+            if ignored else " It is empty."
         raise LocalJusticeError(
             f"No extract files in {folder}. Expected files named like: {expected} (or .parquet)."
-        )
+            + seen)
     absent = sorted(set(manifest.files) - set(found))
     if absent:
         raise _bad_manifest(manifest_path, f"lists {', '.join(absent)}, but the folder holds no "
