@@ -41,6 +41,18 @@ def _counts(warehouse: Warehouse) -> tuple[int, ...]:
     (b"crime_id,offence_group,committed_date,recorded_date,borough_code\n"
      b"C1,theft,2018-03-01,2018-03-02,E09000030\nC2,theft,2018-03-01,2018-03-02,E09000030\n"
      b"C3,theft,2018-03-01,2018-03-02,E09000030,x,y\n", "more fields than the header"),
+    # a row short of a field: the sniffer fails, and the message names the line
+    (b"crime_id,offence_group,committed_date,recorded_date\nC1,theft,2018-03-01,2018-03-02\n"
+     b"C2,theft,2018-03-01\nC3,theft,2018-03-01,2018-03-02\n",
+     "line 3 has 3 field(s) where the header has 4"),
+    # the engine named the second surname_1 and loaded the first
+    (b"crime_id,offence_group,committed_date,recorded_date,Offence_Group\n"
+     b"C1,theft,2018-03-01,2018-03-02,robbery\n", "the header names Offence_Group, offence_group "
+     "more than once"),
+    (b"crime_id;offence_group;committed_date;recorded_date\nC1;theft;2018-03-01;2018-03-02\n",
+     "the file looks delimited by that"),
+    (b"crime_id,offence_group,committed_date,recorded_date\nC1,\"" + b"x" * 2_100_000 +
+     b"\",2018-03-01,2018-03-02\n", "longer than the 2,000,000 bytes"),
 ])
 def test_an_unusable_file_is_rejected_whole_with_a_clear_message_and_the_rest_loads(
     tmp_path: Path, warehouse: Warehouse, content: bytes, message: str

@@ -87,6 +87,11 @@ def _describe_read_error(exc: WarehouseError, file_format: str) -> str:
         return "the file is not UTF-8 encoded text; re-export it as UTF-8"
     if file_format == "parquet":
         return "the file is not a readable Parquet file"
+    # the engine quotes the long line before saying what is wrong with it, so past the cut
+    # (WarehouseError keeps 2,000 characters) only the engine's own exception says it
+    if "maximum line size" in text or "maximum line size" in str(exc.__cause__).lower():
+        return ("a line of the file is longer than the 2,000,000 bytes a row may take (a field "
+                "of megabytes, or a quote left open that runs on over many lines)")
     if ("expected" in text and "columns" in text) or "too many columns" in text:
         return "rows do not all have the same number of columns as the header (check quoting)"
     return ("the file cannot be read as CSV with a header row, commas and RFC 4180 quoting; "
@@ -101,7 +106,28 @@ def _rejection(path: Path, exc: WarehouseError, file_format: str) -> FileRejecte
         if bad_line is not None:
             return FileRejected(f"the file is not UTF-8 encoded text (first bad byte on line "
                                 f"{bad_line}); re-export it as UTF-8")
+        ragged = _first_ragged_line(path)
+        if ragged is not None:
+            line, fields, wanted = ragged
+            return FileRejected(f"line {line} has {fields} field(s) where the header has "
+                                f"{wanted} (check the quoting on that line and the one before)")
     return FileRejected(_describe_read_error(exc, file_format))
+
+
+def _first_ragged_line(path: Path) -> tuple[int, int, int] | None:
+    """The first line whose row has another number of fields than the header (line, fields,
+    header's fields), read as RFC 4180 CSV: the engine's sniffer says only that it failed.
+    Runs only after a failed read, and stops at the first such row."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            reader = csv.reader(handle, strict=True)
+            wanted = len(next(reader, []))
+            for row in reader:
+                if row and len(row) != wanted:
+                    return reader.line_num, len(row), wanted
+    except (UnicodeDecodeError, csv.Error):
+        return None
+    return None
 
 
 def stage_file(
@@ -133,7 +159,14 @@ def stage_file(
     except WarehouseError as exc:
         raise _rejection(path, exc, file_format) from None
     headers = [str(row[0]) for row in described]
-    if file_format == "csv" and len(headers) != _header_fields(path):
+    written = _header_row(path) if file_format == "csv" else headers
+    twice = sorted({h.strip() for h in written if h.strip() and
+                    [w.strip().lower() for w in written].count(h.strip().lower()) > 1})
+    if twice:
+        # the engine renames the second one (surname_1), and which values load is then a guess
+        raise FileRejected(f"the header names {', '.join(twice)} more than once; send each "
+                           "column once, so it is clear which values to load")
+    if file_format == "csv" and len(headers) != len(written):
         # DuckDB's sniffer takes the widest consistent line for the header, so a row with more
         # fields than the header made its values the column names, and every required column
         # seemed missing (or, worse, a row's values were reported as extra columns)
@@ -144,9 +177,13 @@ def stage_file(
     header_of = {c: by_lower[c] for c in extract.column_names if c in by_lower}
     missing = [c for c in extract.required_columns if c not in header_of]
     if missing:
+        other = next((d for d in (";", "\t", "|") if len(headers) == 1 and d in headers[0]), None)
+        hint = (f" (the header has no commas but has {'tabs' if other == chr(9) else other!r}: "
+                "the file looks delimited by that, and the contract's files are comma-separated)"
+                if other else "")
         raise FileRejected(
             f"required column(s) missing from the header: {', '.join(missing)}; the file's "
-            f"header must name every required column of {extract.name}"
+            f"header must name every required column of {extract.name}{hint}"
         )
     known = set(header_of.values())
     extras = tuple(h for h in headers if h not in known)
@@ -170,14 +207,14 @@ def stage_file(
     return StagedFile(table=table, rows=rows, header_of=header_of, extra_columns=extras)
 
 
-def _header_fields(path: Path) -> int:
-    """How many fields the file's first line has: the header as the partner wrote it. Only that
-    line is read (the csv module's RFC 4180 quoting, as the engine reads it)."""
+def _header_row(path: Path) -> list[str]:
+    """The file's first line: the header as the partner wrote it. Only that line is read (the
+    csv module's RFC 4180 quoting, as the engine reads it); unreadable, it is empty."""
     try:
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            return len(next(csv.reader(handle), []))
+            return next(csv.reader(handle), [])
     except (UnicodeDecodeError, csv.Error):
-        return -1
+        return []
 
 
 def _as_text(expr: str, sql_type: str) -> str:
