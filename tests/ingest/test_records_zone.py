@@ -235,3 +235,18 @@ def test_an_in_memory_warehouse_writes_no_zone(tmp_path: Path) -> None:
         result = ingest_delivery(wh, _second_delivery(tmp_path / "d"), as_of=AS_OF)
     assert result.changed
     assert not any(tmp_path.rglob("*.parquet"))
+
+
+def test_a_records_zone_that_cannot_be_written_fails_the_load_with_a_message_not_a_traceback(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    """The records folder replaced by a file: the engine's rows are rolled back, and the error
+    says what failed and what to check instead of an OSError's traceback."""
+    ingest_delivery(warehouse, _second_delivery(tmp_path / "d0"), as_of=AS_OF)
+    records = records_dir(_data_dir(warehouse))
+    shutil.rmtree(records)
+    records.write_text("not a folder")
+    batches = warehouse.execute("SELECT count(*) FROM ingest.batch").scalar()
+    with pytest.raises(LocalJusticeError, match=r"Loading d failed: .*nothing from it was kept"):
+        ingest_delivery(warehouse, _first_delivery(tmp_path / "d"), as_of=AS_OF)
+    assert warehouse.execute("SELECT count(*) FROM ingest.batch").scalar() == batches

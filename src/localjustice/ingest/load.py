@@ -843,6 +843,13 @@ def ingest_delivery(
                 f"Loading {delivery.name} failed in the engine "
                 f"({type(exc.__cause__).__name__}); nothing from it was kept. Check free disk "
                 "space and that no other process holds the warehouse.") from exc
+        if isinstance(exc, OSError):
+            # the records zone (or a file of the delivery) could not be written or read
+            where = f" ({exc.filename})" if exc.filename else ""
+            raise LocalJusticeError(
+                f"Loading {delivery.name} failed: {exc.strerror or type(exc).__name__}{where}; "
+                "nothing from it was kept. Check free disk space and the permissions of the "
+                "data folder, then ingest again.") from exc
         raise
     if staged is not None:
         try:
