@@ -132,7 +132,7 @@ def test_a_manifest_mistake_names_its_section_as_written(tmp_path: Path) -> None
     result = runner.invoke(app, ["ingest", str(folder), "--data-dir", str(tmp_path / "data")],
                            env={"COLUMNS": "250"})
     assert result.exit_code == 1
-    assert "has [files.police_crimes] with keys other than mode and rows: row" in \
+    assert "has [files.police_crimes] with keys other than mode, rows and withdraw_most: row" in \
         " ".join(result.output.split())
 
 

@@ -485,7 +485,7 @@ def test_a_failure_during_a_monthly_load_leaves_the_warehouse_as_before(
     monkeypatch.setattr(load, "_resolve_quarantine", broken)
     snapshot = delivery(tmp_path / "m2", {"prison_custody": [_custody("X1", release_date="2018-09-01")]})
     _manifest(snapshot, "2018-09-30", {"prison_custody": ("snapshot", 1)})
-    with pytest.raises(OSError):
+    with pytest.raises(LocalJusticeError, match="Loading m2 failed: disk full; nothing from it"):
         ingest_delivery(warehouse, snapshot, as_of=AS_OF)
     after = warehouse.execute(
         "SELECT (SELECT count(*) FROM identity.prison_custody), (SELECT count(*) FROM "
@@ -618,3 +618,43 @@ def test_victims_wait_for_a_rejected_crimes_file_and_load_when_it_is_sent_again(
         "AND source = 'police_crimes'").fetchone()
     # a rejected file keeps what the manifest said of it
     assert held == ("changes", date(2018, 9, 30), "HMPPS test")
+
+
+def test_a_snapshot_that_would_withdraw_most_of_an_extract_is_refused_until_confirmed(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    """A partial export sent as a full snapshot would empty the extract: 110 of 120 records is
+    refused, nothing of the file written; the same file with the partner's confirmation loads."""
+    _load(warehouse, delivery(tmp_path / "m1", {
+        "prison_custody": [_open(f"X{i}") for i in range(120)]}))
+    rows = [_open(f"X{i}") for i in range(10)] + [_custody("X0", release_date="2018-09-01")][:0]
+    partial = delivery(tmp_path / "m2", {"prison_custody": rows})
+    _manifest(partial, "2018-09-30", {"prison_custody": ("snapshot", 10)})
+    versions = _versions(warehouse)
+    (f,) = ingest_delivery(warehouse, partial, as_of=AS_OF).files
+    assert f.status == "rejected"
+    assert "would withdraw 110 of the 120 current records (92%)" in f.message
+    assert "withdraw_most = true" in f.message
+    assert len(_current(warehouse)) == 120 and _versions(warehouse) == versions
+    with (partial / "manifest.toml").open("a", encoding="utf-8") as manifest:
+        manifest.write("withdraw_most = true\n")
+    (f,) = ingest_delivery(warehouse, partial, as_of=AS_OF).files
+    assert (f.status, f.withdrawn) == ("loaded", 110)
+    assert set(_current(warehouse)) == {f"X{i}" for i in range(10)}
+
+
+def test_a_withdrawn_crime_that_current_victims_refer_to_is_named_in_the_batch(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    crimes = [valid_row("police_crimes", crime_id=f"C{i}") for i in (1, 2, 3)]
+    ingest_delivery(warehouse, delivery(tmp_path / "m1", {
+        "police_crimes": crimes,
+        "police_victims": [valid_row("police_victims", crime_id="C3", source_person_id="V1"),
+                           valid_row("police_victims", crime_id="C3", source_person_id="V2")]}),
+        as_of=AS_OF)
+    snapshot = delivery(tmp_path / "m2", {"police_crimes": crimes[:2]})
+    _manifest(snapshot, "2018-09-30", {"police_crimes": ("snapshot", 2)})
+    (f,) = ingest_delivery(warehouse, snapshot, as_of=AS_OF).files
+    assert f.withdrawn == 1
+    assert ("withdrew 1 record(s) missing from this full snapshot (2 current police_victims "
+            "record(s) still refer to them: check with the partner)") in f.message

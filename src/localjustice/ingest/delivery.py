@@ -32,6 +32,8 @@ class FileManifest:
     mode: Mode = "changes"
     #: the control total: data rows in the file, header excluded (None: not stated)
     rows: int | None = None
+    #: the partner confirms a snapshot that withdraws most of the extract (``ingest.load``)
+    withdraw_most: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,7 @@ class DeliveryFile:
     #: the delivery's manifest lists the file (its mode and total are the partner's statement,
     #: not the defaults)
     listed: bool = False
+    withdraw_most: bool = False
 
 
 @dataclass(frozen=True)
@@ -124,9 +127,10 @@ def read_manifest(path: Path, contract: Contract) -> Manifest:
                                 f"({', '.join(contract.files)})")
         if not isinstance(spec, dict):
             raise _bad_manifest(path, f"has files.{name} that is not a table ([files.{name}])")
-        if set(spec) - {"mode", "rows"}:
-            raise _bad_manifest(path, f"has [files.{name}] with keys other than mode and rows: "
-                                f"{', '.join(sorted(set(spec) - {'mode', 'rows'}))}")
+        keys = {"mode", "rows", "withdraw_most"}
+        if set(spec) - keys:
+            raise _bad_manifest(path, f"has [files.{name}] with keys other than mode, rows and "
+                                f"withdraw_most: {', '.join(sorted(set(spec) - keys))}")
         mode = spec.get("mode", "changes")
         if mode not in MODES:
             raise _bad_manifest(path, f"gives [files.{name}] mode {mode!r}; use \"snapshot\" or "
@@ -135,7 +139,11 @@ def read_manifest(path: Path, contract: Contract) -> Manifest:
         if rows is not None and (not isinstance(rows, int) or isinstance(rows, bool) or rows < 0):
             raise _bad_manifest(path, f"gives [files.{name}] rows that is not a whole number of "
                                 "0 or more")
-        files[name] = FileManifest(mode, rows)
+        withdraw_most = spec.get("withdraw_most", False)
+        if not isinstance(withdraw_most, bool):
+            raise _bad_manifest(path, f"gives [files.{name}] withdraw_most that is not true or "
+                                "false")
+        files[name] = FileManifest(mode, rows, withdraw_most)
     return Manifest(extract_date, partner, files)
 
 
@@ -204,7 +212,7 @@ def find_delivery(folder: Path, contract: Contract) -> Delivery:
             )
         stated = manifest.of(stem)
         found[stem] = DeliveryFile(contract.files[stem], path, file_format, stated.mode,
-                                   stated.rows, stem in manifest.files)
+                                   stated.rows, stem in manifest.files, stated.withdraw_most)
     if not found:
         expected = ", ".join(f"{n}.csv" for n in contract.files)
         seen = f" It holds: {', '.join(ignored[:10])}{', ...' if len(ignored) > 10 else ''}." \

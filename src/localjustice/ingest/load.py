@@ -254,7 +254,8 @@ def _prepare(wh: DuckDBWarehouse, item: DeliveryFile, extract_date: date | None,
     started = datetime.now(UTC).replace(tzinfo=None)
     sha256 = file_sha256(item.path)
     statement = ("" if extract_date is None else
-                 f"{item.mode}:{item.control_rows}:{extract_date.isoformat()}")
+                 f"{item.mode}:{item.control_rows}:{extract_date.isoformat()}"
+                 + (":withdraw_most" if item.withdraw_most else ""))
     prepared = _Prepared(item, sha256, batch_id_for(item.extract.name, sha256, statement), started,
                          work)
     prepared.previous = _previous_batch(wh, prepared.batch_id)
@@ -394,8 +395,20 @@ def _load_file(
             "which only one process may do; nothing from this delivery was kept. This is a bug: "
             "please report it.")
     if history:
-        changes = _load_versions(wh, extract, batch_id, valid_sql, staged.table, item.mode,
-                                 extract_date)
+        try:
+            changes = _load_versions(wh, extract, batch_id, valid_sql, staged.table, item.mode,
+                                     extract_date, confirmed=item.withdraw_most)
+        except MassWithdrawal as refused:
+            # refused before anything of the file was written
+            if not prepared.problems:
+                wh.execute(f"DROP TABLE {problems}")
+            _record_batch(wh, batch_id=batch_id, delivery=delivery, item=item,
+                          sha256=prepared.sha256, contract=contract, status="rejected",
+                          message=str(refused), counts=(0, 0, 0, 0), extras=(),
+                          started=prepared.started, partner=partner, extract_date=extract_date)
+            log.warning("rejected file source=%s batch=%s reason=mass withdrawal", extract.name,
+                        batch_id)
+            return FileResult(extract.name, item.path.name, batch_id, "rejected", str(refused))
     else:
         # a first delivery: every valid row is a new record, so it goes straight in
         wh.execute(f"INSERT INTO {identity_table(extract)} BY NAME {valid_sql}")
@@ -475,7 +488,7 @@ def _load_file(
 
 def _load_versions(
     wh: DuckDBWarehouse, extract: ExtractFile, batch_id: str, valid_sql: str, stage: str,
-    mode: str, extract_date: date | None,
+    mode: str, extract_date: date | None, *, confirmed: bool = False,
 ) -> _Changes:
     """Load a file onto an extract that already holds records: each valid row is a new record, a
     new version of a known one, or identical to the current version (not stored again). Set-based:
@@ -509,6 +522,8 @@ def _load_versions(
         _stated_later(wh, extract, extract_date, later_snapshot)
         later_join = (f"LEFT JOIN _later AS l ON "
                       f"{' AND '.join(f'l.{ident(k)} = v.{ident(k)}' for k in extract.key)}")
+    if mode == "snapshot" and not later_snapshot:
+        _withdraw(wh, extract, batch_id, stage, late=late, confirmed=confirmed)
     older = ("TRUE" if later_snapshot else "l.by_batch IS NOT NULL") if late else "FALSE"
     wh.execute(f"""CREATE OR REPLACE TEMP TABLE _compared AS
         SELECT v.source_row, c.batch_id AS current_batch, c.source_row AS current_row,
@@ -537,14 +552,6 @@ def _load_versions(
             FROM _compared WHERE change = 'unchanged'""")
     withdrawn = 0
     if mode == "snapshot" and not later_snapshot:
-        present = " AND ".join(f"{value(k)} = c.{ident(k)}" for k in extract.key)
-        stated_later = (" AND NOT EXISTS (SELECT 1 FROM _later AS l WHERE " + " AND ".join(
-            f"l.{ident(k)} = c.{ident(k)}" for k in extract.key) + ")") if late else ""
-        wh.execute(f"""INSERT INTO {VERSION_END_TABLE}
-            SELECT {literal(extract.name)}, c.batch_id, c.source_row, {lit}, 'withdrawn'
-            FROM {current} AS c
-            WHERE c.batch_id <> {lit} AND NOT EXISTS (SELECT 1 FROM {stage} WHERE {present})
-              {stated_later}""")
         withdrawn = int(wh.execute(
             f"SELECT count(*) FROM {VERSION_END_TABLE} WHERE ended_by_batch = ? AND reason = "
             "'withdrawn'", [batch_id]).scalar())
@@ -566,9 +573,71 @@ def _load_versions(
                      "kept as history only, no newer version overridden" + applied
                      + (", nothing withdrawn" if mode == "snapshot" and not withdrawn else ""))
     if withdrawn:
-        notes.append(f"withdrew {withdrawn} record(s) missing from this full snapshot")
+        notes.append(f"withdrew {withdrawn} record(s) missing from this full snapshot"
+                     + _still_referred_to(wh, extract, batch_id))
     wh.execute("DROP TABLE _compared")
     return _Changes(new, changed, unchanged, withdrawn, older_rows, "; ".join(notes), late=late)
+
+
+#: a full snapshot that would withdraw more than this share of the current records, and at least
+#: ``MASS_WITHDRAWAL_RECORDS`` of them, is refused unless its manifest entry confirms it
+MASS_WITHDRAWAL_SHARE = 0.5
+MASS_WITHDRAWAL_RECORDS = 100
+
+
+class MassWithdrawal(LocalJusticeError):
+    """A snapshot that would withdraw most of an extract: more likely a partial export."""
+
+
+def _withdraw(wh: DuckDBWarehouse, extract: ExtractFile, batch_id: str, stage: str, *,
+              late: bool, confirmed: bool) -> None:
+    """End, as withdrawn, each current record whose key the snapshot lacks (a late snapshot:
+    only those no later extract stated, ``_later``). Runs before the file's rows are compared, so
+    that a snapshot which would withdraw most of the extract is refused before anything of it is
+    written: a partial export sent as a full snapshot would otherwise empty the extract."""
+    current = current_table(extract)
+    lit = literal(batch_id)
+    present = " AND ".join(f"{value(k)} = c.{ident(k)}" for k in extract.key)
+    stated_later = (" AND NOT EXISTS (SELECT 1 FROM _later AS l WHERE " + " AND ".join(
+        f"l.{ident(k)} = c.{ident(k)}" for k in extract.key) + ")") if late else ""
+    wh.execute(f"""CREATE OR REPLACE TEMP TABLE _withdrawn AS
+        SELECT c.batch_id, c.source_row FROM {current} AS c
+        WHERE c.batch_id <> {lit} AND NOT EXISTS (SELECT 1 FROM {stage} WHERE {present})
+          {stated_later}""")
+    going, held = (int(x) for x in wh.execute(
+        f"SELECT (SELECT count(*) FROM _withdrawn), (SELECT count(*) FROM {current})").fetchone()
+        or (0, 0))
+    if not confirmed and going >= MASS_WITHDRAWAL_RECORDS and going > held * MASS_WITHDRAWAL_SHARE:
+        wh.execute("DROP TABLE _withdrawn")
+        raise MassWithdrawal(
+            f"as a full snapshot it would withdraw {going:,} of the {held:,} current records "
+            f"({going / held:.0%}), which looks like a partial export; nothing of it was loaded. "
+            f"If the partner confirms the records are gone, add withdraw_most = true under "
+            f"[files.{extract.name}] in the manifest and send it again")
+    wh.execute(f"""INSERT INTO {VERSION_END_TABLE}
+        SELECT {literal(extract.name)}, batch_id, source_row, {lit}, 'withdrawn' FROM _withdrawn""")
+    wh.execute("DROP TABLE _withdrawn")
+
+
+def _still_referred_to(wh: DuckDBWarehouse, extract: ExtractFile, batch_id: str) -> str:
+    """Current records of other extracts that refer to a record this batch withdrew (victims of
+    a crime no longer in the police's snapshot): said, so the steward can ask the partner, since
+    such a victim's events lose their crime's date and offence."""
+    notes = []
+    for other in load_contract().files.values():
+        for rule in other.rules:
+            if rule.kind != "references" or rule.file != extract.name:
+                continue
+            count = int(wh.execute(f"""SELECT count(*) FROM {current_table(other)}
+                WHERE {ident(rule.column)} IN (
+                    SELECT t.{ident(rule.other)} FROM {identity_table(extract)} AS t
+                    JOIN {VERSION_END_TABLE} AS e ON e.source = ? AND e.batch_id = t.batch_id
+                      AND e.source_row = t.source_row
+                    WHERE e.ended_by_batch = ? AND e.reason = 'withdrawn')""",
+                [extract.name, batch_id]).scalar())
+            if count:
+                notes.append(f"{count} current {other.name} record(s) still refer to them")
+    return f" ({'; '.join(notes)}: check with the partner)" if notes else ""
 
 
 def _stated_later(wh: DuckDBWarehouse, extract: ExtractFile, extract_date: date | None,
@@ -847,7 +916,7 @@ def ingest_delivery(
             # the records zone (or a file of the delivery) could not be written or read
             where = f" ({exc.filename})" if exc.filename else ""
             raise LocalJusticeError(
-                f"Loading {delivery.name} failed: {exc.strerror or type(exc).__name__}{where}; "
+                f"Loading {delivery.name} failed: {exc.strerror or exc or type(exc).__name__}{where}; "
                 "nothing from it was kept. Check free disk space and the permissions of the "
                 "data folder, then ingest again.") from exc
         raise
