@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from markupsafe import escape
 from sqlalchemy import select
 
 from localjustice.audit import AuditEvent
@@ -273,3 +274,16 @@ def test_a_snapshot_batch_lists_the_records_it_withdrew_for_the_steward_to_check
     # an analyst sees the count on the loads page, never the key
     analyst = client_for("analyst").get("/loads").text
     assert "#withdrawn" not in analyst and "X3" not in analyst
+
+
+def test_a_rejected_files_batch_page_says_it_was_rejected_and_why(client_for: ClientFor) -> None:
+    """A rejected file has no held-back rows because none of it was read into the warehouse: the
+    page says so with the reason, instead of 'no row was held back' as if it had loaded clean."""
+    steward = client_for("data_steward")
+    rejected = next(b for b in steward.get("/api/loads").json()["batches"]
+                    if b["status"] == "rejected")
+    _give_reason(steward, f"{PAGE}?batch={rejected['batch_id']}")
+    page = steward.get(PAGE, params={"batch": rejected["batch_id"]}).text
+    assert "Rejected (the whole file)" in page
+    assert "This file was rejected whole" in page and str(escape(rejected["message"])) in page
+    assert "No row of this batch was held back" not in page

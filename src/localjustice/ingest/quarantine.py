@@ -33,6 +33,10 @@ class QuarantineBatch:
     rows: int
     #: current records this batch, a full snapshot, lacked and so withdrew
     withdrawn: int = 0
+    #: loaded or rejected (a rejected file is refused whole: no row of it is held back)
+    status: str = "loaded"
+    #: why, for a rejected file
+    message: str = ""
 
 
 @dataclass(frozen=True)
@@ -60,14 +64,16 @@ def quarantine_batch(warehouse: Warehouse, batch_id: str) -> QuarantineBatch | N
     row = con.execute(
         f"""SELECT b.batch_id, b.delivery, b.source, b.file_name,
                    (SELECT count(DISTINCT q.row_number) FROM {INGEST_SCHEMA}.quarantine AS q
-                    WHERE q.batch_id = b.batch_id), coalesce(b.rows_withdrawn, 0)
+                    WHERE q.batch_id = b.batch_id), coalesce(b.rows_withdrawn, 0), b.status,
+                   coalesce(b.message, '')
             FROM {INGEST_SCHEMA}.batch AS b WHERE b.batch_id = ?""", [batch_id]).fetchone()
     if row is None:
         return None
     partner_of = {f.name: f.partner for f in load_contract().files.values()}
     source = str(row[2])
     return QuarantineBatch(str(row[0]), str(row[1]), source, str(row[3]),
-                           partner_of.get(source, source), int(row[4]), int(row[5]))
+                           partner_of.get(source, source), int(row[4]), int(row[5]),
+                           str(row[6]), str(row[7]))
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,9 @@ class QuarantineView(BaseModel):
     #: records this batch (a full snapshot) withdrew, the first ``WITHDRAWN_SHOWN`` by key
     withdrawn: list[WithdrawnOut] = []
     withdrawn_total: int = 0
+    #: loaded or rejected; a rejected file's reason
+    status: str = "loaded"
+    message: str = ""
 
 
 def state_purpose(db: Session, user: SignedIn, purpose: Purpose) -> int:
@@ -131,6 +134,7 @@ def quarantine_view(gate: WarehouseGate, db: Session, user: SignedIn, batch_id: 
     return QuarantineView(
         batch_id=batch.batch_id, delivery=batch.delivery, source=batch.source,
         file_name=batch.file_name, partner=batch.partner, columns=columns,
+        status=batch.status, message=batch.message,
         key_column=load_contract().file(batch.source).key[0],
         rows=[QuarantinedRowOut(
             row_number=r.row_number, values=[r.values.get(c, "") for c in columns],
