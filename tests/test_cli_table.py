@@ -35,3 +35,16 @@ def test_a_cell_passed_as_text_keeps_its_style() -> None:
     console = Console(width=40, record=True, color_system="standard", force_terminal=True)
     console.print(table)
     assert "\x1b[1mtotal" in console.export_text(styles=True)
+
+
+def test_control_characters_from_a_partner_are_shown_as_codes_not_sent_to_the_terminal() -> None:
+    """A header named with ESC sequences would clear or retitle the steward's terminal."""
+    from localjustice.cli_table import escape
+
+    table = Table(title="extra columns")
+    table.add_column("name")
+    table.add_row("\x1b]0;pwned\x07\x1b[2JEVIL\rX")
+    printed = _printed(table)
+    assert "\x1b" not in printed and "\x07" not in printed and "\r" not in printed
+    assert "\\x1b]0;pwned\\x07\\x1b[2JEVIL\\x0dX" in printed
+    assert escape("tab\tand\nline") == "tab\tand\nline"

@@ -10,9 +10,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
-from localjustice.cli_table import Table
+from localjustice.cli_table import Table, escape
 from localjustice.service.risk import ChecklistInvalid, checklist_from, checklist_path
 
 if TYPE_CHECKING:

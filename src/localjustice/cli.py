@@ -12,10 +12,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich import box
 from rich.console import Console
-from rich.markup import escape
 
 from localjustice import casework_cli, incidents_cli
-from localjustice.cli_table import Table
+from localjustice.cli_table import Table, escape
 from localjustice.errors import LocalJusticeError
 from localjustice.governance.cli import board_pack, demo_step, governance_app
 from localjustice.people import cli as people_cli

@@ -14,12 +14,23 @@ here; a cell meant to be styled is passed as a ``rich.text.Text``.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rich.console import RenderableType
-from rich.markup import escape
+from rich.markup import escape as escape_markup
 from rich.table import Table as RichTable
 from rich.text import TextType
+
+#: C0 and C1 control characters other than the line break: a partner's header or a folder name
+#: holding ESC would otherwise drive the steward's terminal (clear it, retitle it, recolour it)
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def escape(text: str) -> str:
+    """``text`` as the CLI prints it: Rich markup escaped, and each control character shown as
+    its code (``\\x1b``) instead of sent to the terminal."""
+    return escape_markup(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text))
 
 
 class Table(RichTable):

@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from sqlalchemy.orm import Session, sessionmaker
 
 from localjustice.access import Actor
+from localjustice.cli_table import escape
 from localjustice.errors import LocalJusticeError
 from localjustice.settings import Settings
 

@@ -12,9 +12,8 @@ import numpy as np
 import typer
 from rich import box
 from rich.console import Console
-from rich.markup import escape
 
-from localjustice.cli_table import Table
+from localjustice.cli_table import Table, escape
 from localjustice.errors import LocalJusticeError
 from localjustice.settings import Settings
 

@@ -8,9 +8,9 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from sqlalchemy import Engine
 
+from localjustice.cli_table import escape
 from localjustice.errors import LocalJusticeError
 from localjustice.settings import Settings
 
