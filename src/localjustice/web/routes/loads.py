@@ -145,7 +145,11 @@ def _next(next_page: str) -> str:
     if next_page.startswith(RECORD_PAGE):
         return reasons.safe_next(next_page, RECORD_PAGE)
     target = reasons.safe_next(next_page, QUARANTINE_PAGE)
-    return "/loads#open" if target == QUARANTINE_PAGE else target
+    if target == QUARANTINE_PAGE:
+        return "/loads#open"
+    # a fragment never reaches the server, so the withdrawn count's link names its section in
+    # the query too, and the page opens there once the reason is given
+    return target + "#withdrawn" if "section=withdrawn" in target else target
 
 
 def _reason_page(request: Request, next_page: str, values: Mapping[str, str] | None = None,
