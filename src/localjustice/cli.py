@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from localjustice.ingest import DeliveryResult, WarehouseStatus
     from localjustice.ingest.load import FileResult
     from localjustice.ingest.status import BatchSummary
+    from localjustice.linkage.store import PersonChange
 
 app = typer.Typer(
     help="Local Justice: joined-up criminal justice data and services for a city region.",
@@ -717,6 +718,7 @@ def run_linkage(settings: Settings, *, model: Path | None = None, truth: Path | 
                 demo_key: bool = False, full: bool = False) -> None:
     """Link the warehouse's identity zone and print what was done and how well (CLI and demo)."""
     from localjustice.linkage import link_persons, load_pseudonym_key
+    from localjustice.linkage.store import person_changes
     from localjustice.warehouse import open_configured
 
     key = load_pseudonym_key(settings, generate_demo_key=demo_key)
@@ -725,6 +727,7 @@ def run_linkage(settings: Settings, *, model: Path | None = None, truth: Path | 
         result = link_persons(warehouse, pseudonym_key=key, model_path=model,
                               save_model_to=settings.data_dir / "linkage-model.json",
                               truth_path=truth, progress=bar, full=full)
+        changes = person_changes(warehouse, result.run_id)
     table = Table(title="Linkage (incremental)" if result.incremental else "Linkage (full)")
     table.add_column("measure")
     table.add_column("value", justify="right")
@@ -744,6 +747,7 @@ def run_linkage(settings: Settings, *, model: Path | None = None, truth: Path | 
     ):
         table.add_row(name, value)
     console.print(table)
+    _print_person_changes(changes, result.run_id, result.merges, result.splits)
     console.print(f"Method: {result.method_note}.")
     if result.model_path is not None and model is None:
         console.print(f"Model saved to {result.model_path}; reuse it with --model.")
@@ -754,6 +758,22 @@ def run_linkage(settings: Settings, *, model: Path | None = None, truth: Path | 
             f"recall {q['pairwise_recall']:.4f}, F1 {q['pairwise_f1']:.4f} (pairwise); "
             f"B-cubed F1 {q['bcubed_f1']:.4f}; persons recovered exactly "
             f"{q['exact_person_share']:.1%}.")
+
+
+def _print_person_changes(changes: list[PersonChange], run_id: str, merges: int,
+                          splits: int) -> None:
+    """Which persons this run merged or split, by pseudonymous id: an analyst following a person
+    across runs needs the ids, not only the counts."""
+    from localjustice.linkage.store import CLUSTER_CHANGE_TABLE
+
+    for change, person, before, after in changes:
+        if change == "merge":
+            console.print(f"merged: {escape(', '.join(before))} -> {escape(person)}")
+        else:
+            console.print(f"split: {escape(person)} -> {escape(', '.join(after))}")
+    if merges > 10 or splits > 10:
+        console.print(f"(the first 10 of each; all of them are in {CLUSTER_CHANGE_TABLE}, run "
+                      f"{escape(run_id)})")
 
 
 @link_app.callback()

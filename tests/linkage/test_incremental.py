@@ -12,6 +12,7 @@ import pytest
 
 from conftest import KEY, Person, insert_records, load_population, person_of, pnc, population
 from localjustice.linkage import link_persons
+from localjustice.linkage.store import person_changes
 from localjustice.warehouse import Warehouse, open_warehouse
 
 
@@ -198,6 +199,11 @@ def test_a_bridging_record_is_a_merge_and_a_corrected_one_a_split(
         "WHERE run_id = ?", [result.run_id]).fetchall()}
     assert changes["merge"] == (sorted([a, b]), [merged])
     assert changes["split"][0] == [c] and len(changes["split"][1]) == 2
+    # what `localjustice link` prints under its table: the ids, not only the counts
+    listed = person_changes(warehouse, result.run_id)
+    assert [(change, person) for change, person, _, _ in listed] == [("merge", merged), ("split", c)]
+    assert sorted(listed[0][2]) == sorted([a, b]) and sorted(listed[1][3]) == sorted(
+        changes["split"][1])
     # the zone follows: one person where A and B were, two where C was
     persons = {pid for (pid,) in warehouse.execute(
         "SELECT person_id FROM analysis.person").fetchall()}

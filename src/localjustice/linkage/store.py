@@ -249,3 +249,19 @@ def replace_rows(warehouse: Warehouse, table: str, rows: str, condition: str,
         UNION ALL SELECT * FROM {rows}""", temporary=True, step=f"{table}: rows replaced")
     warehouse.create_table(table, "SELECT * FROM lj_replaced_rows", step=f"{table}: write")
     drop_temporary(warehouse, "lj_replaced_rows")
+
+
+#: a merge or split: (change, person id, the previous person ids, the current ones)
+PersonChange = tuple[str, str, list[str], list[str]]
+
+
+def person_changes(warehouse: Warehouse, run_id: str, limit: int = 10) -> list[PersonChange]:
+    """The run's merges and splits, the first ``limit`` of each: (change, person id, the previous
+    person ids, the current ones). Pseudonymous ids only; the whole list stays in
+    ``linkage.cluster_change`` under the run's id."""
+    rows = warehouse.execute(f"""
+        SELECT change, person_id, previous_person_ids, current_person_ids FROM (
+            SELECT *, row_number() OVER (PARTITION BY change ORDER BY person_id) AS n
+            FROM {CLUSTER_CHANGE_TABLE} WHERE run_id = ?) AS c
+        WHERE n <= ? ORDER BY change, person_id""", [run_id, limit]).fetchall()
+    return [(str(r[0]), str(r[1]), [str(p) for p in r[2]], [str(p) for p in r[3]]) for r in rows]
