@@ -407,6 +407,15 @@ def _audit_steward_view(settings: Settings, who: str, reason: str, subject_type:
         engine.dispose()
 
 
+def _no_such_batch(given: str, of_delivery: list[tuple[str, str, int]]) -> str:
+    """No batch has the id: if it names a delivery, its batches (those that withdrew first)."""
+    if not of_delivery:
+        return f"No batch has the id {given!r}; `localjustice status` lists them."
+    listed = "; ".join(f"{b} ({f}, {n:,} withdrawn)" for b, f, n in
+                       sorted(of_delivery, key=lambda x: (x[2] == 0, x[1])))
+    return f"{given!r} is a delivery, not a batch; give one of its batches: {listed}."
+
+
 @app.command("withdrawn")
 def withdrawn(
     batch: Annotated[str, typer.Argument(help="The batch of a full snapshot, as `localjustice "
@@ -420,7 +429,11 @@ def withdrawn(
     shows identifiers; audited with the reason)."""
     from dataclasses import asdict
 
-    from localjustice.ingest.quarantine import quarantine_batch, withdrawn_records
+    from localjustice.ingest.quarantine import (
+        batches_of_delivery,
+        quarantine_batch,
+        withdrawn_records,
+    )
     from localjustice.warehouse import open_warehouse
 
     who = _steward(by, reason, output)
@@ -429,8 +442,8 @@ def withdrawn(
         with open_warehouse(settings.warehouse_path, read_only=True) as warehouse:
             found = quarantine_batch(warehouse, batch.strip())
             if found is None:
-                raise LocalJusticeError(f"No batch has the id {batch.strip()!r}; "
-                                        "`localjustice status` lists them.")
+                raise LocalJusticeError(_no_such_batch(batch.strip(), batches_of_delivery(
+                    warehouse, batch.strip())))
             records = withdrawn_records(warehouse, found)
         _audit_steward_view(settings, who, reason, "quarantine_batch", found.batch_id,
                             {"withdrawn_records": len(records)})

@@ -270,3 +270,8 @@ def test_withdrawn_lists_the_records_a_snapshot_withdrew_and_audits_the_look(tmp
     unknown = runner.invoke(app, ["withdrawn", "nope", "--data-dir", str(data), "--by", "s",
                                   "--reason", "r"])
     assert unknown.exit_code == 1 and "No batch has the id 'nope'" in unknown.output
+    by_delivery = runner.invoke(app, ["withdrawn", "m2", "--data-dir", str(data), "--by", "s",
+                                      "--reason", "r"], env={"COLUMNS": "250"})
+    assert by_delivery.exit_code == 1
+    assert (f"'m2' is a delivery, not a batch; give one of its batches: {snapshot} "
+            "(prison_custody.csv, 2 withdrawn)") in " ".join(by_delivery.output.split())

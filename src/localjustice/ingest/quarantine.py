@@ -148,3 +148,12 @@ def columns_of(rows: list[QuarantinedRow]) -> list[str]:
     for row in rows:
         seen.update(dict.fromkeys(row.values))
     return list(seen)
+
+
+def batches_of_delivery(warehouse: Warehouse, delivery: str) -> list[tuple[str, str, int]]:
+    """The batches of the delivery named ``delivery``: (batch id, file name, records withdrawn),
+    for a steward who gave the delivery where a batch id was asked for."""
+    rows = as_duckdb(warehouse).connection.execute(
+        f"""SELECT batch_id, file_name, coalesce(rows_withdrawn, 0) FROM {INGEST_SCHEMA}.batch
+            WHERE delivery = ? ORDER BY file_name, batch_id""", [delivery]).fetchall()
+    return [(str(r[0]), str(r[1]), int(r[2])) for r in rows]
