@@ -81,11 +81,15 @@ class SynthSummary:
             "corrected; fixed: a broken row re-sent fixed; broken: rows made to fail a rule; "
             "withdrawn: no-crimed, missing from a snapshot; resent: unchanged rows of a snapshot.",
         )
-        table.add_column("delivery", no_wrap=True)
-        for name in ("rows", *_SHORT.values()):
-            table.add_column(name, justify="right", no_wrap=True)
-        for d in self.deliveries:
-            table.add_row(d.delivery, f"{d.rows:,}", *(f"{d.changes[k]:,}" for k in _SHORT))
+        rows = [[d.delivery, f"{d.rows:,}", *(f"{d.changes[k]:,}" for k in _SHORT)]
+                for d in self.deliveries]
+        # a column is at least as wide as its widest value, so a narrow terminal folds the
+        # headers and never cuts a count ("2,52" for 2,524)
+        for i, name in enumerate(("delivery", "rows", *_SHORT.values())):
+            table.add_column(name, justify="left" if i == 0 else "right",
+                             min_width=max((len(r[i]) for r in rows), default=1))
+        for row in rows:
+            table.add_row(*row)
         return table
 
 
