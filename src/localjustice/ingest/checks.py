@@ -96,8 +96,10 @@ def column_checks(column: Column, *, as_of: date) -> list[Check]:
     checks: list[Check] = []
     if column.required:
         # a cell of only tabs or line breaks (which TRIM leaves) is empty too; the cheap byte
-        # comparison first keeps the trim off every cell that starts with a printable character
-        blank = f"({v} < '!' AND trim({v}, {literal(_BLANKS)}) = '')"
+        # comparison keeps the trim off every cell that starts with a printable character
+        # (a CASE, not AND: in the projection that lists a row's violations DuckDB evaluates
+        # both sides of an AND for every row, and the trim then cost 3 CPU s a million cells)
+        blank = f"CASE WHEN {v} < '!' THEN trim({v}, {literal(_BLANKS)}) = '' ELSE FALSE END"
         checks.append(Check(name, "required", f"{name} is required and is empty",
                             f"{v} IS NULL OR {blank}"))
     if column.type == "date":
