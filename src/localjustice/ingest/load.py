@@ -604,10 +604,11 @@ def _withdraw(wh: DuckDBWarehouse, extract: ExtractFile, batch_id: str, stage: s
         SELECT c.batch_id, c.source_row FROM {current} AS c
         WHERE c.batch_id <> {lit} AND NOT EXISTS (SELECT 1 FROM {stage} WHERE {present})
           {stated_later}""")
-    going, held = (int(x) for x in wh.execute(
-        f"SELECT (SELECT count(*) FROM _withdrawn), (SELECT count(*) FROM {current})").fetchone()
-        or (0, 0))
-    if not confirmed and going >= MASS_WITHDRAWAL_RECORDS and going > held * MASS_WITHDRAWAL_SHARE:
+    going = int(wh.execute("SELECT count(*) FROM _withdrawn").scalar())
+    # the current records are counted (a scan of the extract) only when the share could matter
+    held = int(wh.execute(f"SELECT count(*) FROM {current}").scalar()) \
+        if going >= MASS_WITHDRAWAL_RECORDS and not confirmed else 0
+    if held and going > held * MASS_WITHDRAWAL_SHARE:
         wh.execute("DROP TABLE _withdrawn")
         raise MassWithdrawal(
             f"as a full snapshot it would withdraw {going:,} of the {held:,} current records "
