@@ -658,3 +658,17 @@ def test_a_withdrawn_crime_that_current_victims_refer_to_is_named_in_the_batch(
     assert f.withdrawn == 1
     assert ("withdrew 1 record(s) missing from this full snapshot (2 current police_victims "
             "record(s) still refer to them: check with the partner)") in f.message
+
+
+def test_a_row_dated_after_its_extract_date_is_held_back_as_in_the_future(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    """Loaded on AS_OF (June 2019), but extracted at the end of September 2018: a custody period
+    received in October 2018 cannot be in that extract."""
+    folder = _dated(tmp_path, "sep", "2018-09-30", [
+        _open("X1", reception_date="2018-09-30"), _open("X2", reception_date="2018-10-01")])
+    (f,) = ingest_delivery(warehouse, folder, as_of=AS_OF).files
+    assert (f.rows_loaded, f.rows_quarantined) == (1, 1)
+    reason = warehouse.execute("SELECT rule, reason FROM ingest.quarantine").fetchone()
+    assert reason == ("not_future", "reception_date is later than 2018-09-30, the day the data "
+                      "were extracted (or, without a manifest, loaded)")

@@ -18,7 +18,7 @@ def _column_rule(column: Column) -> str:
     if column.pattern_name:
         parts.append(f"format `{column.pattern_name}`")
     if column.not_future:
-        parts.append("not after the load date")
+        parts.append("not after the extract date (the load date without a manifest)")
     if column.minimum is not None:
         parts.append(f"at least {column.minimum}")
     if column.warning:

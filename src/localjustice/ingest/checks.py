@@ -109,7 +109,8 @@ def column_checks(column: Column, *, as_of: date) -> list[Check]:
         ))
         if column.not_future:
             checks.append(Check(
-                name, "not_future", f"{name} is later than the load date {as_of.isoformat()}",
+                name, "not_future", f"{name} is later than {as_of.isoformat()}, the day the data "
+                "were extracted (or, without a manifest, loaded)",
                 f"{_as_date(name)} > DATE '{as_of.isoformat()}'",
             ))
     elif column.type == "integer":

@@ -866,11 +866,15 @@ def ingest_delivery(
 ) -> DeliveryResult:
     """Validate and load every extract in ``folder`` as one transaction.
 
-    ``as_of`` is the date "not in the future" is judged against (today unless given, for tests).
+    ``as_of`` is the date "not in the future" is judged against (today unless given, for tests),
+    or the manifest's extract date when that is earlier.
     """
     contract = load_contract()
     delivery = find_delivery(folder, contract)
     as_of = as_of or date.today()
+    if delivery.manifest.extract_date is not None:
+        # a row dated after the day its data were extracted is as impossible as a future one
+        as_of = min(as_of, delivery.manifest.extract_date)
     progress = progress or NullProgress()
     started = time.perf_counter()
     results: list[FileResult] = []
