@@ -175,6 +175,12 @@ def test_a_full_snapshot_withdraws_what_it_lacks_and_keeps_it_in_history(
     assert warehouse.execute(
         "SELECT mode, extract_date, partner, rows_withdrawn FROM ingest.batch WHERE batch_id = ?",
         [f.batch_id]).fetchone() == ("snapshot", date(2018, 9, 30), "HMPPS test", 1)
+    # sent again later, X3 is current again, and the batch says it was a withdrawn record
+    back = _dated(tmp_path, "m3", "2018-10-31", [_custody("X3", release_date="2018-10-02")])
+    (f,) = ingest_delivery(warehouse, back, as_of=AS_OF).files
+    assert (f.new, f.changed) == (0, 1)
+    assert "1 of the changed record(s) had been withdrawn and are current again" in f.message
+    assert _current(warehouse)["X3"] == "2018-10-02"
 
 
 def test_changes_only_never_withdraw(tmp_path: Path, warehouse: Warehouse) -> None:

@@ -557,9 +557,11 @@ def _load_versions(
             "'withdrawn'", [batch_id]).scalar())
     row = wh.execute("""SELECT count(*) FILTER (WHERE change = 'new'),
         count(*) FILTER (WHERE change = 'changed'), count(*) FILTER (WHERE change = 'unchanged'),
-        count(*) FILTER (WHERE change = 'older_extract') FROM _compared""").fetchone()
+        count(*) FILTER (WHERE change = 'older_extract'),
+        count(*) FILTER (WHERE change = 'changed' AND current_batch IS NULL) FROM _compared"""
+                     ).fetchone()
     assert row is not None
-    new, changed, unchanged, older_rows = (int(x) for x in row)
+    new, changed, unchanged, older_rows, reinstated = (int(x) for x in row)
     if older_rows:
         # a row kept as history only corrects nothing: it resolves no quarantine item
         wh.execute("DELETE FROM _valid WHERE source_row IN "
@@ -572,6 +574,10 @@ def _load_versions(
                      f"{older_rows} differing row(s) of records a later extract already stated "
                      "kept as history only, no newer version overridden" + applied
                      + (", nothing withdrawn" if mode == "snapshot" and not withdrawn else ""))
+    if reinstated:
+        # a changed row of a record with no current version: one withdrawn earlier, sent again
+        notes.append(f"{reinstated} of the changed record(s) had been withdrawn and are current "
+                     "again")
     if withdrawn:
         notes.append(f"withdrew {withdrawn} record(s) missing from this full snapshot"
                      + _still_referred_to(wh, extract, batch_id))
