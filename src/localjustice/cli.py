@@ -375,12 +375,16 @@ StewardFormat = Annotated[str, typer.Option("--format", help="table or json.")]
 
 
 def _steward(by: str | None, reason: str, output: str) -> str:
-    """Who is looking, for a steward's command that shows identifiers: named, with a reason."""
-    import os
+    """Who is looking, for a steward's command that shows identifiers: named, with a reason.
+    Without --by, the account's login name ($USER, else the system's record of the account)."""
+    import getpass
 
     if output not in {"table", "json"}:
         raise _fail(LocalJusticeError("--format must be table or json."))
-    who = by or os.environ.get("USER") or ""
+    try:
+        who = by or getpass.getuser()
+    except OSError:  # no login name anywhere (a container run as an unnamed uid)
+        who = ""
     if not who or not reason.strip():
         raise _fail(LocalJusticeError("Say who is looking (--by NAME) and why (--reason TEXT)."))
     return who
