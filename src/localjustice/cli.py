@@ -234,7 +234,7 @@ def _print_delivery(result: DeliveryResult, settings: Settings) -> None:
 
 #: Terminal columns below which ``status`` lists each batch in two lines instead of a table of 17
 #: columns, whose cells would wrap a character at a time (piped output counts as 80 columns).
-WIDE_STATUS = 200
+WIDE_STATUS = 220
 
 
 def _in_words(counts: tuple[int, ...]) -> str:
@@ -249,11 +249,12 @@ def _counts(b: BatchSummary) -> tuple[int, ...]:
 
 def _batches_table(state: WarehouseStatus) -> Table:
     batches = Table(title="Batches")
-    for name in ("batch", "delivery", "source", "mode", "extract", "status", *_COUNTS,
+    for name in ("batch", "delivery", "partner", "source", "mode", "extract", "status", *_COUNTS,
                  "conserved", "at"):
         batches.add_column(name, justify="right" if name in _COUNTS else "left")
     for b in state.batches:
-        batches.add_row(b.batch_id, b.delivery, b.source, b.mode, b.extract_date, b.status,
+        batches.add_row(b.batch_id, b.delivery, b.partner, b.source, b.mode, b.extract_date,
+                        b.status,
                         *((f"{n:,}" for n in _counts(b)) if b.conserved is not None else
                           ("",) * len(_COUNTS)),
                         {True: "yes", False: "NO", None: ""}[b.conserved], b.loaded_at)
@@ -266,9 +267,10 @@ def _print_batches(state: WarehouseStatus) -> None:
     console.print("[bold]Batches[/]")
     for b in state.batches:
         extracted = f", extracted {b.extract_date}" if b.extract_date else ""
+        sender = f" sent by {b.partner}" if b.partner else ""
         console.print(f"{escape(b.batch_id)}: {escape(b.source)} from delivery "
-                      f"{escape(b.delivery)} ({escape(b.mode)}{escape(extracted)}), {b.status} at "
-                      f"{b.loaded_at}")
+                      f"{escape(b.delivery)}{escape(sender)} ({escape(b.mode)}{escape(extracted)}), "
+                      f"{b.status} at {b.loaded_at}")
         if b.conserved is not None:
             counts = _in_words(_counts(b))
             conserved = "conserved" if b.conserved else "[bold red]NOT conserved[/]"

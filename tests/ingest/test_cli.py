@@ -233,6 +233,8 @@ def test_ingest_and_status_never_cut_a_count_whatever_the_terminal_width(
     if columns == "80":
         assert "police_crimes: loaded: read 1,234, new 1,234," in loaded.output
         assert "read 1,234, new 1,234, changed 0" in state.output
+        # who sent it: the manifest's partner, else the contract's
+        assert "from delivery 2018-09 sent by police (changes)" in " ".join(state.output.split())
 
 
 def test_withdrawn_lists_the_records_a_snapshot_withdrew_and_audits_the_look(tmp_path: Path) -> None:
