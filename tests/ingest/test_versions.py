@@ -678,3 +678,30 @@ def test_a_row_dated_after_its_extract_date_is_held_back_as_in_the_future(
     reason = warehouse.execute("SELECT rule, reason FROM ingest.quarantine").fetchone()
     assert reason == ("not_future", "reception_date is later than 2018-09-30, the day the data "
                       "were extracted (or, without a manifest, loaded)")
+
+
+def test_a_late_delivery_of_victims_compares_record_by_record_on_both_key_columns(
+    tmp_path: Path, warehouse: Warehouse
+) -> None:
+    """Victims are keyed by crime and person together: the late rule works on the pair."""
+    def victims(folder: str, extract_date: str, rows: list[dict[str, str]]) -> Path:
+        path = delivery(tmp_path / folder, {"police_victims": rows})
+        _manifest(path, extract_date, {"police_victims": ("changes", None)})
+        return path
+
+    ingest_delivery(warehouse, delivery(tmp_path / "m1", {
+        "police_crimes": [valid_row("police_crimes", crime_id="C1")],
+        "police_victims": [valid_row("police_victims", crime_id="C1", source_person_id="V1"),
+                           valid_row("police_victims", crime_id="C1", source_person_id="V2")]}),
+        as_of=AS_OF)
+    ingest_delivery(warehouse, victims("nov", "2018-11-30", [
+        valid_row("police_victims", crime_id="C1", source_person_id="V1", postcode="N1 1AA")]),
+        as_of=AS_OF)
+    (f,) = ingest_delivery(warehouse, victims("oct", "2018-10-31", [
+        valid_row("police_victims", crime_id="C1", source_person_id="V1", postcode="SW1A 1AA"),
+        valid_row("police_victims", crime_id="C1", source_person_id="V2", postcode="SW1A 1AA")]),
+        as_of=AS_OF).files
+    assert (f.changed, f.older) == (1, 1)
+    current = dict(warehouse.execute(
+        "SELECT source_person_id, postcode FROM identity.current_police_victims").fetchall())
+    assert current == {"V1": "N1 1AA", "V2": "SW1A 1AA"}
