@@ -362,19 +362,10 @@ def _load_file(
     item, batch_id = prepared.item, prepared.batch_id
     extract = item.extract
     if prepared.previous is not None:
-        status, earlier, why = prepared.previous
-        # a re-sent rejected file is still rejected, for the same reason: say it again
-        reason = f": {why}" if status == "rejected" and why else ""
-        return FileResult(extract.name, item.path.name, batch_id, f"already_{status}",
-                          f"identical file already {status} in delivery {earlier}{reason}")
+        return _already(prepared, batch_id, prepared.previous)
     if prepared.staged is None:
-        _record_batch(wh, batch_id=batch_id, delivery=delivery, item=item,
-                      sha256=prepared.sha256, contract=contract, status="rejected",
-                      message=prepared.rejection, counts=(0, 0, 0, 0), extras=(),
-                      started=prepared.started, partner=partner, extract_date=extract_date)
-        log.warning("rejected file source=%s batch=%s reason=%s", extract.name, batch_id,
-                    prepared.rejection)
-        return FileResult(extract.name, item.path.name, batch_id, "rejected", prepared.rejection)
+        return _reject(wh, prepared, batch_id, prepared.rejection, delivery=delivery,
+                       contract=contract, partner=partner, extract_date=extract_date)
     staged, clean = prepared.staged, prepared.clean
     step = progress.step(f"check and load {item.path.name}", total=2)
     # Only rows that break a rule or carry a warning are kept here; the valid majority is
@@ -400,15 +391,12 @@ def _load_file(
                                      extract_date, confirmed=item.withdraw_most)
         except MassWithdrawal as refused:
             # refused before anything of the file was written
+            wh.execute("DROP TABLE IF EXISTS _valid")
+            wh.execute("DROP TABLE IF EXISTS _later")
             if not prepared.problems:
                 wh.execute(f"DROP TABLE {problems}")
-            _record_batch(wh, batch_id=batch_id, delivery=delivery, item=item,
-                          sha256=prepared.sha256, contract=contract, status="rejected",
-                          message=str(refused), counts=(0, 0, 0, 0), extras=(),
-                          started=prepared.started, partner=partner, extract_date=extract_date)
-            log.warning("rejected file source=%s batch=%s reason=mass withdrawal", extract.name,
-                        batch_id)
-            return FileResult(extract.name, item.path.name, batch_id, "rejected", str(refused))
+            return _reject(wh, prepared, batch_id, str(refused), delivery=delivery,
+                           contract=contract, partner=partner, extract_date=extract_date)
     else:
         # a first delivery: every valid row is a new record, so it goes straight in
         wh.execute(f"INSERT INTO {identity_table(extract)} BY NAME {valid_sql}")
@@ -827,22 +815,38 @@ def _hold_back(wh: DuckDBWarehouse, prepared: _Prepared, blocked: FileResult, de
     """Reject a file whose referenced file was rejected, under a batch id of its own (the file's
     and the blocking file's), so that sent again beside a file that loads, it loads; sent again
     beside the same rejected file, it is the same rejection."""
-    item = prepared.item
     tag = hashlib.sha256(blocked.batch_id.encode()).hexdigest()[:8]
     batch_id = f"{prepared.batch_id}-held-{tag}"
     previous = _previous_batch(wh, batch_id)
     if previous is not None:
-        _, earlier, why = previous
-        return FileResult(item.extract.name, item.path.name, batch_id, "already_rejected",
-                          f"identical file already rejected in delivery {earlier}: {why}")
+        return _already(prepared, batch_id, previous)
     message = (f"not loaded, because {blocked.file_name} in this delivery was rejected and this "
                f"file's rows refer to its records; sent again with a {blocked.file_name} that "
                "loads, this file loads too")
+    return _reject(wh, prepared, batch_id, message, delivery=delivery, contract=contract,
+                   partner=partner, extract_date=extract_date)
+
+
+def _already(prepared: _Prepared, batch_id: str, previous: tuple[str, str, str]) -> FileResult:
+    """A file received before: skipped, saying so; a re-sent rejected file is still rejected,
+    for the same reason, so the reason is said again."""
+    status, earlier, why = previous
+    reason = f": {why}" if status == "rejected" and why else ""
+    return FileResult(prepared.item.extract.name, prepared.item.path.name, batch_id,
+                      f"already_{status}",
+                      f"identical file already {status} in delivery {earlier}{reason}")
+
+
+def _reject(wh: DuckDBWarehouse, prepared: _Prepared, batch_id: str, message: str, *,
+            delivery: str, contract: Contract, partner: str,
+            extract_date: date | None) -> FileResult:
+    """Record a file rejected whole (its provenance and why; none of its rows) and report it."""
+    item = prepared.item
     _record_batch(wh, batch_id=batch_id, delivery=delivery, item=item, sha256=prepared.sha256,
                   contract=contract, status="rejected", message=message, counts=(0, 0, 0, 0),
                   extras=(), started=prepared.started, partner=partner, extract_date=extract_date)
-    log.warning("rejected file source=%s batch=%s reason=referenced file %s rejected",
-                item.extract.name, batch_id, blocked.source)
+    # rejection messages name columns, rules and counts, never a row's values
+    log.warning("rejected file source=%s batch=%s reason=%s", item.extract.name, batch_id, message)
     return FileResult(item.extract.name, item.path.name, batch_id, "rejected", message)
 
 
@@ -927,7 +931,8 @@ def ingest_delivery(
             # the records zone (or a file of the delivery) could not be written or read
             where = f" ({exc.filename})" if exc.filename else ""
             raise LocalJusticeError(
-                f"Loading {delivery.name} failed: {exc.strerror or exc or type(exc).__name__}{where}; "
+                f"Loading {delivery.name} failed: {exc.strerror or str(exc) or type(exc).__name__}"
+                f"{where}; "
                 "nothing from it was kept. Check free disk space and the permissions of the "
                 "data folder, then ingest again.") from exc
         raise
